@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Lint, format check, then the full test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/ruff check shendu tests benchmarks examples
+.venv/bin/ruff format --check shendu tests benchmarks examples
+.venv/bin/python -m pytest -q "$@"

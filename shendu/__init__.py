@@ -1,0 +1,86 @@
+"""shendu (深度, "deep"): a deep-learning framework written from first principles over NumPy and CuPy.
+
+The API follows PyTorch's names and semantics, so a PyTorch script ports by
+changing its imports::
+
+    import shendu as torch
+"""
+
+from __future__ import annotations
+
+from . import _bind, autograd, cuda
+from ._dtype import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._ops_namespace import *  # noqa: F403
+from ._ops_namespace import __all__ as _ops_all
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import device
+from .errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "Size",
+    "dtype",
+    "device",
+    "autograd",
+    "cuda",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "Generator",
+    "manual_seed",
+    "seed",
+    "initial_seed",
+    "get_rng_state",
+    "set_rng_state",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "float16",
+    "float32",
+    "float64",
+    "half",
+    "float",
+    "double",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "short",
+    "int",
+    "long",
+    "bool",
+    "ShenduError",
+    "ShapeError",
+    "DeviceError",
+    "DtypeError",
+    "GraphError",
+    *_ops_all,
+]
+
+del _bind

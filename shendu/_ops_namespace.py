@@ -1,0 +1,12 @@
+"""The ops as top-level functions: ``shendu.exp``, ``shendu.cat``, ``shendu.zeros`` and the rest."""
+
+from __future__ import annotations
+
+from .ops import activation, arithmetic, comparison, creation, elementwise, indexing, linalg, random, reduction, shape
+
+__all__: list[str] = []
+for _module in (creation, random, arithmetic, elementwise, activation, reduction, linalg, shape, indexing, comparison):
+    for _name in getattr(_module, "__all__", ()):
+        globals()[_name] = getattr(_module, _name)
+        __all__.append(_name)
+del _module, _name

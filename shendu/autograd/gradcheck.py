@@ -1,0 +1,104 @@
+"""Finite-difference gradient checking in float64."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..backend import CPU, to_device
+from ..errors import DtypeError
+from ..tensor import Tensor
+from .grad_mode import no_grad
+
+__all__ = ["gradcheck"]
+
+
+def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
+    out = fn(*inputs)
+    outs = [out] if isinstance(out, Tensor) else list(out)
+    return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare the analytic gradients of ``fn`` with central finite differences.
+
+    Every floating-point input that requires grad must be float64, so that the finite
+    differences are accurate. Each output is reduced with a fixed random weighting, so one
+    backward pass checks the full Jacobian-vector product.
+
+    Args:
+        fn: a function of ``inputs`` returning a tensor or a sequence of tensors.
+        inputs: a tensor or a sequence of arguments; tensors that require grad are checked.
+        eps: the finite-difference step. Default: 1e-6.
+        atol: absolute tolerance. Default: 1e-5.
+        rtol: relative tolerance. Default: 1e-3.
+        raise_exception: raise on a mismatch (printing both gradients) instead of returning False.
+            Default: True.
+
+    Returns:
+        True when every gradient matches.
+
+    Example:
+        >>> x = shendu.randn(3, dtype=shendu.float64, requires_grad=True)
+        >>> shendu.autograd.gradcheck(shendu.tanh, (x,))
+        True
+    """
+    args = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+    for t in checked:
+        if t.data.dtype != np.float64:
+            raise DtypeError(f"gradcheck: inputs that require grad must be float64, got {t.dtype}")
+        if not t.data.flags.c_contiguous:
+            # The perturbation below writes through a flat view, which needs contiguous memory.
+            t.data = t.data.copy()
+    rng = np.random.default_rng(0)
+    outs = _outputs(fn, args)
+    weights = [rng.standard_normal(o.shape) for o in outs]
+
+    def weighted_sum() -> float:
+        with no_grad():
+            values = _outputs(fn, args)
+        return float(sum((to_device(v.data, CPU) * w).sum() for v, w in zip(values, weights)))
+
+    for t in checked:
+        t.grad = None
+    pairs = [(o, Tensor._make(to_device(w, o.device))) for o, w in zip(outs, weights) if o.requires_grad]
+    if pairs:
+        from . import backward
+
+        backward([o for o, _ in pairs], [w for _, w in pairs])
+
+    ok = True
+    for index, t in enumerate(checked):
+        analytic = np.zeros(t.shape) if t.grad is None else to_device(t.grad.data, CPU)
+        numeric = np.zeros(t.shape)
+        flat = t.data.reshape(-1)
+        for i in range(flat.size):
+            original = flat[i].item()
+            flat[i] = original + eps
+            plus = weighted_sum()
+            flat[i] = original - eps
+            minus = weighted_sum()
+            flat[i] = original
+            numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        if not np.allclose(analytic, numeric, atol=atol, rtol=rtol, equal_nan=True):
+            ok = False
+            if raise_exception:
+                diff = np.abs(analytic - numeric).max()
+                raise AssertionError(
+                    f"gradcheck: the gradient of input {index} (shape {tuple(t.shape)}) does not match finite "
+                    f"differences (max difference {diff:.3e}, atol {atol}, rtol {rtol})\n"
+                    f"analytic:\n{analytic}\nnumeric:\n{numeric}"
+                )
+    for t in checked:
+        t.grad = None
+    return ok

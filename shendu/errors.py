@@ -1,0 +1,60 @@
+"""shendu's exception types and the helpers that build clear messages.
+
+Every error derives from ValueError, TypeError or RuntimeError, so code that
+catches the built-in families keeps working, and every message starts with the
+name of the op that raised it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["DeviceError", "DtypeError", "GraphError", "ShapeError", "ShenduError", "check_dim", "normalize_dims"]
+
+
+class ShenduError(Exception):
+    """Base class of every error raised by shendu itself."""
+
+
+class ShapeError(ShenduError, ValueError):
+    """Operands whose shapes do not fit the op."""
+
+
+class DeviceError(ShenduError, RuntimeError):
+    """Operands on different devices, or a device that is not available."""
+
+
+class DtypeError(ShenduError, TypeError):
+    """An operand whose dtype the op cannot take."""
+
+
+class GraphError(ShenduError, RuntimeError):
+    """A misuse of the autograd graph: a freed graph, an in-place change to a saved value."""
+
+
+def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
+    """Return ``dim`` made non-negative, or raise an IndexError-free ShapeError naming the op."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
+    span = max(ndim, 1)
+    if not -span <= dim < span:
+        where = f" (input shape {tuple(shape)})" if shape is not None else ""
+        raise ShapeError(
+            f"{op}: dim {dim} is out of range for a {ndim}-d tensor{where}; expected a dim in [{-span}, {span - 1}]"
+        )
+    return dim % span
+
+
+def normalize_dims(
+    op: str, dim: int | Sequence[int] | None, ndim: int, shape: Sequence[int] | None = None
+) -> tuple[int, ...]:
+    """Turn ``dim`` (None, an int, or a sequence of ints) into a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = tuple(sorted({check_dim(op, d, ndim, shape) for d in dims}))
+    if len(out) != len(dims):
+        raise ShapeError(f"{op}: dim {tuple(dims)} names the same dimension twice")
+    if ndim == 0:
+        return ()
+    return out

@@ -1,0 +1,137 @@
+"""Helpers shared by the op families: operand checks, promotion, and unbroadcasting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .. import backend as _backend
+from ..errors import DeviceError, DtypeError, ShapeError
+from ..tensor import Tensor
+
+__all__ = [
+    "as_operand",
+    "broadcast_shape",
+    "check_same_device",
+    "float_operand",
+    "parse_size",
+    "promote_pair",
+    "sum_to",
+]
+
+_SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+
+
+def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum a broadcast gradient back to the shape of the input it came from."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes)
+    return grad.reshape(shape)
+
+
+def is_scalar(value: object) -> bool:
+    return isinstance(value, _SCALARS)
+
+
+def as_operand(op: str, value: Any, like: Tensor | None = None) -> Tensor:
+    """Turn a tensor, array, list or scalar into a tensor on ``like``'s device."""
+    if isinstance(value, Tensor):
+        return value
+    from .creation import tensor
+
+    if isinstance(value, _SCALARS):
+        data = tensor(value.item() if isinstance(value, np.generic) else value)
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        data = tensor(value)
+    else:
+        raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
+    if like is not None and type(like.data) is not np.ndarray:
+        data.data = _backend.to_device(data.data, like.device, op)
+    return data
+
+
+def check_same_device(op: str, *tensors: Tensor) -> None:
+    """Raise a DeviceError naming the op and both devices when tensors live on different devices."""
+    first = tensors[0]
+    kind = type(first.data)
+    for t in tensors[1:]:
+        if type(t.data) is not kind or (kind is not np.ndarray and t.device != first.device):
+            raise DeviceError(
+                f"{op}: expected all tensors on the same device, but found {first.device} and {t.device}; "
+                "move them with .to(device) first"
+            )
+
+
+def promote_pair(op: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Cast ``a`` and ``b`` to their common dtype under PyTorch's rules (0-d tensors rank lower)."""
+    if type(a.data) is not type(b.data):
+        check_same_device(op, a, b)
+    if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
+        return a, b
+    da, db = a.dtype, b.dtype
+    dims = [d for d, t in ((da, a), (db, b)) if t.data.ndim]
+    zero = [d for d, t in ((da, a), (db, b)) if not t.data.ndim]
+    target = _dtype.result_type(dims, zero, [])
+    from .creation import cast
+
+    return cast(a, target), cast(b, target)
+
+
+def scalar_result_dtype(x: Tensor, scalar: Any) -> _dtype.dtype:
+    """The dtype of ``x op scalar`` under PyTorch's rules."""
+    cat = _dtype.scalar_category(scalar)
+    own = x.dtype
+    if cat <= own._category:
+        return own
+    return _dtype.int64 if cat == 1 else _dtype.get_default_dtype()
+
+
+def float_operand(x: Tensor) -> Tensor:
+    """``x`` itself when it is floating point, else ``x`` cast to the default float dtype."""
+    if x.data.dtype.kind == "f":
+        return x
+    from .creation import cast
+
+    return cast(x, _dtype.get_default_dtype())
+
+
+def require_float(op: str, x: Tensor) -> None:
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}")
+
+
+def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``; reject negative or non-integer sizes."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.__index__()
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"{op}: size must be a sequence of ints, got {type(s).__name__} {s!r} in {tuple(size)}")
+        if s < 0:
+            raise ShapeError(f"{op}: negative dimension {s} in size {tuple(int(v) for v in size)}; sizes must be >= 0")
+        out.append(int(s))
+    return tuple(out)
+
+
+def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast of ``shapes``, or a ShapeError naming the op and the shapes."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        shown = " and ".join(str(tuple(s)) for s in shapes)
+        raise ShapeError(
+            f"{op}: shapes {shown} cannot be broadcast together; sizes must match or be 1, "
+            "counting dimensions from the right"
+        ) from None

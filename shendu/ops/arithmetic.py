@@ -1,0 +1,345 @@
+"""Arithmetic: ``+ - * / **``, negation, and their reflected and scalar forms.
+
+A Python scalar operand takes a dedicated op (``x * 0.5`` is one NumPy call with
+the scalar kept weak), so float32 tensors stay float32 as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._common import as_operand, broadcast_shape, float_operand, is_scalar, promote_pair, scalar_result_dtype, sum_to
+from .creation import cast
+
+__all__ = ["add", "div", "floor_divide", "mul", "neg", "negative", "pow", "remainder", "rsub", "sub", "true_divide"]
+
+
+class Add(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.meta = (a.shape, b.shape)
+        return a + b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb = self.meta
+        return sum_to(grad, sa), sum_to(grad, sb)
+
+
+class Sub(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.meta = (a.shape, b.shape)
+        return a - b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        sa, sb = self.meta
+        return sum_to(grad, sa), (sum_to(-grad, sb) if self.needs_input_grad(1) else None)
+
+
+class Mul(Function):
+    saves_inputs = (0, 1)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.a, self.b
+        ga = sum_to(grad * b, a.shape) if self.needs_input_grad(0) else None
+        gb = sum_to(grad * a, b.shape) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Div(Function):
+    saves_inputs = (0, 1)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.a, self.b
+        ga = sum_to(grad / b, a.shape) if self.needs_input_grad(0) else None
+        gb = sum_to(-grad * a / (b * b), b.shape) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Pow(Function):
+    saves_inputs = (0, 1)
+    saves_output = True
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.a, self.b = a, b
+        self.out = a**b
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b, out = self.a, self.b, self.out
+        xp = get_array_module(a)
+        ga = gb = None
+        if self.needs_input_grad(0):
+            ga = sum_to(grad * b * xp.where(b == 0, 0, a ** (b - 1)), a.shape)
+        if self.needs_input_grad(1):
+            # d(a**b)/db = a**b * log(a); PyTorch sets it to 0 where a == 0 and b >= 0.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = xp.where((a == 0) & (b >= 0), 0, xp.log(a))
+            gb = sum_to(grad * out * log_a, b.shape)
+        return ga, gb
+
+
+class AddScalar(Function):
+    def forward(self, x: Any, scalar: Any) -> Any:
+        return x + scalar
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad,)
+
+
+class RSubScalar(Function):
+    def forward(self, x: Any, scalar: Any) -> Any:
+        return scalar - x
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (-grad,)
+
+
+class MulScalar(Function):
+    def forward(self, x: Any, scalar: Any) -> Any:
+        self.meta = scalar
+        return x * scalar
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad * self.meta,)
+
+
+class DivScalar(Function):
+    def forward(self, x: Any, scalar: Any) -> Any:
+        self.meta = scalar
+        return x / scalar
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad / self.meta,)
+
+
+class RDivScalar(Function):
+    saves_inputs = (0,)
+    saves_output = True
+
+    def forward(self, x: Any, scalar: Any) -> Any:
+        self.x = x
+        self.out = scalar / x
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (-grad * self.out / self.x,)
+
+
+class PowScalar(Function):
+    saves_inputs = (0,)
+
+    def forward(self, x: Any, scalar: Any) -> Any:
+        self.x = x
+        self.meta = scalar
+        if scalar == 2:
+            return x * x
+        return x**scalar
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        p, x = self.meta, self.x
+        if p == 2:
+            return (grad * (2 * x),)
+        if p == 0:
+            return (grad * 0,)
+        return (grad * (p * x ** (p - 1)),)
+
+
+class RPowScalar(Function):
+    saves_output = True
+
+    def forward(self, x: Any, scalar: Any) -> Any:
+        self.meta = scalar
+        self.out = scalar**x
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        base = self.meta
+        if base == 0:
+            return (grad * 0,)
+        return (grad * self.out * np.log(base).astype(self.out.dtype),)
+
+
+class Neg(Function):
+    def forward(self, x: Any) -> Any:
+        return -x
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (-grad,)
+
+
+def _scalar_value(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_division: bool = False) -> Tensor:
+    scalar = _scalar_value(scalar)
+    target = scalar_result_dtype(x, scalar)
+    if true_division and target.np.kind != "f":
+        x = float_operand(x)
+    elif target.np != x.data.dtype:
+        x = cast(x, target)
+    return func.apply(x, scalar=scalar)
+
+
+def _tensor_tensor(op: str, a: Tensor, b: Tensor, func: type[Function], true_division: bool = False) -> Tensor:
+    a, b = promote_pair(op, a, b)
+    if true_division and a.data.dtype.kind != "f":
+        a, b = float_operand(a), float_operand(b)
+    try:
+        return func.apply(a, b)
+    except ValueError:
+        broadcast_shape(op, a.data.shape, b.data.shape)
+        raise
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input + alpha * other``, broadcasting.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number.
+        alpha: the multiplier of ``other``. Default: 1.
+
+    Shape:
+        Both operands broadcast to a common shape, which is the output's.
+
+    Example:
+        >>> shendu.add(shendu.ones(2, 3), shendu.arange(3.0))
+    """
+    if alpha != 1:
+        other = mul(other, alpha)
+    if isinstance(input, Tensor):
+        if is_scalar(other):
+            return _tensor_scalar("add", input, other, AddScalar)
+        return _tensor_tensor("add", input, as_operand("add", other, input), Add)
+    if is_scalar(input) and isinstance(other, Tensor):
+        return _tensor_scalar("add", other, input, AddScalar)
+    return _tensor_tensor("add", as_operand("add", input), as_operand("add", other), Add)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``input - alpha * other``, broadcasting; arguments as in ``add``."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    if isinstance(input, Tensor):
+        if is_scalar(other):
+            other = _scalar_value(other)
+            if isinstance(other, bool):
+                raise TypeError("sub: subtracting a bool is not supported; use logical_xor or ~ instead")
+            return _tensor_scalar("sub", input, -other, AddScalar)
+        return _tensor_tensor("sub", input, as_operand("sub", other, input), Sub)
+    if is_scalar(input) and isinstance(other, Tensor):
+        return _tensor_scalar("sub", other, input, RSubScalar)
+    return _tensor_tensor("sub", as_operand("sub", input), as_operand("sub", other), Sub)
+
+
+def rsub(input: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    """``input * other``, elementwise with broadcasting."""
+    if isinstance(input, Tensor):
+        if is_scalar(other):
+            return _tensor_scalar("mul", input, other, MulScalar)
+        return _tensor_tensor("mul", input, as_operand("mul", other, input), Mul)
+    if is_scalar(input) and isinstance(other, Tensor):
+        return _tensor_scalar("mul", other, input, MulScalar)
+    return _tensor_tensor("mul", as_operand("mul", input), as_operand("mul", other), Mul)
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """``input / other``: true division (integers give float32), or rounded with ``rounding_mode``.
+
+    Args:
+        rounding_mode: None for true division, ``"trunc"`` or ``"floor"`` for a rounded,
+            non-differentiable result. Default: None.
+    """
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+        a = input if isinstance(input, Tensor) else as_operand("div", input)
+        b = other if isinstance(other, Tensor) else as_operand("div", other, a)
+        a, b = promote_pair("div", a, b)
+        xp = get_array_module(a.data)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if rounding_mode == "floor":
+                out = xp.floor_divide(a.data, b.data)
+            else:
+                quotient = a.data / b.data
+                out = xp.trunc(quotient).astype(a.data.dtype) if a.data.dtype.kind != "f" else xp.trunc(quotient)
+        return Tensor._make(out)
+    if isinstance(input, Tensor):
+        if is_scalar(other):
+            return _tensor_scalar("div", input, other, DivScalar, true_division=True)
+        return _tensor_tensor("div", input, as_operand("div", other, input), Div, true_division=True)
+    if is_scalar(input) and isinstance(other, Tensor):
+        return _tensor_scalar("div", other, input, RDivScalar, true_division=True)
+    return _tensor_tensor("div", as_operand("div", input), as_operand("div", other), Div, true_division=True)
+
+
+true_divide = div
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """``input // other``, rounded towards minus infinity (not differentiable)."""
+    return div(input, other, rounding_mode="floor")
+
+
+class Remainder(Function):
+    saves_inputs = (0, 1)
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.a, self.b = a, b
+        return get_array_module(a).remainder(a, b)
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        a, b = self.a, self.b
+        xp = get_array_module(a)
+        ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
+        gb = sum_to(-grad * xp.floor(a / b), b.shape) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python's ``%``: the remainder with the sign of ``other``."""
+    a = input if isinstance(input, Tensor) else as_operand("remainder", input)
+    b = other if isinstance(other, Tensor) else as_operand("remainder", other, a)
+    if is_scalar(other):
+        b = cast(b, scalar_result_dtype(a, _scalar_value(other)))
+        a = cast(a, b.dtype)
+    return _tensor_tensor("remainder", a, b, Remainder)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:
+    """``input ** exponent``, elementwise; either side may be a number."""
+    if isinstance(input, Tensor):
+        if is_scalar(exponent):
+            return _tensor_scalar("pow", input, exponent, PowScalar)
+        return _tensor_tensor("pow", input, as_operand("pow", exponent, input), Pow)
+    if is_scalar(input) and isinstance(exponent, Tensor):
+        return _tensor_scalar("pow", exponent, input, RPowScalar)
+    return _tensor_tensor("pow", as_operand("pow", input), as_operand("pow", exponent), Pow)
+
+
+def neg(input: Tensor) -> Tensor:
+    """``-input``."""
+    if input.data.dtype.kind == "b":
+        raise TypeError("neg: negating a bool tensor is not supported; use logical_not or ~ instead")
+    return Neg.apply(input)
+
+
+negative = neg

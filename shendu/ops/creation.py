@@ -1,0 +1,339 @@
+"""Creating tensors, and moving or casting them (differentiably)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .. import backend as _backend
+from ..autograd.function import Function
+from ..errors import DtypeError, ShapeError
+from ..tensor import Tensor
+from ._common import parse_size
+
+__all__ = [
+    "arange",
+    "as_tensor",
+    "cast",
+    "clone",
+    "empty",
+    "empty_like",
+    "eye",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "logspace",
+    "move",
+    "ones",
+    "ones_like",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
+
+
+def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
+    target = _backend.as_device(device, op)
+    if target is not None and target.type != "cpu":
+        array = _backend.to_device(array, target, op)
+    out = Tensor._make(array)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def _infer_array(op: str, data: Any) -> np.ndarray:
+    """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints)."""
+    if isinstance(data, (bool, np.bool_)):
+        return np.asarray(data, dtype=np.bool_)
+    if isinstance(data, (int, np.integer)) and not isinstance(data, np.integer):
+        return np.asarray(data, dtype=np.int64)
+    if isinstance(data, float):
+        return np.asarray(data, dtype=_dtype.get_default_dtype().np)
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, (list, tuple)):
+        try:
+            array = np.array(data)
+        except ValueError as exc:
+            raise ShapeError(f"{op}: nested sequences must be rectangular; {exc}") from None
+        if array.dtype == object:
+            raise TypeError(f"{op}: could not infer a dtype from the data; expected nested lists of numbers")
+        if array.dtype.kind == "f" and not _contains_array_data(data):
+            array = array.astype(_dtype.get_default_dtype().np)
+        elif array.dtype.kind in "iu" and not _contains_array_data(data):
+            array = array.astype(np.int64)
+        return array
+    raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
+
+
+def _contains_array_data(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item[:1])
+        elif isinstance(item, (np.ndarray, Tensor, np.generic)):
+            return True
+    return False
+
+
+def _check_array_dtype(op: str, array: np.ndarray) -> None:
+    if array.dtype.kind in "cOUSV" or array.dtype not in _dtype._BY_NP:
+        _dtype.from_numpy_dtype(array.dtype, op)
+
+
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Build a new tensor that owns a copy of ``data``.
+
+    Args:
+        data: a number, a (nested) list or tuple of numbers, a NumPy array, or a tensor.
+        dtype: the element type. Default: inferred (float32 for Python floats, int64 for ints).
+        device: ``"cpu"`` or ``"cuda[:N]"``. Default: the CPU, or ``data``'s device for a tensor.
+        requires_grad: record operations for autograd. Default: False.
+
+    Example:
+        >>> shendu.tensor([[1, 2], [3, 4]], dtype=shendu.float32)
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    if isinstance(data, Tensor):
+        array = data.data.copy()
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
+            data = [item.data if isinstance(item, Tensor) and type(item.data) is np.ndarray else item for item in data]
+        array = np.array(_infer_array("tensor", data), copy=True)
+    _check_array_dtype("tensor", array)
+    if dtype is not None:
+        array = array.astype(_dtype.to_dtype(dtype, "tensor").np, copy=False)
+    return _finish(array, device, requires_grad, "tensor")
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor``, but shares memory with ``data`` (a tensor or NumPy array) when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else data
+    array = _infer_array("as_tensor", data)
+    _check_array_dtype("as_tensor", array)
+    if dtype is not None:
+        array = array.astype(_dtype.to_dtype(dtype, "as_tensor").np, copy=False)
+    return _finish(array, device, False, "as_tensor")
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor that shares memory with the NumPy array ``array``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    _check_array_dtype("from_numpy", array)
+    return Tensor._make(array)
+
+
+def _resolve_dtype(dtype: Any, default: _dtype.dtype | None = None) -> np.dtype:
+    if dtype is None:
+        return (default or _dtype.get_default_dtype()).np
+    return _dtype.to_dtype(dtype).np
+
+
+def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    shape = parse_size(op, size)
+    target = _backend.as_device(device, op)
+    np_dtype = _resolve_dtype(dtype)
+    xp = np if target is None or target.type == "cpu" else _backend.require_cuda(op)
+    if xp is np:
+        array = np.zeros(shape, np_dtype) if fill == 0 else np.full(shape, fill, np_dtype)
+        return _finish(array, None, requires_grad, op)
+    with xp.cuda.Device(target.index or 0):
+        array = xp.full(shape, fill, np_dtype)
+    return _finish(array, None, requires_grad, op)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Args:
+        size: the shape, as ints or one sequence.
+        dtype: Default: float32.
+        device: Default: the CPU.
+        requires_grad: Default: False.
+    """
+    return _filled("zeros", size, 0, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones; arguments as in ``zeros``."""
+    return _filled("ones", size, 1, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor; shendu fills it with zeros so that results never depend on stale memory."""
+    return _filled("empty", size, 0, dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor filled with ``fill_value``; the dtype is inferred from the value when not given."""
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _filled(
+        "full",
+        (size,) if not isinstance(size, (tuple, list)) else tuple(size),
+        fill_value,
+        dtype,
+        device,
+        requires_grad,
+    )
+
+
+def _like(op: str, input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    return _filled(
+        op,
+        tuple(input.shape),
+        fill,
+        dtype if dtype is not None else input.dtype,
+        device if device is not None else input.device,
+        requires_grad,
+    )
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``input``'s shape, dtype and device."""
+    return _like("zeros_like", input, 0, dtype, device, requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``input``'s shape, dtype and device."""
+    return _like("ones_like", input, 1, dtype, device, requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor with ``input``'s shape, dtype and device, filled with zeros."""
+    return _like("empty_like", input, 0, dtype, device, requires_grad)
+
+
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``fill_value`` everywhere, with ``input``'s shape, dtype and device."""
+    return _like("full_like", input, fill_value, dtype, device, requires_grad)
+
+
+def arange(
+    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
+
+    The dtype is int64 when every argument is an int, else float32.
+    """
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if values[2] == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
+    integral = all(isinstance(v, (int, np.integer)) for v in values)
+    np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
+    count = max(0, math.ceil((values[1] - values[0]) / values[2]))
+    array = (
+        (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
+        if not integral
+        else np.arange(values[0], values[1], values[2]).astype(np_dtype)
+    )
+    return _finish(array, device, requires_grad, "arange")
+
+
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
+    array = np.linspace(float(start), float(end), int(steps)).astype(_resolve_dtype(dtype))
+    return _finish(array, device, requires_grad, "linspace")
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale."""
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
+    array = np.logspace(float(start), float(end), int(steps), base=base).astype(_resolve_dtype(dtype))
+    return _finish(array, device, requires_grad, "logspace")
+
+
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An ``n`` x ``m`` matrix with ones on the diagonal (``m`` defaults to ``n``)."""
+    shape = parse_size("eye", (n, n if m is None else m))
+    return _finish(np.eye(*shape, dtype=_resolve_dtype(dtype)), device, requires_grad, "eye")
+
+
+class Clone(Function):
+    def forward(self, x: Any) -> Any:
+        return x.copy()
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad,)
+
+
+def clone(input: Tensor) -> Tensor:
+    """A copy of ``input`` with its own memory; gradients flow back to ``input``."""
+    return Clone.apply(input)
+
+
+class Cast(Function):
+    def forward(self, x: Any, dtype: np.dtype) -> Any:
+        self.source = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad.astype(self.source) if self.source.kind == "f" else None,)
+
+
+def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:
+    """``input`` as ``dtype`` (itself when the dtype already matches); differentiable between float types."""
+    if input.data.dtype == dtype.np:
+        return input
+    if input._requires_grad and not dtype.is_floating_point:
+        return Tensor._make(input.data.astype(dtype.np))
+    return Cast.apply(input, dtype=dtype.np)
+
+
+class Move(Function):
+    def forward(self, x: Any, device: _backend.device) -> Any:
+        self.source = _backend.device_of(x)
+        return _backend.to_device(x, device, "to")
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (_backend.to_device(grad, self.source, "to"),)
+
+
+def move(input: Tensor, device: _backend.device) -> Tensor:
+    """``input`` on ``device`` (itself when already there); gradients flow back across the move."""
+    if input.device == device:
+        return input
+    return Move.apply(input, device=device)
+
+
+def check_floating(op: str, dtype: Any) -> None:
+    if dtype is not None and not _dtype.to_dtype(dtype, op).is_floating_point:
+        raise DtypeError(f"{op}: expected a floating-point dtype, got {dtype}")

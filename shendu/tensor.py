@@ -1,0 +1,587 @@
+"""The Tensor: one NumPy or CuPy array, plus what autograd needs to know about it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import _dtype
+from . import backend as _backend
+from ._dtype import dtype as _DType
+from .autograd import function as _function
+from .autograd import grad_mode as _grad_mode
+from .errors import DtypeError, GraphError, ShapeError
+
+__all__ = ["Size", "Tensor"]
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple of ints, printed as ``shendu.Size([2, 3])``."""
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"shendu.Size({list(self)})"
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it for autograd.
+
+    Create tensors with ``shendu.tensor``, ``shendu.zeros``, ``shendu.randn`` and the other creation
+    functions; ``Tensor(data)`` is the same as ``shendu.tensor(data)``.
+
+    Attributes:
+        data: the underlying ``numpy.ndarray`` (CPU) or ``cupy.ndarray`` (GPU).
+        grad: the accumulated gradient (a Tensor) after ``backward()``, or None.
+        requires_grad: whether operations on this tensor are recorded for autograd.
+
+    Example:
+        >>> x = shendu.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("__weakref__", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "data", "grad")
+    # NumPy must not take over `ndarray * tensor`: returning NotImplemented from its ufuncs lets
+    # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> None:
+        from .ops.creation import tensor
+
+        made = tensor([] if data is None else data, dtype=dtype, device=device, requires_grad=requires_grad)
+        self.data = made.data
+        self.grad = None
+        self._requires_grad = made._requires_grad
+        self._grad_fn = None
+        self._output_nr = 0
+        self._vc = [0]
+        self._hooks = None
+
+    @staticmethod
+    def _make(array: Any, grad_fn: _function.Function | None = None, output_nr: int = 0) -> Tensor:
+        """Wrap an array without copying it (the fast path every op uses)."""
+        if isinstance(array, np.generic):
+            # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays.
+            array = np.asarray(array)
+        t = object.__new__(Tensor)
+        t.data = array
+        t.grad = None
+        t._requires_grad = grad_fn is not None
+        t._grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._vc = [0]
+        t._hooks = None
+        return t
+
+    def _make_grad(self, array: Any) -> Tensor:
+        return Tensor._make(array)
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> Size:
+        """The size of each dimension."""
+        return Size(self.data.shape)
+
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape, or the size of dimension ``dim``."""
+        if dim is None:
+            return Size(self.data.shape)
+        from .errors import check_dim
+
+        return self.data.shape[check_dim("size", dim, self.data.ndim, self.data.shape)]
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    def dim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self.data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    @property
+    def dtype(self) -> _DType:
+        """The element type, e.g. ``shendu.float32``."""
+        return _dtype._BY_NP[self.data.dtype]
+
+    @property
+    def device(self) -> _backend.device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
+        return _backend.device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the data lives on a GPU."""
+        return self.device.type == "cuda"
+
+    def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
+        return self.data.dtype.kind == "f"
+
+    def get_device(self) -> int:
+        """The GPU index, or -1 on the CPU (as in PyTorch)."""
+        d = self.device
+        return -1 if d.type == "cpu" else (d.index or 0)
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether autograd records operations on this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors created by the user rather than by a recorded op."""
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> _function.Function | None:
+        """The graph node that made this tensor, or None for a leaf."""
+        return self._grad_fn
+
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The tensor with all its dimensions reversed."""
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The tensor with its last two dimensions swapped (a batch of transposed matrices)."""
+        if self.data.ndim < 2:
+            raise ShapeError(f"mT: expected a tensor with at least 2 dimensions, got shape {tuple(self.shape)}")
+        return self.transpose(-2, -1)
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array, sharing memory on the CPU.
+
+        Args:
+            force: copy a GPU tensor to the host and detach a tensor that requires grad,
+                instead of raising. Default: False.
+        """
+        if self._requires_grad and not force:
+            raise GraphError("numpy: cannot convert a tensor that requires grad; use tensor.detach().numpy() instead")
+        if type(self.data) is not np.ndarray:
+            if not force:
+                raise _backend.DeviceError(
+                    f"numpy: the tensor is on {self.device}; call tensor.cpu().numpy() to copy it to the host first"
+                )
+            return _backend.to_device(self.data, _backend.CPU)
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item: only a tensor with one element can be converted to a Python number, "
+                f"got shape {tuple(self.shape)} with {self.data.size} elements"
+            )
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of Python numbers."""
+        return _backend.to_device(self.data, _backend.CPU).tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        array = _backend.to_device(self.data, _backend.CPU)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, cut from the graph."""
+        t = Tensor._make(self.data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place, making it a leaf."""
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Move and/or cast: ``to("cuda")``, ``to(shendu.float64)``, ``to(other)``, ``to("cpu", shendu.float32)``.
+
+        Returns ``self`` when nothing changes. The move and the cast are differentiable.
+        """
+        target_device, target_dtype = None, kwargs.pop("dtype", None)
+        if "device" in kwargs:
+            target_device = _backend.as_device(kwargs.pop("device"), "to")
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("copy", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                target_device, target_dtype = arg.device, arg.dtype
+            elif isinstance(arg, (str, _backend.device)):
+                target_device = _backend.as_device(arg, "to")
+            elif arg is not None:
+                target_dtype = _dtype.to_dtype(arg, "to")
+        from .ops.creation import cast, move
+
+        out = self
+        if target_dtype is not None:
+            out = cast(out, _dtype.to_dtype(target_dtype, "to"))
+        if target_device is not None:
+            out = move(out, target_device)
+        return out
+
+    def type(self, dtype: Any = None) -> str | Tensor:
+        """Without an argument, the type name (``"shendu.FloatTensor"``); with one, ``to(dtype)``."""
+        if dtype is None:
+            names = {
+                "float32": "Float",
+                "float64": "Double",
+                "float16": "Half",
+                "int64": "Long",
+                "int32": "Int",
+                "int16": "Short",
+                "int8": "Char",
+                "uint8": "Byte",
+                "bool": "Bool",
+            }
+            return f"shendu.{names[self.dtype.name]}Tensor"
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.to(_dtype.float32)
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.to(_dtype.float64)
+
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.to(_dtype.float16)
+
+    def long(self) -> Tensor:
+        """Cast to int64."""
+        return self.to(_dtype.int64)
+
+    def int(self) -> Tensor:
+        """Cast to int32."""
+        return self.to(_dtype.int32)
+
+    def bool(self) -> Tensor:
+        """Cast to bool."""
+        return self.to(_dtype.bool)
+
+    def cpu(self) -> Tensor:
+        """Copy to the CPU (returns self when already there)."""
+        return self.to("cpu")
+
+    def cuda(self, device: int | str | None = None) -> Tensor:
+        """Copy to a GPU: ``cuda()``, ``cuda(1)`` or ``cuda("cuda:1")``."""
+        if isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device or "cuda")
+
+    # ----------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        if self._grad_fn is not None:
+            if requires_grad:
+                return self
+            raise GraphError(
+                "requires_grad_: only leaf tensors can change requires_grad; "
+                "use tensor.detach() to get a tensor without history"
+            )
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DtypeError(
+                f"requires_grad_: only floating-point tensors can require gradients, got dtype {self.dtype}"
+            )
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        """Compute the gradient of this tensor with respect to the graph's leaves, accumulating into ``.grad``.
+
+        Args:
+            gradient: the gradient of some scalar with respect to this tensor; required unless it
+                has exactly one element. Default: None.
+            retain_graph: keep the saved values so that backward can run through the graph again.
+                Default: False.
+        """
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``hook(grad)`` whenever the gradient of this tensor is computed.
+
+        The hook may return a replacement gradient. Returns a handle; call ``handle.remove()`` to
+        take the hook away.
+        """
+        if not self._requires_grad:
+            raise GraphError("register_hook: cannot register a hook on a tensor that does not require grad")
+        if self._grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return _HookHandle(self._hooks, hook)
+        self._grad_fn.register_output_hook(self._output_nr, hook)
+        return _HookHandle(self._grad_fn.hooks[self._output_nr], hook)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self._grad_fn is None:
+            return
+        import weakref
+
+        ref = weakref.ref(self)
+
+        def keep(grad: Tensor) -> None:
+            target = ref()
+            if target is not None:
+                target.grad = grad.clone() if target.grad is None else target.grad + grad
+
+        self._grad_fn.register_output_hook(self._output_nr, keep)
+
+    # ----------------------------------------------------------------- in-place
+    def _check_inplace(self, op: str) -> None:
+        if self._requires_grad and _grad_mode._State.enabled:
+            if self._grad_fn is None:
+                raise GraphError(
+                    f"{op}: a leaf tensor that requires grad cannot be changed in place while grad mode is on; "
+                    "wrap the update in `with shendu.no_grad():` (as optimizers do)"
+                )
+            raise GraphError(
+                f"{op}: in-place changes to a tensor that is part of the autograd graph are not supported; "
+                "use the out-of-place form (e.g. x = x + y instead of x.add_(y))"
+            )
+        self._vc[0] += 1
+
+    def _inplace(self, op: str, result: Tensor) -> Tensor:
+        self._check_inplace(op)
+        value = result.data
+        if value.dtype != self.data.dtype:
+            if _dtype.from_numpy_dtype(value.dtype)._category > self.dtype._category:
+                raise DtypeError(
+                    f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
+                    f"in a tensor of dtype {self.dtype}"
+                )
+        if value.shape != self.data.shape:
+            raise ShapeError(
+                f"{op}: the result has shape {tuple(value.shape)}, which does not match the in-place "
+                f"target's shape {tuple(self.shape)}"
+            )
+        xp = _backend.get_array_module(self.data)
+        xp.copyto(self.data, value, casting="unsafe")
+        return self
+
+    def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place: ``self += alpha * other``."""
+        return self._inplace("add_", self.add(other, alpha=alpha) if alpha != 1 else self + other)
+
+    def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
+        """In place: ``self -= alpha * other``."""
+        return self._inplace("sub_", self.sub(other, alpha=alpha) if alpha != 1 else self - other)
+
+    def mul_(self, other: Any) -> Tensor:
+        """In place: ``self *= other``."""
+        return self._inplace("mul_", self * other)
+
+    def div_(self, other: Any) -> Tensor:
+        """In place: ``self /= other``."""
+        return self._inplace("div_", self / other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        """In place: ``self **= exponent``."""
+        return self._inplace("pow_", self**exponent)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """In place: clamp every element into ``[min, max]``."""
+        return self._inplace("clamp_", self.clamp(min, max))
+
+    clip_ = clamp_
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype, moved to this device) into self."""
+        self._check_inplace("copy_")
+        from .ops.creation import as_tensor
+
+        src_t = as_tensor(src)
+        value = _backend.to_device(src_t.data, self.device, "copy_")
+        xp = _backend.get_array_module(self.data)
+        try:
+            shape = np.broadcast_shapes(value.shape, self.data.shape)
+        except ValueError:
+            shape = None
+        if shape != self.data.shape:
+            raise ShapeError(
+                f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to the target's "
+                f"shape {tuple(self.shape)}"
+            )
+        xp.copyto(self.data, value, casting="unsafe")
+        return self
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
+        self._check_inplace("zero_")
+        self.data.fill(0)
+        return self
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` in place."""
+        self._check_inplace("fill_")
+        if isinstance(value, Tensor):
+            value = value.item()
+        self.data.fill(value)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples from U(a, b)."""
+        from .ops.random import rand
+
+        sample = rand(*self.shape, dtype=self.dtype, generator=generator)
+        return self._fill_random("uniform_", sample.data * (b - a) + a)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples from N(mean, std**2)."""
+        from .ops.random import randn
+
+        sample = randn(*self.shape, dtype=self.dtype, generator=generator)
+        return self._fill_random("normal_", sample.data * std + mean)
+
+    def _fill_random(self, op: str, values: np.ndarray) -> Tensor:
+        if self.data.dtype.kind != "f":
+            raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
+        self._check_inplace(op)
+        xp = _backend.get_array_module(self.data)
+        xp.copyto(
+            self.data, _backend.to_device(values.astype(self.data.dtype, copy=False), self.device), casting="unsafe"
+        )
+        return self
+
+    def _iop(self, op: str, out_of_place: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
+        # `x += y` on a tensor in the graph rebinds x to a new tensor: what `x = x + y` does, which
+        # keeps residual code such as `out += identity` working with a correct gradient.
+        if self._requires_grad and _grad_mode._State.enabled:
+            return out_of_place(self, other)
+        return self._inplace(op, out_of_place(self, other))
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._iop("add_", Tensor.__add__, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._iop("sub_", Tensor.__sub__, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._iop("mul_", Tensor.__mul__, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._iop("div_", Tensor.__truediv__, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        from .ops.indexing import setitem
+
+        setitem(self, index, value)
+
+    # ----------------------------------------------------------------- Python protocol
+    def __repr__(self) -> str:
+        from ._repr import format_tensor
+
+        return format_tensor(self)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len: a 0-d tensor has no length")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iter: cannot iterate over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous "
+                f"(shape {tuple(self.shape)}); use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError(
+                f"index: only an integer tensor with one element can be used as an index, "
+                f"got dtype {self.dtype} and shape {tuple(self.shape)}"
+            )
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        if self._grad_fn is not None:
+            raise GraphError("deepcopy: only leaf tensors can be deep-copied; detach() the tensor first")
+        t = Tensor._make(self.data.copy())
+        t._requires_grad = self._requires_grad
+        if self.grad is not None:
+            t.grad = Tensor._make(self.grad.data.copy())
+        memo[id(self)] = t
+        return t
+
+
+def _rebuild(array: np.ndarray, device: str, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    if device != "cpu":
+        t = t.to(device)
+    t._requires_grad = requires_grad
+    return t
+
+
+class _HookHandle:
+    """Returned by ``register_hook``: ``remove()`` takes the hook away."""
+
+    def __init__(self, hooks: list[Any], hook: Any) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+_function._bind_tensor(Tensor)

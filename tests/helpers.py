@@ -1,0 +1,213 @@
+"""Shared test helpers: one line per op case.
+
+``check(fn, *inputs)`` runs ``fn(lib, *tensors)`` with ``lib`` = torch and
+``lib`` = shendu on the same data, then compares forward values, shapes,
+dtypes and the gradient of every floating-point input, in float64 (to 1e-10)
+and float32 (to rtol 1e-5). ``grad_check(fn, *inputs)`` compares shendu's
+analytic gradients with float64 finite differences.
+
+Inputs are shapes (filled with seeded normal values), NumPy arrays (used as
+given; integer and bool arrays never require grad), or Python scalars.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+import shendu
+
+COUNTS: Counter[str] = Counter()
+
+TORCH_DTYPES = {
+    torch.float16: "float16",
+    torch.float32: "float32",
+    torch.float64: "float64",
+    torch.uint8: "uint8",
+    torch.int8: "int8",
+    torch.int16: "int16",
+    torch.int32: "int32",
+    torch.int64: "int64",
+    torch.bool: "bool",
+}
+
+
+def _in_hypothesis() -> bool:
+    from hypothesis import currently_in_test_context
+
+    return currently_in_test_context()
+
+
+def make_inputs(
+    inputs: tuple[Any, ...],
+    dtype: np.dtype,
+    seed: int,
+    low: float | None,
+    high: float | None,
+    transform: Callable[[np.ndarray], np.ndarray] | None,
+) -> list[Any]:
+    rng = np.random.default_rng(seed)
+    arrays: list[Any] = []
+    for spec in inputs:
+        if isinstance(spec, tuple):
+            if low is not None:
+                values = rng.uniform(low, high, size=spec)
+            else:
+                values = rng.standard_normal(spec)
+            if transform is not None:
+                values = transform(values)
+            arrays.append(np.asarray(values, dtype=dtype))
+        elif isinstance(spec, np.ndarray) and spec.dtype.kind == "f":
+            arrays.append(spec.astype(dtype))
+        else:
+            arrays.append(spec)
+    return arrays
+
+
+def _noncontiguous(array: np.ndarray) -> np.ndarray:
+    """The same values, laid out so that the array is a non-contiguous (transposed) view."""
+    if array.ndim < 2:
+        return np.repeat(array, 2)[::2] if array.ndim == 1 else array
+    return np.ascontiguousarray(array.swapaxes(-1, -2)).swapaxes(-1, -2)
+
+
+def _to_lib(lib: Any, value: Any, requires_grad: bool) -> Any:
+    if not isinstance(value, np.ndarray):
+        return value
+    if lib is torch:
+        t = torch.from_numpy(value.copy())
+    else:
+        t = shendu.from_numpy(value.copy()) if value.flags.c_contiguous else shendu.from_numpy(_copy_layout(value))
+    if requires_grad and value.dtype.kind == "f":
+        t.requires_grad_(True)
+    return t
+
+
+def _copy_layout(value: np.ndarray) -> np.ndarray:
+    copy = np.empty_like(value.swapaxes(-1, -2) if value.ndim >= 2 else value)
+    if value.ndim >= 2:
+        copy = copy.swapaxes(-1, -2)
+    copy[...] = value
+    return copy
+
+
+def _flatten(out: Any) -> list[Any]:
+    if isinstance(out, (tuple, list)):
+        flat: list[Any] = []
+        for item in out:
+            flat.extend(_flatten(item))
+        return flat
+    return [out]
+
+
+def _as_numpy(value: Any) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().numpy()
+    if isinstance(value, shendu.Tensor):
+        return value.detach().numpy()
+    return np.asarray(value)
+
+
+def _dtype_name(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return TORCH_DTYPES[value.dtype]
+    return value.dtype.name
+
+
+def _assert_close(name: str, got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> None:
+    assert got.shape == want.shape, f"{name}: shape {got.shape} != torch's {want.shape}"
+    if want.dtype.kind in "biu":
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    else:
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True, err_msg=name)
+
+
+def check(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    dtypes: tuple[str, ...] = ("float64", "float32"),
+    grad: bool = True,
+    low: float | None = None,
+    high: float | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    noncontiguous: bool = False,
+    rtol: float | None = None,
+    atol: float | None = None,
+    seed: int = 0,
+    torch_fn: Callable[..., Any] | None = None,
+) -> None:
+    """Run ``fn(lib, *tensors)`` in torch and shendu and compare values, shapes, dtypes and gradients.
+
+    Args:
+        fn: called as ``fn(torch, *torch_tensors)`` and ``fn(shendu, *shendu_tensors)``.
+        inputs: shapes (random normal data), NumPy arrays, or plain Python values.
+        dtypes: the float dtypes to run in. Default: float64 then float32.
+        grad: compare the gradients of every float input. Default: True.
+        low, high: draw values uniformly from [low, high) instead of a normal distribution.
+        transform: applied to generated values (e.g. ``np.abs`` for a positive domain).
+        noncontiguous: make every array input a transposed, non-contiguous view.
+        rtol, atol: override the tolerances (give a reason in a comment when loosening).
+        torch_fn: a different function to call for torch, where the names differ.
+    """
+    for dtype_name in dtypes:
+        dtype = np.dtype(dtype_name)
+        arrays = make_inputs(inputs, dtype, seed, low, high, transform)
+        if noncontiguous:
+            arrays = [_noncontiguous(a) if isinstance(a, np.ndarray) else a for a in arrays]
+        tol_r = rtol if rtol is not None else (1e-10 if dtype_name == "float64" else 1e-5)
+        tol_a = atol if atol is not None else (1e-10 if dtype_name == "float64" else 1e-6)
+        t_in = [_to_lib(torch, a, grad) for a in arrays]
+        s_in = [_to_lib(shendu, a, grad) for a in arrays]
+        t_out = (torch_fn or fn)(torch, *t_in)
+        s_out = fn(shendu, *s_in)
+        t_flat, s_flat = _flatten(t_out), _flatten(s_out)
+        assert len(t_flat) == len(s_flat), f"torch returned {len(t_flat)} outputs, shendu {len(s_flat)}"
+        for i, (t, s) in enumerate(zip(t_flat, s_flat)):
+            if isinstance(t, torch.Tensor):
+                assert isinstance(s, shendu.Tensor), f"output {i}: expected a Tensor, got {type(s).__name__}"
+                assert _dtype_name(s) == _dtype_name(t), f"output {i}: dtype {s.dtype} != torch's {t.dtype}"
+                assert tuple(s.shape) == tuple(t.shape), f"output {i}: shape {tuple(s.shape)} != {tuple(t.shape)}"
+                _assert_close(f"[{dtype_name}] output {i}", _as_numpy(s), _as_numpy(t), tol_r, tol_a)
+            else:
+                assert s == t, f"output {i}: {s!r} != torch's {t!r}"
+        if grad:
+            rng = np.random.default_rng(seed + 1)
+            pairs = [
+                (t, s)
+                for t, s in zip(t_flat, s_flat)
+                if isinstance(t, torch.Tensor) and t.requires_grad and t.dtype.is_floating_point
+            ]
+            if pairs:
+                weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
+                torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
+                shendu.autograd.backward([s for _, s in pairs], [shendu.from_numpy(w.copy()) for w in weights])
+                for i, (t, s) in enumerate(zip(t_in, s_in)):
+                    if isinstance(t, torch.Tensor) and t.requires_grad:
+                        if t.grad is None:
+                            assert s.grad is None or not np.any(s.grad.numpy()), f"input {i}: torch has no grad"
+                            continue
+                        assert s.grad is not None, f"input {i}: shendu computed no gradient"
+                        assert s.grad.dtype == s.dtype, f"input {i}: grad dtype {s.grad.dtype} != {s.dtype}"
+                        _assert_close(f"[{dtype_name}] grad of input {i}", s.grad.numpy(), t.grad.numpy(), tol_r, tol_a)
+        COUNTS["hypothesis cases compared with torch" if _in_hypothesis() else "op cases compared with torch"] += 1
+
+
+def grad_check(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    low: float | None = None,
+    high: float | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    seed: int = 0,
+    atol: float = 1e-6,
+    rtol: float = 1e-4,
+) -> None:
+    """Float64 finite-difference check of ``fn(shendu, *tensors)``'s gradients."""
+    arrays = make_inputs(inputs, np.dtype("float64"), seed, low, high, transform)
+    tensors = [_to_lib(shendu, a, True) for a in arrays]
+    assert shendu.autograd.gradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=atol, rtol=rtol)
+    COUNTS["float64 gradchecks"] += 1

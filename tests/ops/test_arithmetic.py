@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import shendu
+from tests.helpers import check, grad_check
+
+POSITIVE = {"low": 0.5, "high": 2.0}
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((3, 4), (3, 4)), ((3, 4), (4,)), ((4,), (3, 4)), ((2, 1, 4), (3, 1)), ((), (3,)), ((3,), ()), ((0, 3), (3,))],
+)
+def test_binary_broadcasting(shapes: tuple) -> None:
+    check(lambda m, a, b: a + b, *shapes)
+    check(lambda m, a, b: a - b, *shapes)
+    check(lambda m, a, b: a * b, *shapes)
+    check(lambda m, a, b: a / b, *shapes, **POSITIVE)
+    check(lambda m, a, b: a**b, *shapes, **POSITIVE)
+
+
+def test_scalars_on_either_side() -> None:
+    check(lambda m, a: a + 2.5, (3, 4))
+    check(lambda m, a: 2.5 + a, (3, 4))
+    check(lambda m, a: a - 1, (3, 4))
+    check(lambda m, a: 1 - a, (3, 4))
+    check(lambda m, a: a * 3, (3, 4))
+    check(lambda m, a: -2.0 * a, (3, 4))
+    check(lambda m, a: a / 4.0, (3, 4))
+    check(lambda m, a: 4.0 / a, (3, 4), **POSITIVE)
+    check(lambda m, a: a**2, (3, 4))
+    check(lambda m, a: a**3, (3, 4))
+    check(lambda m, a: a**0.5, (3, 4), **POSITIVE)
+    check(lambda m, a: a**-1.5, (3, 4), **POSITIVE)
+    check(lambda m, a: 2.0**a, (3, 4))
+    check(lambda m, a: -a, (3, 4))
+    check(lambda m, a: m.neg(a), (2, 0))
+
+
+def test_functional_forms() -> None:
+    check(lambda m, a, b: m.add(a, b, alpha=2), (3,), (3,))
+    check(lambda m, a, b: m.sub(a, b, alpha=0.5), (3,), (2, 3))
+    check(lambda m, a, b: m.mul(a, b), (2, 3), (2, 3))
+    check(lambda m, a, b: m.div(a, b), (2, 3), (3,), **POSITIVE)
+    check(lambda m, a, b: m.pow(a, b), (2, 3), (3,), **POSITIVE)
+    check(lambda m, a, b: m.remainder(a, b), (2, 3), (3,), **POSITIVE)
+    check(lambda m, a, b: m.rsub(a, b), (2, 3), (3,))
+
+
+def test_non_contiguous_inputs() -> None:
+    check(lambda m, a, b: a * b + a, (3, 4), (3, 4), noncontiguous=True)
+    check(lambda m, a, b: a / b, (4, 5), (5,), noncontiguous=True, **POSITIVE)
+
+
+def test_same_input_used_twice_accumulates() -> None:
+    check(lambda m, a: a * a + a, (3,))
+    check(lambda m, a, b: (a + b) * (a - b) / b, (2, 3), (3,), **POSITIVE)
+
+
+def test_integer_and_bool_promotion() -> None:
+    ints = np.array([1, 2, 3], dtype=np.int64)
+    int32 = np.array([1, -2, 3], dtype=np.int32)
+    bools = np.array([True, False, True])
+    check(lambda m, a: a / 2, ints)
+    check(lambda m, a: a * 2.5, ints)
+    check(lambda m, a: a + 1, int32)
+    check(lambda m, a: a * 1.5, int32)
+    check(lambda m, a: a + 1, bools)
+    check(lambda m, a, b: a / b, ints, int32)
+    check(lambda m, a, b: a + b, ints, int32)
+    check(lambda m, a, b: a * b, ints, (3,))
+    check(lambda m, a, b: a + b, bools, ints)
+    check(lambda m, a: a // 2, np.array([-3, 5, 7]))
+    check(lambda m, a: a % 3, np.array([-3, 5, 7]))
+    check(lambda m, a, b: m.div(a, b, rounding_mode="trunc"), np.array([-7, 5, 7]), np.array([2, 2, -2]))
+    check(lambda m, a, b: m.div(a, b, rounding_mode="floor"), (4,), (4,), grad=False, **POSITIVE)
+
+
+def test_zero_dim_tensors_rank_below_dimensioned_ones() -> None:
+    f64_scalar = np.array(2.0, dtype=np.float64)
+    check(lambda m, a, s: a * s, (3,), f64_scalar, dtypes=("float32",), grad=False)
+    check(lambda m, a, s: a * s, np.array([1, 2], dtype=np.int32), f64_scalar, grad=False)
+    check(lambda m, a: a * np.float64(2.0), (3,), dtypes=("float32",))
+
+
+def test_float32_stays_float32_with_python_floats() -> None:
+    x = shendu.ones(3)
+    assert (x * 0.1 + 1e-3).dtype == shendu.float32
+    assert (x / 7).dtype == shendu.float32
+    assert (2.0**x).dtype == shendu.float32
+
+
+def test_gradcheck() -> None:
+    grad_check(lambda m, a, b: a * b + a / b - b**a, (2, 3), (3,), low=0.5, high=2.0)
+    grad_check(lambda m, a: 3.0 / a + a**2.5 - 1.5**a, (4,), low=0.5, high=2.0)
+
+
+def test_broadcast_failure_message() -> None:
+    with pytest.raises(shendu.ShapeError, match=r"add: shapes \(3, 4\) and \(5,\) cannot be broadcast"):
+        shendu.ones(3, 4) + shendu.ones(5)
+
+
+def test_unsupported_operand_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="unsupported operand"):
+        shendu.ones(3) + "a"
+    with pytest.raises(TypeError, match="add: expected a Tensor or a number, got str"):
+        shendu.add(shendu.ones(3), "a")
