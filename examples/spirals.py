@@ -8,6 +8,7 @@ Run:  python examples/spirals.py
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 
@@ -30,7 +31,7 @@ def main(steps: int = 1500, hidden: int = 64, lr: float = 0.5, seed: int = 0) ->
     inputs, labels = two_spirals(200, 0.02, generator)
     sizes = [2, hidden, hidden, 2]
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         bound = 1 / math.sqrt(fan_in)
         weight = (shendu.rand(fan_in, fan_out, generator=generator) * 2 - 1) * bound
         bias = shendu.zeros(fan_out)
