@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda
+from . import _bind, autograd, cuda, utils
 from ._dtype import (
     bool,
     double,
@@ -47,6 +47,7 @@ __all__ = [
     "device",
     "autograd",
     "cuda",
+    "utils",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
