@@ -103,7 +103,7 @@ def supports_batches(dataset: Any) -> bool:
     """Whether ``dataset`` can fetch a whole batch with one call (``get_batch``)."""
     if isinstance(dataset, Subset):
         return supports_batches(dataset.dataset)
-    return callable(getattr(type(dataset), "get_batch", None))
+    return callable(getattr(type(dataset), "get_batch", None)) and getattr(dataset, "batchable", True)
 
 
 class ConcatDataset(Dataset[T_co]):
