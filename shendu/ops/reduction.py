@@ -704,7 +704,7 @@ def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
 
     Example:
         >>> shendu.logsumexp(shendu.tensor([1000.0, 1000.0]), dim=0)
-        tensor(1000.6931)
+        tensor(1000.6932)
     """
     _check_input("logsumexp", input)
     input = float_operand(input)

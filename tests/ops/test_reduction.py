@@ -149,6 +149,16 @@ def test_max_min_with_a_tensor_is_elementwise(name: str) -> None:
     check(lambda m, a, b: getattr(a, op)(b), (2, 3), (2, 3))
 
 
+@pytest.mark.parametrize(("op", "name"), [("max", "maximum"), ("min", "minimum")])
+def test_max_min_with_a_tensor_delegates(monkeypatch: pytest.MonkeyPatch, op: str, name: str) -> None:
+    calls = []
+    monkeypatch.setattr(elementwise, name, lambda a, b: calls.append((a, b)) or a, raising=False)
+    a, b = shendu.ones(2), shendu.zeros(2)
+    assert getattr(shendu, op)(a, b) is a
+    assert getattr(a, op)(b) is a
+    assert calls == [(a, b), (a, b)]
+
+
 @pytest.mark.parametrize("name", ["amax", "amin"])
 def test_amax_amin(name: str) -> None:
     check(lambda m, x: getattr(m, name)(x), (3, 4))
