@@ -61,6 +61,29 @@ def _vector_norm(array: Any, p: float) -> Any:
     return (magnitude**p).sum() ** (1.0 / p)
 
 
+def _total_norm(op: str, tensors: Tensor | Iterable[Tensor], norm_type: Any, error_if_nonfinite: bool) -> Tensor:
+    items = _as_list(op, tensors, "tensor")
+    p = _norm_type(op, norm_type)
+    if not items:
+        return Tensor._make(np.zeros((), dtype=np.float32))
+    device = items[0].device
+    for i, t in enumerate(items):
+        if t.device != device:
+            raise DeviceError(f"{op}: tensor {i} is on {t.device} but tensor 0 is on {device}")
+    # Negative orders divide by zero for zero elements, and large orders overflow, as in PyTorch.
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        norms = [_vector_norm(t.data, p) for t in items]
+        xp = _backend.get_array_module(items[0].data)
+        dtype = np.result_type(*[n.dtype for n in norms])
+        total = _vector_norm(xp.stack([n.astype(dtype, copy=False) for n in norms]), p)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(
+            f"{op}: the total norm of order {p} of the gradients is {float(total)}, which is not finite, "
+            "so they cannot be clipped; pass error_if_nonfinite=False to scale them by the non-finite norm anyway"
+        )
+    return Tensor._make(xp.asarray(total))
+
+
 def get_total_norm(
     tensors: Tensor | Iterable[Tensor],
     norm_type: float = 2.0,
@@ -83,26 +106,7 @@ def get_total_norm(
         >>> get_total_norm([p.grad for p in params])
         tensor(1.7321)
     """
-    op = "get_total_norm"
-    items = _as_list(op, tensors, "tensor")
-    p = _norm_type(op, norm_type)
-    if not items:
-        return Tensor._make(np.zeros((), dtype=np.float32))
-    device = items[0].device
-    norms = []
-    for i, t in enumerate(items):
-        if t.device != device:
-            raise DeviceError(f"{op}: tensor {i} is on {t.device} but tensor 0 is on {device}")
-        norms.append(_vector_norm(t.data, p))
-    xp = _backend.get_array_module(items[0].data)
-    dtype = np.result_type(*[n.dtype for n in norms])
-    total = _vector_norm(xp.stack([n.astype(dtype, copy=False) for n in norms]), p)
-    if error_if_nonfinite and not bool(xp.isfinite(total)):
-        raise RuntimeError(
-            f"clip_grad_norm_: the total norm of order {p} of the gradients is {float(total)}, which is not finite, "
-            "so they cannot be clipped; pass error_if_nonfinite=False to scale them by the non-finite norm anyway"
-        )
-    return Tensor._make(xp.asarray(total))
+    return _total_norm("get_total_norm", tensors, norm_type, error_if_nonfinite)
 
 
 def clip_grads_with_norm_(
@@ -128,7 +132,9 @@ def clip_grads_with_norm_(
     for g in grads:
         array = g.data
         factor = _backend.to_device(coef, g.device).astype(array.dtype)
-        _backend.get_array_module(array).multiply(array, factor, out=array)
+        # A non-finite norm scales gradients to NaN, as in PyTorch, without NumPy's warnings.
+        with np.errstate(invalid="ignore", over="ignore"):
+            _backend.get_array_module(array).multiply(array, factor, out=array)
         g._vc[0] += 1
 
 
@@ -168,7 +174,7 @@ def clip_grad_norm_(
     if is_generator and not params:
         warnings.warn("clip_grad_norm_: parameters is an empty generator, so nothing is clipped", stacklevel=2)
     grads = [p.grad for p in params if p.grad is not None]
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
+    total = _total_norm("clip_grad_norm_", grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
     return total
 
