@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+import shendu
+
+
+def test_device_parsing_and_equality() -> None:
+    assert shendu.device("cpu") == "cpu"
+    assert shendu.device("cuda:1").index == 1
+    assert shendu.device("cuda") == shendu.device("cuda:0")
+    assert repr(shendu.device("cuda", 2)) == "device(type='cuda', index=2)"
+    assert str(shendu.device("cpu")) == "cpu"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("tpu", r"unknown device type 'tpu'; expected 'cpu', 'cuda' or 'cuda:N'"),
+        ("cuda:x", r"bad device index in 'cuda:x'"),
+        ("cpu:1", r"the CPU has no index 1"),
+    ],
+)
+def test_bad_device_strings(name: str, message: str) -> None:
+    with pytest.raises(shendu.DeviceError, match=message):
+        shendu.device(name)
+
+
+def test_unknown_device_in_to_names_the_op() -> None:
+    with pytest.raises(shendu.DeviceError, match=r"to: unknown device type 'tpu'"):
+        shendu.ones(2).to("tpu")
+
+
+@pytest.mark.skipif(shendu.cuda.is_available(), reason="checks the error raised where no GPU is usable")
+def test_cuda_without_cupy_says_how_to_install() -> None:
+    assert shendu.cuda.device_count() == 0
+    with pytest.raises(shendu.DeviceError, match=r"to: CUDA was requested but .*install CuPy"):
+        shendu.ones(2).cuda()
+    with pytest.raises(shendu.DeviceError, match=r"zeros: CUDA was requested"):
+        shendu.zeros(2, device="cuda")
+
+
+def test_cpu_tensor_reports_its_device() -> None:
+    x = shendu.ones(2)
+    assert x.device == shendu.device("cpu")
+    assert not x.is_cuda and x.get_device() == -1
+    assert x.cpu() is x and x.to("cpu") is x

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import shendu
+
+
+def test_attributes() -> None:
+    x = shendu.zeros(2, 3, 4)
+    assert x.shape == (2, 3, 4) and isinstance(x.shape, shendu.Size)
+    assert repr(x.shape) == "shendu.Size([2, 3, 4])"
+    assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4
+    assert x.ndim == 3 and x.dim() == 3 and x.numel() == 24 and x.shape.numel() == 24
+    assert x.dtype == shendu.float32 and x.element_size() == 4
+    assert x.is_leaf and x.grad is None and x.grad_fn is None and not x.requires_grad
+
+
+def test_size_with_bad_dim() -> None:
+    with pytest.raises(shendu.ShapeError, match=r"size: dim 3 is out of range for a 2-d tensor"):
+        shendu.zeros(2, 3).size(3)
+
+
+def test_numpy_shares_memory_and_refuses_graph_tensors() -> None:
+    x = shendu.zeros(3)
+    x.numpy()[0] = 5
+    assert x.tolist()[0] == 5
+    with pytest.raises(shendu.GraphError, match=r"numpy: cannot convert a tensor that requires grad.*detach"):
+        shendu.zeros(3, requires_grad=True).numpy()
+
+
+def test_item_and_tolist() -> None:
+    assert shendu.tensor([2.5]).item() == 2.5
+    assert shendu.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(shendu.ShapeError, match=r"item: only a tensor with one element .* shape \(2,\)"):
+        shendu.ones(2).item()
+
+
+def test_conversions() -> None:
+    x = shendu.tensor([1.7, -2.2])
+    assert x.double().dtype == shendu.float64
+    assert x.long().tolist() == [1, -2]
+    assert x.int().dtype == shendu.int32
+    assert x.bool().tolist() == [True, True]
+    assert x.half().dtype == shendu.float16
+    assert x.to(shendu.float32) is x
+    assert x.to(dtype=shendu.float64).dtype == shendu.float64
+    assert x.to(shendu.ones(1, dtype=shendu.int64)).dtype == shendu.int64
+    assert x.type() == "shendu.FloatTensor"
+
+
+def test_cast_is_differentiable() -> None:
+    x = shendu.ones(2, requires_grad=True)
+    y = x.double() * 3.0
+    y.backward(shendu.ones(2, dtype=shendu.float64))
+    assert x.grad.dtype == shendu.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_detach_shares_data_and_clone_copies() -> None:
+    x = shendu.ones(3, requires_grad=True)
+    d = x.detach()
+    assert d.data is x.data and not d.requires_grad
+    c = x.clone()
+    assert c.data is not x.data and c.grad_fn is not None
+    c.backward(shendu.ones(3))
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+def test_in_place_ops() -> None:
+    x = shendu.ones(3)
+    x.add_(2).mul_(3).sub_(1).div_(2)
+    np.testing.assert_array_equal(x.numpy(), [4.0, 4.0, 4.0])
+    x.add_(shendu.ones(3), alpha=2)
+    np.testing.assert_array_equal(x.numpy(), [6.0, 6.0, 6.0])
+    x.zero_()
+    assert x.tolist() == [0.0, 0.0, 0.0]
+    x.fill_(7)
+    assert x.tolist() == [7.0, 7.0, 7.0]
+    x.copy_(shendu.tensor([1, 2, 3]))
+    assert x.tolist() == [1.0, 2.0, 3.0] and x.dtype == shendu.float32
+    assert x._version == 8
+
+
+def test_in_place_keeps_dtype_and_rejects_shape_changes() -> None:
+    x = shendu.zeros(3, dtype=shendu.int64)
+    with pytest.raises(shendu.DtypeError, match=r"mul_: the result has dtype shendu.float32.*int64"):
+        x.mul_(1.5)
+    with pytest.raises(shendu.ShapeError, match=r"add_: the result has shape \(2, 3\).*\(3,\)"):
+        x.add_(shendu.zeros(2, 3, dtype=shendu.int64))
+    with pytest.raises(shendu.ShapeError, match=r"copy_: the source of shape \(4,\) cannot be broadcast"):
+        x.copy_(shendu.zeros(4))
+
+
+def test_random_fills_are_reproducible() -> None:
+    shendu.manual_seed(3)
+    a = shendu.empty(5).uniform_(-1, 1)
+    b = shendu.empty(5).normal_(2.0, 0.5)
+    shendu.manual_seed(3)
+    np.testing.assert_array_equal(shendu.empty(5).uniform_(-1, 1).numpy(), a.numpy())
+    np.testing.assert_array_equal(shendu.empty(5).normal_(2.0, 0.5).numpy(), b.numpy())
+    assert a.numpy().min() >= -1 and a.numpy().max() < 1
+
+
+def test_python_protocol() -> None:
+    x = shendu.tensor([3.0])
+    assert float(x) == 3.0 and int(x) == 3 and bool(x)
+    assert len(shendu.zeros(4, 2)) == 4
+    assert [1, 2, 3][shendu.tensor(1)] == 2
+    with pytest.raises(shendu.ShapeError, match="truth value of a tensor with 2 elements is ambiguous"):
+        bool(shendu.ones(2))
+    with pytest.raises(TypeError, match="len: a 0-d tensor has no length"):
+        len(shendu.tensor(1.0))
+    with pytest.raises(TypeError, match="index: only an integer tensor"):
+        [1, 2][shendu.tensor(1.0)]
+
+
+def test_numpy_interop() -> None:
+    x = shendu.tensor([1.0, 2.0])
+    assert np.asarray(x).dtype == np.float32
+    y = np.float32(2.0) * x
+    assert isinstance(y, shendu.Tensor) and y.dtype == shendu.float32
+    z = np.ones(2) + x
+    assert isinstance(z, shendu.Tensor)
+
+
+def test_pickle_and_deepcopy() -> None:
+    x = shendu.tensor([1.0, 2.0], requires_grad=True)
+    y = pickle.loads(pickle.dumps(x))
+    assert y.tolist() == [1.0, 2.0] and y.requires_grad
+    z = copy.deepcopy(x)
+    assert z.data is not x.data and z.requires_grad
