@@ -298,6 +298,16 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [group["lr"] * factor for group in self.optimizer.param_groups]
 
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state returned by ``state_dict()``.
+
+        Args:
+            state_dict: the scheduler state to restore.
+        """
+        super().load_state_dict(state_dict)
+        # Checkpoint formats that know only plain dicts return the milestone counts as one.
+        self.milestones = Counter(self.milestones)
+
     def _closed_form_lr(self) -> list[float]:
         passed = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
         return [base_lr * self.gamma**passed for base_lr in self.base_lrs]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -352,3 +353,16 @@ def test_one_cycle_refuses_to_step_past_the_end() -> None:
 def test_errors(make: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         make(_optimizer(shendu))
+
+
+def test_multistep_state_survives_shendu_save(tmp_path: Any) -> None:
+    opt = _optimizer(shendu)
+    scheduler = lr_scheduler.MultiStepLR(opt, milestones=[2, 2, 5])
+    shendu.save(scheduler.state_dict(), tmp_path / "sched.ckpt")
+    restored = lr_scheduler.MultiStepLR(_optimizer(shendu), milestones=[9])
+    restored.load_state_dict(shendu.load(tmp_path / "sched.ckpt"))
+    assert restored.milestones == Counter({2: 2, 5: 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        restored.step(6)
+    assert restored.get_last_lr() == pytest.approx([0.1 * 0.1**3, 0.05 * 0.1**3])

@@ -520,3 +520,61 @@ def test_load_state_dict_errors() -> None:
 
 def test_full_batch_gradient_descent_is_documented() -> None:
     assert "full-batch gradient descent is SGD" in optim.SGD.__doc__.replace("\n    ", " ")
+
+
+def _tiny_model_loss(m: Any, params: list[Any], x: Any, target: Any) -> Any:
+    """Mean squared error of a one-hidden-layer network, built from arithmetic and reductions only.
+
+    ``x`` has shape (N, D, 1), so ``(x * W).sum(1)`` is ``x @ W``; ``z / sqrt(1 + z^2)`` is a
+    smooth squashing nonlinearity like tanh.
+    """
+    w, b, v, c = params
+    z = (x * w).sum(dim=1) + b
+    h = z / (1 + z * z) ** 0.5
+    y = (h * v).sum(dim=1) + c
+    return ((y - target) ** 2).mean()
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", list(FULL))
+def test_end_to_end_with_autograd_gradients(name: str, dtype: str) -> None:
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((8, 4, 1)).astype(dtype)
+    target = rng.standard_normal(8).astype(dtype)
+    initial = [rng.standard_normal(s).astype(dtype) * 0.5 for s in [(4, 5), (5,), (5,)]] + [np.asarray(0.1, dtype)]
+    t_params = [torch.tensor(a.copy(), requires_grad=True) for a in initial]
+    s_params = [shendu.tensor(a.copy(), requires_grad=True) for a in initial]
+    t_opt = getattr(torch.optim, name)(t_params, **_torch_kwargs(name, FULL[name]))
+    s_opt = getattr(optim, name)(s_params, **FULL[name])
+    t_x, t_target = torch.from_numpy(x), torch.from_numpy(target)
+    s_x, s_target = shendu.from_numpy(x.copy()), shendu.from_numpy(target.copy())
+    for _ in range(STEPS):
+        t_opt.zero_grad()
+        s_opt.zero_grad()
+        t_loss = _tiny_model_loss(torch, t_params, t_x, t_target)
+        s_loss = _tiny_model_loss(shendu, s_params, s_x, s_target)
+        t_loss.backward()
+        s_loss.backward()
+        t_opt.step()
+        s_opt.step()
+    np.testing.assert_allclose(s_loss.item(), t_loss.item(), rtol=TOLERANCE[dtype] * 10)
+    _assert_close(s_params, t_params, dtype, f"{name} on a tiny network [{dtype}]")
+    COUNTS["optimizer configurations compared with torch"] += 1
+
+
+def test_checkpoint_through_shendu_save(tmp_path: Any) -> None:
+    p = shendu.tensor(INITIAL[0], requires_grad=True)
+    opt = optim.Adam([p], lr=0.05, amsgrad=True)
+    for _ in range(3):
+        p.grad = shendu.from_numpy(gradient_field(p.detach().numpy()))
+        opt.step()
+    shendu.save({"optimizer": opt.state_dict(), "weights": p.detach()}, tmp_path / "opt.ckpt")
+    saved = shendu.load(tmp_path / "opt.ckpt")
+    q = shendu.tensor(saved["weights"].numpy().copy(), requires_grad=True)
+    resumed = optim.Adam([q])
+    resumed.load_state_dict(saved["optimizer"])
+    assert resumed.state[q]["step"].shape == ()
+    for params, o in ((p, opt), (q, resumed)):
+        params.grad = shendu.from_numpy(gradient_field(params.detach().numpy()))
+        o.step()
+    np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
