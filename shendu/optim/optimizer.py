@@ -126,9 +126,9 @@ class Optimizer:
         step = cls.__dict__.get("step")
         if step is not None and not getattr(step, "_counts_calls", False):
 
-            def counted_step(self: Optimizer, closure: Callable[[], Any] | None = None) -> Any:
+            def counted_step(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
                 self._step_calls += 1
-                return step(self, closure)
+                return step(self, *args, **kwargs)
 
             counted_step.__doc__ = step.__doc__
             counted_step.__name__ = "step"
@@ -259,7 +259,7 @@ class Optimizer:
     def _scratch(self, array: Any, count: int) -> list[Any]:
         """``count`` scratch arrays shaped like ``array``, views of buffers reused across steps."""
         xp = _backend.get_array_module(array)
-        key = (array.dtype.str, str(_backend.device_of(array)))
+        key = (array.dtype.str, _backend.device_of(array))
         flats = self._buffers.get(key)
         size = array.size
         if flats is None or len(flats) < count or flats[0].size < size:

@@ -4,6 +4,7 @@ import copy
 import itertools
 import math
 import tracemalloc
+import warnings
 from typing import Any
 
 import numpy as np
@@ -578,3 +579,27 @@ def test_checkpoint_through_shendu_save(tmp_path: Any) -> None:
         params.grad = shendu.from_numpy(gradient_field(params.detach().numpy()))
         o.step()
     np.testing.assert_array_equal(q.detach().numpy(), p.detach().numpy())
+
+
+def test_custom_optimizer_subclass() -> None:
+    class SignDescent(optim.Optimizer):
+        def __init__(self, params: Any, lr: float = 0.1) -> None:
+            super().__init__(params, {"lr": lr})
+
+        def step(self) -> None:
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.data -= group["lr"] * np.sign(p.grad.data)
+
+    a = shendu.tensor([1.0, -1.0], requires_grad=True)
+    opt = SignDescent([a])
+    a.grad = shendu.tensor([3.0, -0.5])
+    opt.step()
+    np.testing.assert_allclose(a.detach().numpy(), [0.9, -0.9])
+    scheduler = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the scheduler sees that the custom step ran
+        opt.step()
+        scheduler.step()
+    assert scheduler.get_last_lr() == [0.05]
