@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda, utils
+from . import _bind, autograd, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -49,6 +49,8 @@ __all__ = [
     "autograd",
     "cuda",
     "utils",
+    "nn",
+    "optim",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

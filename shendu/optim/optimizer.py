@@ -372,10 +372,7 @@ def _cast_state(key: str, value: Any, param: Tensor) -> Any:
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
     array = value.data
-    if key == "step" and array.size == 1:
-        # A step count is a scalar; some checkpoint formats store 0-d arrays with shape (1,).
-        array = array.reshape(())
-    else:
+    if key != "step":
         array = _backend.to_device(array, param.device, "load_state_dict")
         if array.dtype.kind == "f":
             array = array.astype(param.data.dtype, copy=False)
