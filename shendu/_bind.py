@@ -69,7 +69,7 @@ _register(
     "clip=clamp",
     "maximum",
     "minimum",
-    "where",
+    "where=tensor_where",
     "masked_fill",
     "sign",
     "square",
@@ -82,6 +82,8 @@ _register(
     "isinf",
     "isfinite",
     "nan_to_num",
+    "erf",
+    "absolute",
 )
 _register(activation, "relu", "softmax", "log_softmax")
 _register(
@@ -146,6 +148,15 @@ _register(
     "logical_or",
     "logical_not",
     "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
 )
 
 OPERATORS: dict[str, tuple[Any, str]] = {
