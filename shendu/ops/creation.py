@@ -48,29 +48,43 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
 
 def _infer_array(op: str, data: Any) -> np.ndarray:
     """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints)."""
-    if isinstance(data, (bool, np.bool_)):
+    if isinstance(data, np.ndarray):
+        return data
+    # Before the Python types: np.float64 is a subclass of float, and keeps its own dtype as in PyTorch.
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, bool):
         return np.asarray(data, dtype=np.bool_)
-    if isinstance(data, (int, np.integer)) and not isinstance(data, np.integer):
+    if isinstance(data, int):
+        _check_int64(op, data, data)
         return np.asarray(data, dtype=np.int64)
     if isinstance(data, float):
         return np.asarray(data, dtype=_dtype.get_default_dtype().np)
-    if isinstance(data, np.ndarray):
-        return data
-    if isinstance(data, np.generic):
-        return np.asarray(data)
     if isinstance(data, (list, tuple)):
         try:
             array = np.array(data)
         except ValueError as exc:
             raise ShapeError(f"{op}: nested sequences must be rectangular; {exc}") from None
-        if array.dtype == object:
+        except OverflowError:
+            raise ValueError(f"{op}: an integer in the data does not fit in int64") from None
+        if array.dtype.kind in "OUS":
+            for item in array.reshape(-1):
+                if isinstance(item, int):
+                    _check_int64(op, item, data)
             raise TypeError(f"{op}: could not infer a dtype from the data; expected nested lists of numbers")
         if array.dtype.kind == "f" and not _contains_array_data(data):
             array = array.astype(_dtype.get_default_dtype().np)
         elif array.dtype.kind in "iu" and not _contains_array_data(data):
+            if array.dtype == np.uint64 and array.size:
+                _check_int64(op, int(array.max()), data)
             array = array.astype(np.int64)
         return array
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
+
+
+def _check_int64(op: str, value: int, data: Any) -> None:
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"{op}: the integer {value} does not fit in int64 (in {data!r})")
 
 
 def _contains_array_data(data: Any) -> bool:
@@ -153,26 +167,40 @@ def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, 
     return _finish(array, None, requires_grad, op)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+def size_arg(op: str, shape: tuple[Any, ...], size: Any) -> tuple[int, ...]:
+    """The shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}: give the size either positionally or as size=, not both")
+        return parse_size(op, (size,))
+    return parse_size(op, shape)
+
+
+def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``.
 
     Args:
-        size: the shape, as ints or one sequence.
-        dtype: Default: float32.
+        shape: the shape, as ints or one sequence (or pass ``size=``).
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
         device: Default: the CPU.
         requires_grad: Default: False.
+
+    Example:
+        >>> shendu.zeros(2, 3, dtype=shendu.int64)
+        tensor([[0, 0, 0],
+                [0, 0, 0]])
     """
-    return _filled("zeros", size, 0, dtype, device, requires_grad)
+    return _filled("zeros", size_arg("zeros", shape, size), 0, dtype, device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones; arguments as in ``zeros``."""
-    return _filled("ones", size, 1, dtype, device, requires_grad)
+    return _filled("ones", size_arg("ones", shape, size), 1, dtype, device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor; shendu fills it with zeros so that results never depend on stale memory."""
-    return _filled("empty", size, 0, dtype, device, requires_grad)
+    return _filled("empty", size_arg("empty", shape, size), 0, dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -254,14 +282,63 @@ def arange(
     return _finish(array, device, requires_grad, "arange")
 
 
+def _check_steps(op: str, steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"{op}: steps must be an int, got {type(steps).__name__} {steps!r}")
+    if steps < 0:
+        raise ValueError(f"{op}: steps must be non-negative, got {steps}")
+    return int(steps)
+
+
+def _endpoint(value: Any, target: np.dtype) -> Any:
+    """``value`` as PyTorch holds an endpoint: converted to the output dtype first (integers truncate)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if target.kind in "iub":
+        return int(value)
+    return target.type(value)
+
+
+def _spaced(first: Any, last: Any, steps: int, work: np.dtype) -> np.ndarray:
+    """PyTorch's linspace arithmetic in ``work``: the first half steps up from ``first``, the rest down from ``last``.
+
+    Counting from both ends makes both endpoints exact and the values symmetric, as in PyTorch.
+    """
+    if steps == 1:
+        return np.full(1, first, dtype=work)
+    first, last = work.type(first), work.type(last)
+    step = (last - first) / work.type(steps - 1)
+    index = np.arange(steps)
+    half = steps // 2
+    out = np.empty(steps, dtype=work)
+    out[:half] = first + step * index[:half].astype(work)
+    out[half:] = last - step * (steps - 1 - index[half:]).astype(work)
+    return out
+
+
 def linspace(
     start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    array = np.linspace(float(start), float(end), int(steps)).astype(_resolve_dtype(dtype))
-    return _finish(array, device, requires_grad, "linspace")
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    count = _check_steps("linspace", steps)
+    target = _resolve_dtype(dtype)
+    # Float16 and integer results are computed in float32 and float64, then converted.
+    work = np.dtype(np.float32) if target == np.float16 else target if target.kind == "f" else np.dtype(np.float64)
+    array = _spaced(_endpoint(start, target), _endpoint(end, target), count, work)
+    return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
 
 
 def logspace(
@@ -274,10 +351,26 @@ def logspace(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale."""
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
-    array = np.logspace(float(start), float(end), int(steps), base=base).astype(_resolve_dtype(dtype))
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent.
+        steps: how many values.
+        base: the base of the powers. Default: 10.0.
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+    """
+    count = _check_steps("logspace", steps)
+    target = _resolve_dtype(dtype)
+    exponents = _spaced(float(_endpoint(start, target)), float(_endpoint(end, target)), count, np.dtype(np.float64))
+    with np.errstate(over="ignore"):
+        array = np.power(float(base), exponents).astype(target)
     return _finish(array, device, requires_grad, "logspace")
 
 

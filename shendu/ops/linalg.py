@@ -382,12 +382,10 @@ def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[st
     ell = "".join(spare[:width])
     labels = [term.replace("...", ell[width - rank :]) for term, rank in zip(terms, ellipsis_ranks)]
     if arrow:
-        if "..." not in rhs and "." not in rhs:
-            out = rhs
-        else:
-            out = rhs.replace("...", ell)
+        out = rhs.replace("...", ell)
+        used = "".join(labels)
         for ch in out:
-            if ch not in lhs:
+            if ch not in used:
                 raise ValueError(f"einsum: output label {ch!r} does not appear in any operand of {equation!r}")
             if out.count(ch) > 1:
                 raise ValueError(f"einsum: output label {ch!r} appears more than once in {equation!r}")

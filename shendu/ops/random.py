@@ -21,7 +21,7 @@ from ..errors import DtypeError, ShapeError
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 from ._common import broadcast_shape, parse_size
-from .creation import _finish
+from .creation import _finish, size_arg
 
 __all__ = [
     "bernoulli",
@@ -62,7 +62,8 @@ def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], np_dtype:
 
 
 def rand(
-    *size: Any,
+    *shape: Any,
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -71,7 +72,7 @@ def rand(
     """Samples from the uniform distribution on [0, 1).
 
     Args:
-        size: the shape, as ints or one sequence (``rand(2, 3)`` or ``rand((2, 3))``).
+        shape: the shape, as ints or one sequence (``rand(2, 3)``, ``rand((2, 3))``, or ``rand(size=(2, 3))``).
         generator: the Generator to draw from. Default: the global one.
         dtype: a floating-point dtype. Default: ``shendu.get_default_dtype()`` (float32).
         device: where the result lives. Default: the CPU.
@@ -82,13 +83,14 @@ def rand(
         >>> shendu.rand(2, 3).shape
         shendu.Size([2, 3])
     """
-    shape = parse_size("rand", size)
+    shape = size_arg("rand", shape, size)
     np_dtype = _float_dtype("rand", dtype)
     return _finish(_uniform(numpy_generator(generator, "rand"), shape, np_dtype), device, requires_grad, "rand")
 
 
 def randn(
-    *size: Any,
+    *shape: Any,
+    size: Any = None,
     generator: Generator | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -100,7 +102,7 @@ def randn(
         >>> shendu.randn(64, 784).dtype
         shendu.float32
     """
-    shape = parse_size("randn", size)
+    shape = size_arg("randn", shape, size)
     np_dtype = _float_dtype("randn", dtype)
     return _finish(
         _standard_normal(numpy_generator(generator, "randn"), shape, np_dtype), device, requires_grad, "randn"
