@@ -260,25 +260,41 @@ def full_like(
 def arange(
     start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``: ``arange(end)`` or
+    ``arange(start, end, step)``.
 
-    The dtype is int64 when every argument is an int, else float32.
+    Args:
+        start: the first value. Default: 0 when only ``end`` is given.
+        end: the bound, excluded.
+        step: the gap between values. Default: 1.
+        dtype: Default: int64 when every argument is an int, else ``shendu.get_default_dtype()``.
+            With an integer dtype, float arguments are first truncated to integers, as in PyTorch.
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.arange(1, 2.5, 0.5)
+        tensor([1.0000, 1.5000, 2.0000])
     """
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if values[2] == 0:
-        raise ValueError("arange: step must be nonzero")
-    if (values[1] - values[0]) * values[2] < 0:
-        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
-    count = max(0, math.ceil((values[1] - values[0]) / values[2]))
-    array = (
-        (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
-        if not integral
-        else np.arange(values[0], values[1], values[2]).astype(np_dtype)
-    )
+    if np_dtype.kind in "iub" and not integral:
+        values = [int(v) for v in values]
+        integral = True
+    if values[2] == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r}")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
+    with np.errstate(over="ignore"):
+        if integral:
+            array = np.arange(values[0], values[1], values[2], dtype=np.int64).astype(np_dtype)
+        else:
+            # Each value is rounded once, from float64: float32 results are the floats nearest to start + i * step.
+            count = max(0, math.ceil((values[1] - values[0]) / values[2]))
+            array = (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
     return _finish(array, device, requires_grad, "arange")
 
 

@@ -202,9 +202,9 @@ def test_matmul_errors() -> None:
         shendu.ones(2, 3, 4) @ shendu.ones(3, 4, 5)
     with pytest.raises(shendu.ShapeError, match=r"matmul: both arguments must be at least 1-D, but got shapes \(\)"):
         shendu.tensor(2.0) @ shendu.ones(3)
-    with pytest.raises(shendu.DtypeError, match="matmul: .* same dtype, but got shendu.float32 and shendu.float64"):
+    with pytest.raises(shendu.DtypeError, match=r"matmul: .* same dtype, but got shendu.float32 and shendu.float64"):
         shendu.ones(2, 3) @ shendu.ones(3, 2, dtype=shendu.float64)
-    with pytest.raises(shendu.DtypeError, match="matmul: .* same dtype, but got shendu.int64 and shendu.float32"):
+    with pytest.raises(shendu.DtypeError, match=r"matmul: .* same dtype, but got shendu.int64 and shendu.float32"):
         shendu.ones(2, 3, dtype=shendu.int64) @ shendu.ones(3, 2)
     with pytest.raises(shendu.DtypeError, match="matmul: bool tensors are not supported"):
         shendu.ones(2, 3, dtype=shendu.bool) @ shendu.ones(3, dtype=shendu.bool)
@@ -215,19 +215,21 @@ def test_mm_bmm_dot_outer_errors() -> None:
         shendu.mm(shendu.ones(3), shendu.ones(3, 2))
     with pytest.raises(shendu.ShapeError, match=r"mm: shapes \(2, 3\) and \(4, 2\) cannot be multiplied: 3 != 4"):
         shendu.mm(shendu.ones(2, 3), shendu.ones(4, 2))
-    with pytest.raises(shendu.DtypeError, match="mm: .*shendu.float32 and shendu.float64"):
+    with pytest.raises(shendu.DtypeError, match=r"mm: .*shendu.float32 and shendu.float64"):
         shendu.mm(shendu.ones(2, 3), shendu.ones(3, 2, dtype=shendu.float64))
     with pytest.raises(shendu.ShapeError, match=r"bmm: expected two 3-D tensors .* shapes \(2, 3\) and \(1, 3, 2\)"):
         shendu.bmm(shendu.ones(2, 3), shendu.ones(1, 3, 2))
     with pytest.raises(shendu.ShapeError, match=r"bmm: the batch sizes differ: 2 != 3 \(shapes \(2, 3, 4\) and"):
         shendu.bmm(shendu.ones(2, 3, 4), shendu.ones(3, 4, 2))
-    with pytest.raises(shendu.ShapeError, match=r"bmm: shapes \(2, 3, 4\) and \(2, 5, 2\) cannot be multiplied: 4 != 5"):
+    with pytest.raises(
+        shendu.ShapeError, match=r"bmm: shapes \(2, 3, 4\) and \(2, 5, 2\) cannot be multiplied: 4 != 5"
+    ):
         shendu.bmm(shendu.ones(2, 3, 4), shendu.ones(2, 5, 2))
     with pytest.raises(shendu.ShapeError, match=r"dot: expected two 1-D tensors, but got shapes \(2, 2\) and \(4,\)"):
         shendu.dot(shendu.ones(2, 2), shendu.ones(4))
     with pytest.raises(shendu.ShapeError, match=r"dot: shapes \(3,\) and \(4,\) cannot be multiplied: 3 != 4"):
         shendu.dot(shendu.ones(3), shendu.ones(4))
-    with pytest.raises(shendu.DtypeError, match="dot: .*shendu.int64 and shendu.float32"):
+    with pytest.raises(shendu.DtypeError, match=r"dot: .*shendu.int64 and shendu.float32"):
         shendu.dot(shendu.ones(3, dtype=shendu.int64), shendu.ones(3))
     with pytest.raises(shendu.ShapeError, match=r"outer: expected two 1-D tensors, but got shapes \(3, 1\) and \(4,\)"):
         shendu.outer(shendu.ones(3, 1), shendu.ones(4))
@@ -246,14 +248,14 @@ def test_linear_errors() -> None:
         shendu.linear(shendu.ones(3, 1), shendu.ones(2, 4, 1))
     with pytest.raises(shendu.ShapeError, match=r"linear: bias of shape \(3,\) does not match the 2 output features"):
         shendu.linear(shendu.ones(5, 4), shendu.ones(2, 4), shendu.ones(3))
-    with pytest.raises(shendu.DtypeError, match="linear: .*shendu.float32 and shendu.float32 and shendu.float64"):
+    with pytest.raises(shendu.DtypeError, match=r"linear: .*shendu.float32 and shendu.float32 and shendu.float64"):
         shendu.linear(shendu.ones(5, 4), shendu.ones(2, 4), shendu.ones(2, dtype=shendu.float64))
 
 
 def test_einsum_errors() -> None:
     with pytest.raises(ValueError, match="einsum: the equation 'ij,jk->ik' has subscripts for 2 operand"):
         shendu.einsum("ij,jk->ik", shendu.ones(2, 3))
-    with pytest.raises(shendu.ShapeError, match="einsum: label 'j' has size 3 in operand 1 .* but size 2"):
+    with pytest.raises(shendu.ShapeError, match=r"einsum: label 'j' has size 3 in operand 1 .* but size 2"):
         shendu.einsum("ij,jk->ik", shendu.ones(2, 2), shendu.ones(3, 4))
     with pytest.raises(ValueError, match="einsum: invalid character '1' at index 1"):
         shendu.einsum("i1", shendu.ones(2, 3))
@@ -261,7 +263,7 @@ def test_einsum_errors() -> None:
         shendu.einsum("ij->k", shendu.ones(2, 3))
     with pytest.raises(ValueError, match="einsum: output label 'i' appears more than once"):
         shendu.einsum("ij->ii", shendu.ones(2, 3))
-    with pytest.raises(shendu.ShapeError, match="einsum: operand 0 has 2 dimension.* subscripts 'ijk' name 3"):
+    with pytest.raises(shendu.ShapeError, match=r"einsum: operand 0 has 2 dimension.* subscripts 'ijk' name 3"):
         shendu.einsum("ijk", shendu.ones(2, 3))
     with pytest.raises(shendu.ShapeError, match="einsum: label 'i' is repeated in operand 0 but its sizes differ"):
         shendu.einsum("ii", shendu.ones(2, 3))
@@ -269,7 +271,7 @@ def test_einsum_errors() -> None:
         shendu.einsum("..i", shendu.ones(2, 3))
     with pytest.raises(ValueError, match="einsum: malformed equation"):
         shendu.einsum("ij->j->", shendu.ones(2, 3))
-    with pytest.raises(shendu.DtypeError, match="einsum: .*shendu.float32 and shendu.float64"):
+    with pytest.raises(shendu.DtypeError, match=r"einsum: .*shendu.float32 and shendu.float64"):
         shendu.einsum("ij,jk", shendu.ones(2, 3), shendu.ones(3, 2, dtype=shendu.float64))
     with pytest.raises(TypeError, match="einsum: the equation must be a string"):
         shendu.einsum(shendu.ones(2), shendu.ones(2))

@@ -207,22 +207,22 @@ def test_errors() -> None:
         shendu.randint(0, 5)
     with pytest.raises(TypeError, match="randint: high must be an int, got str"):
         shendu.randint(0, "5", (2,))
-    with pytest.raises(shendu.DtypeError, match="rand: expected a floating-point dtype, got shendu.int64"):
+    with pytest.raises(shendu.DtypeError, match=r"rand: expected a floating-point dtype, got shendu.int64"):
         shendu.rand(2, dtype=shendu.int64)
-    with pytest.raises(shendu.DtypeError, match="randn: expected a floating-point dtype, got shendu.int32"):
+    with pytest.raises(shendu.DtypeError, match=r"randn: expected a floating-point dtype, got shendu.int32"):
         shendu.randn(2, dtype=shendu.int32)
-    with pytest.raises(shendu.DtypeError, match="rand_like: expected a floating-point dtype, got shendu.int64"):
+    with pytest.raises(shendu.DtypeError, match=r"rand_like: expected a floating-point dtype, got shendu.int64"):
         shendu.rand_like(shendu.zeros(2, dtype=shendu.int64))
     with pytest.raises(shendu.DtypeError, match="only floating-point tensors can require gradients"):
         shendu.randint(0, 5, (2,), requires_grad=True)
-    with pytest.raises(TypeError, match="rand: generator must be a shendu.Generator, got int"):
+    with pytest.raises(TypeError, match=r"rand: generator must be a shendu.Generator, got int"):
         shendu.rand(2, generator=3)
 
 
 def test_parameter_errors() -> None:
-    with pytest.raises(ValueError, match="normal: std must be >= 0, but got -1.0"):
+    with pytest.raises(ValueError, match=r"normal: std must be >= 0, but got -1.0"):
         shendu.normal(0.0, -1.0, (2,))
-    with pytest.raises(ValueError, match="normal: std must be >= 0, but got -2.0"):
+    with pytest.raises(ValueError, match=r"normal: std must be >= 0, but got -2.0"):
         shendu.normal(shendu.zeros(2), -2.0)
     with pytest.raises(ValueError, match="normal: every element of std must be >= 0"):
         shendu.normal(shendu.zeros(2), shendu.tensor([1.0, -1.0]))
@@ -230,7 +230,9 @@ def test_parameter_errors() -> None:
         shendu.normal(0.0, 1.0)
     with pytest.raises(TypeError, match="normal: size, dtype, device and requires_grad are only accepted"):
         shendu.normal(shendu.zeros(2), 1.0, (2,))
-    with pytest.raises(shendu.DtypeError, match="normal: mean must be a floating-point tensor, got dtype shendu.int64"):
+    with pytest.raises(
+        shendu.DtypeError, match=r"normal: mean must be a floating-point tensor, got dtype shendu.int64"
+    ):
         shendu.normal(shendu.zeros(2, dtype=shendu.int64), 1.0)
     with pytest.raises(shendu.ShapeError, match=r"normal: shapes \(3,\) and \(2,\) cannot be broadcast"):
         shendu.normal(shendu.zeros(3), shendu.ones(2))
@@ -238,7 +240,7 @@ def test_parameter_errors() -> None:
         shendu.bernoulli(shendu.tensor([0.5, 1.5]))
     with pytest.raises(ValueError, match=r"bernoulli: p must be in \[0, 1\], but got p=-0.1"):
         shendu.bernoulli(shendu.zeros(2), -0.1)
-    with pytest.raises(shendu.DtypeError, match="bernoulli: expected a floating-point tensor .* shendu.int64"):
+    with pytest.raises(shendu.DtypeError, match=r"bernoulli: expected a floating-point tensor .* shendu.int64"):
         shendu.bernoulli(shendu.zeros(2, dtype=shendu.int64))
     with pytest.raises(ValueError, match="multinomial: cannot draw 4 samples without replacement from 3 categories"):
         shendu.multinomial(shendu.ones(3), 4)
@@ -252,7 +254,7 @@ def test_parameter_errors() -> None:
         shendu.multinomial(shendu.ones(3), 0)
     with pytest.raises(shendu.ShapeError, match=r"multinomial: expected a 1-D or 2-D tensor .* shape \(2, 3, 4\)"):
         shendu.multinomial(shendu.ones(2, 3, 4), 1)
-    with pytest.raises(shendu.DtypeError, match="multinomial: expected a floating-point tensor .* shendu.int64"):
+    with pytest.raises(shendu.DtypeError, match=r"multinomial: expected a floating-point tensor .* shendu.int64"):
         shendu.multinomial(shendu.ones(3, dtype=shendu.int64), 1)
 
 
