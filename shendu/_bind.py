@@ -17,6 +17,7 @@ from .ops import (
     elementwise,
     indexing,
     linalg,
+    random,
     reduction,
     shape,
 )
@@ -104,6 +105,7 @@ _register(
     "any",
 )
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
+_register(random, "bernoulli", "multinomial")
 _register(
     shape,
     "reshape",

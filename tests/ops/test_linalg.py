@@ -53,6 +53,7 @@ def test_matmul_one_side_requires_grad() -> None:
 
 def test_mm_bmm_dot_outer() -> None:
     check(lambda m, x, y: m.mm(x, y), (2, 3), (3, 4))
+    check(lambda m, x, y: x.matmul(y), (2, 3), (3, 4))
     check(lambda m, x, y: x.mm(y), (4, 3), (3, 2), noncontiguous=True)
     check(lambda m, x, y: m.mm(x, y), (2, 0), (0, 4))
     check(lambda m, x, y: m.bmm(x, y), (5, 2, 3), (5, 3, 4))

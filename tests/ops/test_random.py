@@ -269,3 +269,12 @@ def test_cuda_request_without_a_gpu_is_a_clear_error() -> None:
         return
     with pytest.raises(shendu.DeviceError, match="rand: CUDA was requested but"):
         shendu.rand(3, device="cuda")
+
+
+def test_tensor_methods() -> None:
+    shendu.manual_seed(4)
+    a = shendu.full((5,), 0.5).bernoulli()
+    b = shendu.ones(4).multinomial(2)
+    shendu.manual_seed(4)
+    assert _same(a, shendu.bernoulli(shendu.full((5,), 0.5)))
+    assert _same(b, shendu.multinomial(shendu.ones(4), 2))
