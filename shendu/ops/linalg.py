@@ -398,7 +398,8 @@ def _parse_einsum(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[st
     return labels, out
 
 
-def _label_sizes(labels: list[str], shapes: list[tuple[int, ...]]) -> dict[str, int]:
+def _check_label_sizes(labels: list[str], shapes: list[tuple[int, ...]]) -> None:
+    """Every label must have one size across the operands, up to broadcasting of size 1."""
     sizes: dict[str, int] = {}
     for i, (term, shape) in enumerate(zip(labels, shapes)):
         for ch, n in zip(term, shape):
@@ -415,7 +416,6 @@ def _label_sizes(labels: list[str], shapes: list[tuple[int, ...]]) -> dict[str, 
                     f"einsum: label {ch!r} has size {n} in operand {i} (shape {shape}) but size {seen} "
                     "in an earlier operand; sizes must match or be 1"
                 )
-    return sizes
 
 
 class Einsum(Function):
@@ -512,7 +512,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
         _check_dtypes("einsum", *tensors)
     shapes = [tuple(t.data.shape) for t in tensors]
     labels, out = _parse_einsum(equation, shapes)
-    _label_sizes(labels, shapes)
+    _check_label_sizes(labels, shapes)
     if len(tensors) == 1 and tensors[0].data.dtype.kind in "biu" and len(out) < len(set(labels[0])):
         # PyTorch sums a single integer or bool operand in int64, as its sum() does.
         tensors[0] = Tensor._make(tensors[0].data.astype(np.int64))
