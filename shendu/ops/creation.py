@@ -67,18 +67,16 @@ def _infer_array(op: str, data: Any) -> np.ndarray:
             raise ShapeError(f"{op}: nested sequences must be rectangular; {exc}") from None
         except OverflowError:
             raise ValueError(f"{op}: an integer in the data does not fit in int64") from None
-        if array.dtype.kind in "OUS":
+        target = _sequence_dtype(data)
+        if array.dtype.kind in "OUS" or target is None:
             for item in array.reshape(-1):
                 if isinstance(item, int):
                     _check_int64(op, item, data)
             raise TypeError(f"{op}: could not infer a dtype from the data; expected nested lists of numbers")
-        if array.dtype.kind == "f" and not _contains_array_data(data):
-            array = array.astype(_dtype.get_default_dtype().np)
-        elif array.dtype.kind in "iu" and not _contains_array_data(data):
-            if array.dtype == np.uint64 and array.size:
-                _check_int64(op, int(array.max()), data)
-            array = array.astype(np.int64)
-        return array
+        if target.np.kind in "iu" and (array.dtype.kind not in "biu" or array.dtype == np.uint64):
+            # NumPy reads ints beyond int64 as uint64, or as floats next to negative ones.
+            _check_int64(op, max((int(v) for v in array.reshape(-1).tolist()), key=abs, default=0), data)
+        return array.astype(target.np, copy=False)
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
 
 
@@ -87,15 +85,38 @@ def _check_int64(op: str, value: int, data: Any) -> None:
         raise ValueError(f"{op}: the integer {value} does not fit in int64 (in {data!r})")
 
 
-def _contains_array_data(data: Any) -> bool:
+def _sequence_dtype(data: list[Any] | tuple[Any, ...]) -> _dtype.dtype | None:
+    """PyTorch's dtype for nested sequences: the promotion of every leaf's dtype (None for a non-number).
+
+    Python floats count as the default float dtype, ints as int64 and bools as bool; NumPy scalars,
+    arrays and tensors bring their own dtype. Types are gathered per sequence with ``set(map(type, ...))``,
+    so a long list of Python numbers costs one fast pass.
+    """
+    found: set[_dtype.dtype] = set()
     stack = [data]
     while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item[:1])
-        elif isinstance(item, (np.ndarray, Tensor, np.generic)):
-            return True
-    return False
+        seq = stack.pop()
+        for kind in set(map(type, seq)):
+            if kind is list or kind is tuple:
+                stack.extend(item for item in seq if type(item) is kind)
+            elif kind is np.ndarray:
+                found.update(_dtype.from_numpy_dtype(item.dtype) for item in seq if type(item) is kind)
+            elif kind is Tensor:
+                found.update(item.dtype for item in seq if type(item) is kind)
+            elif issubclass(kind, np.generic):
+                found.add(_dtype.from_numpy_dtype(np.dtype(kind)))
+            elif kind is bool:
+                found.add(_dtype.bool)
+            elif kind is int:
+                found.add(_dtype.int64)
+            elif kind is float:
+                found.add(_dtype.get_default_dtype())
+            else:
+                return None
+    result = None
+    for d in found:
+        result = d if result is None else _dtype.promote_types(result, d)
+    return result or _dtype.get_default_dtype()
 
 
 def _check_array_dtype(op: str, array: np.ndarray) -> None:

@@ -69,6 +69,15 @@ def test_tensor_default_dtypes(data: Any) -> None:
         np.bool_(True),
         [np.float64(1.0), np.float64(2.0)],
         [np.array([1.0, 2.0]), np.array([3.0, 4.0])],
+        # A list takes the promotion of every element's dtype, Python floats counting as float32.
+        [np.float32(1.0), 2.0],
+        [1.0, np.float64(2.0)],
+        [np.int32(1), 2],
+        [np.int32(1), np.int32(2)],
+        [np.float16(1.0), 2],
+        [np.int8(1), np.uint8(2)],
+        [True, np.int8(3)],
+        [[1, 2], np.array([1.0, 2.0], dtype=np.float32)],
     ],
 )
 def test_tensor_from_numpy_data(data: Any) -> None:
@@ -264,6 +273,8 @@ def test_errors() -> None:
         shendu.tensor(2**64)
     with pytest.raises(ValueError, match="tensor: the integer 1180591620717411303424 does not fit in int64"):
         shendu.tensor([1, 2**70])
+    with pytest.raises(ValueError, match="tensor: the integer 9223372036854775808 does not fit in int64"):
+        shendu.tensor([-1, 2**63])
     with pytest.raises(shendu.ShapeError, match="tensor: nested sequences must be rectangular"):
         shendu.tensor([[1, 2], [3]])
     with pytest.raises(TypeError, match="tensor: cannot make a tensor from str"):
