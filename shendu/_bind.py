@@ -17,6 +17,7 @@ from .ops import (
     elementwise,
     indexing,
     linalg,
+    random,
     reduction,
     shape,
 )
@@ -107,6 +108,7 @@ _register(
     "any",
 )
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
+_register(random, "bernoulli", "multinomial")
 _register(
     shape,
     "reshape",
