@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DeviceError", "DtypeError", "GraphError", "ShapeError", "ShenduError", "check_dim", "normalize_dims"]
+__all__ = [
+    "DeviceError",
+    "DtypeError",
+    "GraphError",
+    "IndexOutOfRange",
+    "ShapeError",
+    "ShenduError",
+    "check_dim",
+    "normalize_dims",
+]
 
 
 class ShenduError(Exception):
@@ -30,6 +39,13 @@ class DtypeError(ShenduError, TypeError):
 
 class GraphError(ShenduError, RuntimeError):
     """A misuse of the autograd graph: a freed graph, an in-place change to a saved value."""
+
+
+class IndexOutOfRange(ShenduError, IndexError):  # noqa: N818 - the name the project settled on
+    """An index that does not fit the tensor: out of range, too many indices, or a mask of the wrong shape.
+
+    It is an IndexError, as PyTorch's indexing errors are, so ``except IndexError`` keeps working.
+    """
 
 
 def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
