@@ -19,7 +19,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..errors import ShapeError, check_dim, normalize_dims
+from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
 from ._common import check_same_device, sum_to
 from .creation import cast
@@ -34,16 +34,22 @@ __all__ = [
     "expand_as",
     "flatten",
     "flip",
+    "moveaxis",
+    "movedim",
     "narrow",
     "pad",
     "permute",
     "repeat",
+    "repeat_interleave",
     "reshape",
     "reshape_as",
+    "roll",
+    "select",
     "split",
     "squeeze",
     "stack",
     "swapaxes",
+    "swapdims",
     "t",
     "tile",
     "transpose",
@@ -64,6 +70,8 @@ def _sizes(op: str, args: Sequence[Any]) -> tuple[int, ...]:
     """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` as ints, which may be negative (callers check)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    if all(type(s) is int for s in args):
+        return tuple(args)
     out = []
     for s in args:
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer, Tensor)):
@@ -113,6 +121,11 @@ class Unsqueeze(Reshape):
 def _infer_shape(op: str, args: Sequence[Any], input: Tensor) -> tuple[int, ...]:
     shape = _sizes(op, args)
     numel = input.data.size
+    known = 1
+    for s in shape:
+        known *= s
+    if known == numel and min(shape, default=0) >= 0:
+        return shape
     inferred = -1
     known = 1
     for i, s in enumerate(shape):
@@ -130,9 +143,7 @@ def _infer_shape(op: str, args: Sequence[Any], input: Tensor) -> tuple[int, ...]
         f"{op}: shape {shape} is invalid for input of size {numel} (input shape {tuple(input.data.shape)})"
     )
     if inferred < 0:
-        if known != numel:
-            raise invalid
-        return shape
+        raise invalid
     if known == 0:
         if numel == 0:
             raise ShapeError(
@@ -160,8 +171,11 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
         >>> shendu.arange(6).reshape(2, -1).shape
         shendu.Size([2, 3])
     """
-    target = _infer_shape("reshape", shape, input)
-    out = Reshape.apply(input, shape=target)
+    return _reshape_to(input, _infer_shape("reshape", shape, input))
+
+
+def _reshape_to(input: Tensor, shape: tuple[int, ...]) -> Tensor:
+    out = Reshape.apply(input, shape=shape)
     if _shares_memory(out.data, input.data):
         out._vc = input._vc
     return out
@@ -226,8 +240,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
             f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim}) for a {ndim}-d tensor"
         )
     if ndim == 0:
-        return reshape(input, (1,))
-    return reshape(input, (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
+        return _reshape_to(input, (1,))
+    return _reshape_to(input, (*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :]))
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
@@ -257,7 +271,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
         )
     if -1 in parts:
         parts = tuple(size // known if p == -1 else p for p in parts)
-    return reshape(input, (*shape[:d], *parts, *shape[d + 1 :]))
+    return _reshape_to(input, (*shape[:d], *parts, *shape[d + 1 :]))
 
 
 def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
@@ -316,6 +330,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 swapaxes = transpose
+swapdims = transpose
 
 
 def t(input: Tensor) -> Tensor:
@@ -336,7 +351,10 @@ def t(input: Tensor) -> Tensor:
 
 class Permute(Function):
     def forward(self, x: Any, dims: tuple[int, ...]) -> Any:
-        self.meta = tuple(int(i) for i in np.argsort(dims))
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        self.meta = tuple(inverse)
         return get_array_module(x).transpose(x, dims)
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -487,6 +505,181 @@ def flip(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
     shape = input.data.shape
     normal = normalize_dims("flip", order, len(shape), shape)
     return Flip.apply(input, dims=normal)
+
+
+def _dim_list(op: str, value: int | Sequence[int], ndim: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    dims = _dims(op, (value,) if isinstance(value, (int, np.integer)) else (tuple(value),))
+    normal = tuple(check_dim(op, d, ndim, shape) for d in dims)
+    if len(set(normal)) != len(normal):
+        raise ShapeError(f"{op}: dims {dims} name the same dimension twice")
+    return normal
+
+
+def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """A view of ``input`` with dims ``source`` moved to positions ``destination``; the others keep their order.
+
+    Example:
+        >>> shendu.zeros(2, 3, 4).movedim(0, -1).shape
+        shendu.Size([3, 4, 2])
+    """
+    shape = input.data.shape
+    ndim = len(shape)
+    src = _dim_list("movedim", source, ndim, shape)
+    dst = _dim_list("movedim", destination, ndim, shape)
+    if len(src) != len(dst):
+        raise ShapeError(f"movedim: source {source} and destination {destination} must name the same number of dims")
+    order: list[int | None] = [None] * ndim
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in src)
+    return permute(input, tuple(next(rest) if o is None else o for o in order))
+
+
+moveaxis = movedim
+
+
+class Select(Function):
+    def forward(self, x: Any, dim: int, index: int) -> Any:
+        self.meta = (x.shape, (slice(None),) * dim + (index, Ellipsis))
+        return x[self.meta[1]]
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        shape, key = self.meta
+        out = get_array_module(grad).zeros(shape, grad.dtype)
+        out[key] = grad
+        return (out,)
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """A view of the slice of ``input`` at position ``index`` along ``dim``, without that dim.
+
+    Example:
+        >>> shendu.arange(6).view(2, 3).select(1, -1)
+        tensor([2, 5])
+    """
+    _need_dims("select", input)
+    shape = input.data.shape
+    d = check_dim("select", dim, len(shape), shape)
+    i = operator.index(index)
+    size = shape[d]
+    if not -size <= i < size:
+        raise IndexOutOfRange(
+            f"select: index {i} is out of range for dim {d} with size {size}; "
+            f"expected an index in [{-size}, {size - 1}]"
+        )
+    return _view_of(Select.apply(input, dim=d, index=i), input)
+
+
+class Roll(Function):
+    def forward(self, x: Any, shifts: tuple[int, ...], dims: tuple[int, ...] | None) -> Any:
+        self.meta = (shifts, dims, x.shape)
+        if dims is None:
+            return get_array_module(x).roll(x.reshape(-1), shifts[0]).reshape(x.shape)
+        return get_array_module(x).roll(x, shifts, axis=dims)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        shifts, dims, shape = self.meta
+        back = tuple(-s for s in shifts)
+        if dims is None:
+            return (get_array_module(grad).roll(grad.reshape(-1), back[0]).reshape(shape),)
+        return (get_array_module(grad).roll(grad, back, axis=dims),)
+
+
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """A copy of ``input`` with elements shifted cyclically by ``shifts`` along ``dims`` (flattened when None).
+
+    Example:
+        >>> shendu.arange(4).roll(1)
+        tensor([3, 0, 1, 2])
+    """
+    steps = _sizes("roll", (shifts,) if isinstance(shifts, (int, np.integer)) else (tuple(shifts),))
+    shape = input.data.shape
+    if dims is None:
+        if len(steps) != 1:
+            raise ShapeError(f"roll: without dims, shifts must be a single int, got {steps}")
+        return Roll.apply(input, shifts=steps, dims=None)
+    axes = _dims("roll", (dims,) if isinstance(dims, (int, np.integer)) else (tuple(dims),))
+    if len(axes) != len(steps):
+        raise ShapeError(f"roll: shifts {steps} and dims {axes} must have the same length")
+    axes = tuple(check_dim("roll", d, len(shape), shape) for d in axes)
+    if not shape:
+        return Roll.apply(input, shifts=steps[:1], dims=None)
+    return Roll.apply(input, shifts=steps, dims=axes)
+
+
+class RepeatInterleave(Function):
+    def forward(self, x: Any, repeats: Any, dim: int) -> Any:
+        self.meta = (x.shape, dim, repeats if isinstance(repeats, int) else None)
+        if not isinstance(repeats, int):
+            self.repeats = repeats
+        return get_array_module(x).repeat(x, repeats, axis=dim)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        shape, dim, count = self.meta
+        xp = get_array_module(grad)
+        if count is not None:
+            split = (*shape[:dim], shape[dim], count, *shape[dim + 1 :])
+            return (grad.reshape(split).sum(axis=dim + 1),)
+        out = xp.zeros(shape, grad.dtype)
+        positions = xp.repeat(xp.arange(shape[dim]), self.repeats)
+        xp.add.at(out, (slice(None),) * dim + (positions,), grad)
+        return (out,)
+
+
+def repeat_interleave(
+    input: Tensor, repeats: int | Tensor | None = None, dim: int | None = None, *, output_size: int | None = None
+) -> Tensor:
+    """Repeat each element of ``input`` ``repeats`` times along ``dim`` (the flattened input when None).
+
+    Args:
+        input: the tensor; or, called with no ``repeats``, an int tensor of counts for ``arange``.
+        repeats: one count for every element, or a 1-d int tensor of a count per element along ``dim``.
+        dim: the dim to repeat along. Default: None (flatten first).
+        output_size: the total size along ``dim``, checked when given. Default: None.
+
+    Example:
+        >>> shendu.tensor([1, 2]).repeat_interleave(2)
+        tensor([1, 1, 2, 2])
+    """
+    if repeats is None:
+        counts = input.data
+        if counts.dtype.kind not in "iu":
+            raise DtypeError(f"repeat_interleave: expected an int tensor of counts, got {input.dtype.name}")
+        if counts.ndim > 1:
+            raise ShapeError(f"repeat_interleave: expected a 1-d tensor of counts, got shape {tuple(counts.shape)}")
+        xp = get_array_module(counts)
+        return Tensor._make(xp.repeat(xp.arange(counts.size), counts.reshape(-1)))
+    if dim is None:
+        input, d = reshape(input, -1), 0
+    else:
+        d = check_dim("repeat_interleave", dim, input.data.ndim, input.data.shape)
+        if input.data.ndim == 0:
+            input = reshape(input, 1)
+    size = input.data.shape[d]
+    if isinstance(repeats, Tensor):
+        if repeats.data.dtype.kind not in "iu":
+            raise DtypeError(f"repeat_interleave: repeats must be an int tensor, got {repeats.dtype.name}")
+        check_same_device("repeat_interleave", input, repeats)
+        if repeats.data.ndim == 0 or repeats.data.size == 1:
+            repeats = int(repeats.data.reshape(-1)[0])
+        elif repeats.data.ndim != 1 or repeats.data.size != size:
+            raise ShapeError(
+                f"repeat_interleave: repeats of shape {tuple(repeats.shape)} must hold one count per element "
+                f"along dim {d} (size {size})"
+            )
+    if isinstance(repeats, Tensor):
+        counts = repeats.data
+        if counts.size and int(counts.min()) < 0:
+            raise ShapeError("repeat_interleave: repeats must be >= 0")
+        total = int(counts.sum())
+    else:
+        repeats = operator.index(repeats)
+        if repeats < 0:
+            raise ShapeError(f"repeat_interleave: repeats must be >= 0, got {repeats}")
+        counts, total = repeats, repeats * size
+    if output_size is not None and output_size != total:
+        raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the repeated size {total}")
+    return RepeatInterleave.apply(input, repeats=counts, dim=d)
 
 
 # ----------------------------------------------------------------------------- joins

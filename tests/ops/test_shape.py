@@ -171,6 +171,29 @@ def test_narrow_contiguous() -> None:
     assert x.t().contiguous().data.flags.c_contiguous
 
 
+def test_select_movedim_roll_repeat_interleave() -> None:
+    check(lambda m, x: x.select(0, 1), (3, 4))
+    check(lambda m, x: m.select(x, -1, -2), (2, 3, 4), noncontiguous=True)
+    check(lambda m, x: x.select(0, 2), (3,))
+    check(lambda m, x: x.movedim(0, -1), (2, 3, 4))
+    check(lambda m, x: m.movedim(x, (0, 1), (2, 0)), (2, 3, 4))
+    check(lambda m, x: x.moveaxis(-1, 0), (2, 3, 4), noncontiguous=True)
+    check(lambda m, x: x.swapdims(0, 1), (2, 3))
+    check(lambda m, x: x.roll(1), (3, 4))
+    check(lambda m, x: m.roll(x, -2, 1), (3, 4), noncontiguous=True)
+    check(lambda m, x: x.roll((1, 5), (0, -1)), (3, 4))
+    check(lambda m, x: x.roll(2), ())
+    check(lambda m, x: x.roll(1, 0), (0, 2))
+    check(lambda m, x: x.repeat_interleave(2), (2, 3))
+    check(lambda m, x: m.repeat_interleave(x, 3, dim=1), (2, 3), noncontiguous=True)
+    check(lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2]), dim=-1), (2, 3))
+    check(lambda m, x: x.repeat_interleave(m.tensor([2, 2]), dim=0, output_size=4), (2, 3))
+    check(lambda m, x: x.repeat_interleave(m.tensor(2), dim=0), (2, 3))
+    check(lambda m, x: x.repeat_interleave(2), ())
+    check(lambda m, x: x.repeat_interleave(2, dim=0), INTS)
+    check(lambda m, x: m.repeat_interleave(x), np.array([2, 0, 1]))
+
+
 def test_pad() -> None:
     check(pad_both((1, 2)), (2, 3))
     check(pad_both((1, -1, 0, 2)), (2, 3))
@@ -195,6 +218,9 @@ def test_gradcheck() -> None:
     grad_check(lambda m, x: x.unbind(1)[2] * x.narrow(1, 0, 1).squeeze(1), (3, 4))
     grad_check(lambda m, x: x.t().contiguous() * m.pad(x, (-1, 0, 1, 0)), (3, 4))
     grad_check(lambda m, x: m.pad(x, (2, 1, 1, -1), value=3.0), (3, 4))
+    grad_check(lambda m, x: x.select(1, 2) * x.movedim(1, 0)[3], (3, 4))
+    grad_check(lambda m, x: x.roll(1) * x.roll((1, -1), (0, 1)), (3, 4))
+    grad_check(lambda m, x: x.repeat_interleave(2, 1)[:, :4] * x.repeat_interleave(m.tensor([0, 3, 1]), 0)[1:], (3, 4))
 
 
 def test_views_share_the_version_counter() -> None:
@@ -209,6 +235,8 @@ def test_views_share_the_version_counter() -> None:
         x.unsqueeze(0),
         x.expand(2, 2, 3),
         x.narrow(1, 0, 2),
+        x.select(0, 1),
+        x.movedim(0, 1),
         x.flatten(),
         x[0],
         x[:, 1:],
@@ -339,6 +367,32 @@ def test_permute_expand_repeat_errors() -> None:
         x.repeat(2, -1)
     with pytest.raises(shendu.ShapeError, match=r"flip: dim \(0, 0\) names the same dimension twice"):
         x.flip(0, 0)
+
+
+def test_select_movedim_roll_repeat_interleave_errors() -> None:
+    x = shendu.ones(3, 4)
+    with pytest.raises(IndexError, match=r"select: index 4 is out of range for dim 1 with size 4"):
+        x.select(1, 4)
+    with pytest.raises(shendu.ShapeError, match="select: expected a tensor with at least 1 dimension"):
+        shendu.tensor(1.0).select(0, 0)
+    with pytest.raises(
+        shendu.ShapeError, match=r"movedim: source \(0, 1\) and destination 0 must name the same number"
+    ):
+        x.movedim((0, 1), 0)
+    with pytest.raises(shendu.ShapeError, match=r"movedim: dims \(1, 1\) name the same dimension twice"):
+        x.movedim((1, 1), (0, 1))
+    with pytest.raises(shendu.ShapeError, match=r"roll: shifts \(1, 2\) and dims \(0,\) must have the same length"):
+        x.roll((1, 2), 0)
+    with pytest.raises(shendu.ShapeError, match=r"roll: without dims, shifts must be a single int, got \(1, 2\)"):
+        x.roll((1, 2))
+    with pytest.raises(shendu.ShapeError, match=r"repeat_interleave: repeats of shape \(2,\) must hold one count per"):
+        x.repeat_interleave(shendu.tensor([1, 2]), dim=0)
+    with pytest.raises(shendu.ShapeError, match="repeat_interleave: repeats must be >= 0, got -1"):
+        x.repeat_interleave(-1)
+    with pytest.raises(shendu.DtypeError, match="repeat_interleave: repeats must be an int tensor, got float32"):
+        x.repeat_interleave(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
+    with pytest.raises(shendu.ShapeError, match="repeat_interleave: output_size 5 does not match the repeated size 6"):
+        x.repeat_interleave(2, dim=0, output_size=5)
 
 
 def test_cat_stack_errors() -> None:
