@@ -294,22 +294,37 @@ def setitem(input: Tensor, index: Any, value: Any) -> None:
     input._check_inplace("setitem")
     if type(data) is np.ndarray and not data.flags.writeable:
         raise ShapeError(
-            "setitem: the tensor is read-only: it is an expanded view whose elements share memory; clone() it first"
+            "setitem: the tensor's memory is read-only (an expanded view whose elements share memory, or a "
+            "read-only NumPy array); clone() it first"
         )
     target = data if first is None else data[first]
     try:
         target[key] = source
     except OverflowError:
         raise DtypeError(f"setitem: the value {source!r} does not fit in dtype {input.dtype.name}") from None
-    except (ValueError, IndexError):
+    except (ValueError, IndexError) as exc:
         try:
-            indexed = target[key].shape
+            indexed = tuple(target[key].shape)
         except IndexError:
             raise _broadcast_failure("setitem", key) from None
         shown = tuple(getattr(source, "shape", ()))
+        if _assignable(shown, indexed):
+            raise DtypeError(
+                f"setitem: cannot store the value in a tensor of dtype {input.dtype.name}: {exc}"
+            ) from None
         raise ShapeError(
-            f"setitem: a value of shape {shown} cannot be broadcast to the indexed shape {tuple(indexed)}"
+            f"setitem: a value of shape {shown} cannot be broadcast to the indexed shape {indexed}"
         ) from None
+
+
+def _assignable(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether assignment can broadcast a value of this shape to ``target`` (leading 1s may be dropped)."""
+    while len(value) > len(target) and value[0] == 1:
+        value = value[1:]
+    try:
+        return tuple(np.broadcast_shapes(value, target)) == target
+    except ValueError:
+        return False
 
 
 # ----------------------------------------------------------------------------- index_select, gather, scatter
