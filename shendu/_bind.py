@@ -133,6 +133,12 @@ _register(
     "unbind",
     "narrow",
     "contiguous",
+    "swapdims=transpose",
+    "movedim",
+    "moveaxis=movedim",
+    "select",
+    "roll",
+    "repeat_interleave",
 )
 _register(indexing, "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "masked_select")
 _register(
