@@ -348,7 +348,9 @@ def _normalized_shape(op: str, normalized_shape: Any) -> tuple[int, ...]:
     try:
         out = tuple(int(d) for d in dims)
     except (TypeError, ValueError):
-        raise TypeError(f"{op}: normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}") from None
+        raise TypeError(
+            f"{op}: normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}"
+        ) from None
     if any(d < 0 for d in out):
         raise ShapeError(f"{op}: normalized_shape must hold non-negative sizes, got {out}")
     return out

@@ -51,7 +51,13 @@ def test_batch_norm_eval(shape: tuple) -> None:
 
 
 def test_batch_norm_noncontiguous() -> None:
-    check(lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, training=True), (3, 4, 5), (4,), (4,), noncontiguous=True)
+    check(
+        lambda m, x, w, b: F(m).batch_norm(x, None, None, w, b, training=True),
+        (3, 4, 5),
+        (4,),
+        (4,),
+        noncontiguous=True,
+    )
     check(lambda m, x: F(m).batch_norm(x, stat(m, MEAN, x), stat(m, VAR, x)), (6, 3), noncontiguous=True)
 
 
@@ -200,7 +206,9 @@ def test_gradchecks() -> None:
     grad_check(lambda m, x, w, b: F(m).group_norm(x, 2, w, b), (3, 4, 3), (4,), (4,))
     grad_check(lambda m, x, w, b: F(m).instance_norm(x, weight=w, bias=b), (2, 3, 4), (3,), (3,))
     grad_check(
-        lambda m, x, w: F(m).instance_norm(x, stat(m, MEAN, x), stat(m, VAR, x), w, use_input_stats=False), (2, 3, 4), (3,)
+        lambda m, x, w: F(m).instance_norm(x, stat(m, MEAN, x), stat(m, VAR, x), w, use_input_stats=False),
+        (2, 3, 4),
+        (3,),
     )
 
 
@@ -233,7 +241,9 @@ def test_batch_norm_property(n: int, c: int, rest: list, affine: bool) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(1, 4), min_size=1, max_size=2))
+@given(
+    lead=st.lists(st.integers(1, 3), min_size=0, max_size=2), norm=st.lists(st.integers(1, 4), min_size=1, max_size=2)
+)
 def test_layer_norm_property(lead: list, norm: list) -> None:
     assume(int(np.prod(norm)) >= 3)
     normalized = tuple(norm)
@@ -262,9 +272,9 @@ def test_batch_norm_errors() -> None:
     rm, rv = shendu.zeros(3), shendu.ones(3)
     with pytest.raises(shendu.ShapeError, match=r"batch_norm: expected an input of shape \(N, C\).*got shape \(4,\)"):
         SF.batch_norm(randn(4), None, None, training=True)
-    with pytest.raises(shendu.DtypeError, match="batch_norm: expected a floating-point input, got dtype shendu.int64"):
+    with pytest.raises(shendu.DtypeError, match=r"batch_norm: expected a floating-point input, got dtype shendu.int64"):
         SF.batch_norm(shendu.ones(4, 3, dtype=shendu.int64), None, None, training=True)
-    with pytest.raises(TypeError, match="batch_norm: expected input to be a Tensor, got list"):
+    with pytest.raises(TypeError, match=r"batch_norm: expected input to be a Tensor, got list"):
         SF.batch_norm([[1.0]], None, None, training=True)
     with pytest.raises(
         shendu.ShapeError,
@@ -274,27 +284,34 @@ def test_batch_norm_errors() -> None:
         SF.batch_norm(x, shendu.zeros(4), rv, training=True)
     with pytest.raises(shendu.ShapeError, match=r"batch_norm: weight should have 3 elements.*got shape \(2,\)"):
         SF.batch_norm(x, rm, rv, shendu.ones(2))
-    with pytest.raises(TypeError, match="batch_norm: expected bias to be a Tensor or None, got float"):
+    with pytest.raises(TypeError, match=r"batch_norm: expected bias to be a Tensor or None, got float"):
         SF.batch_norm(x, rm, rv, bias=1.0)
     with pytest.raises(
-        shendu.DtypeError, match="batch_norm: running_var has dtype shendu.float64 but the input has dtype shendu.float32"
+        shendu.DtypeError,
+        match=r"batch_norm: running_var has dtype shendu.float64 but the input has dtype shendu.float32",
     ):
         SF.batch_norm(x, rm, shendu.ones(3, dtype=shendu.float64), training=True)
-    with pytest.raises(ValueError, match=r"batch_norm: expected more than 1 value per channel when training, got input shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"batch_norm: expected more than 1 value per channel when training, got input shape \(1, 3\)"
+    ):
         SF.batch_norm(randn(1, 3), rm, rv, training=True)
-    with pytest.raises(ValueError, match="batch_norm: running_mean and running_var are required when training=False"):
+    with pytest.raises(ValueError, match=r"batch_norm: running_mean and running_var are required when training=False"):
         SF.batch_norm(x, None, None)
-    with pytest.raises(ValueError, match="batch_norm: eps must be positive when the statistics come from the batch, got 0"):
+    with pytest.raises(
+        ValueError, match=r"batch_norm: eps must be positive when the statistics come from the batch, got 0"
+    ):
         SF.batch_norm(x, rm, rv, training=True, eps=0)
-    with pytest.raises(ValueError, match="batch_norm: eps must be non-negative, got -1"):
+    with pytest.raises(ValueError, match=r"batch_norm: eps must be non-negative, got -1"):
         SF.batch_norm(x, rm, rv, eps=-1)
-    with pytest.raises(TypeError, match="batch_norm: momentum must be a float, got None; for a cumulative average"):
+    with pytest.raises(TypeError, match=r"batch_norm: momentum must be a float, got None; for a cumulative average"):
         SF.batch_norm(x, rm, rv, training=True, momentum=None)
 
 
 def test_running_buffer_in_graph_is_refused() -> None:
     rm = shendu.zeros(3, requires_grad=True)
-    with pytest.raises(shendu.GraphError, match="batch_norm: a leaf tensor that requires grad cannot be changed in place"):
+    with pytest.raises(
+        shendu.GraphError, match=r"batch_norm: a leaf tensor that requires grad cannot be changed in place"
+    ):
         SF.batch_norm(randn(4, 3), rm, shendu.ones(3), training=True)
 
 
@@ -312,20 +329,24 @@ def test_layer_norm_errors() -> None:
         shendu.ShapeError, match=r"layer_norm: weight must have shape normalized_shape \(3,\), got shape \(4,\)"
     ):
         SF.layer_norm(x, (3,), shendu.ones(4))
-    with pytest.raises(shendu.DtypeError, match="layer_norm: bias has dtype shendu.float64"):
+    with pytest.raises(shendu.DtypeError, match=r"layer_norm: bias has dtype shendu.float64"):
         SF.layer_norm(x, (3,), None, shendu.zeros(3, dtype=shendu.float64))
-    with pytest.raises(TypeError, match="layer_norm: normalized_shape must be an int or a sequence of ints, got 'a'"):
+    with pytest.raises(TypeError, match=r"layer_norm: normalized_shape must be an int or a sequence of ints, got 'a'"):
         SF.layer_norm(x, "a")
-    with pytest.raises(shendu.ShapeError, match=r"layer_norm: normalized_shape must hold non-negative sizes, got \(-3,\)"):
+    with pytest.raises(
+        shendu.ShapeError, match=r"layer_norm: normalized_shape must hold non-negative sizes, got \(-3,\)"
+    ):
         SF.layer_norm(x, (-3,))
-    with pytest.raises(TypeError, match="layer_norm: expected weight to be a Tensor or None, got list"):
+    with pytest.raises(TypeError, match=r"layer_norm: expected weight to be a Tensor or None, got list"):
         SF.layer_norm(x, (3,), [1.0, 1.0, 1.0])
-    with pytest.raises(ValueError, match="layer_norm: eps must be non-negative, got -0.1"):
+    with pytest.raises(ValueError, match=r"layer_norm: eps must be non-negative, got -0.1"):
         SF.layer_norm(x, (3,), eps=-0.1)
 
 
 def test_group_norm_errors() -> None:
-    with pytest.raises(shendu.ShapeError, match=r"group_norm: expected an input of shape \(N, C, \*\).*got shape \(3,\)"):
+    with pytest.raises(
+        shendu.ShapeError, match=r"group_norm: expected an input of shape \(N, C, \*\).*got shape \(3,\)"
+    ):
         SF.group_norm(randn(3), 1)
     with pytest.raises(
         shendu.ShapeError,
@@ -333,10 +354,11 @@ def test_group_norm_errors() -> None:
         r"channels \(input shape \(2, 6\)\) and num_groups=4",
     ):
         SF.group_norm(randn(2, 6), 4)
-    with pytest.raises(ValueError, match="group_norm: num_groups must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"group_norm: num_groups must be a positive int, got 0"):
         SF.group_norm(randn(2, 6), 0)
     with pytest.raises(
-        ValueError, match=r"group_norm: expected more than 1 value per group, got input shape \(1, 3\) with num_groups=3"
+        ValueError,
+        match=r"group_norm: expected more than 1 value per group, got input shape \(1, 3\) with num_groups=3",
     ):
         SF.group_norm(randn(1, 3), 3)
     with pytest.raises(shendu.ShapeError, match=r"group_norm: bias should have 6 elements.*got shape \(3,\)"):
@@ -350,9 +372,11 @@ def test_instance_norm_errors() -> None:
         r"\(2, 3, 1\)",
     ):
         SF.instance_norm(randn(2, 3, 1))
-    with pytest.raises(ValueError, match="instance_norm: running_mean and running_var are required when use_input_stats=False"):
+    with pytest.raises(
+        ValueError, match=r"instance_norm: running_mean and running_var are required when use_input_stats=False"
+    ):
         SF.instance_norm(randn(2, 3, 4), use_input_stats=False)
     with pytest.raises(shendu.ShapeError, match=r"instance_norm: running_var should have 3 elements.*got shape \(2,\)"):
         SF.instance_norm(randn(2, 3, 4), shendu.zeros(3), shendu.ones(2))
-    with pytest.raises(TypeError, match="instance_norm: momentum must be a float, got 'a'"):
+    with pytest.raises(TypeError, match=r"instance_norm: momentum must be a float, got 'a'"):
         SF.instance_norm(randn(2, 3, 4), momentum="a")
