@@ -111,6 +111,17 @@ def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
         os.close(dir_fd)
 
 
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> int:
+    """Delete temporary files that interrupted writes of ``path`` left behind; returns how many."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    removed = 0
+    for leftover in folder.glob(f".{target.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def save(obj: Any, f: str | os.PathLike[str]) -> None:
     """Save tensors, state dicts, and nested dicts/lists/tuples of tensors and plain values to ``f``.
 
