@@ -2,4 +2,4 @@
 
 from .checkpoint import CheckpointError, atomic_write_bytes, load, remove_stale_temporaries, save
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]
