@@ -21,7 +21,7 @@ from .. import backend as _backend
 from ..errors import ShenduError
 from ..tensor import Tensor
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]
 
 _FORMAT = "shendu-checkpoint-1"
 
