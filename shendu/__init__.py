@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda
+from . import _bind, autograd, cuda, utils
 from ._dtype import (
     bool,
     double,
@@ -35,6 +35,7 @@ from ._ops_namespace import __all__ as _ops_all
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
+from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 
@@ -47,6 +48,7 @@ __all__ = [
     "device",
     "autograd",
     "cuda",
+    "utils",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -75,6 +77,8 @@ __all__ = [
     "int",
     "long",
     "bool",
+    "save",
+    "load",
     "ShenduError",
     "ShapeError",
     "DeviceError",

@@ -98,6 +98,7 @@ _register(
     "norm",
     "logsumexp",
     "cumsum",
+    "cumprod",
     "argmax",
     "argmin",
     "all",

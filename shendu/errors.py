@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 __all__ = ["DeviceError", "DtypeError", "GraphError", "ShapeError", "ShenduError", "check_dim", "normalize_dims"]
 
 
@@ -34,6 +36,8 @@ class GraphError(ShenduError, RuntimeError):
 
 def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
     """Return ``dim`` made non-negative, or raise an IndexError-free ShapeError naming the op."""
+    if isinstance(dim, np.integer):
+        dim = int(dim)
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
     span = max(ndim, 1)
@@ -51,7 +55,12 @@ def normalize_dims(
     """Turn ``dim`` (None, an int, or a sequence of ints) into a sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if isinstance(dim, (int, np.integer)):
+        dims: tuple[int, ...] = (dim,)
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}")
     out = tuple(sorted({check_dim(op, d, ndim, shape) for d in dims}))
     if len(out) != len(dims):
         raise ShapeError(f"{op}: dim {tuple(dims)} names the same dimension twice")
