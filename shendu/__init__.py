@@ -41,6 +41,9 @@ from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
 
+# nn builds on the ops and tensors above, so it is imported last.
+from . import nn  # noqa: E402
+
 __all__ = [
     "Tensor",
     "Size",
@@ -49,6 +52,7 @@ __all__ = [
     "autograd",
     "cuda",
     "utils",
+    "nn",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import int64
+from ..._dtype import int64
 from ...autograd.grad_mode import no_grad
 from ...errors import ShapeError
 from ...ops.creation import empty, ones, tensor, zeros

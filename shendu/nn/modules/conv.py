@@ -6,8 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ...errors import ShapeError
-from ...ops.creation import empty
+from ...ops.creation import empty, from_numpy
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -146,14 +148,38 @@ class _ConvNd(Module):
     def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         conv = F.conv1d if self._spatial == 1 else F.conv2d
         amounts = self._pad_amounts()
-        if self.padding_mode == "zeros" and all(before == after for before, after in amounts):
-            padding = tuple(before for before, _ in amounts)
-            return conv(input, weight, bias, self.stride, padding, self.dilation, self.groups)
-        # F.pad takes the last dimension first.
-        pad = tuple(p for before, after in reversed(amounts) for p in (before, after))
-        mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
-        padded = F.pad(input, pad, mode=mode)
-        return conv(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            if all(before == after for before, after in amounts):
+                padding = tuple(before for before, _ in amounts)
+                return conv(input, weight, bias, self.stride, padding, self.dilation, self.groups)
+            # F.pad takes the last dimension first.
+            pad = tuple(p for before, after in reversed(amounts) for p in (before, after))
+            input = F.pad(input, pad)
+        else:
+            input = self._pad_by_index(input, amounts)
+        return conv(input, weight, bias, self.stride, 0, self.dilation, self.groups)
+
+    def _pad_by_index(self, input: Tensor, amounts: list[tuple[int, int]]) -> Tensor:
+        """Reflect, replicate or circular padding, as a differentiable gather along each spatial dimension."""
+        for i, (before, after) in enumerate(amounts):
+            dim = input.ndim - self._spatial + i
+            size = input.shape[dim]
+            limit = size - 1 if self.padding_mode == "reflect" else size
+            if max(before, after) > limit:
+                raise ShapeError(
+                    f"{self._error_prefix()}padding_mode={self.padding_mode!r} needs padding of at most {limit} "
+                    f"in dimension {dim}, got {max(before, after)}; input shape {tuple(input.shape)}"
+                )
+            positions = np.arange(-before, size + after)
+            if self.padding_mode == "reflect":
+                positions = np.abs(positions)
+                positions = np.where(positions >= size, 2 * (size - 1) - positions, positions)
+            elif self.padding_mode == "replicate":
+                positions = np.clip(positions, 0, size - 1)
+            else:
+                positions = positions % size
+            input = input.index_select(dim, from_numpy(positions))
+        return input
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
