@@ -41,7 +41,8 @@ def test_init_is_reproducible_and_dtype_and_empty() -> None:
     np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
     layer = nn.Linear(3, 2, dtype=shendu.float64)
     assert layer.weight.dtype == shendu.float64 and layer.bias.dtype == shendu.float64
-    empty = nn.Linear(0, 2)
+    with pytest.warns(UserWarning, match="kaiming_uniform_: initializing a zero-element tensor is a no-op"):
+        empty = nn.Linear(0, 2)
     assert not np.any(empty.bias.detach().numpy())
     layer.reset_parameters()
 
