@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda, utils
+from . import _bind, autograd, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -34,15 +34,12 @@ from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
-from .errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
+from .errors import DeviceError, DimError, DtypeError, GraphError, IndexOutOfRange, ShapeError, ShenduError
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
-
-# nn builds on the ops and tensors above, so it is imported last.
-from . import nn  # noqa: E402
 
 __all__ = [
     "Tensor",
@@ -53,6 +50,7 @@ __all__ = [
     "cuda",
     "utils",
     "nn",
+    "optim",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -85,6 +83,8 @@ __all__ = [
     "load",
     "ShenduError",
     "ShapeError",
+    "DimError",
+    "IndexOutOfRange",
     "DeviceError",
     "DtypeError",
     "GraphError",

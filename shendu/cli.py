@@ -257,6 +257,45 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    from . import lab
+
+    if args.lab_command == "list":
+        for exp in lab.all_experiments():
+            print(f"{exp.number:2d}  {exp.slug:32s} {exp.question}")
+        return 0
+    if args.lab_command == "run":
+        try:
+            exp = lab.get(args.question)
+        except KeyError as exc:
+            raise CLIError(str(exc.args[0])) from None
+        result = lab.run(exp, seed=args.seed, quick=args.quick, full=args.full)
+        print(f"{exp.number}. {exp.question}\n")
+        for key, value in result.numbers.items():
+            print(f"  {key:40s} {value:.4g}" if isinstance(value, float) else f"  {key:40s} {value}")
+        for line in result.outcome.notes:
+            print(line)
+        mark = "REPRODUCED" if result.verdict.passed else "NOT REPRODUCED"
+        print(f"\n{mark}: {result.verdict.sentence}  ({result.seconds:.1f} s, {result.mode} mode)")
+        if args.out:
+            out = Path(args.out)
+            _check_out_dir(out)
+            for name, png in result.outcome.figures.items():
+                (out / f"q{exp.number:02d}-{name}.png").write_bytes(png)
+            print(f"figures written to {out}/")
+        return 0
+    out = Path(args.out)
+    _check_out_dir(out)
+    results = []
+    for exp in lab.all_experiments():
+        print(f"running {exp.number}. {exp.slug} ...", flush=True)
+        results.append(lab.run(exp, seed=args.seed, quick=args.quick, full=args.full))
+        print(f"  {'reproduced' if results[-1].verdict.passed else 'NOT reproduced'} in {results[-1].seconds:.1f} s")
+    path = lab.write_report(results, out)
+    print(f"report written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .models import MODELS
 
@@ -289,6 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("checkpoint")
     predict.add_argument("images", nargs="+")
     predict.set_defaults(func=cmd_predict)
+
+    lab_parser = sub.add_parser("lab", help="interview questions answered by experiments")
+    lab_sub = lab_parser.add_subparsers(dest="lab_command", required=True)
+    lab_sub.add_parser("list", help="list the questions")
+    lab_run = lab_sub.add_parser("run", help="run one experiment: by number or name")
+    lab_run.add_argument("question")
+    lab_report = lab_sub.add_parser("report", help="run every experiment and write an HTML report")
+    lab_report.add_argument("--out", required=True, help="folder for index.html")
+    for p in (lab_run, lab_report):
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--quick", action="store_true", help="the fast mode CI uses (<= 10 s each)")
+        p.add_argument("--full", action="store_true", help="longer runs that reproduce more closely")
+    lab_run.add_argument("--out", help="folder for the figures")
+    lab_parser.set_defaults(func=cmd_lab)
 
     info = sub.add_parser("info", help="versions, BLAS, threads and devices")
     info.set_defaults(func=cmd_info)
