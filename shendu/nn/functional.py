@@ -6,6 +6,7 @@ The ops live in ``shendu.ops``; this namespace re-exports them under PyTorch's n
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..ops.activation import (
     celu,
     elu,
@@ -53,7 +54,6 @@ from ..ops.pooling import (
     max_pool2d,
 )
 from ..ops.shape import pad
-from ..errors import ShapeError
 from ..tensor import Tensor
 
 __all__ = [
@@ -126,9 +126,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         tensor([-0.5000,  3.0000])
     """
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(
-            f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}"
-        )
+        raise TypeError(f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}")
     if weight.ndim != 1:
         raise ShapeError(f"prelu: weight must be 1-D, got shape {tuple(weight.shape)}")
     slopes = weight.shape[0]

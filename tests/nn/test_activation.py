@@ -71,7 +71,9 @@ def test_implicit_softmax_dim_warns() -> None:
 def test_constructor_and_input_errors() -> None:
     with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'fast'"):
         nn.GELU(approximate="fast")
-    with pytest.raises(ValueError, match="Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=0.0"):
+    with pytest.raises(
+        ValueError, match=r"Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=0.0"
+    ):
         nn.Hardtanh(1.0, 0.0)
     with pytest.raises(ValueError, match="PReLU: num_parameters must be a positive int, got 0"):
         nn.PReLU(0)

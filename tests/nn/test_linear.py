@@ -50,5 +50,5 @@ def test_init_is_reproducible_and_dtype_and_empty() -> None:
 def test_constructor_errors() -> None:
     with pytest.raises(ValueError, match="Linear: in_features must be an int >= 0, got -1"):
         nn.Linear(-1, 2)
-    with pytest.raises(ValueError, match="Linear: out_features must be an int >= 0, got 2.5"):
+    with pytest.raises(ValueError, match=r"Linear: out_features must be an int >= 0, got 2.5"):
         nn.Linear(2, 2.5)
