@@ -53,6 +53,7 @@ from ..ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from ..ops.reduction import norm
 from ..ops.shape import pad
 from ..tensor import Tensor
 
@@ -96,6 +97,7 @@ __all__ = [
     "mish",
     "mse_loss",
     "nll_loss",
+    "normalize",
     "one_hot",
     "pad",
     "prelu",
@@ -154,3 +156,21 @@ def softmin(input: Tensor, dim: int | None = None, dtype: object = None) -> Tens
         dtype: cast the input to this dtype first. Default: None.
     """
     return softmax(-input, dim, dtype=dtype)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """Divide ``input`` by its ``p``-norm along ``dim`` (at least ``eps``), giving unit vectors.
+
+    Args:
+        input: the input.
+        p: the order of the norm. Default: 2.
+        dim: the dimension to normalize. Default: 1.
+        eps: the smallest divisor, which keeps zero vectors finite. Default: 1e-12.
+
+    Example:
+        >>> F.normalize(shendu.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"normalize: expected a Tensor, got {type(input).__name__}")
+    return input / norm(input, p, dim=dim, keepdim=True).clamp(min=eps)

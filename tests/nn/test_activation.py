@@ -8,6 +8,7 @@ import torch
 
 import shendu
 from shendu import nn
+from tests.helpers import check
 from tests.nn.helpers import check_module
 
 CASES = [
@@ -86,3 +87,12 @@ def test_hardtanh_deprecated_aliases() -> None:
     assert (m.min_val, m.max_val) == (-2.0, 3.0)
     out = m(shendu.tensor([-5.0, 0.5, 5.0]))
     np.testing.assert_allclose(out.numpy(), [-2.0, 0.5, 3.0])
+
+
+@pytest.mark.parametrize(("p", "dim", "shape"), [(2.0, 1, (3, 4)), (1.0, -1, (2, 3, 4)), (2.0, 0, (5,))])
+def test_functional_normalize_prelu_softmin(p: float, dim: int, shape: tuple) -> None:
+    check(lambda m, x: m.nn.functional.normalize(x, p=p, dim=dim), shape)
+    check(lambda m, x: m.nn.functional.softmin(x, dim=0), shape)
+    check(lambda m, x, w: m.nn.functional.prelu(x, w), shape, (1,))
+    zeros = np.zeros((2, 3))
+    np.testing.assert_array_equal(nn.functional.normalize(shendu.from_numpy(zeros)).numpy(), zeros)
