@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 
 import shendu
@@ -292,3 +293,17 @@ def test_invalid_hyperparameters_fail_in_the_constructor() -> None:
     raises(ValueError, "Conv2d: in_channels=6 must be divisible by groups=4", nn.Conv2d, 6, 8, 3, 1, 0, 1, 4)
     with pytest.raises(ValueError, match="MaxPool2d: padding should be at most half of the effective kernel size"):
         nn.MaxPool2d(2, padding=2)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+def test_anomaly_mode_names_the_module() -> None:
+    model = nn.Module()
+    model.body = nn.Sequential(nn.Linear(2, 2), nn.LogSigmoid())
+    weights = np.array([[1e30, 1e30], [1.0, 1.0]], dtype=np.float32)
+    model.body[0].load_state_dict({"weight": weights, "bias": np.zeros(2, np.float32)})
+    with (
+        shendu.autograd.detect_anomaly(),
+        pytest.raises(shendu.autograd.AnomalyError, match=r"in module body\.0 \(Linear\)"),
+    ):
+        model.body(shendu.full((1, 2), 1e30))
+    assert not shendu.autograd.anomaly._State.module_stack
