@@ -6,6 +6,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shendu
 from shendu import nn
@@ -153,3 +155,59 @@ def test_weight_shapes() -> None:
 def test_constructor_errors(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@st.composite
+def conv2d_configs(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[int, ...]]:
+    groups = draw(st.integers(1, 3))
+    in_channels = groups * draw(st.integers(1, 2))
+    out_channels = groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    size = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 8)) for k, d, p in zip(kernel, dilation, padding))
+    kwargs = {
+        "in_channels": in_channels,
+        "out_channels": out_channels,
+        "kernel_size": kernel,
+        "stride": stride,
+        "padding": padding,
+        "dilation": dilation,
+        "groups": groups,
+        "bias": draw(st.booleans()),
+    }
+    return kwargs, (draw(st.integers(1, 3)), in_channels, *size)
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv2d_configs())
+def test_conv2d_random_configurations(config: tuple[dict[str, Any], tuple[int, ...]]) -> None:
+    kwargs, shape = config
+    check_module(torch.nn.Conv2d(**kwargs), lambda: nn.Conv2d(**kwargs), shape, dtypes=("float64",))
+
+
+@st.composite
+def conv_transpose2d_configs(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[int, ...]]:
+    groups = draw(st.integers(1, 2))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    kwargs = {
+        "in_channels": groups * draw(st.integers(1, 2)),
+        "out_channels": groups * draw(st.integers(1, 2)),
+        "kernel_size": (draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        "stride": stride,
+        "padding": (draw(st.integers(0, 1)), draw(st.integers(0, 1))),
+        "output_padding": tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation)),
+        "dilation": dilation,
+        "groups": groups,
+        "bias": draw(st.booleans()),
+    }
+    return kwargs, (draw(st.integers(1, 2)), kwargs["in_channels"], draw(st.integers(2, 5)), draw(st.integers(2, 5)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(conv_transpose2d_configs())
+def test_conv_transpose2d_random_configurations(config: tuple[dict[str, Any], tuple[int, ...]]) -> None:
+    kwargs, shape = config
+    check_module(torch.nn.ConvTranspose2d(**kwargs), lambda: nn.ConvTranspose2d(**kwargs), shape, dtypes=("float64",))
