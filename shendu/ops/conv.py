@@ -14,11 +14,12 @@ Two memory layouts are used for the unfolded matrix, picked per shape (``_batch_
 * batch-last, ``(C·kh·kw, Ho·Wo·N)``: images are moved to ``(C, H, W, N)`` first, so unfolding
   and folding copy runs of ``Wo·N`` contiguous values and the whole batch is one matrix product.
   Best when feature maps are small and the batch is large. The moves between layouts are blocked
-  transposes (``_blocked_copy``), which keep both sides in cache.
+  transposes (``_transposed``), which keep both sides in cache.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -205,26 +206,21 @@ def _batch_last(xp: Any, n: int, geom: _Geometry) -> bool:
     return geom.out[1] < 20 or geom.groups > 1
 
 
-def _blocked_copy(dst: Any, src: Any) -> None:
-    """``dst[...] = src`` for 4-D arrays whose memory orders differ (batch-first and batch-last).
+def _transposed(a: Any) -> Any:
+    """``a.T`` of a 2-D array, made contiguous: how images move between batch-first and batch-last.
 
-    A plain assignment walks one side with a large stride and misses the cache on every element;
-    copying in blocks of about 64 rows of the non-batch dims keeps both sides of a block cached.
+    Copying a tall ``(R, N)`` matrix into ``(N, R)`` in one pass reads ``a`` with a stride of a
+    power-of-two number of bytes and misses the cache on nearly every element; blocks of 64 rows
+    keep both sides cached and run about 8 times faster. The wide case is fast as it is.
     """
-    if get_array_module(dst) is not np:
-        dst[...] = src
-        return
-    _, c, h, w = dst.shape
-    block = 64
-    if h * w >= block:
-        rows = max(1, block // max(w, 1))
-        for ci in range(c):
-            for r in range(0, h, rows):
-                dst[:, ci, r : r + rows] = src[:, ci, r : r + rows]
-    else:
-        chans = max(1, block // max(h * w, 1))
-        for ci in range(0, c, chans):
-            dst[:, ci : ci + chans] = src[:, ci : ci + chans]
+    xp = get_array_module(a)
+    rows, cols = a.shape
+    if xp is not np or rows < cols:
+        return xp.ascontiguousarray(a.T)
+    out = xp.empty((cols, rows), a.dtype)
+    for start in range(0, rows, 64):
+        out[:, start : start + 64] = a[start : start + 64].T
+    return out
 
 
 def _windows(image: Any, geom: _Geometry) -> Any:
@@ -258,29 +254,26 @@ def _im2col(image: Any, geom: _Geometry, batch_last: bool) -> Any:
     g = geom.groups
     rows = c // g * geom.kernel[0] * geom.kernel[1]
     positions = geom.out[0] * geom.out[1]
-    if batch_last:
-        padded = _padded_buffer(xp, n, c, geom, image.dtype, True)
-        _blocked_copy(_interior(padded, geom), image)
-        cols = xp.ascontiguousarray(_windows(padded, geom).transpose(1, 4, 5, 2, 3, 0))
-        return cols.reshape(g, rows, positions * n)
     if geom.padding == ((0, 0), (0, 0)):
         padded = image
     else:
         padded = _padded_buffer(xp, n, c, geom, image.dtype, False)
         _interior(padded, geom)[...] = image
+    if batch_last:
+        hp, wp = padded.shape[2:]
+        moved = _transposed(padded.reshape(n, c * hp * wp)).reshape(c, hp, wp, n).transpose(3, 0, 1, 2)
+        cols = xp.ascontiguousarray(_windows(moved, geom).transpose(1, 4, 5, 2, 3, 0))
+        return cols.reshape(g, rows, positions * n)
     cols = xp.ascontiguousarray(_windows(padded, geom).transpose(0, 1, 4, 5, 2, 3))
     return cols.reshape(n, g, rows, positions)
 
 
 def _columns(a: Any, geom: _Geometry, batch_last: bool) -> Any:
     """A column-side array ``(N, O, Ho, Wo)`` as ``(N, g, O/g, Ho·Wo)``, or ``(g, O/g, Ho·Wo·N)`` batch-last."""
-    xp = get_array_module(a)
     n, o, ho, wo = a.shape
     g = geom.groups
     if batch_last:
-        moved = xp.empty((o, ho, wo, n), a.dtype)
-        _blocked_copy(moved.transpose(3, 0, 1, 2), a)
-        return moved.reshape(g, o // g, ho * wo * n)
+        return _transposed(a.reshape(n, o * ho * wo)).reshape(g, o // g, ho * wo * n)
     return a.reshape(n, g, o // g, ho * wo)
 
 
@@ -291,9 +284,7 @@ def _apply_weight(w3: Any, cols: Any, geom: _Geometry, batch_last: bool, n: int)
     ho, wo = geom.out
     if batch_last:
         o = out.shape[0] * out.shape[1]
-        result = xp.empty((n, o, ho, wo), out.dtype)
-        _blocked_copy(result, out.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
-        return result
+        return _transposed(out.reshape(o * ho * wo, n)).reshape(n, o, ho, wo)
     return out.reshape(n, out.shape[1] * out.shape[2], ho, wo)
 
 
@@ -304,27 +295,28 @@ _PARTIAL_ELEMENTS = 1 << 20
 
 
 def _weight_grad(a3: Any, cols: Any, batch_last: bool) -> Any:
-    """``sum over samples and positions of a3 ⊗ cols``: the weight gradient, ``(g, O/g, C/g·kh·kw)``."""
+    """``sum over samples and positions of a3 ⊗ cols``: the weight gradient, ``(g, O/g, C/g·kh·kw)``.
+
+    Computed as ``cols @ a3ᵀ``: with few output channels, BLAS runs the product with the long
+    unfolded side as the left operand up to twice as fast as the other way round.
+    """
     xp = get_array_module(cols)
     if batch_last:
         length = cols.shape[-1]
-        # One (O × L) @ (L × K) product with a tiny O and a huge L runs far below peak in BLAS;
-        # partial products over cache-sized chunks of L run near it.
-        out = xp.matmul(a3[..., :_REDUCTION_CHUNK], cols[..., :_REDUCTION_CHUNK].swapaxes(-1, -2))
+        # One product over a huge reduction axis runs far below peak in BLAS; partial products
+        # over cache-sized chunks run near it.
+        out = xp.matmul(cols[..., :_REDUCTION_CHUNK], a3[..., :_REDUCTION_CHUNK].swapaxes(-1, -2))
         for start in range(_REDUCTION_CHUNK, length, _REDUCTION_CHUNK):
             stop = start + _REDUCTION_CHUNK
-            out += xp.matmul(a3[..., start:stop], cols[..., start:stop].swapaxes(-1, -2))
-        return out
+            out += xp.matmul(cols[..., start:stop], a3[..., start:stop].swapaxes(-1, -2))
+        return out.swapaxes(-1, -2)
     n = cols.shape[0]
     per_sample = a3.shape[1] * a3.shape[2] * cols.shape[2]
     step = max(1, _PARTIAL_ELEMENTS // max(per_sample, 1))
-    out = None
+    out = xp.zeros((cols.shape[1], cols.shape[2], a3.shape[2]), cols.dtype)
     for start in range(0, n, step):
-        part = xp.matmul(a3[start : start + step], cols[start : start + step].swapaxes(-1, -2)).sum(axis=0)
-        out = part if out is None else out + part
-    if out is None:
-        return xp.zeros((cols.shape[1], a3.shape[2], cols.shape[2]), cols.dtype)
-    return out
+        out += xp.matmul(cols[start : start + step], a3[start : start + step].swapaxes(-1, -2)).sum(axis=0)
+    return out.swapaxes(-1, -2)
 
 
 def _col2im(w3: Any, a3: Any, geom: _Geometry, batch_last: bool, image_shape: tuple[int, ...]) -> Any:
@@ -343,12 +335,10 @@ def _col2im(w3: Any, a3: Any, geom: _Geometry, batch_last: bool, image_shape: tu
     for i in range(kh):
         for j in range(kw):
             windows[:, :, :, :, i, j] += cols[:, :, :, :, i, j]
-    image = _interior(padded, geom)
     if batch_last:
-        result = xp.empty(image.shape, image.dtype)
-        _blocked_copy(result, image)
-        return result
-    return image
+        hp, wp = padded.shape[2:]
+        padded = _transposed(padded.transpose(1, 2, 3, 0).reshape(c * hp * wp, n)).reshape(n, c, hp, wp)
+    return _interior(padded, geom)
 
 
 # ---------------------------------------------------------------------------------------- functions
@@ -364,7 +354,7 @@ class ConvNd(Function):
         n = x4.shape[0]
         batch_last = _batch_last(xp, n, geom)
         cols = _im2col(x4, geom, batch_last)
-        w3 = w4.reshape(geom.groups, w4.shape[0] // geom.groups, w4[0].size)
+        w3 = w4.reshape(geom.groups, w4.shape[0] // geom.groups, math.prod(w4.shape[1:]))
         y = _apply_weight(w3, cols, geom, batch_last, n)
         if b is not None:
             y += b.reshape(-1, 1, 1)
@@ -384,7 +374,8 @@ class ConvNd(Function):
         if self.needs_input_grad(1):
             gw = _weight_grad(a3, self.cols, batch_last).reshape(w_shape)
         if has_bias and self.needs_input_grad(2):
-            gb = g4.sum(axis=(0, 2, 3))
+            # Batch-last gradients are already contiguous rows per channel: the cheaper sum.
+            gb = a3.reshape(o, -1).sum(axis=1) if batch_last else g4.sum(axis=(0, 2, 3))
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
@@ -398,7 +389,7 @@ class ConvTranspose2d(Function):
         x4 = _as_batched(x, 2)
         n = x4.shape[0]
         batch_last = _batch_last(xp, n, geom)
-        w3 = w.reshape(geom.groups, w.shape[0] // geom.groups, w[0].size)
+        w3 = w.reshape(geom.groups, w.shape[0] // geom.groups, math.prod(w.shape[1:]))
         image_shape = (n, w.shape[1] * geom.groups, *out_shape)
         y = _col2im(w3, _columns(x4, geom, batch_last), geom, batch_last, image_shape)
         if not y.flags.c_contiguous:
