@@ -145,6 +145,31 @@ def lenet(repeats: int) -> None:
             print(f"{name:32s} {label:9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
     for label, (t_ms, s_ms) in totals.items():
         print(f"{'sum of the four ops':32s} {label:9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
+    inference(rng, w1, b1, w2, b2, repeats=repeats)
+
+
+def inference(rng: np.random.Generator, *weights: np.ndarray, batch: int = 1000, repeats: int = 20) -> None:
+    """The same chain without autograd at batch 1000, as in LeNet inference."""
+    images = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    tf = torch.nn.functional
+
+    def chain(c2d: Any, mp2d: Any, x: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+        return mp2d(c2d(mp2d(c2d(x, w1, b1, padding=2), 2), w2, b2), 2)
+
+    t_args = [torch.from_numpy(a.copy()) for a in (images, *weights)]
+    s_args = [shendu.from_numpy(a.copy()) for a in (images, *weights)]
+
+    def t_run() -> Any:
+        with torch.no_grad():
+            return chain(tf.conv2d, tf.max_pool2d, *t_args)
+
+    def s_run() -> Any:
+        with shendu.no_grad():
+            return chain(conv.conv2d, pooling.max_pool2d, *s_args)
+
+    t_ms, s_ms = _pair(t_run, s_run, max(3, repeats // 4))
+    label = f"inference chain, batch {batch}"
+    print(f"{label:32s} {'no_grad':9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
 
 
 LAYOUT_SHAPES = [
