@@ -1,0 +1,2199 @@
+"""Fuzzing with hostile input: every public op, layer, loss, optimizer and scheduler, against PyTorch.
+
+Targets are enumerated, not listed: every function in ``shendu.__all__`` and
+``shendu.nn.functional.__all__``, every ``Module`` subclass in ``shendu.nn``, every optimizer in
+``shendu.optim`` and every scheduler in ``shendu.optim.lr_scheduler``. A table of argument patterns
+per family (``OP_PATTERNS``, ``LAYER_PATTERNS``, ...) makes each call meaningful; a target without an
+entry falls back to a generic pattern, so new ops are fuzzed too. hypothesis draws the arguments:
+NaN, inf, 1e38 and empty tensors; shapes of the wrong rank, negative and absurd sizes; bool, int,
+float16 and float64 operands in mixes; bad device strings ('tpu', 'cuda:x', 'gpu', ...); and bad
+hyperparameters (negative, NaN, zero, wrong types).
+
+Each call runs in torch 2.13 (the oracle, where it has a function of the same name) and in shendu,
+under a 10 s alarm, and must pass these rules:
+
+1. If torch accepts the call, shendu accepts it too and returns the same structure with the same
+   shapes and dtypes (and values, to 1e-3, NaN and inf positions included, for deterministic ops
+   whose inputs hold no 1e30+ values, where the order of float rounding decides overflow). The
+   same holds for a backward pass through the result when some input requires grad.
+2. If torch rejects the call, shendu rejects it too (except where torch only lacks a float16
+   kernel: "not implemented for 'Half'").
+3. Every exception shendu raises is *acceptable*: (a) it is a ValueError, TypeError or
+   RuntimeError, or a shendu error that is an IndexError (``DimError``, ``IndexOutOfRange``);
+   (b) it is a ``shendu.ShenduError``, or else its type is exactly ``ValueError`` or ``TypeError``
+   (so no NumPy subclass such as ``AxisError``) raised from a frame inside the shendu package;
+   (c) its message starts with the op's name: the public name, the implementing function's
+   ``__name__``, an alias listed here, or the layer / optimizer / scheduler class name, possibly
+   after a module path (``features.3 (Conv2d): ``), followed by ``:``, `` (``, ``(`` or
+   ``.method:``.
+4. Never: any other exception (IndexError, AttributeError, KeyError, ZeroDivisionError,
+   OverflowError, MemoryError, NumPy's exceptions), a call still running after 10 s, or a NumPy
+   RuntimeWarning (overflow, invalid value) reaching the user.
+
+The number of inputs tried goes to ``tests.helpers.COUNTS["fuzzed inputs"]`` (printed in the
+"shendu test counts" summary). Runs are derandomized, so CI sees the same inputs every time.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import shendu
+import shendu.nn.functional as F
+from shendu.optim import lr_scheduler as shendu_sched
+from tests.fuzz_helpers import (
+    BAD_DEVICES,
+    CALL_SECONDS,
+    FLOATS,
+    HUGE_SIZES,
+    Call,
+    Case,
+    D,
+    Draw,
+    P,
+    T,
+    error_problem,
+    judge,
+    run,
+    to_lib,
+    verdict,
+)
+from tests.helpers import COUNTS
+
+FUZZ = settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+# ---------------------------------------------------------------------------------------------- ops
+
+NOT_OPS = {
+    "is_grad_enabled",
+    "seed",
+    "initial_seed",
+    "get_default_dtype",
+    "save",
+    "load",
+}
+NONDETERMINISTIC = {
+    "empty",
+    "empty_like",
+    "bernoulli",
+    "multinomial",
+    "normal",
+    "rand",
+    "rand_like",
+    "randint",
+    "randint_like",
+    "randn",
+    "randn_like",
+    "randperm",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "manual_seed",
+    "get_rng_state",
+}
+ALIASES = {
+    "absolute": ("abs",),
+    "negative": ("neg",),
+    "clip": ("clamp",),
+    "concat": ("cat",),
+    "concatenate": ("cat",),
+    "true_divide": ("div",),
+    "swapaxes": ("transpose",),
+    "swapdims": ("transpose",),
+    "moveaxis": ("movedim",),
+    "greater": ("gt",),
+    "greater_equal": ("ge",),
+    "less": ("lt",),
+    "less_equal": ("le",),
+    "not_equal": ("ne",),
+    # These delegate, and the delegate's name still tells the user what went wrong.
+    "view_as": ("view",),
+    "reshape_as": ("reshape",),
+    "expand_as": ("expand",),
+    "tile": ("repeat",),
+    "softmin": ("softmax",),
+    "normalize": ("norm",),
+}
+# Torch refusals (regexes of torch's message) that shendu need not copy, beyond fuzz_helpers.LENIENT.
+LENIENT_OPS: dict[str, tuple[str, ...]] = {
+    # shendu takes int32 and uint8 class indices and integer targets, which torch refuses.
+    "nll_loss": (r"expected target dtype to be Long",),
+    "cross_entropy": (r"expected target dtype to be Long", r"expected scalar type Long"),
+    "one_hot": (r"only applicable to index tensor of type LongTensor", r"Can not infer total number of classes"),
+    "kl_div": (r"Integral inputs not supported",),
+    "conv_transpose2d": (r"Only zero batch or zero channel inputs are supported",),
+    "conv1d": (r"Only zero batch or zero channel inputs are supported",),
+    "conv2d": (r"Only zero batch or zero channel inputs are supported",),
+    # torch 2.13's own autograd bug for scatter with an int32 index.
+    "scatter": (r"ScatterBackward0 returned an invalid gradient",),
+    "set_default_dtype": (r"invalid dtype object",),  # shendu also takes dtype names ("float32")
+}
+# Calls torch accepts that shendu refuses on purpose (regexes of shendu's message).
+STRICT_OPS: dict[str, tuple[str, ...]] = {
+    "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
+    "from_numpy": (r"complex64 is not supported",),  # shendu has no complex dtypes
+    "randint": (r"size must be a sequence of ints, got bool",),
+    "where": (r"condition to be a bool tensor, got dtype shendu.uint8",),  # deprecated in torch
+    "cross_entropy": (r"label_smoothing must be between 0.0 and 1.0",),  # torch's own docs ask for it
+    # torch skips its shape checks when the input has no elements.
+    "batch_norm": (r"batch_norm: expected an input of shape", r"should have \d+ elements"),
+    "scatter": (r"index must have as many dims", r"must be no larger than"),
+    "scatter_add": (r"index must have as many dims", r"must be no larger than"),
+    "repeat": (r"repeats must be >= 0",),
+    "adaptive_avg_pool2d": (r"expected a 3-D \(unbatched\) or 4-D", r"cannot pool an empty input"),
+    "adaptive_max_pool2d": (r"expected a 3-D \(unbatched\) or 4-D", r"cannot pool an empty input"),
+    # torch only warns when an InstanceNorm without running stats or affine gets another channel count.
+    "instance_norm": (r"expected input with \d+ channels",),
+    "group_norm": (r"eps must be positive",),
+    # torch runs float16 inputs with float32 weights (mixed precision); shendu asks for one dtype.
+    "layer_norm": (r"weight has dtype shendu.float32 but the input has dtype shendu.float16",),
+    "tile": (r"repeats must be >= 0",),
+}
+TORCH_TWINS: dict[str, Callable[..., Any] | None] = {
+    "get_rng_state": None,  # a different generator: the states share nothing
+    "cast": lambda x, dtype: x.to(dtype),
+    "move": lambda x, device: x.to(device),
+}
+# shendu binds these functions as Tensor methods too, so they take the method's forms (``x.flip(0, 1)``).
+METHOD_TWINS = ("flip", "permute", "tile", "repeat", "expand", "reshape", "view")
+
+
+def small_floats(d: Draw, pool: tuple[Any, ...] = (0.0, 0.5, 1.0, 2.0, -1.0, math.nan, math.inf, 1e38)) -> Any:
+    return d.choice(pool)
+
+
+def dtype_arg(d: Draw, names: tuple[str, ...] = ("float32", "float64", "float16", "int64", "int32", "bool")) -> D:
+    return D(d.choice(names))
+
+
+def sizes(d: Draw) -> tuple[Any, ...]:
+    """A size for a creation function: mostly small, sometimes negative, float, bool or absurdly large."""
+    base = list(d.shape(0, 3, 0, 3))
+    kind = d.choice(("ok", "ok", "ok", "negative", "float", "huge", "bool", "none"))
+    if kind == "negative":
+        base.insert(d.int(0, len(base)), -d.int(1, 3))
+    elif kind == "float":
+        base.append(2.5)
+    elif kind == "huge":
+        base = [d.choice(HUGE_SIZES), d.choice(HUGE_SIZES)]
+    elif kind == "bool":
+        base.append(True)
+    elif kind == "none":
+        base.append(None)
+    return tuple(base)
+
+
+def creation_kwargs(d: Draw, dtypes: tuple[str, ...] = ("float32", "float64", "float16", "int64", "bool")) -> dict:
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["dtype"] = dtype_arg(d, dtypes)
+    if d.maybe(0.4):
+        kwargs["device"] = d.choice(("cpu", *BAD_DEVICES))
+    if d.maybe(0.2):
+        kwargs["requires_grad"] = True
+    return kwargs
+
+
+def p_shape(d: Draw) -> Call:
+    shape = sizes(d)
+    form = d.choice(("varargs", "tuple", "size"))
+    kwargs = creation_kwargs(d)
+    if form == "varargs":
+        return Call(shape, kwargs)
+    if form == "tuple":
+        return Call((shape,), kwargs)
+    return Call((), {"size": shape, **kwargs})
+
+
+def p_full(d: Draw) -> Call:
+    return Call((sizes(d), d.scalar()), creation_kwargs(d))
+
+
+def p_like(d: Draw) -> Call:
+    return Call((d.tensor(),), creation_kwargs(d))
+
+
+def p_full_like(d: Draw) -> Call:
+    return Call((d.tensor(), d.scalar()), creation_kwargs(d))
+
+
+def p_arange(d: Draw) -> Call:
+    pool = (0, 1, 5, -3, 2.5, 0.5, -0.5, 0.0, math.nan, math.inf, 1e38, 2**62)
+    args = tuple(d.choice(pool) for _ in range(d.int(1, 3)))
+    return Call(args, creation_kwargs(d, ("float32", "float64", "int64", "int32", "uint8")))
+
+
+def p_linspace(d: Draw, base: bool = False) -> Call:
+    pool = (0, 1, -2.5, 10, math.nan, math.inf, 1e38)
+    steps = d.choice((0, 1, 2, 5, -1, 2.5, 2**40))
+    args: tuple[Any, ...] = (d.choice(pool), d.choice(pool), steps)
+    if base and d.maybe(0.3):
+        args += (d.choice((2.0, 10, 0.0, -2.0, math.nan)),)
+    return Call(args, creation_kwargs(d, ("float32", "float64", "int64", "float16")))
+
+
+def p_eye(d: Draw) -> Call:
+    pool = (0, 1, 3, -1, 2.5, 2**40)
+    args = (d.choice(pool),) if d.bool() else (d.choice(pool), d.choice(pool))
+    return Call(args, creation_kwargs(d))
+
+
+def p_randint(d: Draw) -> Call:
+    low, high = d.choice((0, 3, -2, 10, 2**62)), d.choice((0, 3, 10, -1, 2**63 - 1))
+    size = sizes(d)
+    form = d.choice(("high", "low_high", "kw"))
+    kwargs = creation_kwargs(d, ("int64", "int32", "uint8", "float32", "bool"))
+    if form == "high":
+        return Call((high, size), kwargs)
+    if form == "low_high":
+        return Call((low, high, size), kwargs)
+    return Call((low, high), {"size": size, **kwargs})
+
+
+def p_randint_like(d: Draw) -> Call:
+    x = d.tensor(dtype=("int64", "float32", "int32", "uint8"))
+    args = (x, d.choice((3, 0, -1, 10))) if d.bool() else (x, d.choice((0, -2, 5)), d.choice((3, 0, 10)))
+    return Call(args, creation_kwargs(d, ("int64", "float32")))
+
+
+def p_randperm(d: Draw) -> Call:
+    return Call((d.choice((0, 1, 5, -1, 2.5, 2**40)),), creation_kwargs(d, ("int64", "int32", "float32", "uint8")))
+
+
+def p_normal(d: Draw) -> Call:
+    form = d.choice(("scalars", "tensor_mean", "tensor_std", "both"))
+    scalars = (0.0, 1.0, -1.0, 0.0, math.nan, math.inf, 1e38)
+    if form == "scalars":
+        return Call((d.choice(scalars), d.choice((*scalars, -1.0, 0.0)), sizes(d)), creation_kwargs(d, FLOATS))
+    if form == "tensor_mean":
+        return Call((d.tensor(dtype=FLOATS), d.choice((1.0, 0.0, -1.0, math.nan))))
+    if form == "tensor_std":
+        return Call((d.choice(scalars), d.tensor(dtype=FLOATS)))
+    return Call((d.tensor(dtype=FLOATS), d.tensor(dtype=FLOATS)))
+
+
+def p_bernoulli(d: Draw) -> Call:
+    x = d.tensor(dtype=(*FLOATS, "int64"))
+    if d.maybe(0.3):
+        return Call((x,), {"p": d.choice((0.5, 0.0, 1.0, -0.5, 1.5, math.nan))})
+    return Call((x,))
+
+
+def p_multinomial(d: Draw) -> Call:
+    x = d.tensor(min_rank=0, max_rank=3, dtype=(*FLOATS, "int64"))
+    return Call((x, d.choice((1, 2, 0, -1, 5, 2.5))), {"replacement": d.bool()})
+
+
+def nested(d: Draw) -> Any:
+    kind = d.choice(("floats", "ints", "ragged", "mixed", "strings", "deep", "empty", "scalar", "none", "huge_int"))
+    if kind == "floats":
+        return [[small_floats(d) for _ in range(2)] for _ in range(d.int(0, 2))]
+    if kind == "ints":
+        return [d.int(-5, 5) for _ in range(d.int(0, 3))]
+    if kind == "ragged":
+        return [[1, 2], [3]]
+    if kind == "mixed":
+        return [1, 2.5, True, math.nan]
+    if kind == "strings":
+        return ["a", "b"]
+    if kind == "deep":
+        return [[[[[math.inf]]]]]
+    if kind == "empty":
+        return [[], []]
+    if kind == "scalar":
+        return d.scalar()
+    if kind == "none":
+        return None
+    return [2**64, 1]
+
+
+def p_tensor(d: Draw) -> Call:
+    return Call((nested(d),), creation_kwargs(d))
+
+
+def p_as_tensor(d: Draw) -> Call:
+    kwargs = creation_kwargs(d)
+    kwargs.pop("requires_grad", None)
+    return Call((nested(d),), kwargs)
+
+
+def p_from_numpy(d: Draw) -> Call:
+    kind = d.choice(("float", "int", "complex", "object", "list", "uint16", "0d", "noncontiguous"))
+    if kind == "float":
+        return Call((d.tensor().array,))
+    if kind == "int":
+        return Call((np.arange(6, dtype=np.int16).reshape(2, 3),))
+    if kind == "complex":
+        return Call((np.ones(3, dtype=np.complex64),))
+    if kind == "object":
+        return Call((np.array([1, "a"], dtype=object),))
+    if kind == "uint16":
+        return Call((np.ones(2, dtype=np.uint16),))
+    if kind == "0d":
+        return Call((np.array(math.nan),))
+    if kind == "noncontiguous":
+        return Call((np.arange(12.0).reshape(3, 4)[:, ::2],))
+    return Call(([1.0, 2.0],))
+
+
+def p_cast(d: Draw) -> Call:
+    return Call((d.tensor(), dtype_arg(d, ("float32", "float64", "float16", "int64", "int32", "uint8", "bool"))))
+
+
+def p_move(d: Draw) -> Call:
+    return Call((d.tensor(), d.choice(("cpu", *BAD_DEVICES))))
+
+
+def p_manual_seed(d: Draw) -> Call:
+    return Call((d.choice((0, 1, 2**63, -1, 2**64, 2**70, 1.5, "7", None, True, -(2**63))),))
+
+
+def p_set_rng_state(d: Draw) -> Call:
+    kind = d.choice(("own", "bytes", "float", "empty", "list"))
+    if kind == "own":
+        return Call((T(np.zeros(5000, dtype=np.uint8)),))
+    if kind == "bytes":
+        return Call((d.tensor(shape=(d.int(0, 40),), dtype="uint8"),))
+    if kind == "float":
+        return Call((d.tensor(dtype="float32"),))
+    if kind == "empty":
+        return Call((T(np.zeros(0, dtype=np.uint8)),))
+    return Call(([1, 2, 3],))
+
+
+def p_set_default_dtype(d: Draw) -> Call:
+    return Call((dtype_arg(d, ("int64", "bool", "uint8", "int32")) if d.bool() else d.choice(("float32", 3, None)),))
+
+
+def p_promote_types(d: Draw) -> Call:
+    names = ("float32", "float64", "float16", "int64", "int32", "int8", "uint8", "bool")
+    return Call((dtype_arg(d, names), dtype_arg(d, names) if d.maybe(0.9) else "float32"))
+
+
+def unary(d: Draw) -> Call:
+    return Call((d.tensor(),))
+
+
+def unary_float(d: Draw) -> Call:
+    """Ops torch defines on every dtype but whose interesting behaviour is on floats."""
+    return Call((d.tensor(dtype=d.choice((FLOATS, ("int64", "bool", "uint8", "float32")))),))
+
+
+def activation(d: Draw, **params: tuple[Any, ...]) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, FLOATS, ("int64", "bool"))))
+    kwargs = {name: d.choice(pool) for name, pool in params.items() if d.bool()}
+    return Call((x,), kwargs)
+
+
+def act(**params: tuple[Any, ...]) -> Callable[[Draw], Call]:
+    return lambda d: activation(d, **params)
+
+
+INPLACE = (False, False, True)
+SLOPES = (0.01, 1.0, 0.0, -1.0, 2.0, math.nan, math.inf, 1e38)
+
+
+def broadcastable(d: Draw, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that broadcasts with ``shape``: a suffix of it with some sizes set to 1, maybe with leading 1s."""
+    keep = d.int(0, len(shape))
+    out = [1 if d.maybe(0.3) else s for s in shape[len(shape) - keep :]]
+    return (1,) * d.int(0, 1) + tuple(out)
+
+
+def other_operand(d: Draw, x: T, dtypes: tuple[str, ...] | None = None) -> Any:
+    kind = d.choice(("scalar", "same", "broadcast", "broadcast", "random"))
+    if kind == "scalar":
+        return d.scalar()
+    if kind == "same":
+        return d.tensor(shape=x.array.shape, dtype=dtypes)
+    if kind == "broadcast":
+        return d.tensor(shape=broadcastable(d, x.array.shape), dtype=dtypes)
+    return d.tensor(dtype=dtypes)
+
+
+def binary(d: Draw, dtypes: tuple[str, ...] | None = None, scalar_first: bool = True, **params: Any) -> Call:
+    x = d.tensor(dtype=dtypes)
+    y = other_operand(d, x, dtypes)
+    args: tuple[Any, ...] = (x, y)
+    if scalar_first and d.maybe(0.1):
+        args = (d.scalar(), x)
+    kwargs = {name: d.choice(pool) for name, pool in params.items() if d.bool()}
+    return Call(args, kwargs)
+
+
+def bin_(dtypes: tuple[str, ...] | None = None, scalar_first: bool = True, **params: Any) -> Callable[[Draw], Call]:
+    return lambda d: binary(d, dtypes, scalar_first, **params)
+
+
+def tensor_pair(d: Draw, dtypes: tuple[str, ...] | None = None, **params: Any) -> Call:
+    x = d.tensor(dtype=dtypes)
+    kind = d.choice(("same", "broadcast", "random"))
+    if kind == "same":
+        y = d.tensor(shape=x.array.shape, dtype=dtypes)
+    elif kind == "broadcast":
+        y = d.tensor(shape=broadcastable(d, x.array.shape), dtype=dtypes)
+    else:
+        y = d.tensor(dtype=dtypes)
+    return Call((x, y), {name: d.choice(pool) for name, pool in params.items() if d.bool()})
+
+
+def p_clamp(d: Draw) -> Call:
+    x = d.tensor()
+    bound = (None, 0, -1.0, 1.0, math.nan, math.inf, -math.inf, 1e38)
+
+    def one() -> Any:
+        return d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.3) else d.choice(
+            bound
+        )
+
+    return Call((x,), {"min": one(), "max": one()})
+
+
+def p_masked_fill(d: Draw) -> Call:
+    x = d.tensor()
+    mask_shape = broadcastable(d, x.array.shape) if d.bool() else d.shape()
+    mask = d.tensor(shape=mask_shape, dtype=d.choice(("bool", "bool", "uint8", "float32")))
+    value = d.scalar() if d.bool() else d.tensor(shape=(), dtype=d.choice(("float32", "int64", "float64")))
+    if d.maybe(0.1):
+        value = d.tensor(shape=(2,))
+    return Call((x, mask, value))
+
+
+def p_where(d: Draw) -> Call:
+    x = d.tensor()
+    cond = d.tensor(shape=broadcastable(d, x.array.shape), dtype=d.choice(("bool", "bool", "uint8", "float32")))
+    if d.maybe(0.2):
+        return Call((cond,))
+    y = other_operand(d, x)
+    if d.maybe(0.15):
+        return Call((cond, d.scalar(), d.scalar()))
+    return Call((cond, x, y))
+
+
+def p_nan_to_num(d: Draw) -> Call:
+    pool = (None, 0.0, 1.0, -1.0, math.nan, math.inf, 1e38, 5)
+    return Call((d.tensor(),), {name: d.choice(pool) for name in ("nan", "posinf", "neginf") if d.bool()})
+
+
+def p_round(d: Draw) -> Call:
+    x = d.tensor()
+    return Call((x,), {"decimals": d.choice((0, 1, 3, -1, 400, -400))}) if d.bool() else Call((x,))
+
+
+def p_max_min(d: Draw) -> Call:
+    x = d.tensor()
+    form = d.choice(("all", "dim", "dim", "other"))
+    if form == "all":
+        return Call((x,))
+    if form == "other":
+        return Call((x, other_operand(d, x)))
+    return Call((x, d.dim(x.array.ndim)), {"keepdim": d.bool()})
+
+
+def dims_arg(d: Draw, ndim: int) -> Any:
+    kind = d.choice(("none", "int", "int", "tuple", "list", "empty", "dup"))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return d.dim(ndim)
+    if kind == "tuple":
+        return tuple(d.dim(ndim) for _ in range(d.int(1, 2)))
+    if kind == "list":
+        return [d.dim(ndim)]
+    if kind == "empty":
+        return ()
+    dim = d.dim(ndim)
+    return (dim, dim)
+
+
+def reduce(
+    d: Draw,
+    dims: str = "multi",
+    dtype: bool = False,
+    correction: bool = False,
+    p: bool = False,
+    dtypes: tuple[str, ...] | None = None,
+) -> Call:
+    x = d.tensor(dtype=dtypes)
+    kwargs: dict[str, Any] = {}
+    if dims == "multi":
+        dim = dims_arg(d, x.array.ndim)
+    elif dims == "int_or_none":
+        dim = d.dim(x.array.ndim) if d.maybe(0.7) else None
+    else:
+        dim = d.dim(x.array.ndim)
+    if dim is not None or dims == "int":
+        kwargs["dim"] = dim
+    if d.bool() and "dim" in kwargs and dims != "int":
+        kwargs["keepdim"] = d.bool()
+    if dtype and d.maybe(0.3):
+        kwargs["dtype"] = dtype_arg(d, ("float64", "float32", "float16", "int64", "int32", "bool"))
+    if correction and d.maybe(0.5):
+        if d.bool():
+            kwargs["correction"] = d.choice((0, 1, 2, -1, 1.5, 100))
+        else:
+            kwargs["unbiased"] = d.bool()
+    if p and d.maybe(0.6):
+        kwargs["p"] = d.choice((2, 1, "fro", "nuc", math.inf, -math.inf, 0, 3, 0.5, -1, "bad"))
+    return Call((x,), kwargs)
+
+
+def red(**options: Any) -> Callable[[Draw], Call]:
+    return lambda d: reduce(d, **options)
+
+
+def p_softmax(d: Draw) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, FLOATS, ("int64",))))
+    kwargs: dict[str, Any] = {"dim": d.dim(x.array.ndim)}
+    if d.maybe(0.3):
+        kwargs["dtype"] = dtype_arg(d, ("float64", "float32", "float16", "int64"))
+    return Call((x,), kwargs)
+
+
+def matrix(d: Draw, rows: int, cols: int, dtypes: tuple[str, ...] | None = None) -> T:
+    return d.tensor(shape=(rows, cols), dtype=dtypes)
+
+
+def linalg_dtypes(d: Draw) -> tuple[str, ...]:
+    return d.choice((("float32",), ("float64",), FLOATS, ("int64", "float32"), ("int64",), ("bool",)))
+
+
+def p_mm(d: Draw) -> Call:
+    dt = linalg_dtypes(d)
+    n, k, m = d.int(0, 3), d.int(0, 3), d.int(0, 3)
+    if d.maybe(0.25):
+        return Call((d.tensor(dtype=dt), d.tensor(dtype=dt)))
+    return Call((matrix(d, n, k, dt), matrix(d, k if d.maybe(0.85) else k + 1, m, dt)))
+
+
+def p_bmm(d: Draw) -> Call:
+    dt = linalg_dtypes(d)
+    b, n, k, m = d.int(0, 2), d.int(0, 3), d.int(0, 3), d.int(0, 3)
+    if d.maybe(0.25):
+        return Call((d.tensor(dtype=dt), d.tensor(dtype=dt)))
+    b2 = b if d.maybe(0.85) else b + 1
+    return Call((d.tensor(shape=(b, n, k), dtype=dt), d.tensor(shape=(b2, k, m), dtype=dt)))
+
+
+def p_matmul(d: Draw) -> Call:
+    dt = linalg_dtypes(d)
+    k = d.int(0, 3)
+    a = d.shape(0, 3, 1, 3) + (k,)
+    b = d.shape(0, 2, 1, 3) + (k if d.maybe(0.85) else k + 1, d.int(0, 3))
+    if d.maybe(0.2):
+        a = a[-1:]
+    if d.maybe(0.2):
+        b = b[-2:-1]
+    if d.maybe(0.1):
+        a = ()
+    return Call((d.tensor(shape=a, dtype=dt), d.tensor(shape=b, dtype=dt)))
+
+
+def p_vectors(d: Draw) -> Call:
+    dt = linalg_dtypes(d)
+    n = d.int(0, 4)
+    m = n if d.maybe(0.7) else d.int(0, 4)
+    a = d.tensor(shape=(n,), dtype=dt) if d.maybe(0.85) else d.tensor(dtype=dt)
+    return Call((a, d.tensor(shape=(m,), dtype=dt)))
+
+
+def p_linear(d: Draw) -> Call:
+    dt = linalg_dtypes(d)
+    i, o = d.int(0, 3), d.int(0, 3)
+    x = d.tensor(shape=d.shape(0, 2, 0, 3) + (i,), dtype=dt) if d.maybe(0.85) else d.tensor(dtype=dt)
+    w = d.tensor(shape=(o, i if d.maybe(0.85) else i + 1), dtype=dt) if d.maybe(0.9) else d.tensor(dtype=dt)
+    args: tuple[Any, ...] = (x, w)
+    if d.bool():
+        args += (d.tensor(shape=(o,) if d.maybe(0.8) else (o + 1,), dtype=dt),)
+    return Call(args)
+
+
+def p_bilinear(d: Draw) -> Call:
+    n, i1, i2, o = d.int(0, 2), d.int(1, 3), d.int(1, 3), d.int(1, 3)
+    x1 = d.tensor(shape=(n, i1), dtype=FLOATS[:2])
+    x2 = d.tensor(shape=(n if d.maybe(0.85) else n + 1, i2), dtype=x1.array.dtype.name)
+    w = d.tensor(shape=(o, i1, i2 if d.maybe(0.85) else i2 + 1), dtype=x1.array.dtype.name)
+    args: tuple[Any, ...] = (x1, x2, w)
+    if d.bool():
+        args += (d.tensor(shape=(o,), dtype=x1.array.dtype.name),)
+    return Call(args)
+
+
+EINSUM = (
+    ("ij,jk->ik", 2),
+    ("ii->i", 1),
+    ("ij->", 1),
+    ("bij,bjk->bik", 2),
+    ("i,i->", 2),
+    ("...ij->...ji", 1),
+    ("ij,jk->il", 2),
+    ("ij->ij->", 1),
+    ("ab", 2),
+    ("i j , j k -> i k", 2),
+    ("ij,jk", 2),
+    ("Ab,bc->Ac", 2),
+    ("", 1),
+)
+
+
+def p_einsum(d: Draw) -> Call:
+    eq, count = d.choice(EINSUM)
+    dt = linalg_dtypes(d)
+    n = d.int(0, 3)
+    operands = tuple(d.tensor(shape=(n,) * d.int(1, 3), dtype=dt) for _ in range(count))
+    if d.maybe(0.2):
+        return Call((eq, list(operands)))
+    return Call((eq, *operands))
+
+
+def p_cat(d: Draw) -> Call:
+    x = d.tensor(min_rank=0, max_rank=3)
+    tensors = [x]
+    for _ in range(d.int(0, 2)):
+        shape = list(x.array.shape)
+        if shape and d.bool():
+            shape[d.int(0, len(shape) - 1)] = d.int(0, 3)
+        tensors.append(d.tensor(shape=tuple(shape) if d.maybe(0.85) else d.shape()))
+    if d.maybe(0.1):
+        tensors = []
+    dim = d.dim(x.array.ndim + 1)
+    return Call((tuple(tensors) if d.bool() else tensors,), {"dim": dim} if d.bool() else {})
+
+
+def shape_arg(d: Draw, numel: int) -> tuple[Any, ...]:
+    kind = d.choice(("flat", "minus", "split", "bad", "two_minus", "negative", "empty"))
+    if kind == "flat":
+        return (numel,)
+    if kind == "minus":
+        return (-1,)
+    if kind == "split":
+        return (1, numel, 1)
+    if kind == "two_minus":
+        return (-1, -1)
+    if kind == "negative":
+        return (-2, max(numel, 1))
+    if kind == "empty":
+        return ()
+    return (numel + 1,)
+
+
+def p_reshape(d: Draw) -> Call:
+    x = d.tensor()
+    shape = shape_arg(d, x.array.size)
+    if d.bool():
+        return Call((x, shape))
+    return Call((x, *shape))
+
+
+def p_expand(d: Draw) -> Call:
+    x = d.tensor(max_rank=3, high=3)
+    target = list(x.array.shape)
+    target = [d.choice((s, -1, s + 1, 3 if s == 1 else s)) for s in target]
+    target = [d.int(0, 3) for _ in range(d.int(0, 2))] + target
+    if d.maybe(0.1):
+        target = target[1:]
+    return Call((x, *target)) if d.bool() else Call((x, tuple(target)))
+
+
+def perm(d: Draw, ndim: int) -> list[int]:
+    order = list(range(ndim))
+    order = [order[i] for i in np.random.default_rng(d.int(0, 99)).permutation(ndim)]
+    if d.maybe(0.2) and ndim:
+        order[0] = order[-1]
+    if d.maybe(0.1):
+        order.append(ndim)
+    if d.maybe(0.2) and ndim:
+        order[-1] -= ndim
+    return order
+
+
+def p_permute(d: Draw) -> Call:
+    x = d.tensor()
+    order = perm(d, x.array.ndim)
+    return Call((x, *order)) if d.bool() else Call((x, tuple(order)))
+
+
+def p_two_dims(d: Draw) -> Call:
+    x = d.tensor()
+    return Call((x, d.dim(x.array.ndim), d.dim(x.array.ndim)))
+
+
+def p_dim(d: Draw) -> Call:
+    x = d.tensor()
+    return Call((x, d.dim(x.array.ndim)))
+
+
+def p_unsqueeze(d: Draw) -> Call:
+    x = d.tensor()
+    return Call((x, d.dim(x.array.ndim + 1)))
+
+
+def p_squeeze(d: Draw) -> Call:
+    x = d.tensor(low=1, high=2)
+    kind = d.choice(("none", "int", "tuple"))
+    if kind == "none":
+        return Call((x,))
+    if kind == "int":
+        return Call((x, d.dim(x.array.ndim)))
+    return Call((x, tuple(d.dim(x.array.ndim) for _ in range(d.int(0, 2)))))
+
+
+def p_flatten(d: Draw) -> Call:
+    x = d.tensor()
+    n = x.array.ndim
+    return Call((x,), {"start_dim": d.dim(n), "end_dim": d.dim(n)} if d.bool() else {})
+
+
+def p_unflatten(d: Draw) -> Call:
+    x = d.tensor(min_rank=1)
+    dim = d.dim(x.array.ndim)
+    size = x.array.shape[dim] if -x.array.ndim <= dim < x.array.ndim else 1
+    sizes_ = d.choice(((size,), (1, size), (-1, 1), (size, -1), (2, -1), (-1, -1), (size + 1,), ()))
+    return Call((x, dim, sizes_))
+
+
+def p_narrow(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    dim = d.dim(x.array.ndim)
+    return Call((x, dim, d.int(-4, 4), d.int(-1, 4)))
+
+
+def p_select(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    return Call((x, d.dim(x.array.ndim), d.int(-5, 4)))
+
+
+def p_chunk(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    return Call((x, d.choice((1, 2, 3, 0, -1, 2.5))), {"dim": d.dim(x.array.ndim)} if d.bool() else {})
+
+
+def p_split(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    dim = d.dim(x.array.ndim)
+    size = d.choice((1, 2, 0, -1, [1, 1], [0, 5], [-1, 2], [], 2.5))
+    return Call((x, size), {"dim": dim} if d.bool() else {})
+
+
+def p_flip(d: Draw) -> Call:
+    x = d.tensor()
+    dims = [d.dim(x.array.ndim) for _ in range(d.int(0, 2))]
+    return Call((x, dims)) if d.bool() else Call((x, *dims))
+
+
+def p_roll(d: Draw) -> Call:
+    x = d.tensor()
+    kind = d.choice(("flat", "int", "tuple", "mismatch"))
+    if kind == "flat":
+        return Call((x, d.int(-5, 5)))
+    if kind == "int":
+        return Call((x, d.int(-5, 5), d.dim(x.array.ndim)))
+    if kind == "tuple":
+        return Call((x, (d.int(-5, 5), 1), (d.dim(x.array.ndim), d.dim(x.array.ndim))))
+    return Call((x, (1, 2), (0,)))
+
+
+def p_repeat(d: Draw) -> Call:
+    x = d.tensor(max_rank=3, high=3)
+    reps = [d.int(0, 2) for _ in range(x.array.ndim + d.int(-1, 1))]
+    if d.maybe(0.15) and reps:
+        reps[0] = -1
+    return Call((x, *reps)) if d.bool() else Call((x, tuple(reps)))
+
+
+def p_repeat_interleave(d: Draw) -> Call:
+    x = d.tensor(max_rank=3, high=3)
+    kind = d.choice(("int", "tensor", "dim", "neg", "self"))
+    if kind == "int":
+        return Call((x, d.int(0, 3)))
+    if kind == "neg":
+        return Call((x, -1))
+    if kind == "self":
+        return Call((d.tensor(shape=(d.int(0, 4),), dtype=("int64", "int32", "float32")),))
+    dim = d.dim(x.array.ndim)
+    size = x.array.shape[dim] if x.array.ndim and -x.array.ndim <= dim < x.array.ndim else 1
+    reps = d.index((size if d.maybe(0.8) else size + 1,), 3)
+    if kind == "tensor":
+        return Call((x, reps, dim))
+    return Call((x, d.int(0, 3)), {"dim": dim})
+
+
+def p_movedim(d: Draw) -> Call:
+    x = d.tensor()
+    n = x.array.ndim
+    if d.bool():
+        return Call((x, d.dim(n), d.dim(n)))
+    return Call((x, (d.dim(n), d.dim(n)), (d.dim(n),)))
+
+
+def p_pad(d: Draw) -> Call:
+    x = d.tensor(min_rank=1)
+    n = d.choice((2, 2, 4, 1, 6, 8))
+    pads = tuple(d.choice((0, 1, 2, -1, -5)) for _ in range(n))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["mode"] = d.choice(("constant", "reflect", "replicate", "circular", "bad"))
+    if d.bool():
+        kwargs["value"] = d.choice((0.0, 1.5, math.nan, math.inf))
+    return Call((x, pads), kwargs)
+
+
+def p_as(d: Draw) -> Call:
+    x = d.tensor(max_rank=3)
+    shape = x.array.shape if d.bool() else broadcastable(d, x.array.shape) if d.bool() else d.shape()
+    return Call((d.tensor(shape=shape), x))
+
+
+def p_tri(d: Draw) -> Call:
+    x = d.tensor(min_rank=2 if d.maybe(0.85) else 0)
+    return Call((x,), {"diagonal": d.int(-5, 5)} if d.bool() else {})
+
+
+def p_gather(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    dim = d.dim(x.array.ndim)
+    shape = tuple(d.int(0, s) for s in x.array.shape) if d.maybe(0.8) else d.shape()
+    index = d.index(shape, max(x.array.shape or (1,)), d.choice(("int64", "int64", "int32", "float32")))
+    return Call((x, dim, index))
+
+
+def p_index_select(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    dim = d.dim(x.array.ndim)
+    size = x.array.shape[dim] if x.array.ndim and -x.array.ndim <= dim < x.array.ndim else 1
+    index = d.index(d.shape(1, 1) if d.maybe(0.9) else d.shape(2, 2), size, d.choice(("int64", "int32", "float32")))
+    return Call((x, dim, index))
+
+
+def p_masked_select(d: Draw) -> Call:
+    x = d.tensor()
+    shape = broadcastable(d, x.array.shape) if d.maybe(0.8) else d.shape()
+    return Call((x, d.tensor(shape=shape, dtype=d.choice(("bool", "bool", "uint8", "float32")))))
+
+
+def p_one_hot(d: Draw) -> Call:
+    index = d.index(d.shape(0, 3), 4, d.choice(("int64", "int64", "int32", "float32")))
+    return Call((index,), {"num_classes": d.choice((-1, 4, 2, 0, 10, -3))} if d.bool() else {})
+
+
+def p_scatter(d: Draw, add: bool = False) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
+    dim = d.dim(x.array.ndim)
+    shape = tuple(d.int(0, s) for s in x.array.shape) if d.maybe(0.8) else d.shape()
+    index = d.index(shape, max(x.array.shape or (1,)), d.choice(("int64", "int64", "int32")))
+    src_shape = x.array.shape if d.maybe(0.8) else d.shape()
+    src = d.tensor(shape=src_shape, dtype=x.array.dtype.name if d.maybe(0.8) else None)
+    if add:
+        return Call((x, dim, index, src))
+    if d.maybe(0.3):
+        return Call((x, dim, index), {"value": d.scalar()})
+    if d.maybe(0.15):
+        return Call((x, dim, index, src), {"value": 1.0})
+    return Call((x, dim, index, src))
+
+
+def p_isclose(d: Draw) -> Call:
+    call = tensor_pair(d, None, rtol=(1e-5, 0.0, -1.0, math.nan), atol=(1e-8, 0.0, -1.0), equal_nan=(True, False))
+    return call
+
+
+# nn.functional -------------------------------------------------------------------------------------
+
+
+def f_dtypes(d: Draw) -> tuple[str, ...]:
+    return d.choice((("float32",), ("float64",), FLOATS, ("int64",)))
+
+
+def conv_setup(d: Draw, spatial: int, transpose: bool = False) -> Call:
+    dt = f_dtypes(d)
+    groups = d.choice((1, 1, 2, 0, -1))
+    g = groups if groups > 0 else 1
+    cin = g * d.int(1, 2)
+    cout = g * d.int(1, 2)
+    k = tuple(d.int(1, 3) for _ in range(spatial))
+    n = d.int(0, 2)
+    size = tuple(d.int(0, 5) for _ in range(spatial))
+    rank = spatial + 2 if d.maybe(0.8) else d.choice((spatial + 1, spatial + 3, 1))
+    shape = ((n, cin, *size) if rank == spatial + 2 else (cin, *size) if rank == spatial + 1 else d.shape(rank, rank))
+    if d.maybe(0.1):
+        shape = (n, cin + 1, *size)
+    x = d.tensor(shape=shape, dtype=dt)
+    w_shape = (cin, cout // g, *k) if transpose else (cout, cin // g, *k)
+    w = d.tensor(shape=w_shape, dtype=dt) if d.maybe(0.9) else d.tensor(dtype=dt)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["bias"] = d.tensor(shape=(cout if d.maybe(0.85) else cout + 1,), dtype=dt)
+    for name, pool in (("stride", (1, 2, 0, -1)), ("padding", (0, 1, 2, -1)), ("dilation", (1, 2, 0))):
+        if d.maybe(0.4):
+            kwargs[name] = d.choice(pool)
+    if not transpose and d.maybe(0.15):
+        kwargs["padding"] = d.choice(("same", "valid", "bad"))
+    if transpose and d.maybe(0.3):
+        kwargs["output_padding"] = d.choice((0, 1, 2, -1))
+    if groups != 1 or d.maybe(0.2):
+        kwargs["groups"] = groups
+    return Call((x, w), kwargs)
+
+
+def pool_setup(d: Draw, spatial: int, kind: str) -> Call:
+    dt = f_dtypes(d)
+    rank = spatial + 2 if d.maybe(0.7) else d.choice((spatial + 1, spatial + 2, spatial + 3, 1))
+    x = d.tensor(shape=d.shape(rank, rank, 0, 5), dtype=dt)
+    kwargs: dict[str, Any] = {"kernel_size": d.choice((1, 2, 3, 0, -1, (2,) * spatial, (1,) * (spatial + 1)))}
+    if d.bool():
+        kwargs["stride"] = d.choice((None, 1, 2, 0, -1))
+    if d.bool():
+        kwargs["padding"] = d.choice((0, 1, 2, -1))
+    if d.bool():
+        kwargs["ceil_mode"] = d.bool()
+    if kind == "max":
+        if d.bool():
+            kwargs["dilation"] = d.choice((1, 2, 0))
+        if d.bool():
+            kwargs["return_indices"] = d.bool()
+    else:
+        if d.bool():
+            kwargs["count_include_pad"] = d.bool()
+        if spatial == 2 and d.maybe(0.3):
+            kwargs["divisor_override"] = d.choice((None, 1, 3, 0, -1))
+    return Call((x,), kwargs)
+
+
+def p_adaptive(d: Draw, indices: bool = False) -> Call:
+    dt = f_dtypes(d)
+    x = d.tensor(shape=d.shape(2, 5, 0, 5), dtype=dt)
+    size = d.choice((1, 2, 3, 0, -1, (2, None), (None, None), (1, 2, 3), (2, 2), 2.5))
+    kwargs = {"return_indices": d.bool()} if indices and d.bool() else {}
+    return Call((x, size), kwargs)
+
+
+def p_interpolate(d: Draw) -> Call:
+    dt = d.choice((("float32",), ("float64",), ("int64",)))
+    rank = d.int(2, 5)
+    x = d.tensor(shape=d.shape(rank, rank, 0, 4), dtype=dt)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["size"] = d.choice((2, 0, -1, (2, 3), (2,), (1, 2, 3), 2.5))
+    if d.bool() or not kwargs:
+        kwargs["scale_factor"] = d.choice((2, 0.5, 1.5, 0, -1, (2, 2), math.nan, math.inf))
+    if d.bool():
+        kwargs["mode"] = d.choice(("nearest", "linear", "bilinear", "bicubic", "area", "nearest-exact", "bad"))
+    if d.maybe(0.3):
+        kwargs["align_corners"] = d.bool()
+    return Call((x,), kwargs)
+
+
+def norm_stats(d: Draw, c: int, dt: str) -> T:
+    return d.tensor(shape=(c,) if d.maybe(0.85) else (c + 1,), dtype=dt)
+
+
+def p_batch_norm(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64", "float16"))
+    rank = d.int(1, 5)
+    x = d.tensor(shape=d.shape(rank, rank, 0, 3), dtype=dt)
+    c = x.array.shape[1] if rank > 1 else 1
+    args: tuple[Any, ...] = (
+        x,
+        norm_stats(d, c, dt) if d.maybe(0.8) else None,
+        norm_stats(d, c, dt) if d.maybe(0.8) else None,
+    )
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["weight"] = norm_stats(d, c, dt)
+    if d.bool():
+        kwargs["bias"] = norm_stats(d, c, dt)
+    if d.bool():
+        kwargs["training"] = d.bool()
+    if d.maybe(0.3):
+        kwargs["momentum"] = d.choice((0.1, 0.0, 1.0, -1.0, math.nan))
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-5, 0.0, -1.0, math.nan))
+    return Call(args, kwargs)
+
+
+def p_instance_norm(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64"))
+    rank = d.int(1, 5)
+    x = d.tensor(shape=d.shape(rank, rank, 0, 3), dtype=dt)
+    c = x.array.shape[1] if rank > 1 else 1
+    kwargs: dict[str, Any] = {}
+    if d.maybe(0.3):
+        kwargs["running_mean"] = norm_stats(d, c, dt)
+        kwargs["running_var"] = norm_stats(d, c, dt)
+    if d.bool():
+        kwargs["weight"] = norm_stats(d, c, dt)
+    if d.bool():
+        kwargs["bias"] = norm_stats(d, c, dt)
+    if d.maybe(0.3):
+        kwargs["use_input_stats"] = d.bool()
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-5, 0.0, -1.0))
+    return Call((x,), kwargs)
+
+
+def p_group_norm(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64"))
+    rank = d.int(1, 4)
+    x = d.tensor(shape=d.shape(rank, rank, 0, 4), dtype=dt)
+    c = x.array.shape[1] if rank > 1 else 1
+    groups = d.choice((1, 2, c, 0, -1, 3))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["weight"] = norm_stats(d, c, dt)
+    if d.bool():
+        kwargs["bias"] = norm_stats(d, c, dt)
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-5, 0.0, -1.0))
+    return Call((x, groups), kwargs)
+
+
+def p_layer_norm(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64", "float16", "int64"))
+    x = d.tensor(dtype=dt)
+    tail = x.array.shape[len(x.array.shape) - d.int(0, len(x.array.shape)) :]
+    shape = d.choice((tail, tail, (3,), (), (0,), (-1,), [*tail]))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["weight"] = d.tensor(shape=tuple(shape) if d.maybe(0.85) and -1 not in shape else (7,), dtype=dt)
+    if d.bool() and -1 not in shape:
+        kwargs["bias"] = d.tensor(shape=tuple(shape), dtype=dt)
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-5, 0.0, -1.0))
+    return Call((x, shape), kwargs)
+
+
+def p_normalize(d: Draw) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, ("int64",))))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["p"] = d.choice((2.0, 1.0, 0.0, -1.0, math.inf, math.nan))
+    if d.bool():
+        kwargs["dim"] = d.dim(x.array.ndim)
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-12, 0.0, -1.0))
+    return Call((x,), kwargs)
+
+
+def p_prelu(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64"))
+    x = d.tensor(dtype=dt)
+    c = x.array.shape[1] if x.array.ndim > 1 else 1
+    w = d.tensor(shape=d.choice(((1,), (c,), (c + 1,), (), (1, 1))), dtype=dt)
+    return Call((x, w))
+
+
+def p_dropout(d: Draw) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, ("int64",))))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["p"] = d.choice((0.0, 0.5, 1.0, -0.1, 1.5, math.nan))
+    if d.bool():
+        kwargs["training"] = d.bool()
+    if d.maybe(0.2):
+        kwargs["inplace"] = True
+    return Call((x,), kwargs)
+
+
+REDUCTIONS = ("mean", "sum", "none", "bad")
+
+
+def loss_pair(d: Draw) -> tuple[T, T]:
+    """Input and target; torch's losses disagree among themselves on mixed float dtypes, so those share one."""
+    x = d.tensor(dtype=FLOATS)
+    kind = d.choice(("same", "same", "same", "broadcast", "random"))
+    shape = x.array.shape if kind == "same" else broadcastable(d, x.array.shape) if kind == "broadcast" else d.shape()
+    return x, d.tensor(shape=shape, dtype="int64" if d.maybe(0.1) else x.array.dtype.name)
+
+
+def p_regression_loss(d: Draw, param: str | None = None) -> Call:
+    x, y = loss_pair(d)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["reduction"] = d.choice(REDUCTIONS)
+    if param and d.bool():
+        kwargs[param] = d.choice((1.0, 0.5, 0.0, -1.0, math.nan, math.inf))
+    return Call((x, y), kwargs)
+
+
+def probabilities(d: Draw, shape: tuple[int, ...], dt: str) -> T:
+    seed = d.int(0, 2**16)
+    values = np.random.default_rng(seed).random(shape)
+    if d.maybe(0.25):
+        values = values * 3 - 1
+    if d.maybe(0.1):
+        values = np.full(shape, np.nan)
+    return T(np.asarray(values, dtype=dt), grad=d.maybe(0.4) and dt in ("float32", "float64"))
+
+
+def p_bce(d: Draw) -> Call:
+    dt = d.choice(("float32", "float64", "float16"))
+    shape = d.shape()
+    x = probabilities(d, shape, dt)
+    y = probabilities(d, shape if d.maybe(0.85) else d.shape(), dt)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["reduction"] = d.choice(REDUCTIONS)
+    if d.maybe(0.3):
+        kwargs["weight"] = d.tensor(shape=broadcastable(d, shape), dtype=dt)
+    return Call((x, y), kwargs)
+
+
+def p_bce_logits(d: Draw) -> Call:
+    x, y = loss_pair(d)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["reduction"] = d.choice(REDUCTIONS)
+    if d.maybe(0.3):
+        kwargs["weight"] = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name)
+    if d.maybe(0.3):
+        kwargs["pos_weight"] = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name)
+    return Call((x, y), kwargs)
+
+
+def p_classification(d: Draw, cross_entropy: bool) -> Call:
+    dt = d.choice(("float32", "float64", "float16"))
+    n, c = d.int(0, 3), d.int(1, 4)
+    form = d.choice(("nc", "nc", "c", "ncd", "bad"))
+    if form == "nc":
+        x_shape, t_shape = (n, c), (n,)
+    elif form == "c":
+        x_shape, t_shape = (c,), ()
+    elif form == "ncd":
+        x_shape, t_shape = (n, c, 2), (n, 2)
+    else:
+        x_shape, t_shape = d.shape(), d.shape()
+    x = d.tensor(shape=x_shape, dtype=dt)
+    if cross_entropy and d.maybe(0.25):
+        target = probabilities(d, x_shape, dt)
+    else:
+        target = d.index(t_shape if d.maybe(0.9) else (n + 1,), c, d.choice(("int64", "int64", "int32", "uint8")))
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["reduction"] = d.choice(REDUCTIONS)
+    if d.maybe(0.3):
+        kwargs["weight"] = d.tensor(shape=(c,) if d.maybe(0.8) else (c + 1,), dtype=dt)
+    if d.maybe(0.3):
+        kwargs["ignore_index"] = d.choice((-100, 0, 1, -1))
+    if cross_entropy and d.maybe(0.3):
+        kwargs["label_smoothing"] = d.choice((0.0, 0.1, 1.0, -0.1, 1.5, math.nan))
+    return Call((x, target), kwargs)
+
+
+def p_kl_div(d: Draw) -> Call:
+    x, y = loss_pair(d)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["reduction"] = d.choice((*REDUCTIONS, "batchmean"))
+    if d.bool():
+        kwargs["log_target"] = d.bool()
+    return Call((x, y), kwargs)
+
+
+def p_fallback(d: Draw) -> Call:
+    """For a public function without a table entry: a tensor, maybe with a second operand."""
+    x = d.tensor()
+    return Call((x,)) if d.bool() else Call((x, other_operand(d, x)))
+
+
+NOARG = lambda d: Call()  # noqa: E731
+
+OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
+    "manual_seed": p_manual_seed,
+    "get_rng_state": NOARG,
+    "set_rng_state": p_set_rng_state,
+    "set_default_dtype": p_set_default_dtype,
+    "promote_types": p_promote_types,
+    "zeros": p_shape,
+    "ones": p_shape,
+    "empty": p_shape,
+    "rand": p_shape,
+    "randn": p_shape,
+    "full": p_full,
+    "zeros_like": p_like,
+    "ones_like": p_like,
+    "empty_like": p_like,
+    "rand_like": p_like,
+    "randn_like": p_like,
+    "full_like": p_full_like,
+    "arange": p_arange,
+    "linspace": p_linspace,
+    "logspace": lambda d: p_linspace(d, base=True),
+    "eye": p_eye,
+    "randint": p_randint,
+    "randint_like": p_randint_like,
+    "randperm": p_randperm,
+    "normal": p_normal,
+    "bernoulli": p_bernoulli,
+    "multinomial": p_multinomial,
+    "tensor": p_tensor,
+    "as_tensor": p_as_tensor,
+    "from_numpy": p_from_numpy,
+    "cast": p_cast,
+    "move": p_move,
+    "clone": unary,
+    "contiguous": unary,
+    "add": bin_(alpha=(1, 2, 0.5, -1, math.nan, True)),
+    "sub": bin_(alpha=(1, 2, 0.5, -1, math.nan, True)),
+    "rsub": bin_(scalar_first=False, alpha=(1, 2, 0.5)),
+    "mul": bin_(),
+    "div": bin_(rounding_mode=(None, "trunc", "floor", "bad")),
+    "true_divide": bin_(),
+    "floor_divide": bin_(),
+    "remainder": bin_(),
+    "pow": bin_(),
+    "maximum": bin_(scalar_first=False),
+    "minimum": bin_(scalar_first=False),
+    "clamp": p_clamp,
+    "clip": p_clamp,
+    "masked_fill": p_masked_fill,
+    "where": p_where,
+    "nan_to_num": p_nan_to_num,
+    "round": p_round,
+    "celu": act(alpha=(1.0, 0.0, -1.0, 2.0, math.nan), inplace=INPLACE),
+    "elu": act(alpha=(1.0, 0.0, -1.0, 2.0, math.nan), inplace=INPLACE),
+    "gelu": act(approximate=("none", "tanh", "bad")),
+    "hardsigmoid": act(inplace=INPLACE),
+    "hardswish": act(inplace=INPLACE),
+    "hardtanh": act(min_val=(-1.0, 1.0, 2.0, math.nan), max_val=(1.0, -2.0, math.inf), inplace=INPLACE),
+    "leaky_relu": act(negative_slope=SLOPES, inplace=INPLACE),
+    "mish": act(inplace=INPLACE),
+    "relu": act(inplace=INPLACE),
+    "relu6": act(inplace=INPLACE),
+    "selu": act(inplace=INPLACE),
+    "silu": act(inplace=INPLACE),
+    "softplus": act(beta=(1.0, 2.0, 0.0, -1.0, math.nan), threshold=(20.0, 0.0, -1.0, math.inf)),
+    "log_softmax": p_softmax,
+    "softmax": p_softmax,
+    "softmin": p_softmax,
+    "all": red(),
+    "any": red(),
+    "amax": red(),
+    "amin": red(),
+    "argmax": red(dims="int_or_none"),
+    "argmin": red(dims="int_or_none"),
+    "cumprod": red(dims="int", dtype=True),
+    "cumsum": red(dims="int", dtype=True),
+    "logsumexp": red(),
+    "max": p_max_min,
+    "min": p_max_min,
+    "mean": red(dtype=True),
+    "sum": red(dtype=True),
+    "prod": red(dims="int_or_none", dtype=True),
+    "norm": red(dtype=True, p=True),
+    "std": red(correction=True),
+    "var": red(correction=True),
+    "std_mean": red(correction=True),
+    "var_mean": red(correction=True),
+    "bmm": p_bmm,
+    "mm": p_mm,
+    "matmul": p_matmul,
+    "dot": p_vectors,
+    "outer": p_vectors,
+    "linear": p_linear,
+    "bilinear": p_bilinear,
+    "einsum": p_einsum,
+    "cat": p_cat,
+    "concat": p_cat,
+    "concatenate": p_cat,
+    "stack": p_cat,
+    "chunk": p_chunk,
+    "expand": p_expand,
+    "expand_as": p_as,
+    "reshape_as": p_as,
+    "view_as": p_as,
+    "flatten": p_flatten,
+    "flip": p_flip,
+    "moveaxis": p_movedim,
+    "movedim": p_movedim,
+    "narrow": p_narrow,
+    "pad": p_pad,
+    "permute": p_permute,
+    "repeat": p_repeat,
+    "tile": p_repeat,
+    "repeat_interleave": p_repeat_interleave,
+    "reshape": p_reshape,
+    "view": p_reshape,
+    "roll": p_roll,
+    "select": p_select,
+    "split": p_split,
+    "squeeze": p_squeeze,
+    "unsqueeze": p_unsqueeze,
+    "swapaxes": p_two_dims,
+    "swapdims": p_two_dims,
+    "transpose": p_two_dims,
+    "t": unary,
+    "unbind": p_dim,
+    "unflatten": p_unflatten,
+    "gather": p_gather,
+    "index_select": p_index_select,
+    "masked_select": p_masked_select,
+    "one_hot": p_one_hot,
+    "scatter": p_scatter,
+    "scatter_add": lambda d: p_scatter(d, add=True),
+    "tril": p_tri,
+    "triu": p_tri,
+    "allclose": p_isclose,
+    "isclose": p_isclose,
+    "equal": lambda d: tensor_pair(d),
+    "bitwise_and": bin_(scalar_first=False),
+    "bitwise_or": bin_(scalar_first=False),
+    "bitwise_xor": bin_(scalar_first=False),
+    "adaptive_avg_pool2d": p_adaptive,
+    "adaptive_max_pool2d": lambda d: p_adaptive(d, indices=True),
+    "avg_pool1d": lambda d: pool_setup(d, 1, "avg"),
+    "avg_pool2d": lambda d: pool_setup(d, 2, "avg"),
+    "max_pool1d": lambda d: pool_setup(d, 1, "max"),
+    "max_pool2d": lambda d: pool_setup(d, 2, "max"),
+    "conv1d": lambda d: conv_setup(d, 1),
+    "conv2d": lambda d: conv_setup(d, 2),
+    "conv_transpose2d": lambda d: conv_setup(d, 2, transpose=True),
+    "interpolate": p_interpolate,
+    "batch_norm": p_batch_norm,
+    "instance_norm": p_instance_norm,
+    "group_norm": p_group_norm,
+    "layer_norm": p_layer_norm,
+    "normalize": p_normalize,
+    "prelu": p_prelu,
+    "dropout": p_dropout,
+    "dropout1d": p_dropout,
+    "dropout2d": p_dropout,
+    "dropout3d": p_dropout,
+    "alpha_dropout": p_dropout,
+    "feature_alpha_dropout": p_dropout,
+    "mse_loss": p_regression_loss,
+    "l1_loss": p_regression_loss,
+    "smooth_l1_loss": lambda d: p_regression_loss(d, "beta"),
+    "huber_loss": lambda d: p_regression_loss(d, "delta"),
+    "binary_cross_entropy": p_bce,
+    "binary_cross_entropy_with_logits": p_bce_logits,
+    "cross_entropy": lambda d: p_classification(d, True),
+    "nll_loss": lambda d: p_classification(d, False),
+    "kl_div": p_kl_div,
+}
+BINARY_NAMES = (
+    "eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor"
+).split()
+UNARY_NAMES = (
+    "abs absolute ceil floor trunc sign neg negative square isfinite isinf isnan logical_not bitwise_not "
+    "cos sin exp expm1 erf log log1p log2 log10 reciprocal rsqrt sqrt sigmoid tanh logsigmoid softsign "
+    "tanhshrink"
+).split()
+for _name in BINARY_NAMES:
+    OP_PATTERNS[_name] = bin_(scalar_first=False)
+for _name in UNARY_NAMES:
+    OP_PATTERNS[_name] = unary_float
+
+
+def _public_ops() -> dict[str, Callable[..., Any]]:
+    """Every public function of ``shendu`` and ``shendu.nn.functional``, once per function object."""
+    found: dict[str, Callable[..., Any]] = {}
+    seen: set[int] = set()
+    for module in (shendu, F):
+        for name in module.__all__:
+            fn = getattr(module, name)
+            if not inspect.isfunction(fn) or name in NOT_OPS or (id(fn) in seen and module is F):
+                continue
+            seen.add(id(fn))
+            found.setdefault(name, fn)
+    return found
+
+
+PUBLIC_OPS = _public_ops()
+
+
+def torch_twin(name: str, fn: Callable[..., Any]) -> Callable[..., Any] | None:
+    if name in TORCH_TWINS:
+        return TORCH_TWINS[name]
+    if name in METHOD_TWINS:
+        return getattr(torch.Tensor, name)
+    if name in F.__all__ and getattr(F, name) is fn and hasattr(TF, name):
+        return getattr(TF, name)
+    return getattr(torch, name, None) or getattr(TF, name, None)
+
+
+def op_case(name: str) -> Case:
+    fn = PUBLIC_OPS[name]
+    names = (name, fn.__name__, *ALIASES.get(name, ()))
+    return Case(
+        name,
+        fn,
+        torch_twin(name, fn),
+        names,
+        values=name not in NONDETERMINISTIC,
+        lenient=LENIENT_OPS.get(name, ()),
+        strict=STRICT_OPS.get(name, ()),
+    )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _report_count() -> Any:
+    before = COUNTS["fuzzed inputs"]
+    yield
+    print(f"\nfuzz: {COUNTS['fuzzed inputs'] - before} inputs tried")
+
+
+@pytest.fixture
+def _default_dtype_restored() -> Any:
+    previous, state = shendu.get_default_dtype(), shendu.get_rng_state()
+    yield
+    shendu.set_default_dtype(previous)
+    shendu.set_rng_state(state)
+    torch.set_default_dtype(torch.float32)
+
+
+@pytest.mark.usefixtures("_default_dtype_restored")
+@pytest.mark.parametrize("name", sorted(PUBLIC_OPS))
+@FUZZ
+@given(data=st.data())
+def test_fuzz_op(name: str, data: Any) -> None:
+    case = op_case(name)
+    call = OP_PATTERNS.get(name, p_fallback)(Draw(data))
+    judge(case, call)
+    if name == "set_default_dtype":
+        shendu.set_default_dtype(shendu.float32)
+
+
+def test_every_public_op_has_a_pattern() -> None:
+    """New public functions should get a meaningful pattern; the fallback only keeps them fuzzed meanwhile."""
+    missing = sorted(set(PUBLIC_OPS) - set(OP_PATTERNS))
+    assert not missing, f"add argument patterns for {missing} to OP_PATTERNS"
+
+
+def test_the_judge_rejects_what_it_must() -> None:
+    """The fuzz rules themselves: NumPy and Python errors fail, shendu errors that name the op pass."""
+    import tests.fuzz_helpers as fh
+
+    def boom() -> None:
+        np.zeros(2).reshape(3)
+
+    out = run(boom)
+    assert fh.error_problem(out.error, ("reshape",)) is not None
+    assert fh.error_problem(shendu.ShapeError("reshape: bad"), ("reshape",)) is None
+    assert fh.error_problem(shendu.ShapeError("other: bad"), ("reshape",)) is not None
+    assert fh.error_problem(KeyError("reshape: x"), ("reshape",)) is not None
+    assert fh.error_problem(fh.Hang("x"), ("reshape",)).startswith("hang")
+    assert fh.error_problem(shendu.ShapeError("layer.1 (Linear): bad"), ("Linear",)) is None
+    with pytest.raises(AssertionError, match="shendu returned a result where torch raises"):
+        judge(Case("zeros", lambda: shendu.zeros(1), lambda: torch.zeros(-1), ("zeros",)), Call())
+    with pytest.raises(AssertionError, match="shape"):
+        judge(Case("zeros", lambda: shendu.zeros(2), lambda: torch.zeros(1), ("zeros",)), Call())
+
+
+# ------------------------------------------------------------------------------------------- layers
+
+COUNTS_PLAIN = (0, 1, 3, -1, 2.5, None, True)
+
+
+def count(d: Draw, good: tuple[int, ...] = (1, 2, 3)) -> Any:
+    """A size hyperparameter: usually a valid int, sometimes 0, negative, a float, None or a bool."""
+    return d.choice(good) if d.maybe(0.8) else d.choice(COUNTS_PLAIN)
+
+
+def layer_kwargs(d: Draw, **pools: tuple[Any, ...]) -> dict[str, Any]:
+    return {name: d.choice(pool) for name, pool in pools.items() if d.maybe(0.35)}
+
+
+def factory(d: Draw) -> dict[str, Any]:
+    """device= and dtype= for layers that create parameters."""
+    kwargs: dict[str, Any] = {}
+    if d.maybe(0.2):
+        kwargs["device"] = d.choice(("cpu", *BAD_DEVICES))
+    if d.maybe(0.3):
+        kwargs["dtype"] = dtype_arg(d, ("float32", "float64", "int64"))
+    return kwargs
+
+
+def layer_input(d: Draw, shape: tuple[int, ...], dtype: str | None = None) -> T:
+    """An input of ``shape`` most of the time; else of a random (wrong) rank or size."""
+    dt = dtype or d.choice(("float32", "float32", "float64", "float16", "int64"))
+    return d.tensor(shape=shape if d.maybe(0.75) else d.shape(), dtype=dt)
+
+
+def activation_layer(**pools: tuple[Any, ...]) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        return Call((), layer_kwargs(d, **pools)), Call((d.tensor(dtype=d.choice((FLOATS, ("int64",)))),))
+
+    return pattern
+
+
+def l_linear(d: Draw) -> tuple[Call, Call]:
+    i, o = count(d, (0, 1, 3)), count(d)
+    ctor = Call((i, o), {**layer_kwargs(d, bias=(True, False)), **factory(d)})
+    n = i if isinstance(i, int) and not isinstance(i, bool) and i >= 0 else 2
+    return ctor, Call((layer_input(d, (*d.shape(0, 2), n)),))
+
+
+def l_bilinear(d: Draw) -> tuple[Call, Call]:
+    i1, i2, o = count(d), count(d), count(d)
+    ctor = Call((i1, i2, o), {**layer_kwargs(d, bias=(True, False)), **factory(d)})
+    n = d.int(0, 2)
+    a = i1 if isinstance(i1, int) and i1 > 0 else 2
+    b = i2 if isinstance(i2, int) and i2 > 0 else 2
+    dt = d.choice(("float32", "float64"))
+    return ctor, Call((layer_input(d, (n, a), dt), layer_input(d, (n, b), dt)))
+
+
+def l_conv(spatial: int, transpose: bool = False) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        groups = d.choice((1, 1, 1, 2, 0, -1))
+        g = groups if isinstance(groups, int) and groups > 0 else 1
+        cin, cout = g * d.int(1, 2), g * d.int(1, 2)
+        if d.maybe(0.15):
+            cin, cout = count(d), count(d)
+        kernel = d.choice((1, 2, 3, 0, -1, (2,) * spatial, (1,) * (spatial + 1)))
+        pools: dict[str, tuple[Any, ...]] = {
+            "stride": (1, 2, 0, -1, (1,) * spatial),
+            "padding": (0, 1, -1) if transpose else (0, 1, -1, "same", "valid", "bad"),
+            "dilation": (1, 2, 0),
+            "bias": (True, False),
+            "padding_mode": ("zeros", "reflect", "replicate", "circular", "bad"),
+        }
+        if transpose:
+            pools["output_padding"] = (0, 1, 2)
+        kwargs = {**layer_kwargs(d, **pools), **factory(d)}
+        if groups != 1:
+            kwargs["groups"] = groups
+        channels = cin if isinstance(cin, int) and cin > 0 else 1
+        shape = (d.int(0, 2), channels, *(d.int(0, 5) for _ in range(spatial)))
+        if d.maybe(0.15):
+            shape = shape[1:]
+        return Call((cin, cout, kernel), kwargs), Call((layer_input(d, shape),))
+
+    return pattern
+
+
+def l_pool(spatial: int, kind: str) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        pools: dict[str, tuple[Any, ...]] = {
+            "stride": (None, 1, 2, 0, -1),
+            "padding": (0, 1, 2, -1),
+            "ceil_mode": (True, False),
+        }
+        if kind == "max":
+            pools.update(dilation=(1, 2, 0), return_indices=(True, False))
+        else:
+            pools.update(count_include_pad=(True, False))
+            if spatial == 2:
+                pools.update(divisor_override=(None, 1, 3, 0, -1))
+        kernel = d.choice((1, 2, 3, 0, -1, (2,) * spatial, (1,) * (spatial + 1)))
+        shape = d.shape(spatial + 1, spatial + 2, 0, 5)
+        return Call((kernel,), layer_kwargs(d, **pools)), Call((layer_input(d, shape),))
+
+    return pattern
+
+
+def l_adaptive(indices: bool) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        size = d.choice((1, 2, 3, 0, -1, (2, None), (None, None), (1, 2, 3), (2, 2), 2.5))
+        kwargs = layer_kwargs(d, return_indices=(True, False)) if indices else {}
+        return Call((size,), kwargs), Call((layer_input(d, d.shape(3, 4, 0, 5)),))
+
+    return pattern
+
+
+def l_norm(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        c = count(d)
+        pools: dict[str, tuple[Any, ...]] = {
+            "eps": (1e-5, 0.0, -1.0, math.nan),
+            "momentum": (0.1, None, 0.0, 1.0, -0.5, 2.0),
+            "affine": (True, False),
+            "track_running_stats": (True, False),
+        }
+        kwargs = {**layer_kwargs(d, **pools), **factory(d)}
+        channels = c if isinstance(c, int) and c > 0 else 2
+        rank = {"BatchNorm1d": d.choice((2, 3)), "BatchNorm2d": 4, "InstanceNorm1d": 3, "InstanceNorm2d": 4}[kind]
+        shape = (d.int(0, 3), channels, *(d.int(0, 3) for _ in range(rank - 2)))
+        return Call((c,), kwargs), Call((layer_input(d, shape, d.choice(FLOATS)),))
+
+    return pattern
+
+
+def l_group_norm(d: Draw) -> tuple[Call, Call]:
+    g, c = count(d, (1, 2)), count(d, (2, 4))
+    kwargs = {**layer_kwargs(d, eps=(1e-5, 0.0, -1.0), affine=(True, False)), **factory(d)}
+    channels = c if isinstance(c, int) and c > 0 else 2
+    return Call((g, c), kwargs), Call((layer_input(d, (d.int(0, 2), channels, d.int(0, 3)), d.choice(FLOATS)),))
+
+
+def l_layer_norm(d: Draw) -> tuple[Call, Call]:
+    shape = d.choice((3, (2, 3), (), 0, -1, (3,), 2.5, [2, 3]))
+    kwargs = {**layer_kwargs(d, eps=(1e-5, 0.0, -1.0), elementwise_affine=(True, False), bias=(True, False))}
+    kwargs.update(factory(d))
+    tail = (shape,) if isinstance(shape, int) else tuple(shape) if isinstance(shape, (tuple, list)) else (3,)
+    tail = tuple(s if isinstance(s, int) and s >= 0 else 1 for s in tail)
+    return Call((shape,), kwargs), Call((layer_input(d, (*d.shape(0, 2), *tail), d.choice(FLOATS)),))
+
+
+def l_prelu(d: Draw) -> tuple[Call, Call]:
+    n = count(d, (1, 1, 3))
+    kwargs = {**layer_kwargs(d, init=(0.25, 0.0, -1.0, math.nan)), **factory(d)}
+    channels = n if isinstance(n, int) and n > 0 else 1
+    return Call((n,), kwargs), Call((layer_input(d, (d.int(0, 2), channels, d.int(0, 3)), d.choice(FLOATS)),))
+
+
+def l_dropout(d: Draw) -> tuple[Call, Call]:
+    p = d.choice((0.0, 0.5, 1.0, -0.1, 1.5, math.nan, "0.5", None))
+    kwargs = layer_kwargs(d, inplace=(True, False))
+    return Call((p,), kwargs), Call((d.tensor(dtype=d.choice((FLOATS, ("int64",)))),))
+
+
+def l_flatten(d: Draw) -> tuple[Call, Call]:
+    kwargs = layer_kwargs(d, start_dim=(0, 1, -1, 5, -5), end_dim=(-1, 0, 2, 5))
+    return Call((), kwargs), Call((d.tensor(),))
+
+
+def l_unflatten(d: Draw) -> tuple[Call, Call]:
+    x = d.tensor(min_rank=1)
+    dim = d.dim(x.array.ndim)
+    size = x.array.shape[dim] if -x.array.ndim <= dim < x.array.ndim else 1
+    sizes_ = d.choice(((size,), (1, size), (-1, 1), (size, -1), (-1, -1), (size + 1,), (), [size], 3))
+    return Call((dim, sizes_)), Call((x,))
+
+
+def l_upsample(d: Draw) -> tuple[Call, Call]:
+    call = p_interpolate(d)
+    kwargs = dict(call.kwargs)
+    return Call((), kwargs), Call(call.args)
+
+
+def l_softmax(d: Draw) -> tuple[Call, Call]:
+    x = d.tensor(dtype=FLOATS)
+    return Call((), {"dim": d.dim(x.array.ndim)} if d.maybe(0.8) else {}), Call((x,))
+
+
+def l_identity(d: Draw) -> tuple[Call, Call]:
+    return Call(tuple(d.scalar() for _ in range(d.int(0, 2))), layer_kwargs(d, foo=(1, None))), Call((d.tensor(),))
+
+
+def loss_layer(input_pattern: Callable[[Draw], Call], **pools: tuple[Any, ...]) -> Callable[[Draw], tuple[Call, Call]]:
+    """A loss module: the functional pattern's tensors go to forward, its keyword arguments to the constructor."""
+
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        call = input_pattern(d)
+        kwargs = dict(call.kwargs)
+        kwargs.update(layer_kwargs(d, **pools))
+        return Call((), kwargs), Call(call.args)
+
+    return pattern
+
+
+def l_sequential(d: Draw) -> tuple[Call, Call]:
+    kind = d.choice(("layers", "layers", "empty", "not_module", "dict"))
+    if kind == "layers":
+        spec = ("Linear", 3, 2), ("ReLU",), ("Linear", 2, 1)
+        return Call(spec, {"kind": "modules"}), Call((layer_input(d, (d.int(0, 2), 3), "float32"),))
+    if kind == "empty":
+        return Call((), {"kind": "modules"}), Call((d.tensor(),))
+    if kind == "not_module":
+        return Call((("ReLU",), 3), {"kind": "modules"}), Call((d.tensor(),))
+    return Call((("ReLU",),), {"kind": "dict"}), Call((d.tensor(dtype=FLOATS),))
+
+
+def l_module_list(d: Draw) -> tuple[Call, Call]:
+    kind = d.choice(("layers", "none", "not_module", "int"))
+    if kind == "layers":
+        return Call(((("ReLU",), ("Tanh",)),), {"kind": "modules"}), Call()
+    if kind == "none":
+        return Call((None,), {}), Call()
+    if kind == "not_module":
+        return Call(((("ReLU",), "relu"),), {"kind": "modules"}), Call()
+    return Call((3,), {}), Call()
+
+
+def l_module_dict(d: Draw) -> tuple[Call, Call]:
+    kind = d.choice(("layers", "none", "bad_key", "dotted", "not_module", "list"))
+    if kind == "layers":
+        return Call(({"a": ("ReLU",)},), {"kind": "modules"}), Call()
+    if kind == "none":
+        return Call((None,), {}), Call()
+    if kind == "bad_key":
+        return Call(({1: ("ReLU",)},), {"kind": "modules"}), Call()
+    if kind == "dotted":
+        return Call(({"a.b": ("ReLU",)},), {"kind": "modules"}), Call()
+    if kind == "not_module":
+        return Call(({"a": 3},), {"kind": "modules"}), Call()
+    return Call(([("a", ("ReLU",)), ("b",)],), {"kind": "modules"}), Call()
+
+
+ACT_SLOPE = {"negative_slope": SLOPES, "inplace": (True, False)}
+LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
+    "CELU": activation_layer(alpha=(1.0, 0.0, -1.0, math.nan), inplace=(True, False)),
+    "ELU": activation_layer(alpha=(1.0, 0.0, -1.0, math.nan), inplace=(True, False)),
+    "GELU": activation_layer(approximate=("none", "tanh", "bad")),
+    "SELU": activation_layer(inplace=(True, False)),
+    "Hardtanh": activation_layer(min_val=(-1.0, 1.0, 2.0, math.nan), max_val=(1.0, -2.0, math.inf)),
+    "LeakyReLU": activation_layer(**ACT_SLOPE),
+    "LogSigmoid": activation_layer(),
+    "Mish": activation_layer(inplace=(True, False)),
+    "ReLU": activation_layer(inplace=(True, False)),
+    "ReLU6": activation_layer(inplace=(True, False)),
+    "SiLU": activation_layer(inplace=(True, False)),
+    "Sigmoid": activation_layer(),
+    "Softplus": activation_layer(beta=(1.0, 2.0, 0.0, -1.0, math.nan), threshold=(20.0, 0.0, -1.0)),
+    "Softsign": activation_layer(),
+    "Tanh": activation_layer(),
+    "LogSoftmax": l_softmax,
+    "Softmax": l_softmax,
+    "Softmin": l_softmax,
+    "PReLU": l_prelu,
+    "Identity": l_identity,
+    "Linear": l_linear,
+    "Bilinear": l_bilinear,
+    "Conv1d": l_conv(1),
+    "Conv2d": l_conv(2),
+    "ConvTranspose2d": l_conv(2, transpose=True),
+    "AvgPool1d": l_pool(1, "avg"),
+    "AvgPool2d": l_pool(2, "avg"),
+    "MaxPool1d": l_pool(1, "max"),
+    "MaxPool2d": l_pool(2, "max"),
+    "AdaptiveAvgPool2d": l_adaptive(False),
+    "AdaptiveMaxPool2d": l_adaptive(True),
+    "BatchNorm1d": l_norm("BatchNorm1d"),
+    "BatchNorm2d": l_norm("BatchNorm2d"),
+    "InstanceNorm1d": l_norm("InstanceNorm1d"),
+    "InstanceNorm2d": l_norm("InstanceNorm2d"),
+    "GroupNorm": l_group_norm,
+    "LayerNorm": l_layer_norm,
+    "Dropout": l_dropout,
+    "Dropout2d": l_dropout,
+    "Flatten": l_flatten,
+    "Unflatten": l_unflatten,
+    "Upsample": l_upsample,
+    "BCELoss": loss_layer(p_bce),
+    "BCEWithLogitsLoss": loss_layer(p_bce_logits),
+    "CrossEntropyLoss": loss_layer(lambda d: p_classification(d, True)),
+    "NLLLoss": loss_layer(lambda d: p_classification(d, False)),
+    "HuberLoss": loss_layer(p_regression_loss, delta=(1.0, 0.5, 0.0, -1.0, math.nan)),
+    "SmoothL1Loss": loss_layer(p_regression_loss, beta=(1.0, 0.5, 0.0, -1.0, math.nan)),
+    "KLDivLoss": loss_layer(p_kl_div),
+    "L1Loss": loss_layer(p_regression_loss),
+    "MSELoss": loss_layer(p_regression_loss),
+    "Sequential": l_sequential,
+    "ModuleList": l_module_list,
+    "ModuleDict": l_module_dict,
+}
+LAYER_FUNCTIONS = {
+    "Conv1d": ("conv1d",),
+    "Conv2d": ("conv2d",),
+    "ConvTranspose2d": ("conv_transpose2d",),
+    "Linear": ("linear",),
+    "Bilinear": ("bilinear",),
+    "Upsample": ("interpolate",),
+    "Flatten": ("flatten",),
+    "Unflatten": ("unflatten",),
+    "LayerNorm": ("layer_norm",),
+    "GroupNorm": ("group_norm",),
+    "PReLU": ("prelu",),
+    "BatchNorm1d": ("batch_norm",),
+    "BatchNorm2d": ("batch_norm",),
+    "InstanceNorm1d": ("instance_norm",),
+    "InstanceNorm2d": ("instance_norm",),
+    "Dropout": ("dropout",),
+    "Dropout2d": ("dropout2d",),
+    "BCELoss": ("binary_cross_entropy",),
+    "BCEWithLogitsLoss": ("binary_cross_entropy_with_logits",),
+    "CrossEntropyLoss": ("cross_entropy",),
+    "NLLLoss": ("nll_loss",),
+    "HuberLoss": ("huber_loss",),
+    "SmoothL1Loss": ("smooth_l1_loss",),
+    "KLDivLoss": ("kl_div",),
+    "L1Loss": ("l1_loss",),
+    "MSELoss": ("mse_loss",),
+    "Softmin": ("softmin", "softmax"),
+    "Softmax": ("softmax",),
+    "LogSoftmax": ("log_softmax",),
+}
+
+
+def _layer_classes() -> dict[str, type]:
+    found = {}
+    for name in shendu.nn.__all__:
+        obj = getattr(shendu.nn, name)
+        if inspect.isclass(obj) and issubclass(obj, shendu.nn.Module) and obj is not shendu.nn.Module:
+            found[name] = obj
+    return found
+
+
+LAYERS = _layer_classes()
+
+
+def build_modules(lib: Any, spec: Any) -> Any:
+    """Container arguments: ``("Linear", 3, 2)`` is a layer of ``lib``; lists, tuples and dicts recurse."""
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str) and hasattr(torch.nn, spec[0]):
+        return getattr(lib.nn, spec[0])(*spec[1:])
+    if isinstance(spec, (list, tuple)):
+        return type(spec)(build_modules(lib, s) for s in spec)
+    if isinstance(spec, dict):
+        return {k: build_modules(lib, v) for k, v in spec.items()}
+    return spec
+
+
+def make_layer(lib: Any, name: str, ctor: Call) -> Any:
+    args, kwargs = to_lib(lib, ctor.args), to_lib(lib, dict(ctor.kwargs))
+    kind = kwargs.pop("kind", None)
+    if kind == "modules":
+        args = build_modules(lib, args)
+        if name == "Sequential":
+            return getattr(lib.nn, name)(*args)
+    elif kind == "dict":
+        from collections import OrderedDict
+
+        return getattr(lib.nn, name)(OrderedDict((f"m{i}", m) for i, m in enumerate(build_modules(lib, args))))
+    return getattr(lib.nn, name)(*args, **kwargs)
+
+
+def copy_state(t_mod: Any, s_mod: Any) -> None:
+    """Give the shendu layer torch's weights, as a user porting a checkpoint would."""
+    state = {k: v.detach().numpy().copy() for k, v in t_mod.state_dict().items()}
+    s_mod.load_state_dict(state)
+
+
+# Constructor checks stricter than torch's where torch's layer would still run on the drawn input.
+LAYER_STRICT = (
+    r"must be a positive int, got 0",  # zero features or channels
+    r"p must be a probability between 0 and 1, got nan",
+    r"label_smoothing must be between 0 and 1",
+)
+LAYER_LENIENT = {
+    "InstanceNorm1d": (r"index 0 out of range for tensor of size \[0\]",),  # torch fails on an empty batch
+    "InstanceNorm2d": (r"index 0 out of range for tensor of size \[0\]",),
+    "PReLU": (r"Type promoting not supported",),  # shendu promotes a float32 weight for a float64 input
+}
+
+
+def layer_case(name: str) -> Case:
+    functions = LAYER_FUNCTIONS.get(name, ())
+    names = (name, *functions)
+    if name in ("ModuleList", "ModuleDict", "Sequential"):
+        names += ("add_module", "Linear", "ReLU")  # containers name the inner layer that failed
+    return Case(
+        name,
+        lambda *a, **k: None,
+        None,
+        names,
+        values="Dropout" not in name,
+        lenient=(*LAYER_LENIENT.get(name, ()), *(p for f in functions for p in LENIENT_OPS.get(f, ()))),
+        strict=(*LAYER_STRICT, *(p for f in functions for p in STRICT_OPS.get(f, ()))),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+@FUZZ
+@given(data=st.data())
+def test_fuzz_layer(name: str, data: Any) -> None:
+    d = Draw(data)
+    ctor, inputs = LAYER_PATTERNS.get(name, l_identity)(d)
+    case = layer_case(name)
+    where = f"nn.{name}{ctor!r}"
+    COUNTS["fuzzed inputs"] += 1
+    t_res = run(lambda: make_layer(torch, name, ctor))
+    s_res = run(lambda: make_layer(shendu, name, ctor), CALL_SECONDS)
+    if t_res.ok and not s_res.ok and inputs.args and error_problem(s_res.error, case.names) is None:
+        # torch checks most hyperparameters only when the layer runs; shendu may check them up front.
+        if not run(lambda: t_res.value(*to_lib(torch, inputs.args))).ok:
+            return
+    verdict(case, where, t_res, s_res, values=False)
+    if not (t_res.ok and s_res.ok and inputs.args):
+        return
+    t_mod, s_mod = t_res.value, s_res.value
+    training = d.bool()
+    t_mod.train(training)
+    s_mod.train(training)
+    copy_state(t_mod, s_mod)
+    case.shendu_fn, case.torch_fn = s_mod, t_mod
+    judge(case, inputs, label=f"{where}{inputs!r} ({'train' if training else 'eval'} mode)")
+
+
+def test_every_layer_has_a_pattern() -> None:
+    missing = sorted(set(LAYERS) - set(LAYER_PATTERNS))
+    assert not missing, f"add argument patterns for {missing} to LAYER_PATTERNS"
+
+
+# ------------------------------------------------------------------------------- optimizers, schedulers
+
+
+def params(d: Draw) -> Any:
+    """The ``params`` argument: usually a list of parameters with gradients, sometimes something hostile."""
+    kind = d.choice(("list", "list", "list", "groups", "empty", "ints", "tensor", "duplicate", "no_grad", "dict"))
+
+    def one() -> P:
+        dt = d.choice(("float32", "float32", "float64"))
+        shape = d.shape(0, 2, 0, 3)
+        grad = None if d.maybe(0.1) else d.tensor(shape=shape, dtype=dt).array
+        return P(d.tensor(shape=shape, dtype=dt, mode="normal").array, grad_array=grad)
+
+    if kind == "list":
+        return [one() for _ in range(d.int(1, 2))]
+    if kind == "groups":
+        groups: list[Any] = [{"params": [one()]}, {"params": [one()], "lr": d.choice((0.01, -1.0, math.nan))}]
+        if d.maybe(0.3):
+            groups.append({"lr": 0.1})
+        return groups
+    if kind == "empty":
+        return []
+    if kind == "ints":
+        return [1, 2]
+    if kind == "tensor":
+        return one()
+    if kind == "duplicate":
+        p = one()
+        return [p, p]
+    if kind == "no_grad":
+        return [d.tensor(dtype="float32", grad=False)]
+    return {"params": [one()]}
+
+
+LR = (1e-3, 0.1, 0.0, -1.0, math.nan, math.inf, 1e38, "0.1", None)
+BETAS = ((0.9, 0.999), (0.0, 0.0), (1.0, 0.999), (0.9, 1.0), (-0.1, 0.9), (0.9,), (math.nan, 0.9), "ab", 0.9)
+EPS = (1e-8, 0.0, -1e-8, math.nan, math.inf)
+DECAY = (0.0, 0.01, -0.1, math.nan, math.inf)
+OPTIMIZER_POOLS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "SGD": {
+        "momentum": (0.0, 0.9, -0.5, math.nan, 1.5),
+        "dampening": (0.0, 0.5, -1.0, math.nan),
+        "weight_decay": DECAY,
+        "nesterov": (False, True),
+        "maximize": (False, True),
+    },
+    "Adam": {
+        "betas": BETAS,
+        "eps": EPS,
+        "weight_decay": DECAY,
+        "amsgrad": (False, True),
+        "maximize": (False, True),
+    },
+    "AdamW": {
+        "betas": BETAS,
+        "eps": EPS,
+        "weight_decay": DECAY,
+        "amsgrad": (False, True),
+        "maximize": (False, True),
+    },
+    "RMSprop": {
+        "alpha": (0.99, 0.0, -0.1, 1.5, math.nan),
+        "eps": EPS,
+        "weight_decay": DECAY,
+        "momentum": (0.0, 0.9, -0.5, math.nan),
+        "centered": (False, True),
+        "maximize": (False, True),
+    },
+    "Adagrad": {
+        "lr_decay": (0.0, 0.1, -0.1, math.nan),
+        "weight_decay": DECAY,
+        "initial_accumulator_value": (0.0, 0.1, -0.1, math.nan),
+        "eps": EPS,
+        "maximize": (False, True),
+    },
+    "Adadelta": {
+        "rho": (0.9, 0.0, 1.0, -0.1, 1.5, math.nan),
+        "eps": EPS,
+        "weight_decay": DECAY,
+        "maximize": (False, True),
+    },
+}
+OPTIMIZERS = sorted(n for n in shendu.optim.__all__ if n not in ("Optimizer", "lr_scheduler"))
+
+
+def _step_and_read(lib: Any, name: str, call: Call, steps: int) -> list[Any]:
+    args, kwargs = to_lib(lib, call.args), to_lib(lib, call.kwargs)
+    opt = getattr(lib.optim, name)(*args, **kwargs)
+    for _ in range(steps):
+        opt.step()
+    return [p.detach().clone() for group in opt.param_groups for p in group["params"]]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@FUZZ
+@given(data=st.data())
+def test_fuzz_optimizer(name: str, data: Any) -> None:
+    d = Draw(data)
+    kwargs = layer_kwargs(d, **OPTIMIZER_POOLS.get(name, {}))
+    if d.maybe(0.7):
+        kwargs["lr"] = d.choice(LR)
+    call = Call((params(d),), kwargs)
+    steps = d.int(1, 2)
+    case = Case(
+        name,
+        lambda *a, **k: _step_and_read(shendu, name, Call(a, k), steps),
+        lambda *a, **k: _step_and_read(torch, name, Call(a, k), steps),
+        (name,),
+        backward=False,
+        # shendu reads plain tensors as parameters; torch insists on leaves that require grad.
+        lenient=(r"can't optimize a non-leaf Tensor", r"optimizing a parameter that doesn't require gradients"),
+        strict=(r"invalid [\w ]+: nan",),  # torch's `value < 0` checks let NaN through
+    )
+    judge(case, call, label=f"optim.{name}{call!r} then {steps} step(s)")
+
+
+def test_every_optimizer_is_fuzzed_with_its_hyperparameters() -> None:
+    missing = sorted(set(OPTIMIZERS) - set(OPTIMIZER_POOLS))
+    assert not missing, f"add hyperparameter pools for {missing} to OPTIMIZER_POOLS"
+
+
+GAMMA = (0.1, 0.5, 1.0, 0.0, -0.5, 2.0, math.nan, math.inf)
+ITERS = (1, 3, 5, 0, -1, 2.5, None)
+EPOCH = (-1, -1, -1, 0, 3, -2)
+SCHEDULER_POOLS: dict[str, Callable[[Draw], Call]] = {
+    "StepLR": lambda d: Call((d.choice((1, 2, 0, -1, 2.5, None)),), layer_kwargs(d, gamma=GAMMA, last_epoch=EPOCH)),
+    "MultiStepLR": lambda d: Call(
+        (d.choice(([1, 3], [3, 1], [], [-1, 2], [2, 2], [1.5], 3, None)),),
+        layer_kwargs(d, gamma=GAMMA, last_epoch=EPOCH),
+    ),
+    "ExponentialLR": lambda d: Call((d.choice(GAMMA),), layer_kwargs(d, last_epoch=EPOCH)),
+    "ConstantLR": lambda d: Call(
+        (), layer_kwargs(d, factor=(0.5, 0.0, 1.0, -0.5, 1.5, math.nan), total_iters=ITERS, last_epoch=EPOCH)
+    ),
+    "LinearLR": lambda d: Call(
+        (),
+        layer_kwargs(
+            d,
+            start_factor=(0.5, 0.0, 1.0, 1.5, -1.0, math.nan),
+            end_factor=(1.0, 0.0, 0.5, 1.5, -1.0),
+            total_iters=ITERS,
+            last_epoch=EPOCH,
+        ),
+    ),
+    "PolynomialLR": lambda d: Call(
+        (), layer_kwargs(d, total_iters=ITERS, power=(1.0, 2.0, 0.0, -1.0, math.nan), last_epoch=EPOCH)
+    ),
+    "CosineAnnealingLR": lambda d: Call(
+        (d.choice((1, 5, 0, -1, 2.5, None)),), layer_kwargs(d, eta_min=(0.0, 0.01, -1.0, math.nan), last_epoch=EPOCH)
+    ),
+    "CosineAnnealingWarmRestarts": lambda d: Call(
+        (d.choice((1, 3, 0, -1, 2.5, None)),),
+        layer_kwargs(d, T_mult=(1, 2, 0, -1, 1.5), eta_min=(0.0, 0.01, -1.0, math.nan), last_epoch=EPOCH),
+    ),
+    "LambdaLR": lambda d: Call(
+        (d.choice(("decay", "decay", "nan", "constant", "list", "short_list", "none")),),
+        layer_kwargs(d, last_epoch=EPOCH),
+    ),
+    "MultiplicativeLR": lambda d: Call(
+        (d.choice(("decay", "decay", "nan", "constant", "list", "short_list", "none")),),
+        layer_kwargs(d, last_epoch=EPOCH),
+    ),
+    "OneCycleLR": lambda d: Call(
+        (d.choice((0.1, [0.1], [0.1, 0.2], 0.0, -1.0, math.nan)),),
+        layer_kwargs(
+            d,
+            total_steps=(10, 3, 0, -1, 2.5, None),
+            epochs=(2, 0, -1, None),
+            steps_per_epoch=(3, 0, -1, None),
+            pct_start=(0.3, 0.0, 1.0, -0.1, 1.5, math.nan),
+            anneal_strategy=("cos", "linear", "bad"),
+            cycle_momentum=(True, False),
+            div_factor=(25.0, 0.0, -1.0, math.nan),
+            final_div_factor=(1e4, 0.0, -1.0),
+            three_phase=(False, True),
+            last_epoch=EPOCH,
+        ),
+    ),
+    "ReduceLROnPlateau": lambda d: Call(
+        (),
+        layer_kwargs(
+            d,
+            mode=("min", "max", "bad"),
+            factor=(0.1, 0.5, 1.0, 0.0, -0.5, 2.0, math.nan),
+            patience=(0, 1, 10, -1, 2.5),
+            threshold=(1e-4, 0.0, -1.0, math.nan),
+            threshold_mode=("rel", "abs", "bad"),
+            cooldown=(0, 1, -1),
+            min_lr=(0.0, 0.01, -1.0, [0.0], [0.0, 0.0], math.nan),
+            eps=(1e-8, 0.0, -1.0, math.nan),
+        ),
+    ),
+    "SequentialLR": lambda d: Call(
+        (d.choice(("two", "two", "empty", "not_scheduler", "one")),),
+        {"milestones": d.choice(([2], [], [1, 2], [-1], [3, 1])), **layer_kwargs(d, last_epoch=(-1, 0, 2))},
+    ),
+    "ChainedScheduler": lambda d: Call((d.choice(("two", "two", "empty", "not_scheduler", "one")),)),
+    "LRScheduler": lambda d: Call((), layer_kwargs(d, last_epoch=EPOCH)),
+}
+LAMBDAS: dict[str, Any] = {
+    "decay": lambda epoch: 0.9**epoch,
+    "nan": lambda epoch: math.nan,
+    "constant": 0.5,
+    "list": [lambda epoch: 0.9**epoch],
+    "short_list": [],
+    "none": None,
+}
+SCHEDULERS = sorted(
+    n for n in shendu_sched.__all__ if inspect.isclass(getattr(shendu_sched, n)) and n not in ("LRScheduler",)
+)
+
+
+def _schedule(lib: Any, name: str, call: Call, steps: int, optimizer: str, metrics: tuple[float, ...]) -> list[Any]:
+    """Build an optimizer and the scheduler, step both ``steps`` times, and return every learning rate seen."""
+    param = lib.nn.Parameter(lib.zeros(2))
+    opt_kwargs = {"lr": 0.1, "momentum": 0.9} if optimizer == "SGD" else {"lr": 0.1}
+    opt = getattr(lib.optim, optimizer)([param], **opt_kwargs)
+    sched_mod = lib.optim.lr_scheduler
+    args = list(call.args)
+    if name in ("LambdaLR", "MultiplicativeLR"):
+        args[0] = LAMBDAS[args[0]]
+    if name in ("SequentialLR", "ChainedScheduler"):
+        inner = {
+            "two": [sched_mod.ConstantLR(opt, factor=0.5, total_iters=2), sched_mod.ExponentialLR(opt, gamma=0.9)],
+            "one": [sched_mod.StepLR(opt, step_size=1)],
+            "empty": [],
+            "not_scheduler": [opt],
+        }[args[0]]
+        args[0] = inner
+    if name == "ChainedScheduler":
+        sched = sched_mod.ChainedScheduler(*args, **call.kwargs)
+    else:
+        sched = getattr(sched_mod, name)(opt, *args, **call.kwargs)
+    seen = [opt.param_groups[0]["lr"]]
+    for i in range(steps):
+        opt.step()
+        if name == "ReduceLROnPlateau":
+            sched.step(metrics[i % len(metrics)])
+        else:
+            sched.step()
+        seen.append(opt.param_groups[0]["lr"])
+    return seen
+
+
+@pytest.mark.parametrize("name", SCHEDULERS)
+@FUZZ
+@given(data=st.data())
+def test_fuzz_scheduler(name: str, data: Any) -> None:
+    d = Draw(data)
+    call = SCHEDULER_POOLS[name](d)
+    steps = d.int(0, 4)
+    optimizer = d.choice(("SGD", "SGD", "Adam"))
+    metrics = (1.0, d.choice((0.5, 1.0, 2.0, math.nan, math.inf)), 0.2)
+    case = Case(
+        name,
+        lambda *a, **k: _schedule(shendu, name, Call(a, k), steps, optimizer, metrics),
+        lambda *a, **k: _schedule(torch, name, Call(a, k), steps, optimizer, metrics),
+        (name,),
+        backward=False,
+        # torch lets through zero, negative and fractional periods and NaN factors that later misbehave
+        strict=(r"expected a positive integer", r"must be in \[0, 1\], got nan"),
+    )
+    judge(case, call, label=f"lr_scheduler.{name}{call!r} on {optimizer}, {steps} step(s), metrics {metrics}")
+
+
+def test_every_scheduler_has_a_pattern() -> None:
+    missing = sorted(set(SCHEDULERS) - set(SCHEDULER_POOLS))
+    assert not missing, f"add argument patterns for {missing} to SCHEDULER_POOLS"
