@@ -37,6 +37,10 @@ __all__ = [
 
 
 def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
+    if requires_grad and array.dtype.kind != "f":
+        raise DtypeError(
+            f"{op}: only floating-point tensors can require gradients, got dtype {_dtype.from_numpy_dtype(array.dtype)}"
+        )
     target = _backend.as_device(device, op)
     if target is not None and target.type != "cpu":
         array = _backend.to_device(array, target, op)
