@@ -34,7 +34,16 @@ from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
-from .errors import DeviceError, DimError, DtypeError, GraphError, IndexOutOfRange, ShapeError, ShenduError
+from .errors import (
+    DeviceError,
+    DimError,
+    DtypeError,
+    GraphError,
+    IndexOutOfRange,
+    OutOfMemoryError,
+    ShapeError,
+    ShenduError,
+)
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
@@ -85,6 +94,7 @@ __all__ = [
     "ShapeError",
     "DimError",
     "IndexOutOfRange",
+    "OutOfMemoryError",
     "DeviceError",
     "DtypeError",
     "GraphError",

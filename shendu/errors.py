@@ -17,6 +17,7 @@ __all__ = [
     "DtypeError",
     "GraphError",
     "IndexOutOfRange",
+    "OutOfMemoryError",
     "ShapeError",
     "ShenduError",
     "check_dim",
@@ -42,6 +43,10 @@ class DtypeError(ShenduError, TypeError):
 
 class GraphError(ShenduError, RuntimeError):
     """A misuse of the autograd graph: a freed graph, an in-place change to a saved value."""
+
+
+class OutOfMemoryError(ShenduError, RuntimeError):
+    """A tensor too large to allocate: more bytes than the machine can address or has free."""
 
 
 class DimError(ShapeError, IndexError):

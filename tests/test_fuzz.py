@@ -2226,3 +2226,30 @@ def test_every_scheduler_has_a_pattern() -> None:
 def test_creation_with_requires_grad_on_an_integer_dtype_names_the_op(make: Callable[[], Any]) -> None:
     with pytest.raises(shendu.DtypeError, match=r"^(zeros|arange|full|zeros_like|randperm): only floating-point"):
         make()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: shendu.zeros(2**40, 2**40),
+        lambda: shendu.ones(2**62, 4),
+        lambda: shendu.eye(2**40),
+        lambda: shendu.linspace(0, 1, 2**62),
+        lambda: shendu.logspace(0, 1, 2**62),
+        lambda: shendu.arange(0, 1e38),
+        lambda: shendu.arange(0, 2**62, dtype=shendu.float32),
+        lambda: shendu.randperm(2**62),
+        lambda: shendu.rand(2**40, 2**40),
+        lambda: shendu.randn(2**62),
+        lambda: shendu.randint(0, 5, (2**40, 2**40)),
+        lambda: shendu.normal(0.0, 1.0, (2**62, 2**62)),
+    ],
+)
+def test_creating_an_unaddressable_tensor_is_a_shendu_error(make: Callable[[], Any]) -> None:
+    with pytest.raises(shendu.OutOfMemoryError, match=r"^\w+: a tensor of shape .* more than this machine can address"):
+        make()
+
+
+def test_a_tensor_larger_than_memory_is_a_shendu_error() -> None:
+    with pytest.raises(shendu.OutOfMemoryError, match=r"^zeros: not enough memory for a tensor of shape"):
+        shendu.zeros(2**50)  # 4 PiB: addressable, but beyond any machine's virtual memory

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
-from ..errors import DeviceError, DtypeError, ShapeError
+from ..errors import DeviceError, DtypeError, OutOfMemoryError, ShapeError
 from ..tensor import Tensor
 
 __all__ = [
     "as_operand",
     "broadcast_shape",
+    "allocating",
     "check_same_device",
     "float_operand",
     "parse_size",
@@ -134,4 +137,22 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
         raise ShapeError(
             f"{op}: shapes {shown} cannot be broadcast together; sizes must match or be 1, "
             "counting dimensions from the right"
+        ) from None
+
+
+@contextmanager
+def allocating(op: str, shape: Sequence[int], dtype: Any) -> Iterator[None]:
+    """Refuse, naming the op, a tensor too large to address or to fit in memory (NumPy raises its own errors)."""
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes > np.iinfo(np.intp).max:
+        raise OutOfMemoryError(
+            f"{op}: a tensor of shape {tuple(shape)} and dtype {np.dtype(dtype)} would need {nbytes} bytes, "
+            "more than this machine can address"
+        )
+    try:
+        yield
+    except MemoryError:
+        raise OutOfMemoryError(
+            f"{op}: not enough memory for a tensor of shape {tuple(shape)} and dtype {np.dtype(dtype)} "
+            f"({nbytes / 2**30:.1f} GiB)"
         ) from None

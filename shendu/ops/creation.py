@@ -12,7 +12,7 @@ from .. import backend as _backend
 from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
-from ._common import parse_size
+from ._common import allocating, parse_size
 
 __all__ = [
     "arange",
@@ -185,9 +185,10 @@ def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, 
     np_dtype = _resolve_dtype(dtype)
     xp = np if target is None or target.type == "cpu" else _backend.require_cuda(op)
     if xp is np:
-        array = np.zeros(shape, np_dtype) if fill == 0 else np.full(shape, fill, np_dtype)
+        with allocating(op, shape, np_dtype):
+            array = np.zeros(shape, np_dtype) if fill == 0 else np.full(shape, fill, np_dtype)
         return _finish(array, None, requires_grad, op)
-    with xp.cuda.Device(target.index or 0):
+    with xp.cuda.Device(target.index or 0), allocating(op, shape, np_dtype):
         array = xp.full(shape, fill, np_dtype)
     return _finish(array, None, requires_grad, op)
 
@@ -313,12 +314,15 @@ def arange(
         raise ValueError(f"arange: step must be nonzero, got {step!r}")
     if (values[1] - values[0]) * values[2] < 0:
         raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
-    with np.errstate(over="ignore"):
+    if integral:
+        count = max(0, -((values[0] - values[1]) // values[2]))
+    else:
+        count = max(0, math.ceil((values[1] - values[0]) / values[2]))
+    with np.errstate(over="ignore"), allocating("arange", (count,), np.float64):
         if integral:
             array = np.arange(values[0], values[1], values[2], dtype=np.int64).astype(np_dtype)
         else:
             # Each value is rounded once, from float64: float32 results are the floats nearest to start + i * step.
-            count = max(0, math.ceil((values[1] - values[0]) / values[2]))
             array = (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
     return _finish(array, device, requires_grad, "arange")
 
@@ -378,7 +382,8 @@ def linspace(
     target = _resolve_dtype(dtype)
     # Float16 and integer results are computed in float32 and float64, then converted.
     work = np.dtype(np.float32) if target == np.float16 else target if target.kind == "f" else np.dtype(np.float64)
-    array = _spaced(_endpoint(start, target), _endpoint(end, target), count, work)
+    with allocating("linspace", (count,), np.int64):
+        array = _spaced(_endpoint(start, target), _endpoint(end, target), count, work)
     return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
 
 
@@ -409,7 +414,9 @@ def logspace(
     """
     count = _check_steps("logspace", steps)
     target = _resolve_dtype(dtype)
-    exponents = _spaced(float(_endpoint(start, target)), float(_endpoint(end, target)), count, np.dtype(np.float64))
+    first, last = float(_endpoint(start, target)), float(_endpoint(end, target))
+    with allocating("logspace", (count,), np.int64):
+        exponents = _spaced(first, last, count, np.dtype(np.float64))
     with np.errstate(over="ignore"):
         array = np.power(float(base), exponents).astype(target)
     return _finish(array, device, requires_grad, "logspace")
@@ -418,7 +425,10 @@ def logspace(
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An ``n`` x ``m`` matrix with ones on the diagonal (``m`` defaults to ``n``)."""
     shape = parse_size("eye", (n, n if m is None else m))
-    return _finish(np.eye(*shape, dtype=_resolve_dtype(dtype)), device, requires_grad, "eye")
+    np_dtype = _resolve_dtype(dtype)
+    with allocating("eye", shape, np_dtype):
+        array = np.eye(*shape, dtype=np_dtype)
+    return _finish(array, device, requires_grad, "eye")
 
 
 class Clone(Function):

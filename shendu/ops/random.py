@@ -20,7 +20,7 @@ from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
-from ._common import broadcast_shape, parse_size
+from ._common import allocating, broadcast_shape, parse_size
 from .creation import _finish, size_arg
 
 __all__ = [
@@ -46,19 +46,21 @@ def _float_dtype(op: str, dtype: Any) -> np.dtype:
     return chosen.np
 
 
-def _uniform(gen: np.random.Generator, shape: tuple[int, ...], np_dtype: np.dtype) -> np.ndarray:
+def _uniform(gen: np.random.Generator, shape: tuple[int, ...], np_dtype: np.dtype, op: str) -> np.ndarray:
     """Samples from [0, 1) in ``np_dtype``."""
-    if np_dtype == np.float16:
-        out = gen.random(shape, dtype=np.float32).astype(np.float16)
-        # Rounding to half precision can reach 1.0, which the interval excludes.
-        return np.minimum(out, _BELOW_ONE_HALF, out=out)
-    return gen.random(shape, dtype=np_dtype)
+    with allocating(op, shape, np_dtype):
+        if np_dtype == np.float16:
+            out = gen.random(shape, dtype=np.float32).astype(np.float16)
+            # Rounding to half precision can reach 1.0, which the interval excludes.
+            return np.minimum(out, _BELOW_ONE_HALF, out=out)
+        return gen.random(shape, dtype=np_dtype)
 
 
-def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], np_dtype: np.dtype) -> np.ndarray:
-    if np_dtype == np.float16:
-        return gen.standard_normal(shape, dtype=np.float32).astype(np.float16)
-    return gen.standard_normal(shape, dtype=np_dtype)
+def _standard_normal(gen: np.random.Generator, shape: tuple[int, ...], np_dtype: np.dtype, op: str) -> np.ndarray:
+    with allocating(op, shape, np_dtype):
+        if np_dtype == np.float16:
+            return gen.standard_normal(shape, dtype=np.float32).astype(np.float16)
+        return gen.standard_normal(shape, dtype=np_dtype)
 
 
 def rand(
@@ -85,7 +87,7 @@ def rand(
     """
     shape = size_arg("rand", shape, size)
     np_dtype = _float_dtype("rand", dtype)
-    return _finish(_uniform(numpy_generator(generator, "rand"), shape, np_dtype), device, requires_grad, "rand")
+    return _finish(_uniform(numpy_generator(generator, "rand"), shape, np_dtype, "rand"), device, requires_grad, "rand")
 
 
 def randn(
@@ -105,7 +107,7 @@ def randn(
     shape = size_arg("randn", shape, size)
     np_dtype = _float_dtype("randn", dtype)
     return _finish(
-        _standard_normal(numpy_generator(generator, "randn"), shape, np_dtype), device, requires_grad, "randn"
+        _standard_normal(numpy_generator(generator, "randn"), shape, np_dtype, "randn"), device, requires_grad, "randn"
     )
 
 
@@ -140,7 +142,8 @@ def _randint_array(
     lo, hi = _int_bound(op, "low", low), _int_bound(op, "high", high)
     _check_int_range(op, lo, hi, target)
     # Always drawn as int64, so a seed gives the same integers whatever the dtype.
-    return numpy_generator(generator, op).integers(lo, hi, size=shape, dtype=np.int64).astype(target)
+    with allocating(op, shape, np.int64):
+        return numpy_generator(generator, op).integers(lo, hi, size=shape, dtype=np.int64).astype(target)
 
 
 def randint(
@@ -206,7 +209,8 @@ def randperm(
     target = _dtype.to_dtype(dtype, "randperm").np if dtype is not None else np.dtype(np.int64)
     if target.kind in "iub" and count > 0:
         _check_int_range("randperm", 0, count, target)
-    perm = numpy_generator(generator, "randperm").permutation(count).astype(target)
+    with allocating("randperm", (count,), np.int64):
+        perm = numpy_generator(generator, "randperm").permutation(count).astype(target)
     return _finish(perm, device, requires_grad, "randperm")
 
 
@@ -227,7 +231,7 @@ def rand_like(
     """``rand`` with ``input``'s shape, dtype and device (each overridable)."""
     dtype, device = _like_args("rand_like", input, dtype, device)
     np_dtype = _float_dtype("rand_like", dtype)
-    sample = _uniform(numpy_generator(generator, "rand_like"), tuple(input.shape), np_dtype)
+    sample = _uniform(numpy_generator(generator, "rand_like"), tuple(input.shape), np_dtype, "rand_like")
     return _finish(sample, device, requires_grad, "rand_like")
 
 
@@ -242,7 +246,7 @@ def randn_like(
     """``randn`` with ``input``'s shape, dtype and device (each overridable)."""
     dtype, device = _like_args("randn_like", input, dtype, device)
     np_dtype = _float_dtype("randn_like", dtype)
-    sample = _standard_normal(numpy_generator(generator, "randn_like"), tuple(input.shape), np_dtype)
+    sample = _standard_normal(numpy_generator(generator, "randn_like"), tuple(input.shape), np_dtype, "randn_like")
     return _finish(sample, device, requires_grad, "randn_like")
 
 
@@ -328,7 +332,7 @@ def normal(
             raise ValueError(f"normal: std must be >= 0, but got {std}")
         shape = parse_size("normal", (size,))
         np_dtype = _float_dtype("normal", dtype)
-        sample = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype)
+        sample = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype, "normal")
         sample = sample * np_dtype.type(std) + np_dtype.type(mean)
         return _finish(np.asarray(sample, dtype=np_dtype), device, requires_grad, "normal")
     if size is not None or dtype is not None or device is not None or requires_grad:
@@ -353,7 +357,7 @@ def normal(
     elif std < 0:
         raise ValueError(f"normal: std must be >= 0, but got {std}")
     shape = broadcast_shape("normal", *(tuple(t.shape) for t in tensors))
-    noise = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype)
+    noise = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype, "normal")
     noise = _backend.to_device(noise, first.device, "normal")
     mean_data = mean.data if isinstance(mean, Tensor) else mean
     return Normal.apply(*tensors, sample=(noise * std_data + mean_data).astype(np_dtype, copy=False))
@@ -385,7 +389,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
             lo, hi = float(probs.min()), float(probs.max())
             if not (0 <= lo and hi <= 1):
                 raise ValueError(f"bernoulli: probabilities must be in [0, 1], but input has values in [{lo}, {hi}]")
-    u = _uniform(numpy_generator(generator, "bernoulli"), tuple(input.shape), input.data.dtype)
+    u = _uniform(numpy_generator(generator, "bernoulli"), tuple(input.shape), input.data.dtype, "bernoulli")
     u = _backend.to_device(u, input.device, "bernoulli")
     sample = (u < probs).astype(input.data.dtype)
     return Bernoulli.apply(input, sample=sample)
