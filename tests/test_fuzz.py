@@ -2253,3 +2253,14 @@ def test_creating_an_unaddressable_tensor_is_a_shendu_error(make: Callable[[], A
 def test_a_tensor_larger_than_memory_is_a_shendu_error() -> None:
     with pytest.raises(shendu.OutOfMemoryError, match=r"^zeros: not enough memory for a tensor of shape"):
         shendu.zeros(2**50)  # 4 PiB: addressable, but beyond any machine's virtual memory
+
+
+def test_arange_with_a_non_finite_or_non_numeric_bound_names_the_op() -> None:
+    with pytest.raises(ValueError, match=r"^arange: start must be finite, got nan"):
+        shendu.arange(math.nan, 0.0, 1e38, dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^arange: end must be finite, got inf"):
+        shendu.arange(math.inf)
+    with pytest.raises(TypeError, match=r"^arange: step must be a number, got str"):
+        shendu.arange(0, 3, "1")
+    with pytest.raises(ValueError, match=r"^arange: the integer \d+ does not fit in int64"):
+        shendu.arange(1e38, 1e38, dtype=shendu.int64)

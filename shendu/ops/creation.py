@@ -305,10 +305,17 @@ def arange(
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    for name, v in zip(("start", "end", "step"), values):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
+        if not math.isfinite(v):
+            raise ValueError(f"arange: {name} must be finite, got {v}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
     if np_dtype.kind in "iub" and not integral:
         values = [int(v) for v in values]
+        for v in values:
+            _check_int64("arange", v, (start, end, step))
         integral = True
     if values[2] == 0:
         raise ValueError(f"arange: step must be nonzero, got {step!r}")
