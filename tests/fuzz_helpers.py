@@ -54,8 +54,9 @@ LENIENT = re.compile(
         )
     )
 )
-# Calls torch accepts that shendu refuses on purpose: "cpu:1" (torch ignores a CPU index).
-STRICT = re.compile(r"the CPU has no index")
+# Calls torch accepts that shendu refuses on purpose: "cpu:1" (torch ignores a CPU index), and bools
+# among sizes (torch reads True as 1).
+STRICT = re.compile(r"the CPU has no index|size must be a sequence of ints, got bool")
 
 
 @dataclass

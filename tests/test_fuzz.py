@@ -155,7 +155,6 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
 STRICT_OPS: dict[str, tuple[str, ...]] = {
     "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
     "from_numpy": (r"complex64 is not supported",),  # shendu has no complex dtypes
-    "randint": (r"size must be a sequence of ints, got bool",),
     "where": (r"condition to be a bool tensor, got dtype shendu.uint8",),  # deprecated in torch
     "cross_entropy": (r"label_smoothing must be between 0.0 and 1.0",),  # torch's own docs ask for it
     # torch skips its shape checks when the input has no elements.
@@ -2264,3 +2263,18 @@ def test_arange_with_a_non_finite_or_non_numeric_bound_names_the_op() -> None:
         shendu.arange(0, 3, "1")
     with pytest.raises(ValueError, match=r"^arange: the integer \d+ does not fit in int64"):
         shendu.arange(1e38, 1e38, dtype=shendu.int64)
+
+
+def test_full_refuses_a_fill_value_that_overflows_the_dtype() -> None:
+    with pytest.raises(ValueError, match=r"^full: fill_value nan cannot be converted to int64 without overflow"):
+        shendu.full((2,), math.nan, dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^full_like: fill_value -inf cannot be converted to int64"):
+        shendu.full_like(shendu.zeros(2, dtype=shendu.uint8), -math.inf, dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^full: fill_value 300 cannot be converted to uint8"):
+        shendu.full((2,), 300, dtype=shendu.uint8)
+    with pytest.raises(ValueError, match=r"^full: fill_value 1e\+38 cannot be converted to float16"):
+        shendu.full((2,), 1e38, dtype=shendu.float16)
+    with pytest.raises(TypeError, match=r"^full: fill_value must be a number, got str"):
+        shendu.full((2,), "a")
+    assert shendu.full((2,), -1, dtype=shendu.uint8).tolist() == [255, 255]  # as in torch
+    assert shendu.full((2,), 2.7, dtype=shendu.int64).tolist() == [2, 2]

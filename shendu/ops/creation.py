@@ -179,6 +179,27 @@ def _resolve_dtype(dtype: Any, default: _dtype.dtype | None = None) -> np.dtype:
     return _dtype.to_dtype(dtype).np
 
 
+def _fill_value(op: str, fill: Any, np_dtype: np.dtype) -> Any:
+    """``fill`` converted to ``np_dtype`` as PyTorch converts it, refusing values that overflow the dtype."""
+    if isinstance(fill, Tensor):
+        fill = fill.item()
+    if not isinstance(fill, (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise TypeError(f"{op}: fill_value must be a number, got {type(fill).__name__} {fill!r}")
+    if np_dtype.kind == "b":
+        return bool(fill)
+    if np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        # Like PyTorch, an unsigned dtype also takes an int in the signed range of its width (-1 becomes 255).
+        integral = isinstance(fill, (int, np.integer))
+        low = -(2 ** (np_dtype.itemsize * 8 - 1)) if integral else int(info.min)
+        if not (math.isfinite(fill) and low <= fill <= int(info.max)):
+            raise ValueError(f"{op}: fill_value {fill} cannot be converted to {np_dtype} without overflow")
+        return np.array(int(fill)).astype(np_dtype)
+    if math.isfinite(fill) and abs(fill) > float(np.finfo(np_dtype).max):
+        raise ValueError(f"{op}: fill_value {fill} cannot be converted to {np_dtype} without overflow")
+    return fill
+
+
 def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     shape = parse_size(op, size)
     target = _backend.as_device(device, op)
@@ -236,7 +257,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, r
     return _filled(
         "full",
         (size,) if not isinstance(size, (tuple, list)) else tuple(size),
-        fill_value,
+        _fill_value("full", fill_value, _resolve_dtype(dtype)),
         dtype,
         device,
         requires_grad,
@@ -280,6 +301,8 @@ def full_like(
     requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape, dtype and device."""
+    if isinstance(input, Tensor):
+        fill_value = _fill_value("full_like", fill_value, _resolve_dtype(dtype if dtype is not None else input.dtype))
     return _like("full_like", input, fill_value, dtype, device, requires_grad)
 
 
