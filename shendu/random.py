@@ -63,19 +63,25 @@ class Generator:
         raw = b"".join(int(w).to_bytes(16, "little") for w in words)
         return Tensor._make(np.frombuffer(raw, dtype=np.uint8).copy())
 
-    def set_state(self, state: Tensor) -> Generator:
+    def set_state(self, state: Tensor, op: str = "set_state") -> Generator:
         """Restore a state returned by ``get_state``."""
-        raw = np.asarray(state.data if hasattr(state, "data") else state, dtype=np.uint8).tobytes()
+        array = np.asarray(state.data if hasattr(state, "data") else state)
+        if array.dtype != np.uint8:
+            raise TypeError(f"{op}: expected a uint8 tensor from get_state(), got dtype {array.dtype}")
+        raw = array.tobytes()
         if len(raw) != 80:
-            raise ValueError(f"set_state: expected a uint8 tensor of 80 bytes from get_state(), got {len(raw)} bytes")
+            raise ValueError(f"{op}: expected a uint8 tensor of 80 bytes from get_state(), got {len(raw)} bytes")
         words = [int.from_bytes(raw[i : i + 16], "little") for i in range(0, 80, 16)]
         bit_gen = np.random.PCG64()
-        bit_gen.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": words[0], "inc": words[1]},
-            "has_uint32": words[2],
-            "uinteger": words[3],
-        }
+        try:
+            bit_gen.state = {
+                "bit_generator": "PCG64",
+                "state": {"state": words[0], "inc": words[1]},
+                "has_uint32": words[2],
+                "uinteger": words[3],
+            }
+        except (ValueError, OverflowError):
+            raise ValueError(f"{op}: these 80 bytes are not a state that get_state() returns") from None
         self.numpy = np.random.Generator(bit_gen)
         self._seed = words[4]
         return self
@@ -106,7 +112,7 @@ def get_rng_state() -> Tensor:
 
 def set_rng_state(state: Tensor) -> None:
     """Restore the global generator's state from ``get_rng_state()``."""
-    default_generator.set_state(state)
+    default_generator.set_state(state, "set_rng_state")
 
 
 def numpy_generator(generator: Generator | None, op: str) -> np.random.Generator:

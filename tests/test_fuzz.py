@@ -2278,3 +2278,16 @@ def test_full_refuses_a_fill_value_that_overflows_the_dtype() -> None:
         shendu.full((2,), "a")
     assert shendu.full((2,), -1, dtype=shendu.uint8).tolist() == [255, 255]  # as in torch
     assert shendu.full((2,), 2.7, dtype=shendu.int64).tolist() == [2, 2]
+
+
+def test_set_rng_state_names_itself_and_refuses_foreign_states() -> None:
+    with pytest.raises(ValueError, match=r"^set_rng_state: expected a uint8 tensor of 80 bytes"):
+        shendu.set_rng_state(shendu.zeros(5000, dtype=shendu.uint8))
+    with pytest.raises(TypeError, match=r"^set_rng_state: expected a uint8 tensor from get_state\(\), got dtype float32"):
+        shendu.set_rng_state(shendu.zeros(80))
+    with pytest.raises(ValueError, match=r"^set_rng_state: these 80 bytes are not a state"):
+        shendu.set_rng_state(shendu.full((80,), 255, dtype=shendu.uint8))
+    state = shendu.get_rng_state()
+    first = shendu.rand(3)
+    shendu.set_rng_state(state)
+    assert shendu.equal(shendu.rand(3), first)
