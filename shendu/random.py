@@ -39,6 +39,8 @@ class Generator:
         """Reset the state from ``seed``; returns self."""
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__} {seed!r}")
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64 - 1], as in PyTorch, got {seed}")
         self._seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         self.numpy = np.random.Generator(np.random.PCG64(self._seed))
         return self

@@ -2291,3 +2291,10 @@ def test_set_rng_state_names_itself_and_refuses_foreign_states() -> None:
     first = shendu.rand(3)
     shendu.set_rng_state(state)
     assert shendu.equal(shendu.rand(3), first)
+
+
+def test_manual_seed_refuses_seeds_beyond_64_bits() -> None:
+    with pytest.raises(ValueError, match=r"^manual_seed: seed must be in \[-2\*\*63, 2\*\*64 - 1\]"):
+        shendu.manual_seed(2**64)
+    shendu.manual_seed(2**64 - 1)
+    shendu.manual_seed(-(2**63))
