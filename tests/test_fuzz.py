@@ -2298,3 +2298,12 @@ def test_manual_seed_refuses_seeds_beyond_64_bits() -> None:
         shendu.manual_seed(2**64)
     shendu.manual_seed(2**64 - 1)
     shendu.manual_seed(-(2**63))
+
+
+def test_normal_refuses_a_nan_std() -> None:
+    with pytest.raises(ValueError, match=r"^normal: std must be >= 0, but got nan"):
+        shendu.normal(0.0, math.nan, (2,))
+    with pytest.raises(ValueError, match=r"^normal: std must be >= 0, but got nan"):
+        shendu.normal(shendu.zeros(2), math.nan)
+    with pytest.raises(ValueError, match=r"^normal: every element of std must be >= 0, but std has negative or NaN"):
+        shendu.normal(1.0, shendu.tensor([1.0, math.nan]))

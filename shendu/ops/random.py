@@ -328,7 +328,7 @@ def normal(
     if not tensors:
         if size is None:
             raise TypeError("normal: size is required when mean and std are numbers, e.g. normal(0.0, 1.0, (2, 3))")
-        if float(std) < 0:
+        if not float(std) >= 0:
             raise ValueError(f"normal: std must be >= 0, but got {std}")
         shape = parse_size("normal", (size,))
         np_dtype = _float_dtype("normal", dtype)
@@ -352,9 +352,9 @@ def normal(
         check_same_device("normal", mean, std)
     std_data = std.data if isinstance(std, Tensor) else std
     if isinstance(std, Tensor):
-        if std.data.size and bool((std.data < 0).any()):
-            raise ValueError("normal: every element of std must be >= 0, but std has negative values")
-    elif std < 0:
+        if std.data.size and not bool((std.data >= 0).all()):
+            raise ValueError("normal: every element of std must be >= 0, but std has negative or NaN values")
+    elif not std >= 0:
         raise ValueError(f"normal: std must be >= 0, but got {std}")
     shape = broadcast_shape("normal", *(tuple(t.shape) for t in tensors))
     noise = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype, "normal")
