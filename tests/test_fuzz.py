@@ -2307,3 +2307,14 @@ def test_normal_refuses_a_nan_std() -> None:
         shendu.normal(shendu.zeros(2), math.nan)
     with pytest.raises(ValueError, match=r"^normal: every element of std must be >= 0, but std has negative or NaN"):
         shendu.normal(1.0, shendu.tensor([1.0, math.nan]))
+
+
+@pytest.mark.parametrize("device", ["tpu", "cuda:x", "gpu", ""])
+def test_move_parses_its_device_and_names_itself(device: str) -> None:
+    with pytest.raises(shendu.DeviceError, match=r"^move: "):
+        shendu.move(shendu.ones(2), device)
+
+
+def test_move_to_the_cpu_by_name_is_a_no_op() -> None:
+    x = shendu.ones(2)
+    assert shendu.move(x, "cpu") is x

@@ -501,8 +501,13 @@ class Move(Function):
         return (_backend.to_device(grad, self.source, "to"),)
 
 
-def move(input: Tensor, device: _backend.device) -> Tensor:
+def move(input: Tensor, device: _backend.device | str) -> Tensor:
     """``input`` on ``device`` (itself when already there); gradients flow back across the move."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"move: expected a Tensor, got {type(input).__name__}")
+    device = _backend.as_device(device, "move")
+    if device is None:
+        raise TypeError("move: expected a device such as 'cpu' or 'cuda:0', got None")
     if input.device == device:
         return input
     return Move.apply(input, device=device)
