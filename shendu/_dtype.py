@@ -98,6 +98,9 @@ def to_dtype(value: object, op: str = "tensor") -> dtype:
         return bool
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]
+    if value is None:
+        # np.dtype(None) is float64, which would turn a missing dtype into a silent choice.
+        raise TypeError(f"{op}: expected a dtype such as shendu.float32, got None")
     try:
         return from_numpy_dtype(np.dtype(value), op)
     except TypeError as exc:

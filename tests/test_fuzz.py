@@ -2318,3 +2318,9 @@ def test_move_parses_its_device_and_names_itself(device: str) -> None:
 def test_move_to_the_cpu_by_name_is_a_no_op() -> None:
     x = shendu.ones(2)
     assert shendu.move(x, "cpu") is x
+
+
+def test_a_missing_dtype_is_not_read_as_float64() -> None:
+    with pytest.raises(TypeError, match=r"^set_default_dtype: expected a dtype such as shendu.float32, got None"):
+        shendu.set_default_dtype(None)
+    assert shendu.get_default_dtype() is shendu.float32
