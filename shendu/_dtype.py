@@ -130,6 +130,8 @@ def set_default_dtype(d: dtype) -> None:
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The dtype both ``a`` and ``b`` convert to without losing their category (as ``torch.promote_types``)."""
+    if not isinstance(a, dtype) or not isinstance(b, dtype):
+        a, b = to_dtype(a, "promote_types"), to_dtype(b, "promote_types")
     if a is b:
         return a
     if a._category != b._category:

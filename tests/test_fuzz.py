@@ -2324,3 +2324,11 @@ def test_a_missing_dtype_is_not_read_as_float64() -> None:
     with pytest.raises(TypeError, match=r"^set_default_dtype: expected a dtype such as shendu.float32, got None"):
         shendu.set_default_dtype(None)
     assert shendu.get_default_dtype() is shendu.float32
+    with pytest.raises(TypeError, match=r"^promote_types: expected a dtype such as shendu.float32, got None"):
+        shendu.promote_types(shendu.int64, None)
+
+
+def test_promote_types_takes_dtype_names() -> None:
+    assert shendu.promote_types(shendu.int64, "float32") is shendu.float32
+    with pytest.raises(TypeError, match=r"^promote_types: 'x' is not a dtype"):
+        shendu.promote_types("x", shendu.int64)
