@@ -2332,3 +2332,15 @@ def test_promote_types_takes_dtype_names() -> None:
     assert shendu.promote_types(shendu.int64, "float32") is shendu.float32
     with pytest.raises(TypeError, match=r"^promote_types: 'x' is not a dtype"):
         shendu.promote_types("x", shendu.int64)
+
+
+def test_add_and_sub_check_alpha_against_the_operand_dtypes() -> None:
+    ints = shendu.tensor([1, 2])
+    with pytest.raises(shendu.DtypeError, match=r"^add: alpha must not be a float when both operands are integers"):
+        shendu.add(ints, ints, alpha=0.5)
+    with pytest.raises(shendu.DtypeError, match=r"^sub: alpha must not be a float"):
+        shendu.sub(ints, 3, alpha=1.0)
+    with pytest.raises(shendu.DtypeError, match=r"^add: a bool alpha \(True\) is only accepted when both"):
+        shendu.add(ints, ints, alpha=True)
+    assert shendu.add(ints, shendu.tensor([1.5, 1.5]), alpha=0.5).tolist() == [1.75, 2.75]
+    assert shendu.add(shendu.tensor([True]), shendu.tensor([False]), alpha=True).tolist() == [True]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..backend import get_array_module
+from ..errors import DtypeError
 from ..tensor import Tensor
 from ._common import as_operand, broadcast_shape, float_operand, is_scalar, promote_pair, scalar_result_dtype, sum_to
 from .creation import cast
@@ -204,6 +205,26 @@ def _tensor_tensor(op: str, a: Tensor, b: Tensor, func: type[Function], true_div
         raise
 
 
+def _is_float(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return value.data.dtype.kind == "f"
+    return isinstance(value, (float, np.floating))
+
+
+def _is_bool(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return value.data.dtype.kind == "b"
+    return isinstance(value, (bool, np.bool_))
+
+
+def _check_alpha(op: str, input: Any, other: Any, alpha: Any) -> None:
+    """PyTorch's rules: a float alpha needs a float operand, a bool alpha needs a bool result."""
+    if _is_float(alpha) and not (_is_float(input) or _is_float(other)):
+        raise DtypeError(f"{op}: alpha must not be a float when both operands are integers or bools, got {alpha}")
+    if _is_bool(alpha) and not (_is_bool(input) and _is_bool(other)):
+        raise DtypeError(f"{op}: a bool alpha ({alpha}) is only accepted when both operands are bools")
+
+
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input + alpha * other``, broadcasting.
 
@@ -218,6 +239,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     Example:
         >>> shendu.add(shendu.ones(2, 3), shendu.arange(3.0))
     """
+    if type(alpha) is not int or alpha != 1:
+        _check_alpha("add", input, other, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     if isinstance(input, Tensor):
@@ -231,6 +254,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``, broadcasting; arguments as in ``add``."""
+    if type(alpha) is not int or alpha != 1:
+        _check_alpha("sub", input, other, alpha)
     if alpha != 1:
         other = mul(other, alpha)
     if isinstance(input, Tensor):
