@@ -2344,3 +2344,17 @@ def test_add_and_sub_check_alpha_against_the_operand_dtypes() -> None:
         shendu.add(ints, ints, alpha=True)
     assert shendu.add(ints, shendu.tensor([1.5, 1.5]), alpha=0.5).tolist() == [1.75, 2.75]
     assert shendu.add(shendu.tensor([True]), shendu.tensor([False]), alpha=True).tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: shendu.sub(shendu.tensor([True]), shendu.tensor([False])),
+        lambda: shendu.sub(shendu.tensor([True]), -math.inf),
+        lambda: shendu.sub(math.inf, shendu.tensor([False])),
+        lambda: shendu.rsub(shendu.tensor([1]), shendu.tensor([True])),
+    ],
+)
+def test_sub_refuses_bool_tensors(call: Callable[[], Any]) -> None:
+    with pytest.raises(shendu.DtypeError, match=r"^sub: subtracting bool tensors is not supported"):
+        call()

@@ -256,6 +256,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``, broadcasting; arguments as in ``add``."""
     if type(alpha) is not int or alpha != 1:
         _check_alpha("sub", input, other, alpha)
+    if _is_bool(input) and isinstance(input, Tensor) or _is_bool(other) and isinstance(other, Tensor):
+        raise DtypeError("sub: subtracting bool tensors is not supported; use logical_xor or ~ instead")
     if alpha != 1:
         other = mul(other, alpha)
     if isinstance(input, Tensor):
