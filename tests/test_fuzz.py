@@ -2358,3 +2358,15 @@ def test_add_and_sub_check_alpha_against_the_operand_dtypes() -> None:
 def test_sub_refuses_bool_tensors(call: Callable[[], Any]) -> None:
     with pytest.raises(shendu.DtypeError, match=r"^sub: subtracting bool tensors is not supported"):
         call()
+
+
+def test_an_int_scalar_beyond_the_tensor_dtype_wraps_as_in_torch() -> None:
+    small = shendu.tensor([1, 2], dtype=shendu.uint8)
+    assert shendu.mul(small, 2**63 - 1).dtype is shendu.uint8
+    assert shendu.mul(small, 2**63 - 1).tolist() == [255, 254]
+    assert shendu.add(0, small, alpha=-1).tolist() == [255, 254]
+    assert (small + 256).tolist() == [1, 2]
+    with pytest.raises(ValueError, match=r"^mul: the integer 18446744073709551616 does not fit in 64 bits"):
+        shendu.mul(small, 2**64)
+    with pytest.raises(ValueError, match=r"^pow: the integer 9223372036854775807 cannot be converted to uint8"):
+        shendu.pow(small, 2**63 - 1)

@@ -184,9 +184,26 @@ def _scalar_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _fit_int(op: str, scalar: int, target: np.dtype, wrap: bool) -> Any:
+    """``scalar`` in the integer dtype ``target``, wrapping around as PyTorch converts it (-1 is 255 in uint8).
+
+    NumPy refuses a Python int that its array's dtype cannot hold. PyTorch refuses one as an exponent.
+    """
+    info = np.iinfo(target)
+    if info.min <= scalar <= info.max:
+        return scalar
+    if not wrap:
+        raise ValueError(f"{op}: the integer {scalar} cannot be converted to {target} without overflow")
+    if not -(2**63) <= scalar < 2**64:
+        raise ValueError(f"{op}: the integer {scalar} does not fit in 64 bits")
+    return np.array(scalar).astype(target)
+
+
 def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_division: bool = False) -> Tensor:
     scalar = _scalar_value(scalar)
     target = scalar_result_dtype(x, scalar)
+    if target.np.kind in "iu" and type(scalar) is int:
+        scalar = _fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
     if true_division and target.np.kind != "f":
         x = float_operand(x)
     elif target.np != x.data.dtype:
