@@ -2370,3 +2370,19 @@ def test_an_int_scalar_beyond_the_tensor_dtype_wraps_as_in_torch() -> None:
         shendu.mul(small, 2**64)
     with pytest.raises(ValueError, match=r"^pow: the integer 9223372036854775807 cannot be converted to uint8"):
         shendu.pow(small, 2**63 - 1)
+
+
+def test_rounded_division_and_remainder() -> None:
+    ints = shendu.tensor([3, 4])
+    for call in (
+        lambda: shendu.floor_divide(ints, shendu.tensor(0, dtype=shendu.uint8)),
+        lambda: shendu.div(ints, shendu.tensor([0, 1]), rounding_mode="trunc"),
+        lambda: shendu.remainder(ints, 0),
+    ):
+        with pytest.raises(ValueError, match=r"^(floor_divide|div|remainder): integer division by zero"):
+            call()
+    with pytest.raises(shendu.ShapeError, match=r"^floor_divide: shapes \(2,\) and \(3, 3\) cannot be broadcast"):
+        shendu.floor_divide(shendu.tensor([True, True]), shendu.ones(3, 3))
+    assert shendu.floor_divide(shendu.tensor(1, dtype=shendu.uint8), 2**63 - 1).dtype is shendu.uint8
+    assert shendu.floor_divide(7, shendu.tensor([2, 3], dtype=shendu.int32)).dtype is shendu.int32
+    assert shendu.floor_divide(shendu.tensor([-7.0]), 0.0).tolist() == [-math.inf]

@@ -305,6 +305,40 @@ def mul(input: Any, other: Any) -> Tensor:
     return _tensor_tensor("mul", as_operand("mul", input), as_operand("mul", other), Mul)
 
 
+def _integer_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype, with Python scalars ranked below tensors as in PyTorch."""
+    a = input if isinstance(input, Tensor) else as_operand(op, input)
+    b = other if isinstance(other, Tensor) else as_operand(op, other, a)
+    if is_scalar(other) and isinstance(input, Tensor):
+        b = cast(b, scalar_result_dtype(a, _scalar_value(other)))
+        a = cast(a, b.dtype)
+    elif is_scalar(input) and isinstance(other, Tensor):
+        a = cast(a, scalar_result_dtype(b, _scalar_value(input)))
+        b = cast(b, a.dtype)
+    else:
+        a, b = promote_pair(op, a, b)
+    broadcast_shape(op, a.data.shape, b.data.shape)
+    return a, b
+
+
+def _check_nonzero(op: str, divisor: Tensor) -> None:
+    if divisor.data.dtype.kind != "f" and divisor.data.size and not bool(divisor.data.all()):
+        raise ValueError(f"{op}: integer division by zero (the divisor has zeros)")
+
+
+def _rounded_div(op: str, input: Any, other: Any, rounding_mode: str) -> Tensor:
+    a, b = _integer_operands(op, input, other)
+    _check_nonzero(op, b)
+    xp = get_array_module(a.data)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rounding_mode == "floor":
+            out = xp.floor_divide(a.data, b.data)
+        else:
+            quotient = a.data / b.data
+            out = xp.trunc(quotient).astype(a.data.dtype) if a.data.dtype.kind != "f" else xp.trunc(quotient)
+    return Tensor._make(out)
+
+
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """``input / other``: true division (integers give float32), or rounded with ``rounding_mode``.
 
@@ -315,17 +349,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         if rounding_mode not in ("trunc", "floor"):
             raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
-        a = input if isinstance(input, Tensor) else as_operand("div", input)
-        b = other if isinstance(other, Tensor) else as_operand("div", other, a)
-        a, b = promote_pair("div", a, b)
-        xp = get_array_module(a.data)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if rounding_mode == "floor":
-                out = xp.floor_divide(a.data, b.data)
-            else:
-                quotient = a.data / b.data
-                out = xp.trunc(quotient).astype(a.data.dtype) if a.data.dtype.kind != "f" else xp.trunc(quotient)
-        return Tensor._make(out)
+        return _rounded_div("div", input, other, rounding_mode)
     if isinstance(input, Tensor):
         if is_scalar(other):
             return _tensor_scalar("div", input, other, DivScalar, true_division=True)
@@ -340,7 +364,7 @@ true_divide = div
 
 def floor_divide(input: Any, other: Any) -> Tensor:
     """``input // other``, rounded towards minus infinity (not differentiable)."""
-    return div(input, other, rounding_mode="floor")
+    return _rounded_div("floor_divide", input, other, "floor")
 
 
 class Remainder(Function):
@@ -360,11 +384,8 @@ class Remainder(Function):
 
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the remainder with the sign of ``other``."""
-    a = input if isinstance(input, Tensor) else as_operand("remainder", input)
-    b = other if isinstance(other, Tensor) else as_operand("remainder", other, a)
-    if is_scalar(other):
-        b = cast(b, scalar_result_dtype(a, _scalar_value(other)))
-        a = cast(a, b.dtype)
+    a, b = _integer_operands("remainder", input, other)
+    _check_nonzero("remainder", b)
     return _tensor_tensor("remainder", a, b, Remainder)
 
 
