@@ -230,6 +230,8 @@ def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
     if min_val > max_val:
         raise ValueError(f"{op}: min_val ({min_val}) must not be greater than max_val ({max_val})")
+    if x.data.dtype.kind in "iu" and not (math.isfinite(min_val) and math.isfinite(max_val)):
+        raise ValueError(f"{op}: an integer tensor needs finite bounds, got min_val={min_val}, max_val={max_val}")
     kind = x.data.dtype.type
     return _finish(op, x, Hardtanh.apply(x, lo=kind(min_val), hi=kind(max_val)), inplace)
 
