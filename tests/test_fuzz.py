@@ -2391,3 +2391,9 @@ def test_rounded_division_and_remainder() -> None:
 def test_hardtanh_of_an_integer_tensor_with_a_nan_bound_names_the_op() -> None:
     with pytest.raises(ValueError, match=r"^hardtanh: an integer tensor needs finite bounds, got min_val=nan"):
         shendu.nn.functional.hardtanh(shendu.tensor([1, 2]), min_val=math.nan)
+
+
+@pytest.mark.parametrize("decimals", [400, -400])
+def test_round_to_more_decimals_than_float64_holds_gives_nan_as_torch(decimals: int) -> None:
+    out = shendu.round(shendu.tensor([3e38, 1.5]), decimals=decimals)
+    assert math.isnan(out[0].item()) and math.isnan(out[1].item())

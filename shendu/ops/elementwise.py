@@ -431,11 +431,11 @@ class Round(_Stepwise):
             return xp.rint(x)
         # Scale, round half to even, scale back, in the order PyTorch uses, so that halfway cases
         # such as round(2.675, 2) come out the same.
+        # Beyond float64's range the scale is inf, which gives NaN as in PyTorch.
+        scale = 10.0 ** (decimals if decimals > 0 else -decimals) if -308 <= decimals <= 308 else math.inf
         with _quiet():
             if decimals > 0:
-                scale = 10.0**decimals
                 return xp.rint(x * scale) / scale
-            scale = 10.0**-decimals
             return xp.rint(x / scale) * scale
 
 
