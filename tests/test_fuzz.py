@@ -2397,3 +2397,11 @@ def test_hardtanh_of_an_integer_tensor_with_a_nan_bound_names_the_op() -> None:
 def test_round_to_more_decimals_than_float64_holds_gives_nan_as_torch(decimals: int) -> None:
     out = shendu.round(shendu.tensor([3e38, 1.5]), decimals=decimals)
     assert math.isnan(out[0].item()) and math.isnan(out[1].item())
+
+
+def test_nan_to_num_checks_its_replacement_values() -> None:
+    with pytest.raises(TypeError, match=r"^nan_to_num: nan must be a number, got NoneType"):
+        shendu.nan_to_num(shendu.ones(2), nan=None)
+    with pytest.raises(TypeError, match=r"^nan_to_num: posinf must be a number, got str"):
+        shendu.nan_to_num(shendu.ones(2), posinf="big")
+    assert shendu.nan_to_num(shendu.tensor([math.inf]), posinf=math.nan).isnan().all().item()

@@ -750,6 +750,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
         tensor([0., 9., 1.])
     """
     x = tensor_input("nan_to_num", input)
+    for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
+        if (value is not None or name == "nan") and (
+            isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
+        ):
+            raise TypeError(f"nan_to_num: {name} must be a number, got {type(value).__name__} {value!r}")
     if x.data.dtype.kind != "f":
         return Tensor._make(x.data.copy())
     return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
