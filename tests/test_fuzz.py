@@ -2405,3 +2405,9 @@ def test_nan_to_num_checks_its_replacement_values() -> None:
     with pytest.raises(TypeError, match=r"^nan_to_num: posinf must be a number, got str"):
         shendu.nan_to_num(shendu.ones(2), posinf="big")
     assert shendu.nan_to_num(shendu.tensor([math.inf]), posinf=math.nan).isnan().all().item()
+
+
+def test_clamp_ranks_a_number_bound_below_a_tensor_bound() -> None:
+    x = shendu.tensor(0, dtype=shendu.uint8)
+    assert shendu.clamp(x, min=0, max=shendu.tensor(0, dtype=shendu.uint8)).dtype is shendu.uint8
+    assert shendu.clamp(shendu.tensor([1, 5]), min=shendu.tensor(2), max=3.5).dtype is shendu.float32

@@ -858,8 +858,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         return ClampScalar.apply(x, lo=None if min is None else kind(min), hi=None if max is None else kind(max))
     tensors = [as_operand("clamp", b, x) for b in bounds]
     check_same_device("clamp", x, *tensors)
+    # A number among tensor bounds ranks below every tensor, as in PyTorch's promotion.
+    ranked = [x, *(t for b, t in zip(bounds, tensors) if not is_scalar(b))]
     target = _dtype.result_type(
-        [t.dtype for t in (x, *tensors) if t.data.ndim], [t.dtype for t in (x, *tensors) if not t.data.ndim], []
+        [t.dtype for t in ranked if t.data.ndim],
+        [t.dtype for t in ranked if not t.data.ndim],
+        [b for b in bounds if is_scalar(b)],
     )
     x, *tensors = (cast(t, target) for t in (x, *tensors))
     broadcast_shape("clamp", *(t.data.shape for t in (x, *tensors)))
