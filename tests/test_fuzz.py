@@ -2411,3 +2411,21 @@ def test_clamp_ranks_a_number_bound_below_a_tensor_bound() -> None:
     x = shendu.tensor(0, dtype=shendu.uint8)
     assert shendu.clamp(x, min=0, max=shendu.tensor(0, dtype=shendu.uint8)).dtype is shendu.uint8
     assert shendu.clamp(shendu.tensor([1, 5]), min=shendu.tensor(2), max=3.5).dtype is shendu.float32
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: shendu.chunk(shendu.ones(4), 2.5), r"^chunk: chunks must be an int, got float 2.5"),
+        (lambda: shendu.split(shendu.ones(4), 2.5), r"^split: split_size_or_sections must be an int, got float"),
+        (lambda: shendu.narrow(shendu.ones(4), 0, 1.0, 2), r"^narrow: start must be an int, got float"),
+        (lambda: shendu.select(shendu.ones(4), 0, "1"), r"^select: index must be an int, got str"),
+        (lambda: shendu.repeat_interleave(shendu.ones(2), 1.5), r"^repeat_interleave: repeats must be an int"),
+        (lambda: shendu.tril(shendu.ones(2, 2), 0.5), r"^tril: diagonal must be an int, got float"),
+        (lambda: shendu.one_hot(shendu.tensor([1]), 2.0), r"^one_hot: num_classes must be an int, got float"),
+        (lambda: shendu.ones(4)[0:2.5], r"^\w+: slice stop must be an int, got float"),
+    ],
+)
+def test_a_float_where_an_int_belongs_names_the_op(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        call()

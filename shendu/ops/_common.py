@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ __all__ = [
     "as_operand",
     "broadcast_shape",
     "allocating",
+    "as_index",
     "check_same_device",
     "float_operand",
     "parse_size",
@@ -60,6 +62,14 @@ def as_operand(op: str, value: Any, like: Tensor | None = None) -> Tensor:
     if like is not None and type(like.data) is not np.ndarray:
         data.data = _backend.to_device(data.data, like.device, op)
     return data
+
+
+def as_index(op: str, name: str, value: Any) -> int:
+    """``value`` as a Python int (an int, a NumPy int or a one-element integer tensor), or a TypeError naming the op."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
 
 
 def check_same_device(op: str, *tensors: Tensor) -> None:

@@ -8,7 +8,6 @@ both gradients.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, GraphError, IndexOutOfRange, ShapeError, check_dim
 from ..tensor import Tensor
-from ._common import broadcast_shape, check_same_device, is_scalar, sum_to
+from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
 
 __all__ = ["gather", "index_select", "masked_select", "one_hot", "scatter", "scatter_add", "tril", "triu"]
 
@@ -64,14 +63,14 @@ def _index_array(op: str, item: Any, data: Any) -> tuple[Any, bool]:
 def _check_slice(op: str, item: slice) -> slice:
     start, stop, step = item.start, item.stop, item.step
     if step is not None:
-        step = operator.index(step)
+        step = as_index(op, "slice step", step)
         if step <= 0:
             raise ValueError(
                 f"{op}: slice step must be positive, got {step} (negative steps are not supported, as in PyTorch; "
                 "use flip() to reverse)"
             )
-    start = None if start is None else operator.index(start)
-    stop = None if stop is None else operator.index(stop)
+    start = None if start is None else as_index(op, "slice start", start)
+    stop = None if stop is None else as_index(op, "slice stop", stop)
     return slice(start, stop, step)
 
 
@@ -616,7 +615,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     data = tensor.data
     if data.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer (int64) tensor of class indices, got {tensor.dtype.name}")
-    num_classes = operator.index(num_classes)
+    num_classes = as_index("one_hot", "num_classes", num_classes)
     if num_classes == -1:
         if data.size == 0:
             raise ShapeError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
@@ -656,7 +655,7 @@ class Triu(Function):
 def _triangle(op: str, func: type[Function], input: Tensor, diagonal: int) -> Tensor:
     if input.data.ndim < 2:
         raise ShapeError(f"{op}: expected a tensor with at least 2 dimensions, got shape {tuple(input.data.shape)}")
-    return func.apply(input, diagonal=operator.index(diagonal))
+    return func.apply(input, diagonal=as_index(op, "diagonal", diagonal))
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:

@@ -21,7 +21,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
-from ._common import check_same_device, sum_to
+from ._common import as_index, check_same_device, sum_to
 from .creation import cast
 
 __all__ = [
@@ -560,7 +560,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     _need_dims("select", input)
     shape = input.data.shape
     d = check_dim("select", dim, len(shape), shape)
-    i = operator.index(index)
+    i = as_index("select", "index", index)
     size = shape[d]
     if not -size <= i < size:
         raise IndexOutOfRange(
@@ -673,7 +673,7 @@ def repeat_interleave(
             raise ShapeError("repeat_interleave: repeats must be >= 0")
         total = int(counts.sum())
     else:
-        repeats = operator.index(repeats)
+        repeats = as_index("repeat_interleave", "repeats", repeats)
         if repeats < 0:
             raise ShapeError(f"repeat_interleave: repeats must be >= 0, got {repeats}")
         counts, total = repeats, repeats * size
@@ -833,7 +833,7 @@ def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int =
                 f"(input shape {tuple(shape)})"
             )
         return _split_at("split", input, d, sections)
-    step = operator.index(split_size_or_sections)
+    step = as_index("split", "split_size_or_sections", split_size_or_sections)
     if step < 0 or (step == 0 and size != 0):
         raise ShapeError(
             f"split: split_size must be positive (or 0 for a dim of size 0), got {step} for dim {dim} of size {size}"
@@ -851,7 +851,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         [2, 2, 2]
     """
     _need_dims("chunk", input)
-    chunks = operator.index(chunks)
+    chunks = as_index("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ShapeError(f"chunk: chunks must be > 0, got {chunks}")
     shape = input.data.shape
@@ -908,7 +908,7 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
     shape = input.data.shape
     d = check_dim("narrow", dim, len(shape), shape)
     size = shape[d]
-    begin, length = operator.index(start), operator.index(length)
+    begin, length = as_index("narrow", "start", start), as_index("narrow", "length", length)
     if not -size <= begin <= size:
         raise ShapeError(
             f"narrow: start {begin} is out of range for dim {dim} of size {size}; expected [-{size}, {size}]"
