@@ -2429,3 +2429,8 @@ def test_clamp_ranks_a_number_bound_below_a_tensor_bound() -> None:
 def test_a_float_where_an_int_belongs_names_the_op(call: Callable[[], Any], message: str) -> None:
     with pytest.raises(TypeError, match=message):
         call()
+
+
+def test_movedim_of_a_0d_tensor() -> None:
+    assert shendu.movedim(shendu.tensor(1.0), -1, -1).shape == ()
+    assert shendu.moveaxis(shendu.tensor(1.0), [0], [0]).shape == ()

@@ -528,6 +528,8 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
     dst = _dim_list("movedim", destination, ndim, shape)
     if len(src) != len(dst):
         raise ShapeError(f"movedim: source {source} and destination {destination} must name the same number of dims")
+    if ndim == 0:
+        return permute(input, ())
     order: list[int | None] = [None] * ndim
     for s, d in zip(src, dst):
         order[d] = s
