@@ -2434,3 +2434,10 @@ def test_a_float_where_an_int_belongs_names_the_op(call: Callable[[], Any], mess
 def test_movedim_of_a_0d_tensor() -> None:
     assert shendu.movedim(shendu.tensor(1.0), -1, -1).shape == ()
     assert shendu.moveaxis(shendu.tensor(1.0), [0], [0]).shape == ()
+
+
+def test_repeat_interleave_of_counts_checks_them_and_keeps_their_dtype() -> None:
+    with pytest.raises(shendu.ShapeError, match=r"^repeat_interleave: repeats must be >= 0"):
+        shendu.repeat_interleave(shendu.tensor([3, -3]))
+    out = shendu.repeat_interleave(shendu.tensor([2, 1], dtype=shendu.int32))
+    assert out.dtype is shendu.int32 and out.tolist() == [0, 0, 1]

@@ -649,8 +649,10 @@ def repeat_interleave(
             raise DtypeError(f"repeat_interleave: expected an int tensor of counts, got {input.dtype.name}")
         if counts.ndim > 1:
             raise ShapeError(f"repeat_interleave: expected a 1-d tensor of counts, got shape {tuple(counts.shape)}")
+        if counts.size and int(counts.min()) < 0:
+            raise ShapeError("repeat_interleave: repeats must be >= 0")
         xp = get_array_module(counts)
-        return Tensor._make(xp.repeat(xp.arange(counts.size), counts.reshape(-1)))
+        return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts.reshape(-1)))
     if dim is None:
         input, d = reshape(input, -1), 0
     else:
