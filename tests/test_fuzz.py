@@ -2441,3 +2441,22 @@ def test_repeat_interleave_of_counts_checks_them_and_keeps_their_dtype() -> None
         shendu.repeat_interleave(shendu.tensor([3, -3]))
     out = shendu.repeat_interleave(shendu.tensor([2, 1], dtype=shendu.int32))
     assert out.dtype is shendu.int32 and out.tolist() == [0, 0, 1]
+
+
+def test_dropout_of_an_integer_tensor_is_refused_only_when_it_must_scale() -> None:
+    ints = shendu.tensor([3, 3, 2, 2])
+    assert shendu.nn.functional.dropout(ints, training=False) is ints
+    assert shendu.nn.functional.dropout(ints, p=0.0) is ints
+    assert shendu.nn.functional.alpha_dropout(ints) is ints
+    zeros = shendu.nn.functional.dropout(ints, p=1.0)
+    assert zeros.dtype is shendu.int64 and zeros.tolist() == [0, 0, 0, 0]
+    with pytest.raises(shendu.DtypeError, match=r"^dropout: expected a floating-point input, got dtype shendu.int64"):
+        shendu.nn.functional.dropout(ints, p=0.5)
+    scalar = shendu.tensor(0.5)
+    assert shendu.nn.functional.feature_alpha_dropout(scalar) is scalar
+    with pytest.raises(shendu.ShapeError, match=r"^feature_alpha_dropout: expected an input of shape \(N, C, \*\)"):
+        shendu.nn.functional.feature_alpha_dropout(scalar, training=True)
+    with pytest.raises(shendu.ShapeError, match=r"^dropout2d: expected an input with at least 2 dimensions"):
+        shendu.nn.functional.dropout2d(shendu.ones(3))
+    with pytest.raises(shendu.ShapeError, match=r"^dropout3d: expected an input with channels, got a 0-d tensor"):
+        shendu.nn.functional.dropout3d(scalar)

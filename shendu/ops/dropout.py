@@ -45,8 +45,6 @@ def _check(op: str, input: Any, p: Any) -> float:
         raise TypeError(f"{op}: p must be a float, got {type(p).__name__} {p!r}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability p must be between 0 and 1, got p={p}")
-    if input.data.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
     return float(p)
 
 
@@ -58,6 +56,10 @@ def _keep_mask(op: str, shape: tuple[int, ...], p: float, device: Any) -> Any:
 
 def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool, alpha: bool = False) -> Tensor:
     dtype = input.data.dtype
+    # Only scaling needs floats: as in PyTorch, an integer input passes through (not training, p = 0)
+    # or is zeroed (p = 1).
+    if dtype.kind != "f" and (alpha or p < 1.0):
+        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
     if p == 1.0:
         keep = to_device(np.zeros(mask_shape, dtype=bool), input.device, op)
     else:
@@ -69,7 +71,7 @@ def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplac
         scale = keep.astype(dtype) * a
         shift = (~keep).astype(dtype) * (a * _SELU_SATURATION) + b
     else:
-        scale = keep.astype(dtype) * (1.0 / (1.0 - p) if p < 1.0 else 0.0)
+        scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else keep.astype(dtype)
         shift = None
     if inplace:
         input._check_inplace(op)
@@ -158,6 +160,8 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     op = "dropout2d"
     p = _check(op, input, p)
     ndim = input.data.ndim
+    if training and p > 0.0 and ndim < 2:
+        raise ShapeError(f"{op}: expected an input with at least 2 dimensions (N, C, *), got shape {(*input.shape,)}")
     if ndim not in (3, 4):
         warnings.warn(
             f"{op}: got a {ndim}-D input, but dropout2d expects (N, C, H, W); channels are taken along "
@@ -188,6 +192,8 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     op = "dropout3d"
     p = _check(op, input, p)
     ndim = input.data.ndim
+    if training and p > 0.0 and ndim == 0:
+        raise ShapeError(f"{op}: expected an input with channels, got a 0-d tensor")
     if ndim not in (4, 5):
         warnings.warn(
             f"{op}: got a {ndim}-D input, but dropout3d expects (N, C, D, H, W) or (C, D, H, W); channels "
@@ -233,7 +239,7 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     """
     op = "feature_alpha_dropout"
     p = _check(op, input, p)
-    if input.data.ndim < 2:
+    if training and p > 0.0 and input.data.ndim < 2:
         raise ShapeError(
             f"{op}: expected an input of shape (N, C, *) with at least 2 dimensions, got shape "
             f"{tuple(input.data.shape)}"
