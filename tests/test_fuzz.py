@@ -2460,3 +2460,10 @@ def test_dropout_of_an_integer_tensor_is_refused_only_when_it_must_scale() -> No
         shendu.nn.functional.dropout2d(shendu.ones(3))
     with pytest.raises(shendu.ShapeError, match=r"^dropout3d: expected an input with channels, got a 0-d tensor"):
         shendu.nn.functional.dropout3d(scalar)
+
+
+def test_prelu_takes_a_0d_weight_as_one_slope() -> None:
+    out = shendu.nn.functional.prelu(shendu.tensor([[-2.0, 3.0]]), shendu.tensor(0.25))
+    assert out.tolist() == [[-0.5, 3.0]]
+    with pytest.raises(shendu.ShapeError, match=r"^prelu: weight must be 0-D or 1-D, got shape \(1, 1\)"):
+        shendu.nn.functional.prelu(shendu.ones(2), shendu.ones(1, 1))

@@ -122,7 +122,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 
     Args:
         input: the input; its channels are dimension 1 (dimension 0 for a 1-D input).
-        weight: shape ``(1,)`` or ``(C,)``.
+        weight: shape ``(1,)`` or ``(C,)``, or a 0-d tensor for one slope.
 
     Example:
         >>> F.prelu(shendu.tensor([-2.0, 3.0]), shendu.tensor([0.25]))
@@ -130,8 +130,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}")
+    if weight.ndim == 0:
+        weight = weight.reshape(1)
     if weight.ndim != 1:
-        raise ShapeError(f"prelu: weight must be 1-D, got shape {tuple(weight.shape)}")
+        raise ShapeError(f"prelu: weight must be 0-D or 1-D, got shape {tuple(weight.shape)}")
     slopes = weight.shape[0]
     if slopes != 1:
         channel_dim = 1 if input.ndim >= 2 else 0
