@@ -2467,3 +2467,24 @@ def test_prelu_takes_a_0d_weight_as_one_slope() -> None:
     assert out.tolist() == [[-0.5, 3.0]]
     with pytest.raises(shendu.ShapeError, match=r"^prelu: weight must be 0-D or 1-D, got shape \(1, 1\)"):
         shendu.nn.functional.prelu(shendu.ones(2), shendu.ones(1, 1))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **k: shendu.nn.Linear(2, 3, **k),
+        lambda **k: shendu.nn.Bilinear(2, 2, 3, **k),
+        lambda **k: shendu.nn.Conv2d(1, 2, 3, **k),
+        lambda **k: shendu.nn.ConvTranspose2d(1, 2, 3, **k),
+        lambda **k: shendu.nn.BatchNorm1d(3, **k),
+        lambda **k: shendu.nn.InstanceNorm2d(3, track_running_stats=True, **k),
+        lambda **k: shendu.nn.GroupNorm(1, 2, **k),
+        lambda **k: shendu.nn.LayerNorm(3, **k),
+        lambda **k: shendu.nn.PReLU(**k),
+    ],
+)
+def test_layers_name_themselves_for_a_bad_device_or_dtype(make: Callable[..., Any]) -> None:
+    with pytest.raises(shendu.DeviceError, match=r"^[A-Z]\w+: unknown device type 'tpu'"):
+        make(device="tpu")
+    with pytest.raises(shendu.DtypeError, match=r"^[A-Z]\w+: parameters need a floating-point dtype, got shendu.int64"):
+        make(dtype=shendu.int64)

@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...errors import ShapeError
+from ... import _dtype
+from ...backend import as_device
+from ...errors import DtypeError, ShapeError
 from ...tensor import Tensor
 
 if TYPE_CHECKING:
@@ -23,6 +25,17 @@ def check_count(module: Module, name: str, value: Any, minimum: int = 1) -> int:
         kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{type(module).__name__}: {name} must be {kind}, got {value!r}")
     return int(value)
+
+
+def factory_kwargs(module: Module, device: Any, dtype: Any) -> tuple[Any, Any]:
+    """``device=`` and ``dtype=`` checked up front, so a bad one names the layer, not the op making its weights."""
+    name = type(module).__name__
+    device = as_device(device, name)
+    if dtype is not None:
+        dtype = _dtype.to_dtype(dtype, name)
+        if not dtype.is_floating_point:
+            raise DtypeError(f"{name}: parameters need a floating-point dtype, got {dtype}")
+    return device, dtype
 
 
 def ntuple(module: Module, name: str, value: Any, n: int, minimum: int) -> tuple[int, ...]:

@@ -15,7 +15,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count
+from ._utils import check_count, factory_kwargs
 
 __all__ = [
     "CELU",
@@ -124,6 +124,7 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "num_parameters", num_parameters)
         self.num_parameters = num_parameters
         self.init = init

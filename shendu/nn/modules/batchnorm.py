@@ -13,7 +13,15 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import batch_hint, channels_error, channels_last_hint, check_count, check_tensor, rank_error
+from ._utils import (
+    batch_hint,
+    channels_error,
+    channels_last_hint,
+    check_count,
+    check_tensor,
+    factory_kwargs,
+    rank_error,
+)
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -35,6 +43,7 @@ class _NormBase(Module):
     ) -> None:
         super().__init__()
         check_count(self, "num_features", num_features)
+        device, dtype = factory_kwargs(self, device, dtype)
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float))):
             raise ValueError(f"{type(self).__name__}: momentum must be a number or None, got {momentum!r}")
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:

@@ -15,7 +15,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import channels_error, channels_last_hint, check_count, check_tensor, ntuple, rank_error
+from ._utils import channels_error, channels_last_hint, check_count, check_tensor, factory_kwargs, ntuple, rank_error
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -45,6 +45,7 @@ class _ConvNd(Module):
         dtype: Any,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         n = self._spatial
         name = type(self).__name__
         check_count(self, "in_channels", in_channels)

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor
+from ._utils import check_count, check_tensor, factory_kwargs
 
 __all__ = ["Bilinear", "Identity", "Linear"]
 
@@ -60,6 +60,7 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "in_features", in_features, minimum=0)
         check_count(self, "out_features", out_features, minimum=0)
         self.in_features = in_features
@@ -143,6 +144,7 @@ class Bilinear(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "in1_features", in1_features)
         check_count(self, "in2_features", in2_features, minimum=0)
         check_count(self, "out_features", out_features, minimum=0)

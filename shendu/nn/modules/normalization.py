@@ -14,7 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import channels_error, channels_last_hint, check_count, check_tensor, rank_error
+from ._utils import channels_error, channels_last_hint, check_count, check_tensor, factory_kwargs, rank_error
 from .batchnorm import _NormBase
 
 __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]
@@ -50,6 +50,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         for size in shape:
             check_count(self, "normalized_shape", size)
@@ -124,6 +125,7 @@ class GroupNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "num_groups", num_groups)
         check_count(self, "num_channels", num_channels)
         if num_channels % num_groups:
