@@ -250,9 +250,10 @@ def batch_norm(
         if view[0] * view[2] == 1:
             raise ValueError(f"{op}: expected more than 1 value per channel when training, got input shape {shape}")
         _mark_updated(op, running_mean, running_var)
+        # An empty batch has no statistics to fold into the running averages, as in PyTorch.
         running = (
             None
-            if running_mean is None and running_var is None
+            if running_mean is None and running_var is None or view[0] * view[2] == 0
             else (
                 None if running_mean is None else running_mean.data,
                 None if running_var is None else running_var.data,

@@ -109,7 +109,7 @@ class _BatchNorm(_NormBase):
             # momentum=None keeps a cumulative average: the n-th batch gets weight 1/n.
             factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
-        if use_batch_stats and input.numel() // max(input.shape[1], 1) <= 1:
+        if use_batch_stats and input.numel() // max(input.shape[1], 1) == 1:
             raise ShapeError(
                 f"{self._error_prefix()}expected more than 1 value per channel when training, "
                 f"got input shape {tuple(input.shape)}"
