@@ -2520,3 +2520,9 @@ def test_batch_norm_of_an_empty_batch() -> None:
     assert x.grad.shape == (0, 3)
     with pytest.raises(shendu.ShapeError, match=r"^BatchNorm1d: expected more than 1 value per channel"):
         m(shendu.zeros(1, 3))
+
+
+def test_layer_norm_with_a_float_shape_names_the_layer() -> None:
+    with pytest.raises(TypeError, match=r"^LayerNorm: normalized_shape must be an int or a sequence of ints, got float"):
+        shendu.nn.LayerNorm(2.5)
+    assert shendu.nn.LayerNorm(shendu.Size([2, 3])).normalized_shape == (2, 3)

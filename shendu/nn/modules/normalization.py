@@ -51,7 +51,15 @@ class LayerNorm(Module):
     ) -> None:
         super().__init__()
         device, dtype = factory_kwargs(self, device, dtype)
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        if isinstance(normalized_shape, (int, np.integer)):
+            shape = (normalized_shape,)
+        elif isinstance(normalized_shape, (tuple, list)):
+            shape = tuple(normalized_shape)
+        else:
+            raise TypeError(
+                f"LayerNorm: normalized_shape must be an int or a sequence of ints, "
+                f"got {type(normalized_shape).__name__} {normalized_shape!r}"
+            )
         for size in shape:
             check_count(self, "normalized_shape", size)
         self.normalized_shape = shape
