@@ -2526,3 +2526,10 @@ def test_layer_norm_with_a_float_shape_names_the_layer() -> None:
     with pytest.raises(TypeError, match=r"^LayerNorm: normalized_shape must be an int or a sequence of ints, got float"):
         shendu.nn.LayerNorm(2.5)
     assert shendu.nn.LayerNorm(shendu.Size([2, 3])).normalized_shape == (2, 3)
+
+
+def test_containers_name_themselves_when_given_a_non_iterable() -> None:
+    with pytest.raises(TypeError, match=r"^ModuleList: expected an iterable of modules, got int"):
+        shendu.nn.ModuleList(3)
+    with pytest.raises(TypeError, match=r"^ModuleDict: expected a mapping or \(name, module\) pairs, got int"):
+        shendu.nn.ModuleDict(3)

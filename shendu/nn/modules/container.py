@@ -76,6 +76,8 @@ class _IndexedContainer(Module):
 
     def extend(self, modules: Iterable[Module]) -> Any:
         """Add every module of ``modules`` at the end; returns self."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"{type(self).__name__}: expected an iterable of modules, got {type(modules).__name__}")
         for module in modules:
             self.append(module)
         return self
@@ -264,6 +266,8 @@ class ModuleDict(Module):
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         """Add or replace modules from a mapping or an iterable of ``(name, module)`` pairs."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(f"ModuleDict: expected a mapping or (name, module) pairs, got {type(modules).__name__}")
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for pair in pairs:
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
