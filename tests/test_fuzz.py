@@ -2533,3 +2533,9 @@ def test_containers_name_themselves_when_given_a_non_iterable() -> None:
         shendu.nn.ModuleList(3)
     with pytest.raises(TypeError, match=r"^ModuleDict: expected a mapping or \(name, module\) pairs, got int"):
         shendu.nn.ModuleDict(3)
+
+
+def test_schedulers_name_themselves_for_arguments_of_the_wrong_kind() -> None:
+    opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1)
+    with pytest.raises(TypeError, match=r"^ChainedScheduler: scheduler 0 is a SGD, not a learning-rate scheduler"):
+        shendu_sched.ChainedScheduler([opt])

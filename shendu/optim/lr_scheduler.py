@@ -688,7 +688,11 @@ class ChainedScheduler(_Composite):
         name = type(self).__name__
         if len(schedulers) < 1:
             raise ValueError(f"{name}: expected at least one scheduler, got none")
-        optimizer = optimizer or schedulers[0].optimizer
+        if optimizer is None:
+            if not isinstance(schedulers[0], LRScheduler):
+                kind = type(schedulers[0]).__name__
+                raise TypeError(f"{name}: scheduler 0 is a {kind}, not a learning-rate scheduler")
+            optimizer = schedulers[0].optimizer
         _check_optimizer(name, optimizer)
         self._check_children(optimizer, schedulers)
         self._schedulers = list(schedulers)
