@@ -2539,3 +2539,5 @@ def test_schedulers_name_themselves_for_arguments_of_the_wrong_kind() -> None:
     opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1)
     with pytest.raises(TypeError, match=r"^ChainedScheduler: scheduler 0 is a SGD, not a learning-rate scheduler"):
         shendu_sched.ChainedScheduler([opt])
+    with pytest.raises(TypeError, match=r"^MultiStepLR: milestones must be a list of epochs, got int"):
+        shendu_sched.MultiStepLR(opt, 3)
