@@ -2386,6 +2386,7 @@ def test_an_int_scalar_beyond_the_tensor_dtype_wraps_as_in_torch() -> None:
     assert shendu.mul(small, 2**63 - 1).tolist() == [255, 254]
     assert shendu.add(0, small, alpha=-1).tolist() == [255, 254]
     assert (small + 256).tolist() == [1, 2]
+    assert shendu.div(small, 2**63 - 1).tolist() == pytest.approx([2**-63, 2**-62])  # true division: no wrap
     with pytest.raises(ValueError, match=r"^mul: the integer 18446744073709551616 does not fit in 64 bits"):
         shendu.mul(small, 2**64)
     with pytest.raises(ValueError, match=r"^pow: the integer 9223372036854775807 cannot be converted to uint8"):

@@ -202,12 +202,13 @@ def _fit_int(op: str, scalar: int, target: np.dtype, wrap: bool) -> Any:
 def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_division: bool = False) -> Tensor:
     scalar = _scalar_value(scalar)
     target = scalar_result_dtype(x, scalar)
-    if target.np.kind in "iu" and type(scalar) is int:
-        scalar = _fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
     if true_division and target.np.kind != "f":
         x = float_operand(x)
-    elif target.np != x.data.dtype:
-        x = cast(x, target)
+    else:
+        if target.np.kind in "iu" and type(scalar) is int:
+            scalar = _fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
+        if target.np != x.data.dtype:
+            x = cast(x, target)
     return func.apply(x, scalar=scalar)
 
 
