@@ -441,7 +441,7 @@ def judge(case: Case, call: Call, label: str | None = None) -> None:
     t_res = run(lambda: case.torch_fn(*t_args, **t_kwargs)) if case.torch_fn is not None else None
     s_res = run(lambda: case.shendu_fn(*s_args, **s_kwargs), CALL_SECONDS)
     empty = _has_empty(call.args) or _has_empty(call.kwargs)
-    verdict(case, where, t_res, s_res, case.values and not has_huge(call), empty)
+    verdict(case, where, t_res, s_res, case.values and not has_huge((call.args, call.kwargs)), empty)
     if not (case.backward and s_res.ok and t_res is not None and t_res.ok):
         return
     t_outs, s_outs = _grad_outputs(torch, t_res.value), _grad_outputs(shendu, s_res.value)

@@ -72,7 +72,7 @@ from tests.fuzz_helpers import (
     to_lib,
     verdict,
 )
-from tests.helpers import COUNTS
+from tests.helpers import COUNTS, check
 
 FUZZ = settings(
     max_examples=12,
@@ -2542,3 +2542,9 @@ def test_schedulers_name_themselves_for_arguments_of_the_wrong_kind() -> None:
         shendu_sched.ChainedScheduler([opt])
     with pytest.raises(TypeError, match=r"^MultiStepLR: milestones must be a list of epochs, got int"):
         shendu_sched.MultiStepLR(opt, 3)
+
+
+def test_adaptive_avg_pool2d_keeps_inf_inside_its_window() -> None:
+    x = [[[[math.inf, 1.0, 2.0], [3.0, -math.inf, 4.0]]]]
+    check(lambda m, a: m.nn.functional.adaptive_avg_pool2d(a, (2, 3)), np.array(x), grad=False)
+    check(lambda m, a: m.nn.functional.adaptive_avg_pool2d(a, (1, 2)), np.array(x), grad=False)

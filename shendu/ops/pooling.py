@@ -504,6 +504,15 @@ def _averaging_matrix(size: int, out: int, xp: Any, dtype: Any) -> Any:
     return xp.asarray(inside / (end - start)[:, None], dtype=dtype)
 
 
+def _window_means(x4: Any, out: tuple[int, int]) -> Any:
+    """The adaptive window means of ``(N, C, H, W)`` by slicing, one window at a time along each dim."""
+    xp = get_array_module(x4)
+    starts, ends = _bounds(x4.shape[3], out[1])
+    along_w = xp.stack([x4[..., s:e].mean(axis=-1, dtype=x4.dtype) for s, e in zip(starts, ends)], axis=-1)
+    starts, ends = _bounds(x4.shape[2], out[0])
+    return xp.stack([along_w[:, :, s:e].mean(axis=2, dtype=x4.dtype) for s, e in zip(starts, ends)], axis=2)
+
+
 class AdaptiveAvgPool2d(Function):
     """Adaptive average pooling as two matrix products, one per spatial dim, with exact averaging weights."""
 
@@ -513,10 +522,14 @@ class AdaptiveAvgPool2d(Function):
         n, c, h, w = x4.shape
         rows = _averaging_matrix(h, out[0], xp, x.dtype)
         cols = _averaging_matrix(w, out[1], xp, x.dtype)
-        along_w = (x4.reshape(n * c * h, w) @ cols.T).reshape(n * c, h, out[1])
-        y = xp.tensordot(rows, along_w, axes=([1], [1])).transpose(1, 0, 2)
         self.rows, self.cols = rows, cols
         self.meta = x.shape
+        if not bool(xp.isfinite(x4).all()):
+            # The products would multiply inf by the zero weights outside each window, giving NaN.
+            with np.errstate(invalid="ignore", over="ignore"):
+                return _window_means(x4, out).reshape(*x.shape[:-2], *out)
+        along_w = (x4.reshape(n * c * h, w) @ cols.T).reshape(n * c, h, out[1])
+        y = xp.tensordot(rows, along_w, axes=([1], [1])).transpose(1, 0, 2)
         return xp.ascontiguousarray(y).reshape(*x.shape[:-2], *out)
 
     def backward(self, grad: Any) -> tuple[Any]:
