@@ -352,6 +352,8 @@ def _normalized_shape(op: str, normalized_shape: Any) -> tuple[int, ...]:
         raise TypeError(
             f"{op}: normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}"
         ) from None
+    if not out:
+        raise ShapeError(f"{op}: normalized_shape must name at least one dimension, got {normalized_shape!r}")
     if any(d < 0 for d in out):
         raise ShapeError(f"{op}: normalized_shape must hold non-negative sizes, got {out}")
     return out
