@@ -2498,7 +2498,7 @@ def test_prelu_takes_a_0d_weight_as_one_slope() -> None:
         lambda **k: shendu.nn.Conv2d(1, 2, 3, **k),
         lambda **k: shendu.nn.ConvTranspose2d(1, 2, 3, **k),
         lambda **k: shendu.nn.BatchNorm1d(3, **k),
-        lambda **k: shendu.nn.InstanceNorm2d(3, track_running_stats=True, **k),
+        lambda **k: shendu.nn.InstanceNorm2d(3, affine=True, **k),
         lambda **k: shendu.nn.GroupNorm(1, 2, **k),
         lambda **k: shendu.nn.LayerNorm(3, **k),
         lambda **k: shendu.nn.PReLU(**k),
@@ -2542,6 +2542,7 @@ def test_schedulers_name_themselves_for_arguments_of_the_wrong_kind() -> None:
         shendu_sched.ChainedScheduler([opt])
     with pytest.raises(TypeError, match=r"^MultiStepLR: milestones must be a list of epochs, got int"):
         shendu_sched.MultiStepLR(opt, 3)
+    shendu_sched.MultiStepLR(opt, None)  # torch reads None as no milestones
 
 
 def test_adaptive_avg_pool2d_keeps_inf_inside_its_window() -> None:
@@ -2553,3 +2554,7 @@ def test_adaptive_avg_pool2d_keeps_inf_inside_its_window() -> None:
 def test_layer_norm_over_no_dimensions_is_refused() -> None:
     with pytest.raises(shendu.ShapeError, match=r"^layer_norm: normalized_shape must name at least one dimension"):
         shendu.nn.functional.layer_norm(shendu.tensor(0.5), ())
+
+
+def test_an_instance_norm_without_parameters_takes_any_dtype() -> None:
+    assert shendu.nn.InstanceNorm1d(3, dtype=shendu.int64).weight is None

@@ -288,7 +288,7 @@ class MultiStepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        if not isinstance(milestones, Iterable):
+        if milestones is not None and not isinstance(milestones, Iterable):
             raise TypeError(f"MultiStepLR: milestones must be a list of epochs, got {type(milestones).__name__}")
         self.milestones = Counter(milestones)
         self.gamma = gamma

@@ -27,13 +27,16 @@ def check_count(module: Module, name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
-def factory_kwargs(module: Module, device: Any, dtype: Any) -> tuple[Any, Any]:
-    """``device=`` and ``dtype=`` checked up front, so a bad one names the layer, not the op making its weights."""
+def factory_kwargs(module: Module, device: Any, dtype: Any, parameters: bool = True) -> tuple[Any, Any]:
+    """``device=`` and ``dtype=`` checked up front, so a bad one names the layer, not the op making its weights.
+
+    ``parameters``: whether the layer makes learnable parameters, which need a floating-point dtype.
+    """
     name = type(module).__name__
     device = as_device(device, name)
     if dtype is not None:
         dtype = _dtype.to_dtype(dtype, name)
-        if not dtype.is_floating_point:
+        if parameters and not dtype.is_floating_point:
             raise DtypeError(f"{name}: parameters need a floating-point dtype, got {dtype}")
     return device, dtype
 

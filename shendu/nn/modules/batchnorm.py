@@ -43,7 +43,7 @@ class _NormBase(Module):
     ) -> None:
         super().__init__()
         check_count(self, "num_features", num_features)
-        device, dtype = factory_kwargs(self, device, dtype)
+        device, dtype = factory_kwargs(self, device, dtype, parameters=affine)
         if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float))):
             raise ValueError(f"{type(self).__name__}: momentum must be a number or None, got {momentum!r}")
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:
