@@ -132,6 +132,7 @@ ALIASES = {
     "less": ("lt",),
     "less_equal": ("le",),
     "not_equal": ("ne",),
+    "rsub": ("sub",),
     # These delegate, and the delegate's name still tells the user what went wrong.
     "view_as": ("view",),
     "reshape_as": ("reshape",),
@@ -150,7 +151,8 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     "conv_transpose2d": (r"Only zero batch or zero channel inputs are supported",),
     "conv1d": (r"Only zero batch or zero channel inputs are supported",),
     "conv2d": (r"Only zero batch or zero channel inputs are supported",),
-    "binary_cross_entropy_with_logits": (r"result type Float can't be cast to the desired output type",),
+    "binary_cross_entropy_with_logits": (r"result type \w+ can't be cast to the desired output type",),
+    "norm": (r"Expected a floating point or complex tensor as input",),  # shendu honours dtype= first
     "tanhshrink": (r"Subtraction, the `-` operator, with a bool tensor",),  # shendu reads bools as floats
     # torch quirks: logsumexp over dim=() of an int tensor, max_pool2d of an input with no channels,
     # repeat_interleave along dim -1 of a 0-d tensor.
@@ -1532,6 +1534,11 @@ def count(d: Draw, good: tuple[int, ...] = (1, 2, 3)) -> Any:
     return d.choice(good) if d.maybe(0.8) else d.choice(COUNTS_PLAIN)
 
 
+def size_or(value: Any, default: int, minimum: int = 1) -> int:
+    """``value`` when it is a usable size for an input tensor, else ``default`` (the layer may refuse it)."""
+    return value if type(value) is int and value >= minimum else default
+
+
 def layer_kwargs(d: Draw, **pools: tuple[Any, ...]) -> dict[str, Any]:
     return {name: d.choice(pool) for name, pool in pools.items() if d.maybe(0.35)}
 
@@ -1562,7 +1569,7 @@ def activation_layer(**pools: tuple[Any, ...]) -> Callable[[Draw], tuple[Call, C
 def l_linear(d: Draw) -> tuple[Call, Call]:
     i, o = count(d, (0, 1, 3)), count(d)
     ctor = Call((i, o), {**layer_kwargs(d, bias=(True, False)), **factory(d)})
-    n = i if isinstance(i, int) and not isinstance(i, bool) and i >= 0 else 2
+    n = size_or(i, 2, minimum=0)
     return ctor, Call((layer_input(d, (*d.shape(0, 2), n)),))
 
 
@@ -1570,8 +1577,8 @@ def l_bilinear(d: Draw) -> tuple[Call, Call]:
     i1, i2, o = count(d), count(d), count(d)
     ctor = Call((i1, i2, o), {**layer_kwargs(d, bias=(True, False)), **factory(d)})
     n = d.int(0, 2)
-    a = i1 if isinstance(i1, int) and i1 > 0 else 2
-    b = i2 if isinstance(i2, int) and i2 > 0 else 2
+    a = size_or(i1, 2)
+    b = size_or(i2, 2)
     dt = d.choice(("float32", "float64"))
     return ctor, Call((layer_input(d, (n, a), dt), layer_input(d, (n, b), dt)))
 
@@ -1579,7 +1586,7 @@ def l_bilinear(d: Draw) -> tuple[Call, Call]:
 def l_conv(spatial: int, transpose: bool = False) -> Callable[[Draw], tuple[Call, Call]]:
     def pattern(d: Draw) -> tuple[Call, Call]:
         groups = d.choice((1, 1, 1, 2, 0, -1))
-        g = groups if isinstance(groups, int) and groups > 0 else 1
+        g = size_or(groups, 1)
         cin, cout = g * d.int(1, 2), g * d.int(1, 2)
         if d.maybe(0.15):
             cin, cout = count(d), count(d)
@@ -1596,7 +1603,7 @@ def l_conv(spatial: int, transpose: bool = False) -> Callable[[Draw], tuple[Call
         kwargs = {**layer_kwargs(d, **pools), **factory(d)}
         if groups != 1:
             kwargs["groups"] = groups
-        channels = cin if isinstance(cin, int) and cin > 0 else 1
+        channels = size_or(cin, 1)
         shape = (d.int(0, 2), channels, *(d.int(0, 5) for _ in range(spatial)))
         if d.maybe(0.15):
             shape = shape[1:]
@@ -1644,7 +1651,7 @@ def l_norm(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
             "track_running_stats": (True, False),
         }
         kwargs = {**layer_kwargs(d, **pools), **factory(d)}
-        channels = c if isinstance(c, int) and c > 0 else 2
+        channels = size_or(c, 2)
         rank = {"BatchNorm1d": d.choice((2, 3)), "BatchNorm2d": 4, "InstanceNorm1d": 3, "InstanceNorm2d": 4}[kind]
         shape = (d.int(0, 3), channels, *(d.int(0, 3) for _ in range(rank - 2)))
         return Call((c,), kwargs), Call((layer_input(d, shape, d.choice(FLOATS)),))
@@ -1655,7 +1662,7 @@ def l_norm(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
 def l_group_norm(d: Draw) -> tuple[Call, Call]:
     g, c = count(d, (1, 2)), count(d, (2, 4))
     kwargs = {**layer_kwargs(d, eps=(1e-5, 0.0, -1.0), affine=(True, False)), **factory(d)}
-    channels = c if isinstance(c, int) and c > 0 else 2
+    channels = size_or(c, 2)
     return Call((g, c), kwargs), Call((layer_input(d, (d.int(0, 2), channels, d.int(0, 3)), d.choice(FLOATS)),))
 
 
@@ -1664,14 +1671,14 @@ def l_layer_norm(d: Draw) -> tuple[Call, Call]:
     kwargs = {**layer_kwargs(d, eps=(1e-5, 0.0, -1.0), elementwise_affine=(True, False), bias=(True, False))}
     kwargs.update(factory(d))
     tail = (shape,) if isinstance(shape, int) else tuple(shape) if isinstance(shape, (tuple, list)) else (3,)
-    tail = tuple(s if isinstance(s, int) and s >= 0 else 1 for s in tail)
+    tail = tuple(size_or(s, 1, minimum=0) for s in tail)
     return Call((shape,), kwargs), Call((layer_input(d, (*d.shape(0, 2), *tail), d.choice(FLOATS)),))
 
 
 def l_prelu(d: Draw) -> tuple[Call, Call]:
     n = count(d, (1, 1, 3))
     kwargs = {**layer_kwargs(d, init=(0.25, 0.0, -1.0, math.nan)), **factory(d)}
-    channels = n if isinstance(n, int) and n > 0 else 1
+    channels = size_or(n, 1)
     return Call((n,), kwargs), Call((layer_input(d, (d.int(0, 2), channels, d.int(0, 3)), d.choice(FLOATS)),))
 
 
@@ -2558,3 +2565,10 @@ def test_layer_norm_over_no_dimensions_is_refused() -> None:
 
 def test_an_instance_norm_without_parameters_takes_any_dtype() -> None:
     assert shendu.nn.InstanceNorm1d(3, dtype=shendu.int64).weight is None
+
+
+def test_where_with_only_a_condition_takes_any_dtype() -> None:
+    (indices,) = shendu.where(shendu.tensor([0.5, 0.0, -2.0]))
+    assert indices.tolist() == [0, 2]
+    with pytest.raises(shendu.DtypeError, match=r"^where: expected condition to be a bool tensor"):
+        shendu.where(shendu.tensor([0.5]), 1.0, 2.0)

@@ -977,7 +977,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
     """Pick ``input`` where ``condition`` is True and ``other`` elsewhere, broadcasting all three.
 
     Args:
-        condition: a bool tensor.
+        condition: a bool tensor (of any dtype when ``input`` and ``other`` are not given).
         input: a tensor or a number, taken where ``condition`` holds.
         other: a tensor or a number, taken elsewhere.
 
@@ -990,10 +990,12 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
         >>> shendu.where(x > 0, x, 0.0)
         tensor([0., 2.])
     """
-    cond = _check_bool("where", "condition", condition)
     if input is None and other is None:
+        # The indices of the nonzero elements, of a tensor of any dtype, as in PyTorch.
+        cond = tensor_input("where", condition)
         xp = get_array_module(cond.data)
         return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(cond.data)))
+    cond = _check_bool("where", "condition", condition)
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither (for the indices of True elements)")
     operands = []
