@@ -2572,3 +2572,7 @@ def test_where_with_only_a_condition_takes_any_dtype() -> None:
     assert indices.tolist() == [0, 2]
     with pytest.raises(shendu.DtypeError, match=r"^where: expected condition to be a bool tensor"):
         shendu.where(shendu.tensor([0.5]), 1.0, 2.0)
+
+
+def test_split_into_no_sections_gives_no_pieces() -> None:
+    assert shendu.split(shendu.ones(0), []) == ()

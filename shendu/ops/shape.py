@@ -809,7 +809,9 @@ class Split(Function):
 
 
 def _split_at(op: str, input: Tensor, d: int, sizes: Sequence[int]) -> tuple[Tensor, ...]:
-    bounds = (0, *np.cumsum(sizes).tolist()) if sizes else (0, 0)
+    if not sizes:
+        return ()
+    bounds = (0, *np.cumsum(sizes).tolist())
     return tuple(_view_of(out, input) for out in Split.apply(input, dim=d, bounds=tuple(int(b) for b in bounds)))
 
 
