@@ -2576,3 +2576,12 @@ def test_where_with_only_a_condition_takes_any_dtype() -> None:
 
 def test_split_into_no_sections_gives_no_pieces() -> None:
     assert shendu.split(shendu.ones(0), []) == ()
+
+
+def test_masked_fill_refuses_a_value_that_overflows_the_dtype() -> None:
+    x, mask = shendu.tensor([3], dtype=shendu.uint8), shendu.tensor([True])
+    with pytest.raises(ValueError, match=r"^masked_fill: fill_value -1.5 cannot be converted to uint8"):
+        shendu.masked_fill(x, mask, -1.5)
+    with pytest.raises(ValueError, match=r"^masked_fill: fill_value nan cannot be converted to int64"):
+        shendu.masked_fill(shendu.tensor([1]), mask, shendu.tensor(math.nan))
+    assert shendu.masked_fill(x, mask, -1).tolist() == [255]

@@ -30,7 +30,7 @@ from ._common import (
     scalar_result_dtype,
     sum_to,
 )
-from .creation import cast, move
+from .creation import _fill_value, cast, move
 
 __all__ = [
     "abs",
@@ -1062,9 +1062,10 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
             raise ShapeError(
                 f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}"
             )
+        _fill_value("masked_fill", value.item(), x.data.dtype)
         fill = cast(move(value, x.device), x.dtype)
     elif is_scalar(value):
-        fill = Tensor._make(xp.asarray(value, dtype=x.data.dtype))
+        fill = Tensor._make(xp.asarray(_fill_value("masked_fill", value, x.data.dtype), dtype=x.data.dtype))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     return MaskedFill.apply(m, x, fill)
