@@ -2585,3 +2585,12 @@ def test_masked_fill_refuses_a_value_that_overflows_the_dtype() -> None:
     with pytest.raises(ValueError, match=r"^masked_fill: fill_value nan cannot be converted to int64"):
         shendu.masked_fill(shendu.tensor([1]), mask, shendu.tensor(math.nan))
     assert shendu.masked_fill(x, mask, -1).tolist() == [255]
+
+
+def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
+    with pytest.raises(ValueError, match=r"^linspace: an endpoint of nan has no value in the integer dtype int64"):
+        shendu.linspace(0, math.nan, 0, dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^logspace: an endpoint of inf has no value in the integer dtype"):
+        shendu.logspace(math.inf, 1, 3, dtype=shendu.int32)
+    with pytest.raises(TypeError, match=r"^linspace: start and end must be numbers, got str"):
+        shendu.linspace("0", 1, 3)

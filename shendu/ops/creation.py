@@ -365,11 +365,15 @@ def _check_steps(op: str, steps: Any) -> int:
     return int(steps)
 
 
-def _endpoint(value: Any, target: np.dtype) -> Any:
+def _endpoint(op: str, value: Any, target: np.dtype) -> Any:
     """``value`` as PyTorch holds an endpoint: converted to the output dtype first (integers truncate)."""
     if isinstance(value, Tensor):
         value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: start and end must be numbers, got {type(value).__name__} {value!r}")
     if target.kind in "iub":
+        if not math.isfinite(value):
+            raise ValueError(f"{op}: an endpoint of {value} has no value in the integer dtype {target}")
         return int(value)
     return target.type(value)
 
@@ -413,7 +417,7 @@ def linspace(
     # Float16 and integer results are computed in float32 and float64, then converted.
     work = np.dtype(np.float32) if target == np.float16 else target if target.kind == "f" else np.dtype(np.float64)
     with allocating("linspace", (count,), np.int64):
-        array = _spaced(_endpoint(start, target), _endpoint(end, target), count, work)
+        array = _spaced(_endpoint("linspace", start, target), _endpoint("linspace", end, target), count, work)
     return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
 
 
@@ -444,7 +448,7 @@ def logspace(
     """
     count = _check_steps("logspace", steps)
     target = _resolve_dtype(dtype)
-    first, last = float(_endpoint(start, target)), float(_endpoint(end, target))
+    first, last = float(_endpoint("logspace", start, target)), float(_endpoint("logspace", end, target))
     with allocating("logspace", (count,), np.int64):
         exponents = _spaced(first, last, count, np.dtype(np.float64))
     with np.errstate(over="ignore"):
