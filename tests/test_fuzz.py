@@ -2594,3 +2594,8 @@ def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
         shendu.logspace(math.inf, 1, 3, dtype=shendu.int32)
     with pytest.raises(TypeError, match=r"^linspace: start and end must be numbers, got str"):
         shendu.linspace("0", 1, 3)
+
+
+def test_multinomial_without_categories_names_the_op() -> None:
+    with pytest.raises(ValueError, match=r"^multinomial: the probabilities must have at least one category"):
+        shendu.multinomial(shendu.zeros(0), 1, replacement=True)

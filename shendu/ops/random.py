@@ -426,6 +426,8 @@ def multinomial(
     categories = input.data.shape[-1]
     if num_samples <= 0:
         raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    if categories == 0:
+        raise ValueError(f"multinomial: the probabilities must have at least one category, got shape {input.shape}")
     if not replacement and num_samples > categories:
         raise ValueError(
             f"multinomial: cannot draw {num_samples} samples without replacement from {categories} categories"
