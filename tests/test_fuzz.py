@@ -2599,3 +2599,9 @@ def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
 def test_multinomial_without_categories_names_the_op() -> None:
     with pytest.raises(ValueError, match=r"^multinomial: the probabilities must have at least one category"):
         shendu.multinomial(shendu.zeros(0), 1, replacement=True)
+
+
+def test_alpha_takes_no_part_in_type_promotion() -> None:
+    half = shendu.tensor(0.5, dtype=shendu.float16)
+    assert shendu.rsub(shendu.tensor(2), half, alpha=0.5).dtype is shendu.float16
+    assert shendu.add(shendu.ones(2, dtype=shendu.float16), shendu.tensor([1, 2]), alpha=0.5).dtype is shendu.float16

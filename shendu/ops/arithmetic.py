@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
@@ -243,6 +244,19 @@ def _check_alpha(op: str, input: Any, other: Any, alpha: Any) -> None:
         raise DtypeError(f"{op}: a bool alpha ({alpha}) is only accepted when both operands are bools")
 
 
+def _scaled(input: Any, other: Any, alpha: Any) -> Any:
+    """``alpha * other`` in the result's dtype: as in PyTorch, alpha takes no part in type promotion."""
+    if isinstance(other, Tensor):
+        tensors = [t for t in (input, other) if isinstance(t, Tensor)]
+        target = _dtype.result_type(
+            [t.dtype for t in tensors if t.data.ndim],
+            [t.dtype for t in tensors if not t.data.ndim],
+            [_scalar_value(input)] if is_scalar(input) else [],
+        )
+        other = cast(other, target)
+    return mul(other, alpha)
+
+
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input + alpha * other``, broadcasting.
 
@@ -260,7 +274,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if type(alpha) is not int or alpha != 1:
         _check_alpha("add", input, other, alpha)
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(input, other, alpha)
     if isinstance(input, Tensor):
         if is_scalar(other):
             return _tensor_scalar("add", input, other, AddScalar)
@@ -277,7 +291,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     if _is_bool(input) and isinstance(input, Tensor) or _is_bool(other) and isinstance(other, Tensor):
         raise DtypeError("sub: subtracting bool tensors is not supported; use logical_xor or ~ instead")
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _scaled(input, other, alpha)
     if isinstance(input, Tensor):
         if is_scalar(other):
             other = _scalar_value(other)
