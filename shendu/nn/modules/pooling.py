@@ -61,7 +61,8 @@ class _PoolNd(Module):
             size = input.shape[dim]
             k, s, p, d = self._kernel[i], self._stride[i], self._padding[i], self._dilation[i]
             span = d * (k - 1) + 1
-            if size + 2 * p < span:
+            # With ceil_mode a window may run past the input's end as long as it starts inside, as in PyTorch.
+            if size + 2 * p < span and not self.ceil_mode:
                 raise ShapeError(
                     f"{self._error_prefix()}the pooling window spans {span} elements in dimension {dim}, more than "
                     f"the padded input size {size + 2 * p} (input size {size} + padding {2 * p}); "
