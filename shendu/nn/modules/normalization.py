@@ -50,7 +50,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        device, dtype = factory_kwargs(self, device, dtype)
+        device, dtype = factory_kwargs(self, device, dtype, parameters=elementwise_affine)
         if isinstance(normalized_shape, (int, np.integer)):
             shape = (normalized_shape,)
         elif isinstance(normalized_shape, (tuple, list)):
@@ -133,7 +133,7 @@ class GroupNorm(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        device, dtype = factory_kwargs(self, device, dtype)
+        device, dtype = factory_kwargs(self, device, dtype, parameters=affine)
         check_count(self, "num_groups", num_groups)
         check_count(self, "num_channels", num_channels)
         if num_channels % num_groups:
