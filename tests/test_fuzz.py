@@ -2668,3 +2668,11 @@ def test_a_ceil_mode_pooling_window_may_run_past_a_small_input() -> None:
     check(lambda m, a: m.nn.AvgPool2d(3, stride=2, ceil_mode=True)(a), (1, 2, 2))
     with pytest.raises(shendu.ShapeError, match=r"^MaxPool2d: the pooling window spans 2 elements"):
         shendu.nn.MaxPool2d(2)(shendu.ones(1, 1, 1))
+
+
+def test_scatter_into_a_0d_tensor() -> None:
+    x = shendu.tensor(0.5)
+    assert shendu.scatter(x, 0, shendu.tensor([], dtype=shendu.int64), value=0.0).item() == 0.5
+    assert shendu.scatter(x, -1, shendu.tensor(0), value=2.0).item() == 2.0
+    with pytest.raises(shendu.DimError, match=r"^scatter_add: dim 1 is out of range for a 0-d tensor"):
+        shendu.scatter_add(x, 1, shendu.tensor(0), shendu.tensor(1.0))

@@ -536,7 +536,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         raise TypeError("scatter: expected src (a tensor) or value (a number)")
     index = _index_tensor("scatter", index)
     if input.data.ndim == 0:
-        return scatter(input.reshape(1), 0, index.reshape(1), _as_1d(src), value=value).reshape(())
+        check_dim("scatter", dim, 0)
+        return scatter(input.reshape(1), 0, index.reshape(-1), _as_1d(src), value=value).reshape(())
     d, positions, src = _scatter_args("scatter", input, dim, index, src)
     if src is None:
         fill = value.item() if isinstance(value, np.generic) else value
@@ -557,7 +558,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
     index = _index_tensor("scatter_add", index)
     if input.data.ndim == 0:
-        return scatter_add(input.reshape(1), 0, index.reshape(1), _as_1d(src)).reshape(())
+        check_dim("scatter_add", dim, 0)
+        return scatter_add(input.reshape(1), 0, index.reshape(-1), _as_1d(src)).reshape(())
     d, positions, src = _scatter_args("scatter_add", input, dim, index, src)
     return ScatterAdd.apply(input, src, dim=d, index=positions)
 
