@@ -2676,3 +2676,9 @@ def test_scatter_into_a_0d_tensor() -> None:
     assert shendu.scatter(x, -1, shendu.tensor(0), value=2.0).item() == 2.0
     with pytest.raises(shendu.DimError, match=r"^scatter_add: dim 1 is out of range for a 0-d tensor"):
         shendu.scatter_add(x, 1, shendu.tensor(0), shendu.tensor(1.0))
+
+
+@pytest.mark.parametrize("target", [math.nan, 1.5, -0.5])
+def test_binary_cross_entropy_refuses_a_target_outside_0_1(target: float) -> None:
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: all elements of target should be between 0 and 1"):
+        shendu.nn.functional.binary_cross_entropy(shendu.tensor([0.5]), shendu.tensor([target]))

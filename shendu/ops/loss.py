@@ -802,6 +802,10 @@ def binary_cross_entropy(
             f"{op}: all elements of input should be between 0 and 1, got {value}; the input is a probability "
             "(apply sigmoid first, or use binary_cross_entropy_with_logits on logits)"
         )
+    outside = ~((t.data >= 0) & (t.data <= 1))
+    if outside.any():
+        value = float(t.data[outside].ravel()[0])
+        raise ValueError(f"{op}: all elements of target should be between 0 and 1, got {value}")
     if weight is None:
         return BinaryCrossEntropy.apply(x, t, reduction=reduction)
     weight = _broadcastable_to_input(op, "weight", weight, input)
