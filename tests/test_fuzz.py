@@ -2645,7 +2645,9 @@ def test_masked_fill_refuses_a_value_that_overflows_the_dtype() -> None:
 
 def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
     with pytest.raises(ValueError, match=r"^linspace: an endpoint of nan has no value in the integer dtype int64"):
-        shendu.linspace(0, math.nan, 0, dtype=shendu.int64)
+        shendu.linspace(0, math.nan, 2, dtype=shendu.int64)
+    assert shendu.linspace(0, math.nan, 0, dtype=shendu.int64).shape == (0,)  # nothing to convert, as in torch
+    assert shendu.logspace(0, math.nan, 0, dtype=shendu.int64).shape == (0,)
     with pytest.raises(ValueError, match=r"^logspace: an endpoint of inf has no value in the integer dtype"):
         shendu.logspace(math.inf, 1, 3, dtype=shendu.int32)
     with pytest.raises(TypeError, match=r"^linspace: start and end must be numbers, got str"):

@@ -416,6 +416,8 @@ def linspace(
     target = _resolve_dtype(dtype)
     # Float16 and integer results are computed in float32 and float64, then converted.
     work = np.dtype(np.float32) if target == np.float16 else target if target.kind == "f" else np.dtype(np.float64)
+    if count == 0:
+        return _finish(np.empty(0, target), device, requires_grad, "linspace")
     with allocating("linspace", (count,), np.int64):
         array = _spaced(_endpoint("linspace", start, target), _endpoint("linspace", end, target), count, work)
     return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
@@ -448,6 +450,8 @@ def logspace(
     """
     count = _check_steps("logspace", steps)
     target = _resolve_dtype(dtype)
+    if count == 0:
+        return _finish(np.empty(0, target), device, requires_grad, "logspace")
     first, last = float(_endpoint("logspace", start, target)), float(_endpoint("logspace", end, target))
     with allocating("logspace", (count,), np.int64):
         exponents = _spaced(first, last, count, np.dtype(np.float64))
