@@ -160,7 +160,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     op = "dropout2d"
     p = _check(op, input, p)
     ndim = input.data.ndim
-    if training and p > 0.0 and ndim < 2:
+    if training and 0.0 < p < 1.0 and ndim < 2:
         raise ShapeError(f"{op}: expected an input with at least 2 dimensions (N, C, *), got shape {(*input.shape,)}")
     if ndim not in (3, 4):
         warnings.warn(
@@ -192,7 +192,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     op = "dropout3d"
     p = _check(op, input, p)
     ndim = input.data.ndim
-    if training and p > 0.0 and ndim == 0:
+    if training and 0.0 < p < 1.0 and ndim == 0:
         raise ShapeError(f"{op}: expected an input with channels, got a 0-d tensor")
     if ndim not in (4, 5):
         warnings.warn(
