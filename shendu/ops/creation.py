@@ -419,7 +419,9 @@ def linspace(
     if count == 0:
         return _finish(np.empty(0, target), device, requires_grad, "linspace")
     with allocating("linspace", (count,), np.int64):
-        array = _spaced(_endpoint("linspace", start, target), _endpoint("linspace", end, target), count, work)
+        first = _endpoint("linspace", start, target)
+        # One step is the start alone: as in PyTorch, the end is then never converted.
+        array = _spaced(first, _endpoint("linspace", end, target) if count > 1 else first, count, work)
     return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
 
 
@@ -452,7 +454,8 @@ def logspace(
     target = _resolve_dtype(dtype)
     if count == 0:
         return _finish(np.empty(0, target), device, requires_grad, "logspace")
-    first, last = float(_endpoint("logspace", start, target)), float(_endpoint("logspace", end, target))
+    first = float(_endpoint("logspace", start, target))
+    last = float(_endpoint("logspace", end, target)) if count > 1 else first
     with allocating("logspace", (count,), np.int64):
         exponents = _spaced(first, last, count, np.dtype(np.float64))
     with np.errstate(over="ignore"):
