@@ -75,7 +75,7 @@ from tests.fuzz_helpers import (
 from tests.helpers import COUNTS, check
 
 FUZZ = settings(
-    max_examples=12,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     database=None,
@@ -160,7 +160,7 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     "binary_cross_entropy_with_logits": (r"result type \w+ can't be cast to the desired output type",),
     "norm": (r"Expected a floating point or complex tensor as input",),  # shendu honours dtype= first
     "tanhshrink": (r"Subtraction, the `-` operator, with a bool tensor",),  # shendu reads bools as floats
-    # torch quirks: logsumexp over dim=() of an int tensor, max_pool2d of an input with no channels,
+    # torch quirks: logsumexp over dim=() of an int tensor, pooling inputs with no channels or size,
     # repeat_interleave along dim -1 of a 0-d tensor.
     "logsumexp": (r"doesn't match the broadcast shape",),
     "max_pool1d": (r"Expected 2D or 3D \(batch mode\) tensor",),
@@ -168,7 +168,8 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     "max_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "avg_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "repeat_interleave": (r"Dimension out of range",),
-    "roll": (r"Dimension specified as 0 but tensor has no dimensions",),
+    "adaptive_avg_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
+    "adaptive_max_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
     # torch 2.13's own autograd bug for scatter with an int32 index.
     "scatter": (r"ScatterBackward0 returned an invalid gradient",),
     "set_default_dtype": (r"invalid dtype object",),  # shendu also takes dtype names ("float32")
@@ -184,10 +185,16 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     "pad": (r"is not supported yet; only mode='constant' is",),
     "where": (r"condition to be a bool tensor, got dtype shendu.uint8",),  # deprecated in torch
     "cross_entropy": (r"label_smoothing must be between 0.0 and 1.0",),  # torch's own docs ask for it
+    # torch skips its shape or dtype checks when the input or output has no elements.
     "scatter": (r"index must have as many dims", r"must be no larger than"),
     "scatter_add": (r"index must have as many dims", r"must be no larger than"),
     "repeat": (r"repeats must be >= 0",),
-    "adaptive_avg_pool2d": (r"expected a 3-D \(unbatched\) or 4-D", r"cannot pool an empty input"),
+    "tile": (r"repeats must be >= 0",),
+    "adaptive_avg_pool2d": (
+        r"expected a 3-D \(unbatched\) or 4-D",
+        r"cannot pool an empty input",
+        r"expected a floating-point input",
+    ),
     "adaptive_max_pool2d": (r"expected a 3-D \(unbatched\) or 4-D", r"cannot pool an empty input"),
     # torch only warns when an InstanceNorm without running stats or affine gets another channel count.
     "instance_norm": (r"expected input with \d+ channels", r"eps must be positive", MIXED_PRECISION),
@@ -200,7 +207,6 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
         MIXED_PRECISION,
     ),
     "group_norm": (r"eps must be positive", MIXED_PRECISION),
-    "tile": (r"repeats must be >= 0",),
 }
 TORCH_TWINS: dict[str, Callable[..., Any] | None] = {
     "get_rng_state": None,  # a different generator: the states share nothing
@@ -2693,3 +2699,10 @@ def test_scatter_into_a_0d_tensor() -> None:
 def test_binary_cross_entropy_refuses_a_target_outside_0_1(target: float) -> None:
     with pytest.raises(ValueError, match=r"^binary_cross_entropy: all elements of target should be between 0 and 1"):
         shendu.nn.functional.binary_cross_entropy(shendu.tensor([0.5]), shendu.tensor([target]))
+
+
+@pytest.mark.parametrize("arg", ["div_factor", "final_div_factor"])
+def test_one_cycle_refuses_a_zero_divisor(arg: str) -> None:
+    opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match=rf"^OneCycleLR: {arg} must not be 0"):
+        shendu_sched.OneCycleLR(opt, 0.1, total_steps=10, **{arg: 0.0})

@@ -773,6 +773,9 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"{name}: expected a float pct_start in [0, 1], got {pct_start!r}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{name}: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        for arg, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
+            if value == 0:
+                raise ValueError(f"{name}: {arg} must not be 0, since the learning rates are divided by it")
         self._anneal_func_type = anneal_strategy
         up_end = float(pct_start * self.total_steps) - 1
         last = self.total_steps - 1
