@@ -2706,3 +2706,14 @@ def test_one_cycle_refuses_a_zero_divisor(arg: str) -> None:
     opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1, momentum=0.9)
     with pytest.raises(ValueError, match=rf"^OneCycleLR: {arg} must not be 0"):
         shendu_sched.OneCycleLR(opt, 0.1, total_steps=10, **{arg: 0.0})
+
+
+def test_constant_lr_with_a_zero_factor_restores_the_base_rate() -> None:
+    opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1)
+    scheduler = shendu_sched.ConstantLR(opt, factor=0.0, total_iters=2)
+    seen = [opt.param_groups[0]["lr"]]
+    for _ in range(3):
+        opt.step()
+        scheduler.step()
+        seen.append(opt.param_groups[0]["lr"])
+    assert seen == [0.0, 0.0, 0.1, 0.1]

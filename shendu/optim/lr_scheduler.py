@@ -342,6 +342,9 @@ class ConstantLR(LRScheduler):
             return [group["lr"] * self.factor for group in self.optimizer.param_groups]
         if self.last_epoch != self.total_iters:
             return _current_lrs(self.optimizer)
+        if self.factor == 0:
+            # A zero factor cannot be divided out again (torch raises ZeroDivisionError): restart from the base.
+            return list(self.base_lrs)
         return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
 
     def _closed_form_lr(self) -> list[float]:
