@@ -739,7 +739,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 
     Args:
         input: the tensor; integer and bool tensors come back as a copy.
-        nan: the value for NaN. Default: 0.0.
+        nan: the value for NaN; None means 0.0. Default: 0.0.
         posinf: the value for ``inf``. Default: None (the dtype's largest finite value).
         neginf: the value for ``-inf``. Default: None (the dtype's most negative finite value).
 
@@ -751,10 +751,11 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     """
     x = tensor_input("nan_to_num", input)
     for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
-        if (value is not None or name == "nan") and (
-            isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
-        ):
-            raise TypeError(f"nan_to_num: {name} must be a number, got {type(value).__name__} {value!r}")
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        if value is not None and not number:
+            raise TypeError(f"nan_to_num: {name} must be a number or None, got {type(value).__name__} {value!r}")
+    if nan is None:
+        nan = 0.0
     if x.data.dtype.kind != "f":
         return Tensor._make(x.data.copy())
     return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
