@@ -2716,3 +2716,11 @@ def test_constant_lr_with_a_zero_factor_restores_the_base_rate() -> None:
         scheduler.step()
         seen.append(opt.param_groups[0]["lr"])
     assert seen == [0.0, 0.0, 0.1, 0.1]
+
+
+def test_clamp_refuses_a_bound_that_overflows_the_dtype() -> None:
+    with pytest.raises(ValueError, match=r"^clamp: max 1e\+38 cannot be converted to float16 without overflow"):
+        shendu.clamp(shendu.tensor([1.0], dtype=shendu.float16), max=1e38)
+    with pytest.raises(ValueError, match=r"^clamp: max 300 cannot be converted to uint8"):
+        shendu.clamp(shendu.tensor([1], dtype=shendu.uint8), max=300)
+    assert shendu.clamp(shendu.tensor([1], dtype=shendu.uint8), min=-1).tolist() == [255]  # as torch wraps it

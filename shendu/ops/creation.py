@@ -179,12 +179,12 @@ def _resolve_dtype(dtype: Any, default: _dtype.dtype | None = None) -> np.dtype:
     return _dtype.to_dtype(dtype).np
 
 
-def _fill_value(op: str, fill: Any, np_dtype: np.dtype) -> Any:
+def _fill_value(op: str, fill: Any, np_dtype: np.dtype, name: str = "fill_value") -> Any:
     """``fill`` converted to ``np_dtype`` as PyTorch converts it, refusing values that overflow the dtype."""
     if isinstance(fill, Tensor):
         fill = fill.item()
     if not isinstance(fill, (bool, int, float, np.bool_, np.integer, np.floating)):
-        raise TypeError(f"{op}: fill_value must be a number, got {type(fill).__name__} {fill!r}")
+        raise TypeError(f"{op}: {name} must be a number, got {type(fill).__name__} {fill!r}")
     if np_dtype.kind == "b":
         return bool(fill)
     if np_dtype.kind in "iu":
@@ -193,10 +193,10 @@ def _fill_value(op: str, fill: Any, np_dtype: np.dtype) -> Any:
         integral = isinstance(fill, (int, np.integer))
         low = -(2 ** (np_dtype.itemsize * 8 - 1)) if integral else int(info.min)
         if not (math.isfinite(fill) and low <= fill <= int(info.max)):
-            raise ValueError(f"{op}: fill_value {fill} cannot be converted to {np_dtype} without overflow")
+            raise ValueError(f"{op}: {name} {fill} cannot be converted to {np_dtype} without overflow")
         return np.array(int(fill)).astype(np_dtype)
     if math.isfinite(fill) and abs(fill) > float(np.finfo(np_dtype).max):
-        raise ValueError(f"{op}: fill_value {fill} cannot be converted to {np_dtype} without overflow")
+        raise ValueError(f"{op}: {name} {fill} cannot be converted to {np_dtype} without overflow")
     return fill
 
 

@@ -855,8 +855,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         dims = [x.dtype] if x.data.ndim else []
         zero = [] if x.data.ndim else [x.dtype]
         x = cast(x, _dtype.result_type(dims, zero, bounds))
-        kind = x.data.dtype.type
-        return ClampScalar.apply(x, lo=None if min is None else kind(min), hi=None if max is None else kind(max))
+        kind, np_dtype = x.data.dtype.type, x.data.dtype
+        lo = None if min is None else kind(_fill_value("clamp", min, np_dtype, "min"))
+        hi = None if max is None else kind(_fill_value("clamp", max, np_dtype, "max"))
+        return ClampScalar.apply(x, lo=lo, hi=hi)
     tensors = [as_operand("clamp", b, x) for b in bounds]
     check_same_device("clamp", x, *tensors)
     # A number among tensor bounds ranks below every tensor, as in PyTorch's promotion.
