@@ -2724,3 +2724,13 @@ def test_clamp_refuses_a_bound_that_overflows_the_dtype() -> None:
     with pytest.raises(ValueError, match=r"^clamp: max 300 cannot be converted to uint8"):
         shendu.clamp(shendu.tensor([1], dtype=shendu.uint8), max=300)
     assert shendu.clamp(shendu.tensor([1], dtype=shendu.uint8), min=-1).tolist() == [255]  # as torch wraps it
+
+
+def test_tensor_refuses_floats_that_overflow_an_integer_dtype() -> None:
+    with pytest.raises(ValueError, match=r"^as_tensor: the value nan cannot be converted to int64 without overflow"):
+        shendu.as_tensor([1, 2.5, True, math.nan], dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^tensor: the value 300.0 cannot be converted to uint8"):
+        shendu.tensor([300.0], dtype=shendu.uint8)
+    assert shendu.tensor([2.7, -1.5], dtype=shendu.int32).tolist() == [2, -1]
+    with pytest.raises(ValueError, match=r"^tensor: the value 9.223372036854776e\+18 cannot be converted to int64"):
+        shendu.tensor([2.0**63], dtype=shendu.int64)

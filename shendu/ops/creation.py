@@ -128,6 +128,20 @@ def _check_array_dtype(op: str, array: np.ndarray) -> None:
         _dtype.from_numpy_dtype(array.dtype, op)
 
 
+def _convert(op: str, array: np.ndarray, target: np.dtype) -> np.ndarray:
+    """``array`` as ``target``, refusing floats that an integer dtype cannot hold, as PyTorch does."""
+    if target.kind in "iu" and array.dtype.kind == "f" and array.size:
+        info = np.iinfo(target)
+        low, high = float(info.min), float(info.max)
+        # int64's maximum rounds up to 2**63 as a float, which itself no longer fits.
+        below_high = array < high if high > info.max else array <= high
+        bad = ~((array >= low) & below_high)
+        if bad.any():
+            value = array[bad].ravel()[0]
+            raise ValueError(f"{op}: the value {value} cannot be converted to {target} without overflow")
+    return array.astype(target, copy=False)
+
+
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Build a new tensor that owns a copy of ``data``.
 
@@ -150,7 +164,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         array = np.array(_infer_array("tensor", data), copy=True)
     _check_array_dtype("tensor", array)
     if dtype is not None:
-        array = array.astype(_dtype.to_dtype(dtype, "tensor").np, copy=False)
+        array = _convert("tensor", array, _dtype.to_dtype(dtype, "tensor").np)
     return _finish(array, device, requires_grad, "tensor")
 
 
@@ -161,7 +175,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     array = _infer_array("as_tensor", data)
     _check_array_dtype("as_tensor", array)
     if dtype is not None:
-        array = array.astype(_dtype.to_dtype(dtype, "as_tensor").np, copy=False)
+        array = _convert("as_tensor", array, _dtype.to_dtype(dtype, "as_tensor").np)
     return _finish(array, device, False, "as_tensor")
 
 
