@@ -2656,13 +2656,15 @@ def test_masked_fill_refuses_a_value_that_overflows_the_dtype() -> None:
 
 
 def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
-    with pytest.raises(ValueError, match=r"^linspace: an endpoint of nan has no value in the integer dtype int64"):
+    with pytest.raises(ValueError, match=r"^linspace: the endpoint nan cannot be converted to int64 without overflow"):
         shendu.linspace(0, math.nan, 2, dtype=shendu.int64)
+    with pytest.raises(ValueError, match=r"^linspace: the endpoint 1e\+38 cannot be converted to int64"):
+        shendu.linspace(0, 1e38, 2, dtype=shendu.int64)
     assert shendu.linspace(0, math.nan, 0, dtype=shendu.int64).shape == (0,)  # nothing to convert, as in torch
     assert shendu.logspace(0, math.nan, 0, dtype=shendu.int64).shape == (0,)
     assert shendu.linspace(0, math.nan, 1, dtype=shendu.int64).tolist() == [0]  # one step: the start alone
     assert shendu.logspace(0, math.nan, 1, dtype=shendu.int64).tolist() == [1]
-    with pytest.raises(ValueError, match=r"^logspace: an endpoint of inf has no value in the integer dtype"):
+    with pytest.raises(ValueError, match=r"^logspace: the endpoint inf cannot be converted to int32"):
         shendu.logspace(math.inf, 1, 3, dtype=shendu.int32)
     with pytest.raises(TypeError, match=r"^linspace: start and end must be numbers, got str"):
         shendu.linspace("0", 1, 3)

@@ -386,9 +386,7 @@ def _endpoint(op: str, value: Any, target: np.dtype) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: start and end must be numbers, got {type(value).__name__} {value!r}")
     if target.kind in "iub":
-        if not math.isfinite(value):
-            raise ValueError(f"{op}: an endpoint of {value} has no value in the integer dtype {target}")
-        return int(value)
+        return int(_fill_value(op, value, target, "the endpoint"))
     return target.type(value)
 
 
