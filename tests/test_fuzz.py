@@ -2736,3 +2736,10 @@ def test_tensor_refuses_floats_that_overflow_an_integer_dtype() -> None:
     assert shendu.tensor([2.7, -1.5], dtype=shendu.int32).tolist() == [2, -1]
     with pytest.raises(ValueError, match=r"^tensor: the value 9.223372036854776e\+18 cannot be converted to int64"):
         shendu.tensor([2.0**63], dtype=shendu.int64)
+
+
+def test_index_select_from_a_0d_tensor_takes_exactly_one_index() -> None:
+    x = shendu.tensor(0.5)
+    assert shendu.index_select(x, 0, shendu.tensor([0])).shape == ()
+    with pytest.raises(shendu.ShapeError, match=r"^index_select: the index into a 0-d tensor must hold one value, got 0"):
+        shendu.index_select(x, 0, shendu.tensor([], dtype=shendu.int64))

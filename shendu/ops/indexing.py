@@ -357,6 +357,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if index.data.ndim > 1:
         raise ShapeError(f"index_select: index must be a 0-d or 1-d tensor, got shape {tuple(index.shape)}")
     if input.data.ndim == 0:
+        if index.data.size != 1:
+            raise ShapeError(f"index_select: the index into a 0-d tensor must hold one value, got {index.data.size}")
         return index_select(input.reshape(1), dim, index).reshape(())
     shape = input.data.shape
     d = check_dim("index_select", dim, len(shape), shape)
