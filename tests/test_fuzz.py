@@ -2743,3 +2743,12 @@ def test_index_select_from_a_0d_tensor_takes_exactly_one_index() -> None:
     assert shendu.index_select(x, 0, shendu.tensor([0])).shape == ()
     with pytest.raises(shendu.ShapeError, match=r"^index_select: the index into a 0-d tensor must hold one value, got 0"):
         shendu.index_select(x, 0, shendu.tensor([], dtype=shendu.int64))
+
+
+@pytest.mark.parametrize("op", ["isclose", "allclose"])
+def test_isclose_refuses_nan_tolerances(op: str) -> None:
+    a = shendu.ones(2)
+    with pytest.raises(ValueError, match=rf"^{op}: rtol must be >= 0, got nan"):
+        getattr(shendu, op)(a, a, rtol=math.nan)
+    with pytest.raises(ValueError, match=rf"^{op}: atol must be >= 0, got nan"):
+        getattr(shendu, op)(a, a, atol=math.nan)

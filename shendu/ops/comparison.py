@@ -152,9 +152,9 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 
 def _check_tolerances(op: str, rtol: float, atol: float) -> None:
-    if rtol < 0:
+    if not rtol >= 0:
         raise ValueError(f"{op}: rtol must be >= 0, got {rtol}")
-    if atol < 0:
+    if not atol >= 0:
         raise ValueError(f"{op}: atol must be >= 0, got {atol}")
 
 
