@@ -2752,3 +2752,10 @@ def test_isclose_refuses_nan_tolerances(op: str) -> None:
         getattr(shendu, op)(a, a, rtol=math.nan)
     with pytest.raises(ValueError, match=rf"^{op}: atol must be >= 0, got nan"):
         getattr(shendu, op)(a, a, atol=math.nan)
+
+
+def test_bernoulli_with_p_takes_an_integer_tensor_for_its_shape() -> None:
+    out = shendu.bernoulli(shendu.tensor([2, 3]), p=1.0)
+    assert out.dtype is shendu.int64 and out.tolist() == [1, 1]
+    with pytest.raises(shendu.DtypeError, match=r"^bernoulli: expected a floating-point tensor of probabilities"):
+        shendu.bernoulli(shendu.tensor([1, 0]))

@@ -368,7 +368,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
 
     Args:
         input: the probabilities, a floating-point tensor with values in [0, 1]; the result has its
-            shape, dtype and device.
+            shape, dtype and device. With ``p`` given, only its shape, dtype and device count.
         p: one probability for every element, used instead of ``input``'s values. Default: None.
         generator: Default: the global Generator.
 
@@ -377,7 +377,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli: expected a Tensor, got {type(input).__name__}")
-    if not input.is_floating_point():
+    if not input.is_floating_point() and p is None:
         raise DtypeError(f"bernoulli: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
     if p is not None:
         if not 0 <= p <= 1:
@@ -389,7 +389,9 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
             lo, hi = float(probs.min()), float(probs.max())
             if not (0 <= lo and hi <= 1):
                 raise ValueError(f"bernoulli: probabilities must be in [0, 1], but input has values in [{lo}, {hi}]")
-    u = _uniform(numpy_generator(generator, "bernoulli"), tuple(input.shape), input.data.dtype, "bernoulli")
+    # With p given, input only lends its shape and dtype, which may be an integer one.
+    work = input.data.dtype if input.is_floating_point() else np.dtype(np.float32)
+    u = _uniform(numpy_generator(generator, "bernoulli"), tuple(input.shape), work, "bernoulli")
     u = _backend.to_device(u, input.device, "bernoulli")
     sample = (u < probs).astype(input.data.dtype)
     return Bernoulli.apply(input, sample=sample)
