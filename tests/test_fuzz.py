@@ -2453,6 +2453,13 @@ def test_sub_refuses_bool_tensors(call: Callable[[], Any]) -> None:
         call()
 
 
+def test_sub_refuses_a_bool_number_on_either_side() -> None:
+    with pytest.raises(TypeError, match=r"^sub: subtracting from a bool is not supported"):
+        shendu.rsub(shendu.tensor([0.5]), True)
+    with pytest.raises(TypeError, match=r"^sub: subtracting a bool is not supported"):
+        shendu.sub(shendu.tensor([0.5]), True)
+
+
 def test_an_int_scalar_beyond_the_tensor_dtype_wraps_as_in_torch() -> None:
     small = shendu.tensor([1, 2], dtype=shendu.uint8)
     assert shendu.mul(small, 2**63 - 1).dtype is shendu.uint8

@@ -290,6 +290,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         _check_alpha("sub", input, other, alpha)
     if _is_bool(input) and isinstance(input, Tensor) or _is_bool(other) and isinstance(other, Tensor):
         raise DtypeError("sub: subtracting bool tensors is not supported; use logical_xor or ~ instead")
+    if _is_bool(input):
+        raise TypeError("sub: subtracting from a bool is not supported; use logical_xor or ~ instead")
     if alpha != 1:
         other = _scaled(input, other, alpha)
     if isinstance(input, Tensor):
