@@ -2680,6 +2680,7 @@ def test_linspace_and_logspace_name_themselves_for_bad_endpoints() -> None:
 def test_multinomial_without_categories_names_the_op() -> None:
     with pytest.raises(ValueError, match=r"^multinomial: the probabilities must have at least one category"):
         shendu.multinomial(shendu.zeros(0), 1, replacement=True)
+    assert shendu.multinomial(shendu.zeros(0, 0), 1, replacement=True).shape == (0, 1)  # no rows, as in torch
 
 
 def test_alpha_takes_no_part_in_type_promotion() -> None:

@@ -428,13 +428,14 @@ def multinomial(
     categories = input.data.shape[-1]
     if num_samples <= 0:
         raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
-    if categories == 0:
+    rows = 1 if input.data.ndim == 1 else input.data.shape[0]
+    if categories == 0 and rows:
         raise ValueError(f"multinomial: the probabilities must have at least one category, got shape {input.shape}")
     if not replacement and num_samples > categories:
         raise ValueError(
             f"multinomial: cannot draw {num_samples} samples without replacement from {categories} categories"
         )
-    weights = _backend.to_device(input.data, _backend.CPU).astype(np.float64).reshape(-1, categories)
+    weights = _backend.to_device(input.data, _backend.CPU).astype(np.float64).reshape(rows, categories)
     if not np.all(np.isfinite(weights)) or bool((weights < 0).any()):
         raise ValueError("multinomial: the probabilities must be finite and non-negative (found inf, nan or < 0)")
     if weights.shape[0] and (weights.shape[1] == 0 or bool((weights.sum(axis=1) <= 0).any())):
