@@ -139,6 +139,8 @@ ALIASES = {
     "less_equal": ("le",),
     "not_equal": ("ne",),
     "rsub": ("sub",),
+    "max": ("maximum",),
+    "min": ("minimum",),
     # These delegate, and the delegate's name still tells the user what went wrong.
     "view_as": ("view",),
     "reshape_as": ("reshape",),
@@ -163,18 +165,20 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     # torch quirks: logsumexp over dim=() of an int tensor, pooling inputs with no channels or size,
     # repeat_interleave along dim -1 of a 0-d tensor.
     "logsumexp": (r"doesn't match the broadcast shape",),
-    "max_pool1d": (r"Expected 2D or 3D \(batch mode\) tensor",),
-    "avg_pool1d": (r"Expected 2D or 3D \(batch mode\) tensor",),
+    "max_pool1d": (r"Expected \dD or \dD \(batch mode\) tensor",),
+    "avg_pool1d": (r"Expected \dD or \dD \(batch mode\) tensor",),
     "max_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "avg_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "repeat_interleave": (r"Dimension out of range",),
     "adaptive_avg_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
     "adaptive_max_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
-    # torch 2.13's own autograd bug for scatter with an int32 index.
+    # torch 2.13's own autograd bugs for scatter with an int32 or empty index.
     "scatter": (r"ScatterBackward0 returned an invalid gradient",),
+    "scatter_add": (r"ScatterAddBackward0 returned an invalid gradient",),
+    "interpolate": (r"Non-empty \dD data tensor expected",),
     "set_default_dtype": (r"invalid dtype object",),  # shendu also takes dtype names ("float32")
 }
-MIXED_PRECISION = r"has dtype shendu.float32 but the input has dtype shendu.float16"
+MIXED_PRECISION = r"has dtype shendu.float\d+ but the input has dtype shendu.float\d+"
 # Calls torch accepts that shendu refuses on purpose (regexes of shendu's message).
 STRICT_OPS: dict[str, tuple[str, ...]] = {
     "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
@@ -198,7 +202,7 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     "adaptive_max_pool2d": (r"expected a 3-D \(unbatched\) or 4-D", r"cannot pool an empty input"),
     # torch only warns when an InstanceNorm without running stats or affine gets another channel count.
     "instance_norm": (r"expected input with \d+ channels", r"eps must be positive", MIXED_PRECISION),
-    # torch runs float16 inputs with float32 weights and statistics; shendu asks for one dtype.
+    # torch runs float16 or float64 inputs with float32 weights and statistics; shendu asks for one dtype.
     "layer_norm": (MIXED_PRECISION,),
     "batch_norm": (
         r"batch_norm: expected an input of shape",
@@ -1963,7 +1967,8 @@ LAYER_STRICT = (
     r"p must be a probability between 0 and 1, got nan",
     r"label_smoothing must be between 0 and 1",
     r"max_val must be greater than min_val, got min_val=nan",
-    r"eps must be a non-negative number",
+    r"eps must be (a )?non-negative",
+    r"output_padding=.* must be smaller than",
     # torch parses device= only when it makes a tensor; a layer without parameters never does.
     r"unknown device type|bad device index|the CPU has no index",
 )
