@@ -50,8 +50,20 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
     return out
 
 
-def _infer_array(op: str, data: Any) -> np.ndarray:
-    """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints)."""
+def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints).
+
+    With a floating-point ``dtype`` requested, ints beyond int64 are welcome: they become floats.
+    """
+    try:
+        return _default_array(op, data)
+    except ValueError:
+        if dtype is not None and _dtype.to_dtype(dtype, op).is_floating_point and _holds_big_int(data):
+            return np.array(data, dtype=np.float64)
+        raise
+
+
+def _default_array(op: str, data: Any) -> np.ndarray:
     if isinstance(data, np.ndarray):
         return data
     # Before the Python types: np.float64 is a subclass of float, and keeps its own dtype as in PyTorch.
@@ -82,6 +94,13 @@ def _infer_array(op: str, data: Any) -> np.ndarray:
             _check_int64(op, max((int(v) for v in array.reshape(-1).tolist()), key=abs, default=0), data)
         return array.astype(target.np, copy=False)
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
+
+
+def _holds_big_int(data: Any) -> bool:
+    """Whether ``data`` (a number or nested sequences) holds a Python int beyond int64."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_big_int(item) for item in data)
+    return type(data) is int and not -(2**63) <= data < 2**63
 
 
 def _check_int64(op: str, value: int, data: Any) -> None:
@@ -161,7 +180,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
             data = [item.data if isinstance(item, Tensor) and type(item.data) is np.ndarray else item for item in data]
-        array = np.array(_infer_array("tensor", data), copy=True)
+        array = np.array(_infer_array("tensor", data, dtype), copy=True)
     _check_array_dtype("tensor", array)
     if dtype is not None:
         array = _convert("tensor", array, _dtype.to_dtype(dtype, "tensor").np)
@@ -172,7 +191,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor``, but shares memory with ``data`` (a tensor or NumPy array) when no conversion is needed."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else data
-    array = _infer_array("as_tensor", data)
+    array = _infer_array("as_tensor", data, dtype)
     _check_array_dtype("as_tensor", array)
     if dtype is not None:
         array = _convert("as_tensor", array, _dtype.to_dtype(dtype, "as_tensor").np)
