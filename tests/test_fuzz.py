@@ -2293,6 +2293,7 @@ def test_fuzz_scheduler(name: str, data: Any) -> None:
         backward=False,
         # torch lets through zero, negative and fractional periods and NaN factors that later misbehave
         strict=(r"expected a positive integer", r"got nan"),
+        lenient=(r"float division by zero",),  # torch's ConstantLR divides by a zero factor; shendu does not
     )
     judge(case, call, label=f"lr_scheduler.{name}{call!r} on {optimizer}, {steps} step(s), metrics {metrics}")
 
