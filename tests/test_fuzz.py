@@ -2360,8 +2360,17 @@ def test_arange_with_a_non_finite_or_non_numeric_bound_names_the_op() -> None:
         shendu.arange(math.inf)
     with pytest.raises(TypeError, match=r"^arange: step must be a number, got str"):
         shendu.arange(0, 3, "1")
-    with pytest.raises(ValueError, match=r"^arange: the integer \d+ does not fit in int64"):
+    with pytest.raises(ValueError, match=r"^arange: start 1e\+38 cannot be converted to int64 without overflow"):
         shendu.arange(1e38, 1e38, dtype=shendu.int64)
+    assert shendu.arange(0, 1, math.inf).shape == (0,)  # as in torch
+
+
+@pytest.mark.parametrize(
+    ("args", "dtype", "expected"),
+    [((2.5,), "int32", [0, 1, 2]), ((0.5, 2.5), "int32", [0, 1]), ((-2.5, 1), "int64", [-2, -1, 0])],
+)
+def test_arange_counts_like_torch_for_integer_dtypes(args: tuple[float, ...], dtype: str, expected: list[int]) -> None:
+    assert shendu.arange(*args, dtype=getattr(shendu, dtype)).tolist() == expected
 
 
 def test_full_refuses_a_fill_value_that_overflows_the_dtype() -> None:

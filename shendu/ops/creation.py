@@ -361,29 +361,32 @@ def arange(
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    for name, v in zip(("start", "end", "step"), values):
+    names = ("start", "end", "step")
+    for name, v in zip(names, values):
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
-        if not math.isfinite(v):
+        # An infinite step is a range of at most one value, as in PyTorch; infinite bounds are not.
+        if math.isnan(v) or math.isinf(v) and name != "step":
             raise ValueError(f"arange: {name} must be finite, got {v}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
+    counted = values
     if np_dtype.kind in "iub" and not integral:
-        values = [int(v) for v in values]
-        for v in values:
-            _check_int64("arange", v, (start, end, step))
+        values = [int(_fill_value("arange", v, np.dtype(np.int64), name)) for name, v in zip(names, values)]
+        # Like PyTorch, int64 counts the truncated values; the other integer dtypes count the given floats.
+        counted = values if np_dtype == np.int64 else counted
         integral = True
     if values[2] == 0:
         raise ValueError(f"arange: step must be nonzero, got {step!r}")
-    if (values[1] - values[0]) * values[2] < 0:
+    if (counted[1] - counted[0]) * counted[2] < 0:
         raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
-    if integral:
-        count = max(0, -((values[0] - values[1]) // values[2]))
+    if all(isinstance(v, (int, np.integer)) for v in counted):
+        count = max(0, -((counted[0] - counted[1]) // counted[2]))
     else:
-        count = max(0, math.ceil((values[1] - values[0]) / values[2]))
+        count = max(0, math.ceil((counted[1] - counted[0]) / counted[2]))
     with np.errstate(over="ignore"), allocating("arange", (count,), np.float64):
         if integral:
-            array = np.arange(values[0], values[1], values[2], dtype=np.int64).astype(np_dtype)
+            array = (np.arange(count, dtype=np.int64) * values[2] + values[0]).astype(np_dtype)
         else:
             # Each value is rounded once, from float64: float32 results are the floats nearest to start + i * step.
             array = (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
