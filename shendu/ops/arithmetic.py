@@ -69,13 +69,28 @@ class Div(Function):
         return ga, gb
 
 
+def _int_power(base: Any, exponent: Any) -> Any:
+    """``base ** exponent`` for integers with negative exponents allowed, as PyTorch defines it.
+
+    NumPy refuses negative integer exponents; PyTorch gives 1 for a base of 1, ±1 for -1 and 0 otherwise.
+    """
+    xp = get_array_module(exponent)
+    negative = exponent < 0
+    out = base ** xp.where(negative, 0, exponent).astype(exponent.dtype)
+    if not negative.any():
+        return out
+    sign = xp.where(exponent % 2 == 0, 1, -1)
+    reciprocal = xp.where(base == 1, 1, xp.where(base == -1, sign, 0))
+    return xp.where(negative, reciprocal, out).astype(out.dtype)
+
+
 class Pow(Function):
     saves_inputs = (0, 1)
     saves_output = True
 
     def forward(self, a: Any, b: Any) -> Any:
         self.a, self.b = a, b
-        self.out = a**b
+        self.out = _int_power(a, b) if b.dtype.kind in "iu" else a**b
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
@@ -163,7 +178,7 @@ class RPowScalar(Function):
 
     def forward(self, x: Any, scalar: Any) -> Any:
         self.meta = scalar
-        self.out = scalar**x
+        self.out = _int_power(scalar, x) if x.dtype.kind in "iu" else scalar**x
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -410,6 +425,8 @@ def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``, elementwise; either side may be a number."""
     if isinstance(input, Tensor):
         if is_scalar(exponent):
+            if type(_scalar_value(exponent)) is int and exponent < 0 and input.data.dtype.kind in "biu":
+                raise ValueError(f"pow: integers to negative integer powers are not allowed, got exponent {exponent}")
             return _tensor_scalar("pow", input, exponent, PowScalar)
         return _tensor_tensor("pow", input, as_operand("pow", exponent, input), Pow)
     if is_scalar(input) and isinstance(exponent, Tensor):
