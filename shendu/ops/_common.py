@@ -16,11 +16,12 @@ from ..errors import DeviceError, DtypeError, OutOfMemoryError, ShapeError
 from ..tensor import Tensor
 
 __all__ = [
-    "as_operand",
-    "broadcast_shape",
     "allocating",
     "as_index",
+    "as_operand",
+    "broadcast_shape",
     "check_same_device",
+    "fit_int",
     "float_operand",
     "parse_size",
     "promote_pair",
@@ -106,6 +107,21 @@ def scalar_result_dtype(x: Tensor, scalar: Any) -> _dtype.dtype:
     if cat <= own._category:
         return own
     return _dtype.int64 if cat == 1 else _dtype.get_default_dtype()
+
+
+def fit_int(op: str, scalar: int, target: np.dtype, wrap: bool) -> Any:
+    """``scalar`` in the integer dtype ``target``, wrapping around as PyTorch converts it (-1 is 255 in uint8).
+
+    NumPy refuses a Python int that its array's dtype cannot hold. PyTorch refuses one as an exponent.
+    """
+    info = np.iinfo(target)
+    if info.min <= scalar <= info.max:
+        return scalar
+    if not wrap:
+        raise ValueError(f"{op}: the integer {scalar} cannot be converted to {target} without overflow")
+    if not -(2**63) <= scalar < 2**64:
+        raise ValueError(f"{op}: the integer {scalar} does not fit in 64 bits")
+    return np.array(scalar).astype(target)
 
 
 def float_operand(x: Tensor) -> Tensor:

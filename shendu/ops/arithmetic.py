@@ -15,7 +15,16 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
-from ._common import as_operand, broadcast_shape, float_operand, is_scalar, promote_pair, scalar_result_dtype, sum_to
+from ._common import (
+    as_operand,
+    broadcast_shape,
+    fit_int,
+    float_operand,
+    is_scalar,
+    promote_pair,
+    scalar_result_dtype,
+    sum_to,
+)
 from .creation import cast
 
 __all__ = ["add", "div", "floor_divide", "mul", "neg", "negative", "pow", "remainder", "rsub", "sub", "true_divide"]
@@ -200,21 +209,6 @@ def _scalar_value(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _fit_int(op: str, scalar: int, target: np.dtype, wrap: bool) -> Any:
-    """``scalar`` in the integer dtype ``target``, wrapping around as PyTorch converts it (-1 is 255 in uint8).
-
-    NumPy refuses a Python int that its array's dtype cannot hold. PyTorch refuses one as an exponent.
-    """
-    info = np.iinfo(target)
-    if info.min <= scalar <= info.max:
-        return scalar
-    if not wrap:
-        raise ValueError(f"{op}: the integer {scalar} cannot be converted to {target} without overflow")
-    if not -(2**63) <= scalar < 2**64:
-        raise ValueError(f"{op}: the integer {scalar} does not fit in 64 bits")
-    return np.array(scalar).astype(target)
-
-
 def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_division: bool = False) -> Tensor:
     scalar = _scalar_value(scalar)
     target = scalar_result_dtype(x, scalar)
@@ -222,7 +216,7 @@ def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_d
         x = float_operand(x)
     else:
         if target.np.kind in "iu" and type(scalar) is int:
-            scalar = _fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
+            scalar = fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
         if target.np != x.data.dtype:
             x = cast(x, target)
     return func.apply(x, scalar=scalar)
@@ -303,7 +297,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``input - alpha * other``, broadcasting; arguments as in ``add``."""
     if type(alpha) is not int or alpha != 1:
         _check_alpha("sub", input, other, alpha)
-    if _is_bool(input) and isinstance(input, Tensor) or _is_bool(other) and isinstance(other, Tensor):
+    if (_is_bool(input) and isinstance(input, Tensor)) or (_is_bool(other) and isinstance(other, Tensor)):
         raise DtypeError("sub: subtracting bool tensors is not supported; use logical_xor or ~ instead")
     if _is_bool(input):
         raise TypeError("sub: subtracting from a bool is not supported; use logical_xor or ~ instead")

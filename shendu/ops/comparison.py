@@ -16,7 +16,15 @@ from .. import _dtype
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
-from ._common import as_operand, broadcast_shape, check_same_device, is_scalar, promote_pair, scalar_result_dtype
+from ._common import (
+    as_operand,
+    broadcast_shape,
+    check_same_device,
+    fit_int,
+    is_scalar,
+    promote_pair,
+    scalar_result_dtype,
+)
 from .elementwise import tensor_input
 
 __all__ = [
@@ -293,6 +301,8 @@ def _bitwise(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
             raise DtypeError(f"{op}: expected a bool or integer operand, got the float {value!r}")
         target = scalar_result_dtype(x, value)
         a = x.data if target.np == x.data.dtype else x.data.astype(target.np)
+        if target.np.kind in "iu" and type(value) is int:
+            value = fit_int(op, value, target.np, wrap=True)
         return Tensor._make(getattr(get_array_module(a), ufunc)(a, value))
     t = as_operand(op, other, x)
     _check_integral(op, t.data.dtype)
