@@ -2808,3 +2808,9 @@ def test_bitwise_ops_wrap_int_scalars_as_torch_does() -> None:
     small = shendu.tensor([3], dtype=shendu.uint8)
     assert shendu.bitwise_or(small, -1).tolist() == [255]
     assert shendu.bitwise_and(shendu.tensor([2], dtype=shendu.int32), 2**63 - 1).tolist() == [2]
+
+
+def test_adaptive_max_pool2d_to_an_empty_output_has_a_zero_gradient() -> None:
+    x = shendu.ones(2, 3, 3, requires_grad=True)
+    shendu.nn.functional.adaptive_max_pool2d(x, 0).sum().backward()
+    assert x.grad.shape == (2, 3, 3) and not x.grad.any().item()

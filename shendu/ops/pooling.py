@@ -606,6 +606,8 @@ class AdaptiveMaxPool2d(Function):
     def backward(self, grad: Any, *rest: Any) -> tuple[Any]:
         xp = get_array_module(grad)
         x_shape, (h, w) = self.meta
+        if grad.size == 0:
+            return (xp.zeros(x_shape, grad.dtype),)
         index = self.index.reshape(-1, self.index.shape[-2] * self.index.shape[-1])
         planes = index.shape[0]
         # Windows overlap when the output size does not divide the input's, so positions may repeat.
