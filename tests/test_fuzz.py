@@ -2814,3 +2814,9 @@ def test_adaptive_max_pool2d_to_an_empty_output_has_a_zero_gradient() -> None:
     x = shendu.ones(2, 3, 3, requires_grad=True)
     shendu.nn.functional.adaptive_max_pool2d(x, 0).sum().backward()
     assert x.grad.shape == (2, 3, 3) and not x.grad.any().item()
+
+
+@pytest.mark.parametrize("factor", [math.nan, math.inf, (2.0, math.nan)])
+def test_interpolate_refuses_a_non_finite_scale_factor(factor: Any) -> None:
+    with pytest.raises(ValueError, match=r"^interpolate: scale_factor must be finite numbers"):
+        shendu.nn.functional.interpolate(shendu.ones(1, 1, 2, 2), scale_factor=factor)

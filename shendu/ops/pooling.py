@@ -740,6 +740,8 @@ def interpolate(
                 f"{op}: scale_factor must be a number or {spatial} numbers for an input of shape {shape}, "
                 f"got {scale_factor!r}"
             )
+        if not all(isinstance(f, (int, float)) and math.isfinite(f) for f in factors):
+            raise ValueError(f"{op}: scale_factor must be finite numbers, got {scale_factor!r}")
         out = tuple(math.floor(float(s) * float(f)) for s, f in zip(image, factors))
         scales = (None,) * spatial if recompute_scale_factor else tuple(float(f) for f in factors)
     if any(s <= 0 for s in image) or any(o <= 0 for o in out):
