@@ -2515,6 +2515,7 @@ def test_rounded_division_and_remainder() -> None:
     assert shendu.floor_divide(shendu.tensor(1, dtype=shendu.uint8), 2**63 - 1).dtype is shendu.uint8
     assert shendu.floor_divide(7, shendu.tensor([2, 3], dtype=shendu.int32)).dtype is shendu.int32
     assert shendu.floor_divide(shendu.tensor([-7.0]), 0.0).tolist() == [-math.inf]
+    assert shendu.floor_divide(shendu.zeros(0, dtype=shendu.int64), 0).shape == (0,)  # nothing to divide
 
 
 def test_hardtanh_of_an_integer_tensor_with_a_nan_bound_names_the_op() -> None:

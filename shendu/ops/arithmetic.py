@@ -347,14 +347,15 @@ def _integer_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
-def _check_nonzero(op: str, divisor: Tensor) -> None:
-    if divisor.data.dtype.kind != "f" and divisor.data.size and not bool(divisor.data.all()):
+def _check_nonzero(op: str, dividend: Tensor, divisor: Tensor) -> None:
+    """Integer division by zero is an error, as in PyTorch, unless there is nothing to divide."""
+    if divisor.data.dtype.kind != "f" and dividend.data.size and divisor.data.size and not bool(divisor.data.all()):
         raise ValueError(f"{op}: integer division by zero (the divisor has zeros)")
 
 
 def _rounded_div(op: str, input: Any, other: Any, rounding_mode: str) -> Tensor:
     a, b = _integer_operands(op, input, other)
-    _check_nonzero(op, b)
+    _check_nonzero(op, a, b)
     xp = get_array_module(a.data)
     with np.errstate(divide="ignore", invalid="ignore"):
         if rounding_mode == "floor":
@@ -411,7 +412,7 @@ class Remainder(Function):
 def remainder(input: Any, other: Any) -> Tensor:
     """Python's ``%``: the remainder with the sign of ``other``."""
     a, b = _integer_operands("remainder", input, other)
-    _check_nonzero("remainder", b)
+    _check_nonzero("remainder", a, b)
     return _tensor_tensor("remainder", a, b, Remainder)
 
 
