@@ -2380,7 +2380,12 @@ def test_arange_with_a_non_finite_or_non_numeric_bound_names_the_op() -> None:
 
 @pytest.mark.parametrize(
     ("args", "dtype", "expected"),
-    [((2.5,), "int32", [0, 1, 2]), ((0.5, 2.5), "int32", [0, 1]), ((-2.5, 1), "int64", [-2, -1, 0])],
+    [
+        ((2.5,), "int32", [0, 1, 2]),
+        ((0.5, 2.5), "int32", [0, 1]),
+        ((-2.5, 1), "int64", [-2, -1, 0]),
+        ((0, 3, 0.5), "int32", [0] * 6),  # the step truncates to 0 but counts as 0.5
+    ],
 )
 def test_arange_counts_like_torch_for_integer_dtypes(args: tuple[float, ...], dtype: str, expected: list[int]) -> None:
     assert shendu.arange(*args, dtype=getattr(shendu, dtype)).tolist() == expected

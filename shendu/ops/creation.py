@@ -376,7 +376,7 @@ def arange(
         # Like PyTorch, int64 counts the truncated values; the other integer dtypes count the given floats.
         counted = values if np_dtype == np.int64 else counted
         integral = True
-    if values[2] == 0:
+    if counted[2] == 0:
         raise ValueError(f"arange: step must be nonzero, got {step!r}")
     if (counted[1] - counted[0]) * counted[2] < 0:
         raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
