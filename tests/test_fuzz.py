@@ -2826,3 +2826,11 @@ def test_adaptive_max_pool2d_to_an_empty_output_has_a_zero_gradient() -> None:
 def test_interpolate_refuses_a_non_finite_scale_factor(factor: Any) -> None:
     with pytest.raises(ValueError, match=r"^interpolate: scale_factor must be finite numbers"):
         shendu.nn.functional.interpolate(shendu.ones(1, 1, 2, 2), scale_factor=factor)
+
+
+def test_scatter_converts_its_value_as_torch_does() -> None:
+    ints, index = shendu.tensor([1, 2]), shendu.tensor([0])
+    with pytest.raises(ValueError, match=r"^scatter: value nan cannot be converted to int64 without overflow"):
+        shendu.scatter(ints, 0, index, value=math.nan)
+    empty = shendu.zeros(0, dtype=shendu.int64)
+    assert shendu.scatter(empty, 0, empty, value=math.nan).shape == (0,)

@@ -18,6 +18,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, GraphError, IndexOutOfRange, ShapeError, check_dim
 from ..tensor import Tensor
+from .creation import _fill_value
 from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
 
 __all__ = ["gather", "index_select", "masked_select", "one_hot", "scatter", "scatter_add", "tril", "triu"]
@@ -543,6 +544,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     d, positions, src = _scatter_args("scatter", input, dim, index, src)
     if src is None:
         fill = value.item() if isinstance(value, np.generic) else value
+        # With nothing to write, as in PyTorch, the value need not fit the dtype.
+        fill = _fill_value("scatter", fill, input.data.dtype, "value") if positions.size else 0
         return ScatterValue.apply(input, dim=d, index=positions, value=fill)
     return Scatter.apply(input, src, dim=d, index=positions)
 
