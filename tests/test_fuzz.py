@@ -93,11 +93,13 @@ NOT_OPS = {
     "load",
 }
 # No value comparison: random results, or torch quirks (torch 2.13's float32 and float16 kernels
-# give gelu(inf) = nan, where shendu and torch's float64 kernel give inf; var_mean's and std_mean's
+# give gelu(inf) = nan, where shendu and torch's float64 kernel give inf; normalize with p=nan gives
+# x / |x| in torch; var_mean's and std_mean's
 # mean of [inf, 1] is NaN in torch; with infinities, the order of a bilinear form or a multi-operand
 # einsum decides between inf and NaN).
 NONDETERMINISTIC = {
     "gelu",
+    "normalize",
     "var_mean",
     "std_mean",
     "bilinear",
@@ -139,6 +141,7 @@ ALIASES = {
     "less_equal": ("le",),
     "not_equal": ("ne",),
     "rsub": ("sub",),
+    "allclose": ("isclose",),
     "max": ("maximum",),
     "min": ("minimum",),
     # These delegate, and the delegate's name still tells the user what went wrong.
@@ -170,8 +173,12 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     "max_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "avg_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "repeat_interleave": (r"Dimension out of range",),
-    "adaptive_avg_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
-    "adaptive_max_pool2d": (r"Expected input to have non-zero size for non-batch dimensions",),
+    "adaptive_avg_pool2d": (r"Expected (input|grad_output) to have non-zero size for non-batch dimensions",),
+    "adaptive_max_pool2d": (r"Expected (input|grad_output) to have non-zero size for non-batch dimensions",),
+    # torch's clamp backward cannot grow a 0-d input to the bounds' broadcast shape.
+    "clamp": (r"doesn't match the broadcast shape",),
+    "clip": (r"doesn't match the broadcast shape",),
+    "pow": (r"cannot be converted to type c10::Half",),  # torch converts a float16 tensor's exponent to half
     # torch 2.13's own autograd bugs for scatter with an int32 or empty index.
     "scatter": (r"ScatterBackward0 returned an invalid gradient",),
     "scatter_add": (r"ScatterAddBackward0 returned an invalid gradient",),
@@ -188,7 +195,14 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     "interpolate": (r"is not implemented; only mode='nearest' is",),
     "pad": (r"is not supported yet; only mode='constant' is",),
     "where": (r"condition to be a bool tensor, got dtype shendu.uint8",),  # deprecated in torch
-    "cross_entropy": (r"label_smoothing must be between 0.0 and 1.0",),  # torch's own docs ask for it
+    "cross_entropy": (
+        r"label_smoothing must be between 0.0 and 1.0",  # torch's own docs ask for it
+        r"expected class indices \(an integer tensor of shape \(\)\)",  # torch also takes (1,) for (C,)
+    ),
+    "nll_loss": (r"expected class indices \(an integer tensor of shape \(\)\)",),
+    # torch skips its dtype check when there is nothing to draw.
+    "rand": (r"expected a floating-point dtype",),
+    "randn": (r"expected a floating-point dtype",),
     # torch skips its shape or dtype checks when the input or output has no elements.
     "scatter": (r"index must have as many dims", r"must be no larger than"),
     "scatter_add": (r"index must have as many dims", r"must be no larger than"),
@@ -1980,7 +1994,8 @@ LAYER_STRICT = (
     r"p must be a probability between 0 and 1, got nan",
     r"label_smoothing must be between 0 and 1",
     r"max_val must be greater than min_val, got min_val=nan",
-    r"eps must be (a )?non-negative",
+    r"eps must be (a )?(non-negative|positive)",
+    r"expected a string such as 'cpu' or 'cuda:0'",
     r"output_padding=.* must be smaller than",
     # torch parses device= only when it makes a tensor; a layer without parameters never does.
     r"unknown device type|bad device index|the CPU has no index",
