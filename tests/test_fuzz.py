@@ -2849,3 +2849,10 @@ def test_scatter_converts_its_value_as_torch_does() -> None:
         shendu.scatter(ints, 0, index, value=math.nan)
     empty = shendu.zeros(0, dtype=shendu.int64)
     assert shendu.scatter(empty, 0, empty, value=math.nan).shape == (0,)
+
+
+def test_prelu_reads_an_input_of_fewer_than_2_dims_as_one_channel() -> None:
+    with pytest.raises(shendu.ShapeError, match=r"^prelu: weight has 2 slopes but the input has 1 channels"):
+        shendu.nn.functional.prelu(shendu.ones(2), shendu.ones(2))
+    with pytest.raises(shendu.ShapeError, match=r"^PReLU: expected input with 3 channels \(one slope each\), got 1"):
+        shendu.nn.PReLU(3)(shendu.ones(3))

@@ -121,7 +121,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``input`` where positive, ``weight * input`` elsewhere; ``weight`` has one slope or one per channel.
 
     Args:
-        input: the input; its channels are dimension 1 (dimension 0 for a 1-D input).
+        input: the input; its channels are dimension 1 (an input of fewer dimensions has one channel).
         weight: shape ``(1,)`` or ``(C,)``, or a 0-d tensor for one slope.
 
     Example:
@@ -136,15 +136,14 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         raise ShapeError(f"prelu: weight must be 0-D or 1-D, got shape {tuple(weight.shape)}")
     slopes = weight.shape[0]
     if slopes != 1:
-        channel_dim = 1 if input.ndim >= 2 else 0
-        channels = input.shape[channel_dim] if input.ndim else 1
+        # As in PyTorch, an input of fewer than 2 dimensions has no channel dimension: one channel.
+        channels = input.shape[1] if input.ndim >= 2 else 1
         if channels != slopes:
             raise ShapeError(
-                f"prelu: weight has {slopes} slopes but the input has {channels} channels in dimension "
-                f"{channel_dim} (input shape {tuple(input.shape)}, weight shape {tuple(weight.shape)})"
+                f"prelu: weight has {slopes} slopes but the input has {channels} channels in dimension 1 "
+                f"(input shape {tuple(input.shape)}, weight shape {tuple(weight.shape)})"
             )
-        if input.ndim >= 2:
-            weight = weight.reshape(slopes, *([1] * (input.ndim - 2)))
+        weight = weight.reshape(slopes, *([1] * (input.ndim - 2)))
     elif input.ndim == 0:
         weight = weight.reshape(())
     return where(input > 0, input, weight * input)

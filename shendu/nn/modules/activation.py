@@ -138,7 +138,8 @@ class PReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if self.num_parameters > 1:
-            channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim == 1 else None)
+            # As in PyTorch, an input of fewer than 2 dimensions has no channel dimension: one channel.
+            channels = input.shape[1] if input.ndim >= 2 else 1
             if channels != self.num_parameters:
                 raise ShapeError(
                     f"{self._error_prefix()}expected input with {self.num_parameters} channels "
