@@ -58,20 +58,21 @@ def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplac
     dtype = input.data.dtype
     # Only scaling needs floats: as in PyTorch, an integer input passes through (not training, p = 0)
     # or is zeroed (p = 1).
-    if dtype.kind != "f" and (alpha or p < 1.0):
+    if dtype.kind != "f" and p < 1.0:
         raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
     if p == 1.0:
-        keep = to_device(np.zeros(mask_shape, dtype=bool), input.device, op)
-    else:
+        # Everything is dropped: zeros, whatever the dtype, for alpha dropout too (as in PyTorch).
+        scale, shift = to_device(np.zeros(mask_shape, dtype=dtype), input.device, op), None
+    elif alpha:
         keep = _keep_mask(op, mask_shape, p, input.device)
-    if alpha:
         # Dropped units go to SELU's saturation value; a and b restore the mean and variance.
-        a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * _SELU_SATURATION**2)) if p < 1.0 else 0.0
+        a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * _SELU_SATURATION**2))
         b = -a * _SELU_SATURATION * p
         scale = keep.astype(dtype) * a
         shift = (~keep).astype(dtype) * (a * _SELU_SATURATION) + b
     else:
-        scale = keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1.0 else keep.astype(dtype)
+        keep = _keep_mask(op, mask_shape, p, input.device)
+        scale = keep.astype(dtype) * (1.0 / (1.0 - p))
         shift = None
     if inplace:
         input._check_inplace(op)
@@ -239,7 +240,7 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     """
     op = "feature_alpha_dropout"
     p = _check(op, input, p)
-    if training and p > 0.0 and input.data.ndim < 2:
+    if training and 0.0 < p < 1.0 and input.data.ndim < 2:
         raise ShapeError(
             f"{op}: expected an input of shape (N, C, *) with at least 2 dimensions, got shape "
             f"{tuple(input.data.shape)}"
