@@ -2821,9 +2821,10 @@ def test_bernoulli_with_p_takes_an_integer_tensor_for_its_shape() -> None:
         shendu.bernoulli(shendu.tensor([1, 0]))
 
 
-def test_tensor_takes_ints_beyond_int64_for_a_float_dtype() -> None:
+def test_tensor_takes_ints_beyond_int64_for_a_float_or_bool_dtype() -> None:
     assert shendu.tensor([2**64, 1], dtype=shendu.float32).tolist() == [2.0**64, 1.0]
     assert shendu.as_tensor(2**70, dtype=shendu.float64).item() == 2.0**70
+    assert shendu.tensor([2**64, 0], dtype=shendu.bool).tolist() == [True, False]
     with pytest.raises(ValueError, match=r"^tensor: the integer 18446744073709551616 does not fit in int64"):
         shendu.tensor([2**64, 1])
 

@@ -53,12 +53,13 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
 def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
     """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints).
 
-    With a floating-point ``dtype`` requested, ints beyond int64 are welcome: they become floats.
+    With a floating-point or bool ``dtype`` requested, ints beyond int64 are welcome, as in PyTorch.
     """
     try:
         return _default_array(op, data)
     except ValueError:
-        if dtype is not None and _dtype.to_dtype(dtype, op).is_floating_point and _holds_big_int(data):
+        wanted = None if dtype is None else _dtype.to_dtype(dtype, op)
+        if wanted is not None and (wanted.is_floating_point or wanted is _dtype.bool) and _holds_big_int(data):
             return np.array(data, dtype=np.float64)
         raise
 
