@@ -218,7 +218,9 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     "instance_norm": (r"expected input with \d+ channels", r"eps must be positive", MIXED_PRECISION),
     # torch runs float16 or float64 inputs with float32 weights and statistics; shendu asks for one dtype.
     "layer_norm": (MIXED_PRECISION,),
+    "einsum": (r"expected all operands to have the same dtype",),  # torch too, except in a fast path
     "batch_norm": (
+        r"eps must be non-negative",  # torch checks eps only when there is something to normalize
         r"batch_norm: expected an input of shape",
         r"should have \d+ elements",
         r"running_mean and running_var are required",
