@@ -2683,6 +2683,7 @@ def test_adaptive_avg_pool2d_keeps_inf_inside_its_window() -> None:
     x = [[[[math.inf, 1.0, 2.0], [3.0, -math.inf, 4.0]]]]
     check(lambda m, a: m.nn.functional.adaptive_avg_pool2d(a, (2, 3)), np.array(x), grad=False)
     check(lambda m, a: m.nn.functional.adaptive_avg_pool2d(a, (1, 2)), np.array(x), grad=False)
+    check(lambda m, a: m.nn.functional.adaptive_avg_pool2d(a, 0), np.array(x), grad=False)
 
 
 def test_layer_norm_over_no_dimensions_is_refused() -> None:

@@ -524,7 +524,7 @@ class AdaptiveAvgPool2d(Function):
         cols = _averaging_matrix(w, out[1], xp, x.dtype)
         self.rows, self.cols = rows, cols
         self.meta = x.shape
-        if not bool(xp.isfinite(x4).all()):
+        if 0 not in out and not bool(xp.isfinite(x4).all()):
             # The products would multiply inf by the zero weights outside each window, giving NaN.
             with np.errstate(invalid="ignore", over="ignore"):
                 return _window_means(x4, out).reshape(*x.shape[:-2], *out)
