@@ -2322,7 +2322,7 @@ def test_fuzz_scheduler(name: str, data: Any) -> None:
         (name,),
         backward=False,
         # torch lets through zero, negative and fractional periods and NaN factors that later misbehave
-        strict=(r"expected a positive integer", r"got nan"),
+        strict=(r"expected a positive integer", r"got nan", r"power must be a number >= 0"),
         lenient=(r"float division by zero",),  # torch's ConstantLR divides by a zero factor; shendu does not
     )
     judge(case, call, label=f"lr_scheduler.{name}{call!r} on {optimizer}, {steps} step(s), metrics {metrics}")
@@ -2863,3 +2863,10 @@ def test_prelu_reads_an_input_of_fewer_than_2_dims_as_one_channel() -> None:
         shendu.nn.functional.prelu(shendu.ones(2), shendu.ones(2))
     with pytest.raises(shendu.ShapeError, match=r"^PReLU: expected input with 3 channels \(one slope each\), got 1"):
         shendu.nn.PReLU(3)(shendu.ones(3))
+
+
+@pytest.mark.parametrize("power", [-1.0, math.nan])
+def test_polynomial_lr_refuses_a_power_that_would_divide_by_zero(power: float) -> None:
+    opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match=r"^PolynomialLR: power must be a number >= 0"):
+        shendu_sched.PolynomialLR(opt, total_iters=1, power=power)

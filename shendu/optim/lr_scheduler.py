@@ -434,7 +434,7 @@ class PolynomialLR(LRScheduler):
     Args:
         optimizer: the optimizer whose learning rates are scheduled.
         total_iters: the number of epochs to reach zero. Default: 5.
-        power: the power of the polynomial. Default: 1.0.
+        power: the power of the polynomial, >= 0. Default: 1.0.
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
@@ -443,6 +443,9 @@ class PolynomialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         _positive_int(type(self).__name__, "total_iters", total_iters)
+        if isinstance(power, bool) or not isinstance(power, (int, float)) or not power >= 0:
+            # A negative power divides by zero at total_iters (torch raises ZeroDivisionError there).
+            raise ValueError(f"{type(self).__name__}: power must be a number >= 0, got {power!r}")
         self.total_iters = total_iters
         self.power = power
         super().__init__(optimizer, last_epoch)
