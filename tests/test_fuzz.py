@@ -2870,3 +2870,13 @@ def test_polynomial_lr_refuses_a_power_that_would_divide_by_zero(power: float) -
     opt = shendu.optim.SGD([shendu.nn.Parameter(shendu.zeros(2))], lr=0.1)
     with pytest.raises(ValueError, match=r"^PolynomialLR: power must be a number >= 0"):
         shendu_sched.PolynomialLR(opt, total_iters=1, power=power)
+
+
+def test_pad_converts_its_value_as_torch_does() -> None:
+    with pytest.raises(ValueError, match=r"^pad: value nan cannot be converted to int64 without overflow"):
+        shendu.nn.functional.pad(shendu.zeros(0, dtype=shendu.int64), (0, 1), value=math.nan)
+    with pytest.raises(ValueError, match=r"^pad: value -1.0 cannot be converted to uint8 without overflow"):
+        shendu.nn.functional.pad(shendu.tensor([1], dtype=shendu.uint8), (1, 0), value=-1)
+    assert shendu.nn.functional.pad(shendu.tensor([1]), (1, 0), value=2.7).tolist() == [2, 1]
+    with pytest.raises(TypeError, match=r"^pad: value must be a number, got str"):
+        shendu.nn.functional.pad(shendu.ones(1), (1, 0), value="0")

@@ -22,7 +22,7 @@ from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
 from ._common import as_index, check_same_device, sum_to
-from .creation import cast
+from .creation import _fill_value, cast
 
 __all__ = [
     "cat",
@@ -1006,5 +1006,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         src[d] = slice(crop_before, crop_before + kept)
         dst[d] = slice(max(before, 0), max(before, 0) + kept)
         out_shape[d] = size + before + after
-    fill = 0 if value is None else value
+    # PyTorch takes the value as a float, so -1 does not wrap into an unsigned dtype as a fill value would.
+    number = float(value) if isinstance(value, (int, float, np.number)) else value
+    fill = 0 if value is None else _fill_value("pad", number, input.data.dtype, "value")
     return ConstantPad.apply(input, shape=tuple(out_shape), src=tuple(src), dst=tuple(dst), value=fill)
