@@ -2904,3 +2904,12 @@ def test_pad_converts_its_value_as_torch_does() -> None:
     assert shendu.nn.functional.pad(shendu.tensor([1]), (1, 0), value=2.7).tolist() == [2, 1]
     with pytest.raises(TypeError, match=r"^pad: value must be a number, got str"):
         shendu.nn.functional.pad(shendu.ones(1), (1, 0), value="0")
+
+
+def test_number_operands_that_overflow_the_dtype_name_the_op() -> None:
+    small = shendu.tensor(2, dtype=shendu.int32)
+    with pytest.raises(ValueError, match=r"^where: other 9223372036854775807 cannot be converted to int32"):
+        shendu.where(shendu.tensor(False), small, 2**63 - 1)
+    with pytest.raises(ValueError, match=r"^minimum: other 9223372036854775807 cannot be converted to int32"):
+        shendu.minimum(small, 2**63 - 1)
+    assert shendu.where(shendu.tensor([True, False]), shendu.tensor([1, 2]), 5).tolist() == [1, 5]

@@ -918,7 +918,7 @@ def _binary_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
         value = other.item() if isinstance(other, np.generic) else other
         x = cast(x, scalar_result_dtype(x, value))
         xp = get_array_module(x.data)
-        return x, Tensor._make(xp.asarray(value, dtype=x.data.dtype))
+        return x, Tensor._make(xp.asarray(_fill_value(op, value, x.data.dtype, "other"), dtype=x.data.dtype))
     a, b = promote_pair(op, x, as_operand(op, other, x))
     broadcast_shape(op, a.data.shape, b.data.shape)
     return a, b
@@ -1015,7 +1015,10 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
     )
     xp = get_array_module(cond.data)
     a, b = (
-        cast(v, target) if isinstance(v, Tensor) else Tensor._make(xp.asarray(v, dtype=target.np)) for v in operands
+        cast(v, target)
+        if isinstance(v, Tensor)
+        else Tensor._make(xp.asarray(_fill_value("where", v, target.np, name), dtype=target.np))
+        for v, name in zip(operands, ("input", "other"))
     )
     broadcast_shape("where", cond.data.shape, a.data.shape, b.data.shape)
     return Where.apply(cond, a, b)
