@@ -2913,3 +2913,10 @@ def test_number_operands_that_overflow_the_dtype_name_the_op() -> None:
     with pytest.raises(ValueError, match=r"^minimum: other 9223372036854775807 cannot be converted to int32"):
         shendu.minimum(small, 2**63 - 1)
     assert shendu.where(shendu.tensor([True, False]), shendu.tensor([1, 2]), 5).tolist() == [1, 5]
+
+
+def test_repeat_interleave_beyond_memory_is_a_shendu_error() -> None:
+    with pytest.raises(shendu.OutOfMemoryError, match=r"^repeat_interleave: "):
+        shendu.repeat_interleave(shendu.tensor([2**63 - 2]))
+    with pytest.raises(shendu.OutOfMemoryError, match=r"^repeat_interleave: "):
+        shendu.repeat_interleave(shendu.ones(2), shendu.tensor([2**62, 2**62]))

@@ -21,7 +21,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
-from ._common import as_index, check_same_device, sum_to
+from ._common import allocating, as_index, check_same_device, sum_to
 from .creation import _fill_value, cast
 
 __all__ = [
@@ -652,7 +652,8 @@ def repeat_interleave(
         if counts.size and int(counts.min()) < 0:
             raise ShapeError("repeat_interleave: repeats must be >= 0")
         xp = get_array_module(counts)
-        return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts.reshape(-1)))
+        with allocating("repeat_interleave", (sum(counts.reshape(-1).tolist()),), counts.dtype):
+            return Tensor._make(xp.repeat(xp.arange(counts.size, dtype=counts.dtype), counts.reshape(-1)))
     if dim is None:
         input, d = reshape(input, -1), 0
     else:
@@ -675,7 +676,7 @@ def repeat_interleave(
         counts = repeats.data
         if counts.size and int(counts.min()) < 0:
             raise ShapeError("repeat_interleave: repeats must be >= 0")
-        total = int(counts.sum())
+        total = sum(counts.tolist())  # Python ints: an int64 sum could wrap around
     else:
         repeats = as_index("repeat_interleave", "repeats", repeats)
         if repeats < 0:
@@ -683,7 +684,9 @@ def repeat_interleave(
         counts, total = repeats, repeats * size
     if output_size is not None and output_size != total:
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the repeated size {total}")
-    return RepeatInterleave.apply(input, repeats=counts, dim=d)
+    shape = (*input.data.shape[:d], total, *input.data.shape[d + 1 :])
+    with allocating("repeat_interleave", shape, input.data.dtype):
+        return RepeatInterleave.apply(input, repeats=counts, dim=d)
 
 
 # ----------------------------------------------------------------------------- joins
