@@ -410,7 +410,7 @@ def _endpoint(op: str, value: Any, target: np.dtype) -> Any:
         raise TypeError(f"{op}: start and end must be numbers, got {type(value).__name__} {value!r}")
     if target.kind in "iub":
         return int(_fill_value(op, value, target, "the endpoint"))
-    return target.type(value)
+    return target.type(_fill_value(op, value, target, "the endpoint"))
 
 
 def _spaced(first: Any, last: Any, steps: int, work: np.dtype) -> np.ndarray:
