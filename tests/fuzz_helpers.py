@@ -195,7 +195,8 @@ class Draw:
         array = make_array(shape, dtype, mode, seed)
         if grad is None:
             grad = dtype in ("float32", "float64") and self.maybe(0.4)
-        huge = mode == "huge" or (mode == "special" and dtype in ("int64", "int32"))
+        # Extreme ints overflow at different steps in torch's and NumPy's integer arithmetic.
+        huge = mode == "huge" or (mode == "special" and np.dtype(dtype).kind in "iu")
         return T(array, grad=bool(grad) and dtype in FLOATS, huge=huge)
 
     def index(self, shape: tuple[int, ...], high: int, dtype: str = "int64") -> T:
