@@ -490,9 +490,7 @@ def _has_empty(spec: Any) -> bool:
     return False
 
 
-def verdict(
-    case: Case, where: str, t_res: Outcome | None, s_res: Outcome, values: bool, empty: bool = False
-) -> None:
+def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, values: bool, empty: bool = False) -> None:
     """Raise AssertionError when shendu's outcome ``s_res`` breaks the rules, given torch's ``t_res``."""
     if _np_warnings(s_res.warnings):
         WARNED[case.name] += 1

@@ -9,23 +9,32 @@ NaN, inf, 1e38 and empty tensors; shapes of the wrong rank, negative and absurd 
 float16 and float64 operands in mixes; bad device strings ('tpu', 'cuda:x', 'gpu', ...); and bad
 hyperparameters (negative, NaN, zero, wrong types).
 
-Each call runs in torch 2.13 (the oracle, where it has a function of the same name) and in shendu,
-under a 10 s alarm, and must pass these rules:
+Each call runs in torch 2.13 (the oracle, where it has a function of the same name; a few shendu-only
+ops get a torch twin in ``TORCH_TWINS``) and in shendu, under a 10 s alarm and a capped address
+space, and must pass these rules:
 
 1. If torch accepts the call, shendu accepts it too and returns the same structure with the same
-   shapes and dtypes (and values, to 1e-3, NaN and inf positions included, for deterministic ops
-   whose inputs hold no 1e30+ values, where the order of float rounding decides overflow). The
-   same holds for a backward pass through the result when some input requires grad.
-2. If torch rejects the call, shendu rejects it too (except where torch only lacks a float16
-   kernel: "not implemented for 'Half'").
+   shapes and dtypes, and the same values (to 1e-3, NaN and inf positions included) for
+   deterministic ops, unless an input holds 1e30+ values or extreme integers, or a hyperparameter
+   is NaN or inf (then the order of operations decides overflow, as it does between torch's
+   kernels). The same holds for a backward pass through the result when some input requires grad.
+   Exceptions, each listed with its reason: ``STRICT`` and ``STRICT_OPS`` (calls shendu refuses on
+   purpose, with an acceptable error, such as a "cpu:1" device or a float16 input to a norm with
+   float32 weights), a DtypeError or ShapeError when an input is empty (torch skips most checks
+   when there is nothing to compute), and layer hyperparameters that torch accepts at
+   construction only to fail once the layer runs on the drawn input.
+2. If torch rejects the call, shendu rejects it too, except where ``LENIENT`` or ``LENIENT_OPS``
+   list torch's refusal: argument parsing (shendu's functions double as Tensor methods), missing
+   kernels ("not implemented for 'Half'"), torch's own bugs, and shendu's documented leniencies.
 3. Every exception shendu raises is *acceptable*: (a) it is a ValueError, TypeError or
    RuntimeError, or a shendu error that is an IndexError (``DimError``, ``IndexOutOfRange``);
-   (b) it is a ``shendu.ShenduError``, or else its type is exactly ``ValueError`` or ``TypeError``
-   (so no NumPy subclass such as ``AxisError``) raised from a frame inside the shendu package;
-   (c) its message starts with the op's name: the public name, the implementing function's
-   ``__name__``, an alias listed here, or the layer / optimizer / scheduler class name, possibly
-   after a module path (``features.3 (Conv2d): ``), followed by ``:``, `` (``, ``(`` or
-   ``.method:``.
+   (b) it is a ``shendu.ShenduError``, or else its type is exactly ``ValueError``, ``TypeError``
+   or ``NotImplementedError`` (so no NumPy subclass such as ``AxisError``) raised from a frame
+   inside the shendu package; (c) its message starts with the op's name: the public name, the
+   implementing function's ``__name__``, an alias listed in ``ALIASES`` (an op that delegates,
+   such as ``view_as`` to ``view``), or the layer / optimizer / scheduler class name or the
+   layer's functional form, possibly after a module path (``features.3 (Conv2d): ``), followed by
+   ``:``, `` (``, ``(`` or ``.method:``.
 4. Never: any other exception (IndexError, AttributeError, KeyError, ZeroDivisionError,
    OverflowError, MemoryError, NumPy's exceptions), or a call still running after 10 s.
 
@@ -33,8 +42,12 @@ NumPy RuntimeWarnings (overflow, invalid value) from inside shendu's ops are cou
 op, not failed: silencing them means an ``np.errstate`` around every op, which doubles the cost of
 small ops, so that is left as a decision for the project.
 
+Max pooling whose windows hold only padding runs in shendu alone: torch 2.13 then writes its
+gradient outside the input and corrupts the heap.
+
 The number of inputs tried goes to ``tests.helpers.COUNTS["fuzzed inputs"]`` (printed in the
-"shendu test counts" summary). Runs are derandomized, so CI sees the same inputs every time.
+"shendu test counts" summary, and per module with ``-s``). Runs are derandomized (hypothesis seeds
+from the test's source), so CI sees the same inputs every time.
 """
 
 from __future__ import annotations
@@ -60,12 +73,12 @@ from tests.fuzz_helpers import (
     CALL_SECONDS,
     FLOATS,
     HUGE_SIZES,
+    WARNED,
     Call,
     Case,
     D,
     Draw,
     P,
-    WARNED,
     T,
     error_problem,
     judge,
@@ -77,7 +90,7 @@ from tests.helpers import COUNTS, check
 
 FUZZ_MEMORY = 4 * 2**30  # bytes of address space the fuzz run may add to what the process holds
 FUZZ = settings(
-    max_examples=120,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     database=None,
@@ -532,8 +545,10 @@ def p_clamp(d: Draw) -> Call:
     bound = (None, 0, -1.0, 1.0, math.nan, math.inf, -math.inf, 1e38)
 
     def one() -> Any:
-        return d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.3) else d.choice(
-            bound
+        return (
+            d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name)
+            if d.maybe(0.3)
+            else d.choice(bound)
         )
 
     return Call((x,), {"min": one(), "max": one()})
@@ -668,8 +683,8 @@ def p_bmm(d: Draw) -> Call:
 def p_matmul(d: Draw) -> Call:
     dt = linalg_dtypes(d)
     k = d.int(0, 3)
-    a = d.shape(0, 3, 1, 3) + (k,)
-    b = d.shape(0, 2, 1, 3) + (k if d.maybe(0.85) else k + 1, d.int(0, 3))
+    a = (*d.shape(0, 3, 1, 3), k)
+    b = (*d.shape(0, 2, 1, 3), k if d.maybe(0.85) else k + 1, d.int(0, 3))
     if d.maybe(0.2):
         a = a[-1:]
     if d.maybe(0.2):
@@ -690,7 +705,7 @@ def p_vectors(d: Draw) -> Call:
 def p_linear(d: Draw) -> Call:
     dt = linalg_dtypes(d)
     i, o = d.int(0, 3), d.int(0, 3)
-    x = d.tensor(shape=d.shape(0, 2, 0, 3) + (i,), dtype=dt) if d.maybe(0.85) else d.tensor(dtype=dt)
+    x = d.tensor(shape=(*d.shape(0, 2, 0, 3), i), dtype=dt) if d.maybe(0.85) else d.tensor(dtype=dt)
     w = d.tensor(shape=(o, i if d.maybe(0.85) else i + 1), dtype=dt) if d.maybe(0.9) else d.tensor(dtype=dt)
     args: tuple[Any, ...] = (x, w)
     if d.bool():
@@ -1004,7 +1019,7 @@ def conv_setup(d: Draw, spatial: int, transpose: bool = False) -> Call:
     n = d.int(0, 2)
     size = tuple(d.int(0, 5) for _ in range(spatial))
     rank = spatial + 2 if d.maybe(0.8) else d.choice((spatial + 1, spatial + 3, 1))
-    shape = ((n, cin, *size) if rank == spatial + 2 else (cin, *size) if rank == spatial + 1 else d.shape(rank, rank))
+    shape = (n, cin, *size) if rank == spatial + 2 else (cin, *size) if rank == spatial + 1 else d.shape(rank, rank)
     if d.maybe(0.1):
         shape = (n, cin + 1, *size)
     x = d.tensor(shape=shape, dtype=dt)
@@ -1538,7 +1553,10 @@ def _report_count() -> Any:
     resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     print(f"\nfuzz: {COUNTS['fuzzed inputs'] - before} inputs tried")
     if WARNED:
-        print("fuzz: NumPy RuntimeWarnings reached the user from " + ", ".join(f"{k} ({v})" for k, v in sorted(WARNED.items())))
+        print(
+            "fuzz: NumPy RuntimeWarnings reached the user from "
+            + ", ".join(f"{k} ({v})" for k, v in sorted(WARNED.items()))
+        )
 
 
 @pytest.fixture
@@ -2479,7 +2497,9 @@ def test_full_refuses_a_fill_value_that_overflows_the_dtype() -> None:
 def test_set_rng_state_names_itself_and_refuses_foreign_states() -> None:
     with pytest.raises(ValueError, match=r"^set_rng_state: expected a uint8 tensor of 80 bytes"):
         shendu.set_rng_state(shendu.zeros(5000, dtype=shendu.uint8))
-    with pytest.raises(TypeError, match=r"^set_rng_state: expected a uint8 tensor from get_state\(\), got dtype float32"):
+    with pytest.raises(
+        TypeError, match=r"^set_rng_state: expected a uint8 tensor from get_state\(\), got dtype float32"
+    ):
         shendu.set_rng_state(shendu.zeros(80))
     with pytest.raises(ValueError, match=r"^set_rng_state: these 80 bytes are not a state"):
         shendu.set_rng_state(shendu.full((80,), 255, dtype=shendu.uint8))
@@ -2711,7 +2731,9 @@ def test_batch_norm_of_an_empty_batch() -> None:
 
 
 def test_layer_norm_with_a_float_shape_names_the_layer() -> None:
-    with pytest.raises(TypeError, match=r"^LayerNorm: normalized_shape must be an int or a sequence of ints, got float"):
+    with pytest.raises(
+        TypeError, match=r"^LayerNorm: normalized_shape must be an int or a sequence of ints, got float"
+    ):
         shendu.nn.LayerNorm(2.5)
     assert shendu.nn.LayerNorm(shendu.Size([2, 3])).normalized_shape == (2, 3)
 
@@ -2859,7 +2881,9 @@ def test_tensor_refuses_floats_that_overflow_an_integer_dtype() -> None:
 def test_index_select_from_a_0d_tensor_takes_exactly_one_index() -> None:
     x = shendu.tensor(0.5)
     assert shendu.index_select(x, 0, shendu.tensor([0])).shape == ()
-    with pytest.raises(shendu.ShapeError, match=r"^index_select: the index into a 0-d tensor must hold one value, got 0"):
+    with pytest.raises(
+        shendu.ShapeError, match=r"^index_select: the index into a 0-d tensor must hold one value, got 0"
+    ):
         shendu.index_select(x, 0, shendu.tensor([], dtype=shendu.int64))
 
 

@@ -367,7 +367,7 @@ def arange(
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
         # An infinite step is a range of at most one value, as in PyTorch; infinite bounds are not.
-        if math.isnan(v) or math.isinf(v) and name != "step":
+        if math.isnan(v) or (math.isinf(v) and name != "step"):
             raise ValueError(f"arange: {name} must be finite, got {v}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)

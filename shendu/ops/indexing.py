@@ -18,8 +18,8 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, GraphError, IndexOutOfRange, ShapeError, check_dim
 from ..tensor import Tensor
-from .creation import _fill_value
 from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
+from .creation import _fill_value
 
 __all__ = ["gather", "index_select", "masked_select", "one_hot", "scatter", "scatter_add", "tril", "triu"]
 

@@ -253,7 +253,7 @@ def batch_norm(
         # An empty batch has no statistics to fold into the running averages, as in PyTorch.
         running = (
             None
-            if running_mean is None and running_var is None or view[0] * view[2] == 0
+            if (running_mean is None and running_var is None) or view[0] * view[2] == 0
             else (
                 None if running_mean is None else running_mean.data,
                 None if running_var is None else running_var.data,
