@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs what shendu and its tests need: Debian's Fashion-MNIST package, then a .venv with
+# Installs what shendu and its tests need: Debian packages, then a .venv with
 # shendu, its optional extras, and the test tools (PyTorch 2.13.0 on the CPU, the test oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d /usr/share/datasets/fashion-mnist ]; then
+# Debian packages: the Fashion-MNIST files, and Chromium for the lab report's rendering test.
+if [ ! -d /usr/share/datasets/fashion-mnist ] || ! command -v chromium >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist chromium >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip

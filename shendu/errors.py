@@ -11,7 +11,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["DeviceError", "DtypeError", "GraphError", "ShapeError", "ShenduError", "check_dim", "normalize_dims"]
+__all__ = [
+    "DeviceError",
+    "DimError",
+    "DtypeError",
+    "GraphError",
+    "IndexOutOfRange",
+    "ShapeError",
+    "ShenduError",
+    "check_dim",
+    "normalize_dims",
+]
 
 
 class ShenduError(Exception):
@@ -34,6 +44,17 @@ class GraphError(ShenduError, RuntimeError):
     """A misuse of the autograd graph: a freed graph, an in-place change to a saved value."""
 
 
+class DimError(ShapeError, IndexError):
+    """A ``dim`` argument outside the tensor's dimensions; an IndexError too, as in PyTorch."""
+
+
+class IndexOutOfRange(ShenduError, IndexError):  # noqa: N818 - the name the project settled on
+    """An index that does not fit the tensor: out of range, too many indices, or a mask of the wrong shape.
+
+    It is an IndexError, as PyTorch's indexing errors are, so ``except IndexError`` keeps working.
+    """
+
+
 def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
     """Return ``dim`` made non-negative, or raise an IndexError-free ShapeError naming the op."""
     if isinstance(dim, np.integer):
@@ -43,7 +64,7 @@ def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) 
     span = max(ndim, 1)
     if not -span <= dim < span:
         where = f" (input shape {tuple(shape)})" if shape is not None else ""
-        raise ShapeError(
+        raise DimError(
             f"{op}: dim {dim} is out of range for a {ndim}-d tensor{where}; expected a dim in [{-span}, {span - 1}]"
         )
     return dim % span

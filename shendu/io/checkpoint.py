@@ -30,14 +30,19 @@ class CheckpointError(ShenduError, ValueError):
     """A checkpoint file that is missing, unreadable, corrupt, or not a shendu checkpoint."""
 
 
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    # np.ascontiguousarray would turn a 0-d array into shape (1,).
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
 def _encode(value: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
     if isinstance(value, Tensor):
         name = f"t{len(arrays)}"
-        arrays[name] = np.ascontiguousarray(_backend.to_device(value.data, _backend.CPU))
+        arrays[name] = _contiguous(_backend.to_device(value.data, _backend.CPU))
         return {"__tensor__": name, "requires_grad": value.requires_grad}
     if isinstance(value, np.ndarray):
         name = f"t{len(arrays)}"
-        arrays[name] = np.ascontiguousarray(value)
+        arrays[name] = _contiguous(value)
         return {"__ndarray__": name}
     if isinstance(value, np.generic):
         return value.item()

@@ -116,3 +116,9 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         shendu.load(tmp_path / "nothing")
     with pytest.raises(CheckpointError, match="is a folder, not a checkpoint file"):
         shendu.load(tmp_path)
+
+
+def test_zero_dim_tensors_keep_their_shape(tmp_path: Path) -> None:
+    shendu.save({"step": shendu.tensor(3.0), "n": np.array(5)}, tmp_path / "s")
+    loaded = shendu.load(tmp_path / "s")
+    assert loaded["step"].shape == () and loaded["n"].shape == ()
