@@ -1,7 +1,8 @@
-"""Utilities for training: gradient clipping and flattening parameters to a vector."""
+"""Utilities for training: gradient clipping, flattening parameters to a vector, and variable-length sequences."""
 
 from __future__ import annotations
 
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
@@ -11,5 +12,6 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "rnn",
     "vector_to_parameters",
 ]
