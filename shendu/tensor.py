@@ -375,7 +375,7 @@ class Tensor:
         if not self.data.flags.writeable:
             raise GraphError(
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
-                "memory); clone() it before changing it in place"
+                "memory, or a read-only NumPy array); clone() it before changing it in place"
             )
         if self._requires_grad and _grad_mode._State.enabled:
             if self._grad_fn is None:

@@ -292,11 +292,6 @@ def setitem(input: Tensor, index: Any, value: Any) -> None:
     else:
         raise TypeError(f"setitem: the value must be a tensor, a number or a list, got {type(value).__name__}")
     input._check_inplace("setitem")
-    if type(data) is np.ndarray and not data.flags.writeable:
-        raise ShapeError(
-            "setitem: the tensor's memory is read-only (an expanded view whose elements share memory, or a "
-            "read-only NumPy array); clone() it first"
-        )
     target = data if first is None else data[first]
     try:
         target[key] = source
