@@ -12,7 +12,7 @@ import math
 import warnings
 from typing import Any
 
-from ...errors import ShapeError
+from ...errors import DtypeError, ShapeError
 from ...ops import rnn as _ops
 from ...ops.creation import empty
 from ...ops.shape import cat, stack
@@ -27,6 +27,14 @@ from ._utils import check_count, check_probability, check_tensor
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _check_dtype(module: Module, input: Tensor, weight: Tensor) -> None:
+    if input.dtype != weight.dtype:
+        raise DtypeError(
+            f"{module._error_prefix()}input has dtype {input.dtype} but the parameters have dtype {weight.dtype}; "
+            f"convert one of them (e.g. x.to({weight.dtype}) or module.to({input.dtype}))"
+        )
 
 
 def _check_nonlinearity(module: Module, nonlinearity: Any) -> str:
@@ -189,6 +197,7 @@ class RNNBase(Module):
                     f"{self._error_prefix()}expected packed data of shape (sum of lengths, {self.input_size}), "
                     f"got {tuple(data.shape)}"
                 )
+            _check_dtype(self, data, self.weight_ih_l0)
             sizes = [int(n) for n in input.batch_sizes.tolist()]
             batch: int | None = sizes[0]
             positions = packed_positions(sizes, None, False, len(sizes))
@@ -198,6 +207,7 @@ class RNNBase(Module):
         else:
             check_tensor(self, input)
             self._check_input(input)
+            _check_dtype(self, input, self.weight_ih_l0)
             batch = None if input.ndim == 2 else input.shape[0 if self.batch_first else 1]
             x, sizes, batch_first, order = input, None, self.batch_first, None
         states = self._states(hx, batch, x)
@@ -315,7 +325,7 @@ class RNN(RNNBase):
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text + f", nonlinearity={self.nonlinearity!r}"
+        return text if self.nonlinearity == "tanh" else text + f", nonlinearity={self.nonlinearity}"
 
 
 class LSTM(RNNBase):
@@ -497,6 +507,7 @@ class RNNCellBase(Module):
                 f"{self._error_prefix()}expected input with {self.input_size} features (input_size), "
                 f"got {shape[-1]}; input shape {shape}"
             )
+        _check_dtype(self, input, self.weight_ih)
         expected = (self.hidden_size,) if input.ndim == 1 else (shape[0], self.hidden_size)
         for name, state in states.items():
             if state is None:
@@ -560,7 +571,7 @@ class RNNCell(RNNCellBase):
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text + f", nonlinearity={self.nonlinearity!r}"
+        return text if self.nonlinearity == "tanh" else text + f", nonlinearity={self.nonlinearity}"
 
 
 class LSTMCell(RNNCellBase):
