@@ -676,7 +676,7 @@ def _layer_setup(
     hidden = _check_weights(op, input, w_ih, w_hh, b_ih, b_hh, gates)
     if input.ndim not in (2, 3):
         raise ShapeError(
-            f"{op}: expected a 3-D input ({'(N, L, H_in)' if batch_first else '(L, N, H_in)'}) or a 2-D "
+            f"{op}: expected a 3-D input {'(N, L, H_in)' if batch_first else '(L, N, H_in)'} or a 2-D "
             f"unbatched input (L, H_in), got shape {tuple(input.shape)}"
         )
     unbatched = input.ndim == 2
