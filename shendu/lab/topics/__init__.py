@@ -5,3 +5,5 @@ from . import frameworks
 from . import pooling
 from . import tensors
 from . import training_loop
+from . import lstm
+from . import gradients
