@@ -63,19 +63,17 @@ class _Layout:
         self.batch_first = batch_first
         self.unbatched = unbatched
 
-    def to_time_major(self, xp: Any, array: Any) -> Any:
+    def time_major(self, array: Any) -> Any:
+        """A time-major view of a sequence given in the caller's layout (no copy)."""
         if self.unbatched:
             return array[:, None, :]
-        if self.batch_first:
-            return xp.ascontiguousarray(array.transpose(1, 0, 2))
-        return array
+        return array.transpose(1, 0, 2) if self.batch_first else array
 
-    def from_time_major(self, xp: Any, array: Any) -> Any:
+    def caller(self, array: Any) -> Any:
+        """A view of a time-major sequence in the caller's layout (no copy)."""
         if self.unbatched:
             return array[:, 0, :]
-        if self.batch_first:
-            return xp.ascontiguousarray(array.transpose(1, 0, 2))
-        return array
+        return array.transpose(1, 0, 2) if self.batch_first else array
 
     def state_in(self, array: Any) -> Any:
         return array[None] if self.unbatched else array
@@ -92,42 +90,66 @@ def _active(batch_sizes: tuple[int, ...] | None, batch: int, length: int) -> tup
     return (batch,) * length if batch_sizes is None else batch_sizes
 
 
-def _scaled_rows(xp: Any, weight: Any, scale: Any) -> Any:
-    return weight * scale[:, None]
-
-
 def _gate_scale(xp: Any, dtype: Any, hidden: int, blocks: Sequence[float]) -> Any:
     """One factor per gate row: 0.5 for sigmoid gates (computed through tanh), 1 for tanh gates."""
     return xp.repeat(xp.asarray(blocks, dtype=dtype), hidden)
 
 
-class _Recurrence(Function):
-    """Shared plumbing of the layer ops: state storage in time order and the per-step prefix sizes.
+def _inverse(xp: Any, order: Any) -> Any:
+    inverse = xp.empty_like(order)
+    inverse[order] = xp.arange(order.shape[0])
+    return inverse
 
-    States are kept in one ``(T + 1, B, H)`` array in time order. Going forward, the state before
-    step ``t`` is slot ``t`` and the state after it slot ``t + 1``; going in reverse, the state
-    before step ``t`` is slot ``t + 1`` and the state after it slot ``t``. Either way the outputs
-    and the previous states of all steps are contiguous slices, ready for one large product.
+
+def _flat(array: Any) -> Any:
+    return array.reshape(-1, array.shape[-1])
+
+
+class _Recurrence(Function):
+    """Shared plumbing of the layer ops: the state and input storage, and the per-step prefix sizes.
+
+    Everything a step reads lives in one ``(T + 1, B, H + I)`` array ``z``: its first ``H``
+    columns are the hidden states in time order, the last ``I`` the inputs. Going forward, the
+    state before step ``t`` is slot ``t`` and the state after it slot ``t + 1``; going in reverse,
+    the state before step ``t`` is slot ``t + 1`` and the state after it slot ``t``. The input of
+    step ``t`` sits in the same slot as the state before it, so the rows ``[h_{t-1}, x_t]`` of all
+    steps form one matrix, and the gradients of ``W_hh`` and ``W_ih`` come out of one product.
     """
 
     saves_output = True
 
     def _begin(
-        self, x: Any, h0: Any, batch_sizes: tuple[int, ...] | None, reverse: bool, batch_first: bool, order: Any
+        self,
+        x: Any,
+        h0: Any,
+        hidden: int,
+        batch_sizes: tuple[int, ...] | None,
+        reverse: bool,
+        batch_first: bool,
+        order: Any,
     ) -> tuple[Any, Any, Any]:
         xp = get_array_module(x)
         layout = _Layout(batch_first, x.ndim == 2)
-        xt = layout.to_time_major(xp, x)
+        xt = layout.time_major(x)
+        length, batch, _ = xt.shape
+        # Packed batches read the rows that a step leaves alone as padding, so those must start at zero.
+        z = (xp.zeros if batch_sizes is not None else xp.empty)((length + 1, batch, hidden + xt.shape[2]), xt.dtype)
+        off = 1 if reverse else 0
+        z[off : off + length, :, hidden:] = xt
         h0 = layout.state_in(h0)
         if order is not None:
             h0 = h0[order]
+        z[length if reverse else 0, :, :hidden] = h0
         self.layout = layout
-        return xp, xt, h0
+        self.z = z
+        return xp, z, h0
 
-    @staticmethod
-    def _states(xp: Any, shape: tuple[int, ...], dtype: Any, packed: bool) -> Any:
-        # Packed batches read the rows that a step leaves alone as padding, so those must start at zero.
-        return xp.zeros(shape, dtype) if packed else xp.empty(shape, dtype)
+    def _rows(self, hidden: int, reverse: bool) -> tuple[Any, Any]:
+        """All steps' ``[h_{t-1}, x_t]`` rows as a ``(T * B, H + I)`` matrix, and the inputs alone."""
+        z = self.z
+        off = 1 if reverse else 0
+        steps = z[off : off + z.shape[0] - 1]
+        return _flat(steps), _flat(steps[:, :, hidden:])
 
     @staticmethod
     def _final(xp: Any, states: Any, batch_sizes: tuple[int, ...] | None, reverse: bool) -> Any:
@@ -141,7 +163,7 @@ class _Recurrence(Function):
         return states[xp.asarray(lengths), xp.arange(batch)]
 
     @staticmethod
-    def _outputs(states: Any, reverse: bool, batch_sizes: tuple[int, ...] | None, inserted: list[Any]) -> Any:
+    def _outputs(states: Any, reverse: bool, inserted: list[Any]) -> Any:
         out = states[:-1] if reverse else states[1:]
         if inserted:
             # Sequences that start late in reverse took their initial state in a padding slot.
@@ -155,30 +177,27 @@ class _Recurrence(Function):
         for slot, initial in zip(slots, initials):
             slot[n_old:n] = initial[n_old:n]
 
-    def _finish_grads(
-        self, xp: Any, d_gates: Any, xt: Any, w_ih: Any, order: Any, states: Sequence[Any]
-    ) -> tuple[Any, list[Any]]:
-        """The input gradient and the initial-state gradients, shaped as the caller gave them."""
-        layout = self.layout
-        length, batch, _ = xt.shape
-        dx = None
-        if self.needs_input_grad(0):
-            dx = (d_gates.reshape(length * batch, -1) @ w_ih).reshape(length, batch, -1)
-            dx = layout.from_time_major(xp, dx)
+    def _unorder(self, xp: Any, order: Any, states: Sequence[Any]) -> list[Any]:
+        """Final states (or initial-state gradients) back in the caller's batch order and layout."""
         if order is not None:
             inverse = _inverse(xp, order)
             states = [s[inverse] for s in states]
-        return dx, [layout.state_out(s) for s in states]
+        return [self.layout.state_out(s) for s in states]
 
+    def _input_grad(self, d_pre: Any, w_ih: Any) -> Any:
+        """``dx = d_pre @ W_ih`` in the caller's layout, or None when the input needs no gradient."""
+        if not self.needs_input_grad(0):
+            return None
+        length, batch = d_pre.shape[:2]
+        return self.layout.caller((_flat(d_pre) @ w_ih).reshape(length, batch, -1))
 
-def _inverse(xp: Any, order: Any) -> Any:
-    inverse = xp.empty_like(order)
-    inverse[order] = xp.arange(order.shape[0])
-    return inverse
-
-
-def _flat(array: Any) -> Any:
-    return array.reshape(-1, array.shape[-1])
+    def _weight_grads(self, d_pre: Any, hidden: int, reverse: bool, w_ih_index: int) -> tuple[Any, Any]:
+        """``dW_hh`` and ``dW_ih`` from one product of the gate gradients with the ``[h, x]`` rows."""
+        if not (self.needs_input_grad(w_ih_index) or self.needs_input_grad(w_ih_index + 1)):
+            return None, None
+        rows, _ = self._rows(hidden, reverse)
+        both = _flat(d_pre).T @ rows
+        return both[:, hidden:].copy(), both[:, :hidden].copy()
 
 
 # ---------------------------------------------------------------------------- LSTM
@@ -205,30 +224,30 @@ class LSTMLayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
+        hidden = w_hh.shape[1]
+        xp, z, h0 = self._begin(x, h0, hidden, batch_sizes, reverse, batch_first, order)
         c0 = self.layout.state_in(c0)
         if order is not None:
             c0 = c0[order]
-        length, batch, _ = xt.shape
-        hidden = w_hh.shape[1]
-        dtype = xt.dtype
+        length, batch = z.shape[0] - 1, z.shape[1]
+        dtype = z.dtype
         packed = batch_sizes is not None
         # Sigmoid gates i, f, o go through tanh(x / 2): halve their rows once, here.
         scale = _gate_scale(xp, dtype, hidden, (0.5, 0.5, 1.0, 0.5))
-        w_ih_s = _scaled_rows(xp, w_ih, scale)
-        w_hh_t = _scaled_rows(xp, w_hh, scale).T
-        gates = (_flat(xt) @ w_ih_s.T).reshape(length, batch, 4 * hidden)
+        w_hh_t = (w_hh * scale[:, None]).T
+        _, inputs = self._rows(hidden, reverse)
+        gates = (inputs @ (w_ih * scale[:, None]).T).reshape(length, batch, 4 * hidden)
         if b_ih is not None:
             gates += (b_ih + b_hh) * scale
         alpha = xp.asarray([0.5, 0.5, 1.0, 0.5], dtype=dtype)[:, None]
         beta = xp.asarray([0.5, 0.5, 0.0, 0.5], dtype=dtype)[:, None]
 
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        cs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        tanh_c = self._states(xp, (length, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
-        cs[start] = c0
+        hs = z[:, :, :hidden]
+        cs = (xp.zeros if packed else xp.empty)((length + 1, batch, hidden), dtype)
+        tanh_c = (xp.zeros if packed else xp.empty)((length, batch, hidden), dtype)
+        cs[length if reverse else 0] = c0
+        recurrent = xp.empty((batch, 4 * hidden), dtype)
+        product = xp.empty((batch, hidden), dtype)
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
@@ -236,48 +255,44 @@ class LSTMLayer(_Recurrence):
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
+            if n > n_old:
                 self._insert_initial((hs[p], cs[p]), (h0, c0), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
             g = gates[t, :n]
-            g += hs[p, :n] @ w_hh_t
+            xp.matmul(hs[p, :n], w_hh_t, out=recurrent[:n])
+            g += recurrent[:n]
             xp.tanh(g, out=g)
             a = g.reshape(n, 4, hidden)
             a *= alpha
             a += beta
             c = cs[q, :n]
             xp.multiply(a[:, 1], cs[p, :n], out=c)
-            c += a[:, 0] * a[:, 2]
+            xp.multiply(a[:, 0], a[:, 2], out=product[:n])
+            c += product[:n]
             tc = xp.tanh(c, out=tanh_c[t, :n])
             xp.multiply(a[:, 3], tc, out=hs[q, :n])
-        # In reverse no sequence is running at the first processed step with n_old = batch.
-        self.xt, self.gates, self.hs, self.cs, self.tanh_c = xt, gates, hs, cs, tanh_c
+        self.gates, self.cs, self.tanh_c = gates, cs, tanh_c
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
-        lay = self.layout
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
         h_n = self._final(xp, hs, batch_sizes, reverse)
         c_n = self._final(xp, cs, batch_sizes, reverse)
-        if order is not None:
-            inverse = _inverse(xp, order)
-            h_n, c_n = h_n[inverse], c_n[inverse]
-        return lay.from_time_major(xp, out), lay.state_out(h_n), lay.state_out(c_n)
+        h_n, c_n = self._unorder(xp, order, (h_n, c_n))
+        return self.layout.caller(self._outputs(hs, reverse, inserted)), h_n, c_n
 
     def backward(self, d_out: Any, d_hn: Any, d_cn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias = self.meta
         xp = get_array_module(self.gates)
         lay = self.layout
-        xt, gates, hs, cs, tanh_c = self.xt, self.gates, self.hs, self.cs, self.tanh_c
-        length, batch, _ = xt.shape
-        hidden = hs.shape[2]
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
+        gates, cs, tanh_c = self.gates, self.cs, self.tanh_c
+        length, batch, four_h = gates.shape
+        hidden = four_h // 4
+        dtype = gates.dtype
+        dy = lay.time_major(d_out)
         carry_h = lay.state_in(d_hn).copy()
         carry_c = lay.state_in(d_cn).copy()
         if order is not None:
             carry_h, carry_c = carry_h[order], carry_c[order]
-        prev_h = hs[1:] if reverse else hs[:-1]
         prev_c = cs[1:] if reverse else cs[:-1]
 
         # Everything that does not depend on the recurrence is computed for all steps at once:
@@ -285,41 +300,43 @@ class LSTMLayer(_Recurrence):
         # gate's pre-activation gradient, and k_c carries d(h) into d(cell).
         a = gates.reshape(length, batch, 4, hidden)
         gate_i, gate_f, gate_g, gate_o = a[:, :, 0], a[:, :, 1], a[:, :, 2], a[:, :, 3]
-        sig = a * (1 - a)
-        e = xp.empty_like(a)
-        xp.multiply(gate_g, sig[:, :, 0], out=e[:, :, 0])
-        xp.multiply(prev_c, sig[:, :, 1], out=e[:, :, 1])
-        xp.multiply(gate_i, 1 - gate_g * gate_g, out=e[:, :, 2])
-        xp.multiply(tanh_c, sig[:, :, 3], out=e[:, :, 3])
-        k_c = gate_o * (1 - tanh_c * tanh_c)
-        del sig
+        e = 1 - a
+        e *= a
+        e[:, :, 0] *= gate_g
+        e[:, :, 1] *= prev_c
+        e[:, :, 3] *= tanh_c
+        e_g = e[:, :, 2]
+        xp.multiply(gate_g, gate_g, out=e_g)
+        xp.subtract(1, e_g, out=e_g)
+        e_g *= gate_i
+        k_c = tanh_c * tanh_c
+        xp.subtract(1, k_c, out=k_c)
+        k_c *= gate_o
 
-        d_gates = self._states(xp, (length, batch, 4 * hidden), xt.dtype, packed)
+        d_gates = (xp.zeros if batch_sizes is not None else xp.empty)((length, batch, four_h), dtype)
+        dh_buf = xp.empty((batch, hidden), dtype)
+        through = xp.empty((batch, hidden), dtype)
         w_hh = self.w_hh
         sizes = _active(batch_sizes, batch, length)
         for t in _steps(length, not reverse):
             n = sizes[t]
-            dh = dy[t, :n] + carry_h[:n]
+            dh = dh_buf[:n]
+            xp.add(dy[t, :n], carry_h[:n], out=dh)
             dc = carry_c[:n]
-            dc += dh * k_c[t, :n]
+            xp.multiply(dh, k_c[t, :n], out=through[:n])
+            dc += through[:n]
             d = d_gates[t, :n]
             dv = d.reshape(n, 4, hidden)
             xp.multiply(dc[:, None, :], e[t, :n, 0:3], out=dv[:, 0:3])
             xp.multiply(dh, e[t, :n, 3], out=dv[:, 3])
             dc *= gate_f[t, :n]
             xp.matmul(d, w_hh, out=carry_h[:n])
-        return self._grads(xp, d_gates, xt, prev_h, carry_h, carry_c, order, has_bias)
-
-    def _grads(
-        self, xp: Any, d_gates: Any, xt: Any, prev_h: Any, carry_h: Any, carry_c: Any, order: Any, has_bias: bool
-    ) -> tuple[Any, ...]:
-        dx, (dh0, dc0) = self._finish_grads(xp, d_gates, xt, self.w_ih, order, (carry_h, carry_c))
-        dg = _flat(d_gates)
-        dw_ih = dg.T @ _flat(xt) if self.needs_input_grad(3) else None
-        dw_hh = dg.T @ _flat(prev_h) if self.needs_input_grad(4) else None
+        dx = self._input_grad(d_gates, self.w_ih)
+        dw_ih, dw_hh = self._weight_grads(d_gates, hidden, reverse, 3)
+        dh0, dc0 = self._unorder(xp, order, (carry_h, carry_c))
         grads = [dx, dh0, dc0, dw_ih, dw_hh]
         if has_bias:
-            db = dg.sum(0)
+            db = _flat(d_gates).sum(0)
             grads += [db, db.copy()]
         return tuple(grads)
 
@@ -347,26 +364,26 @@ class GRULayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
-        length, batch, _ = xt.shape
         hidden = w_hh.shape[1]
-        dtype = xt.dtype
+        xp, z, h0 = self._begin(x, h0, hidden, batch_sizes, reverse, batch_first, order)
+        length, batch = z.shape[0] - 1, z.shape[1]
+        dtype = z.dtype
         packed = batch_sizes is not None
         scale = _gate_scale(xp, dtype, hidden, (0.5, 0.5, 1.0))
-        w_hh_t = _scaled_rows(xp, w_hh, scale).T
+        w_hh_t = (w_hh * scale[:, None]).T
         # gates[t] holds r, z, n: the input part, then (in place) the activations.
-        gates = (_flat(xt) @ _scaled_rows(xp, w_ih, scale).T).reshape(length, batch, 3 * hidden)
+        _, inputs = self._rows(hidden, reverse)
+        gates = (inputs @ (w_ih * scale[:, None]).T).reshape(length, batch, 3 * hidden)
         b_hn = None
         if b_ih is not None:
             bias = b_ih.copy()
             bias[: 2 * hidden] += b_hh[: 2 * hidden]
             gates += bias * scale
             b_hn = b_hh[2 * hidden :]
-        h_part = self._states(xp, (length, batch, hidden), dtype, packed)
-
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
+        h_part = (xp.zeros if packed else xp.empty)((length, batch, hidden), dtype)
+        hs = z[:, :, :hidden]
+        recurrent = xp.empty((batch, 3 * hidden), dtype)
+        product = xp.empty((batch, hidden), dtype)
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
@@ -375,12 +392,13 @@ class GRULayer(_Recurrence):
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
+            if n > n_old:
                 self._insert_initial((hs[p],), (h0,), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
             hp = hs[p, :n]
-            gh = hp @ w_hh_t
+            gh = recurrent[:n]
+            xp.matmul(hp, w_hh_t, out=gh)
             g = gates[t, :n]
             rz = g[:, :h2]
             rz += gh[:, :h2]
@@ -393,70 +411,80 @@ class GRULayer(_Recurrence):
             else:
                 xp.add(gh[:, h2:], b_hn, out=hn)
             cand = g[:, h2:]
-            cand += rz[:, :hidden] * hn
+            xp.multiply(rz[:, :hidden], hn, out=product[:n])
+            cand += product[:n]
             xp.tanh(cand, out=cand)
             h = hs[q, :n]
             xp.subtract(hp, cand, out=h)
             h *= rz[:, hidden:]
             h += cand
-        self.xt, self.gates, self.hs, self.h_part = xt, gates, hs, h_part
+        self.gates, self.h_part = gates, h_part
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
-        h_n = self._final(xp, hs, batch_sizes, reverse)
-        if order is not None:
-            h_n = h_n[_inverse(xp, order)]
-        lay = self.layout
-        return lay.from_time_major(xp, out), lay.state_out(h_n)
+        (h_n,) = self._unorder(xp, order, (self._final(xp, hs, batch_sizes, reverse),))
+        return self.layout.caller(self._outputs(hs, reverse, inserted)), h_n
 
     def backward(self, d_out: Any, d_hn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias = self.meta
         xp = get_array_module(self.gates)
         lay = self.layout
-        xt, gates, hs, h_part = self.xt, self.gates, self.hs, self.h_part
-        length, batch, _ = xt.shape
-        hidden = hs.shape[2]
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
+        gates, h_part = self.gates, self.h_part
+        length, batch, three_h = gates.shape
+        hidden = three_h // 3
+        dtype = gates.dtype
+        dy = lay.time_major(d_out)
         carry = lay.state_in(d_hn).copy()
         if order is not None:
             carry = carry[order]
+        hs = self.z[:, :, :hidden]
         prev_h = hs[1:] if reverse else hs[:-1]
         a = gates.reshape(length, batch, 3, hidden)
         r, z, n_act = a[:, :, 0], a[:, :, 1], a[:, :, 2]
         # Per-step factors that do not depend on the recurrence, for all steps at once.
-        e_n = (1 - z) * (1 - n_act * n_act)
-        e_z = (prev_h - n_act) * (z * (1 - z))
-        e_r = h_part * (r * (1 - r))
+        e_n = 1 - n_act * n_act
+        e_n *= 1 - z
+        e_z = prev_h - n_act
+        e_z *= z * (1 - z)
+        e_r = r * (1 - r)
+        e_r *= h_part
 
-        # Columns: [n (input part), r, z, n (hidden part)], so that the input gradient is the first
-        # three blocks and the hidden gradient, in W_hh's own r, z, n order, the last three.
-        d_all = self._states(xp, (length, batch, 4 * hidden), xt.dtype, packed)
+        # Columns: [n (input part), r, z, n (hidden part)]: the input gradient is the first three
+        # blocks (gate order n, r, z) and the hidden gradient, in W_hh's own r, z, n order, the last three.
+        d_all = (xp.zeros if batch_sizes is not None else xp.empty)((length, batch, 4 * hidden), dtype)
+        dh_buf = xp.empty((batch, hidden), dtype)
+        back = xp.empty((batch, hidden), dtype)
         w_hh = self.w_hh
         sizes = _active(batch_sizes, batch, length)
         h1, h2, h3 = hidden, 2 * hidden, 3 * hidden
         for t in _steps(length, not reverse):
             n = sizes[t]
-            dh = dy[t, :n] + carry[:n]
+            dh = dh_buf[:n]
+            xp.add(dy[t, :n], carry[:n], out=dh)
             d = d_all[t, :n]
             dn = d[:, :h1]
             xp.multiply(dh, e_n[t, :n], out=dn)
             xp.multiply(dn, e_r[t, :n], out=d[:, h1:h2])
             xp.multiply(dh, e_z[t, :n], out=d[:, h2:h3])
             xp.multiply(dn, r[t, :n], out=d[:, h3:])
-            back = d[:, h1:] @ w_hh
+            xp.matmul(d[:, h1:], w_hh, out=back[:n])
             xp.multiply(dh, z[t, :n], out=carry[:n])
-            carry[:n] += back
-        d_input = xp.concatenate([d_all[:, :, h1:h3], d_all[:, :, :h1]], axis=2)
-        d_hidden = d_all[:, :, h1:]
-        dx, (dh0,) = self._finish_grads(xp, d_input, xt, self.w_ih, order, (carry,))
-        di = _flat(d_input)
-        dhh = d_hidden.reshape(length * batch, h3)
-        dw_ih = di.T @ _flat(xt) if self.needs_input_grad(2) else None
-        dw_hh = dhh.T @ _flat(prev_h) if self.needs_input_grad(3) else None
+            carry[:n] += back[:n]
+        w_ih = self.w_ih
+        d_input = d_all[:, :, :h3]
+        d_hidden = _flat(d_all[:, :, h1:])
+        dx = self._input_grad(d_input, xp.concatenate([w_ih[h2:], w_ih[:h2]]))
+        dw_ih = dw_hh = None
+        rows, inputs = self._rows(hidden, reverse)
+        if self.needs_input_grad(2):
+            dw = _flat(d_input).T @ inputs
+            dw_ih = xp.concatenate([dw[h1:], dw[:h1]])
+        if self.needs_input_grad(3):
+            dw_hh = d_hidden.T @ rows[:, :hidden]
+        (dh0,) = self._unorder(xp, order, (carry,))
         grads = [dx, dh0, dw_ih, dw_hh]
         if has_bias:
-            grads += [di.sum(0), dhh.sum(0)]
+            db = _flat(d_input).sum(0)
+            grads += [xp.concatenate([db[h1:], db[:h1]]), d_hidden.sum(0)]
         return tuple(grads)
 
 
@@ -484,19 +512,16 @@ class RNNLayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
-        length, batch, _ = xt.shape
         hidden = w_hh.shape[1]
-        dtype = xt.dtype
-        packed = batch_sizes is not None
-        pre = (_flat(xt) @ w_ih.T).reshape(length, batch, hidden)
+        xp, z, h0 = self._begin(x, h0, hidden, batch_sizes, reverse, batch_first, order)
+        length, batch = z.shape[0] - 1, z.shape[1]
+        _, inputs = self._rows(hidden, reverse)
+        pre = (inputs @ w_ih.T).reshape(length, batch, hidden)
         if b_ih is not None:
             pre += b_ih + b_hh
         w_hh_t = w_hh.T
         relu = nonlinearity == "relu"
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
+        hs = z[:, :, :hidden]
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
@@ -504,42 +529,40 @@ class RNNLayer(_Recurrence):
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
+            if n > n_old:
                 self._insert_initial((hs[p],), (h0,), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
-            h = hs[q, :n]
-            xp.matmul(hs[p, :n], w_hh_t, out=h)
-            h += pre[t, :n]
+            h = pre[t, :n]
+            h += hs[p, :n] @ w_hh_t
             if relu:
-                xp.maximum(h, 0, out=h)
+                xp.maximum(h, 0, out=hs[q, :n])
             else:
-                xp.tanh(h, out=h)
-        self.xt, self.hs = xt, hs
+                xp.tanh(h, out=hs[q, :n])
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None, relu)
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
-        h_n = self._final(xp, hs, batch_sizes, reverse)
-        if order is not None:
-            h_n = h_n[_inverse(xp, order)]
-        lay = self.layout
-        return lay.from_time_major(xp, out), lay.state_out(h_n)
+        (h_n,) = self._unorder(xp, order, (self._final(xp, hs, batch_sizes, reverse),))
+        return self.layout.caller(self._outputs(hs, reverse, inserted)), h_n
 
     def backward(self, d_out: Any, d_hn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias, relu = self.meta
-        xp = get_array_module(self.hs)
+        z = self.z
+        xp = get_array_module(z)
         lay = self.layout
-        xt, hs = self.xt, self.hs
-        length, batch, _ = xt.shape
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
+        hidden = self.w_hh.shape[1]
+        length, batch = z.shape[0] - 1, z.shape[1]
+        dy = lay.time_major(d_out)
         carry = lay.state_in(d_hn).copy()
         if order is not None:
             carry = carry[order]
-        prev_h = hs[1:] if reverse else hs[:-1]
+        hs = z[:, :, :hidden]
         out_h = hs[:-1] if reverse else hs[1:]
-        slope = (out_h > 0).astype(out_h.dtype) if relu else 1 - out_h * out_h
-        d_pre = self._states(xp, out_h.shape, xt.dtype, packed)
+        if relu:
+            slope = (out_h > 0).astype(z.dtype)
+        else:
+            slope = out_h * out_h
+            xp.subtract(1, slope, out=slope)
+        d_pre = (xp.zeros if batch_sizes is not None else xp.empty)((length, batch, hidden), z.dtype)
         w_hh = self.w_hh
         sizes = _active(batch_sizes, batch, length)
         for t in _steps(length, not reverse):
@@ -548,13 +571,12 @@ class RNNLayer(_Recurrence):
             xp.add(dy[t, :n], carry[:n], out=d)
             d *= slope[t, :n]
             xp.matmul(d, w_hh, out=carry[:n])
-        dx, (dh0,) = self._finish_grads(xp, d_pre, xt, self.w_ih, order, (carry,))
-        dg = _flat(d_pre)
-        dw_ih = dg.T @ _flat(xt) if self.needs_input_grad(2) else None
-        dw_hh = dg.T @ _flat(prev_h) if self.needs_input_grad(3) else None
+        dx = self._input_grad(d_pre, self.w_ih)
+        dw_ih, dw_hh = self._weight_grads(d_pre, hidden, reverse, 2)
+        (dh0,) = self._unorder(xp, order, (carry,))
         grads = [dx, dh0, dw_ih, dw_hh]
         if has_bias:
-            db = dg.sum(0)
+            db = _flat(d_pre).sum(0)
             grads += [db, db.copy()]
         return tuple(grads)
 
