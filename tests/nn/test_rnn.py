@@ -15,6 +15,16 @@ from shendu.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from shendu.nn.utils import rnn as srnn
 from tests.helpers import COUNTS
 
+
+@pytest.fixture(autouse=True)
+def _torch_single_thread() -> Any:
+    """PyTorch's thread pool only slows these small recurrences down on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 TORCH_LAYERS = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "RNN": torch.nn.RNN, "RNN_RELU": torch.nn.RNN}
 SHENDU_LAYERS = {"LSTM": LSTM, "GRU": GRU, "RNN": RNN, "RNN_RELU": RNN}
 TORCH_CELLS = {

@@ -11,6 +11,16 @@ from shendu.errors import DtypeError, ShapeError
 from shendu.ops import rnn as R
 from tests.helpers import COUNTS, check, grad_check
 
+
+@pytest.fixture(autouse=True)
+def _torch_single_thread() -> Any:
+    """PyTorch's thread pool only slows these small recurrences down on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 GATES = {"lstm": 4, "gru": 3, "tanh": 1, "relu": 1}
 TORCH_CELLS = {
     "lstm": torch.lstm_cell,
