@@ -15,6 +15,9 @@ Two memory layouts are used for the unfolded matrix, picked per shape (``_batch_
   and folding copy runs of ``Wo·N`` contiguous values and the whole batch is one matrix product.
   Best when feature maps are small and the batch is large. The moves between layouts are blocked
   transposes (``_transposed``), which keep both sides in cache.
+
+Large batches run in parts (``_batches``) so that each part's unfolded matrix is still cached when
+the product reads it.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ def _as_batched(array: Any, spatial: int) -> Any:
 
 
 def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, groups: Any, transposed: bool) -> int:
+    """Check the weight and bias against the input (ranks, dtypes, devices, channels); the groups as an int."""
     if not isinstance(weight, Tensor):
         raise TypeError(f"{op}: expected a Tensor as weight, got {type(weight).__name__}")
     if not _is_int(groups) or groups < 1:
@@ -110,7 +114,7 @@ def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, 
         )
         raise ShapeError(f"{op}: expected a {spatial + 2}-D weight {layout}, got a weight of shape {wshape}")
     check_same_device(op, input, weight)
-    if input.data.dtype.kind not in "fiu" or input.data.dtype.kind == "b":
+    if input.data.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
     if weight.data.dtype != input.data.dtype:
         raise DtypeError(
