@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Creates .venv and installs shendu with its test tools (PyTorch 2.13.0 on the CPU, the test oracle).
+# Installs what shendu and its tests need: Debian packages, then a .venv with
+# shendu, its optional extras, and the test tools (PyTorch 2.13.0 on the CPU, the test oracle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian packages: the Fashion-MNIST files, and Chromium for the lab report's rendering test.
+if [ ! -d /usr/share/datasets/fashion-mnist ] || ! command -v chromium >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist chromium >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[dev,plot]'
+.venv/bin/pip install --quiet -e '.[dev,plot,datasets]'

@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda
+from . import _bind, autograd, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -34,7 +34,8 @@ from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
-from .errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
+from .errors import DeviceError, DimError, DtypeError, GraphError, IndexOutOfRange, ShapeError, ShenduError
+from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
 
@@ -47,6 +48,9 @@ __all__ = [
     "device",
     "autograd",
     "cuda",
+    "utils",
+    "nn",
+    "optim",
     "no_grad",
     "enable_grad",
     "set_grad_enabled",
@@ -75,8 +79,12 @@ __all__ = [
     "int",
     "long",
     "bool",
+    "save",
+    "load",
     "ShenduError",
     "ShapeError",
+    "DimError",
+    "IndexOutOfRange",
     "DeviceError",
     "DtypeError",
     "GraphError",

@@ -17,6 +17,7 @@ from .ops import (
     elementwise,
     indexing,
     linalg,
+    random,
     reduction,
     shape,
 )
@@ -69,7 +70,7 @@ _register(
     "clip=clamp",
     "maximum",
     "minimum",
-    "where",
+    "where=tensor_where",
     "masked_fill",
     "sign",
     "square",
@@ -82,6 +83,8 @@ _register(
     "isinf",
     "isfinite",
     "nan_to_num",
+    "erf",
+    "absolute",
 )
 _register(activation, "relu", "softmax", "log_softmax")
 _register(
@@ -98,12 +101,14 @@ _register(
     "norm",
     "logsumexp",
     "cumsum",
+    "cumprod",
     "argmax",
     "argmin",
     "all",
     "any",
 )
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
+_register(random, "bernoulli", "multinomial")
 _register(
     shape,
     "reshape",
@@ -128,6 +133,12 @@ _register(
     "unbind",
     "narrow",
     "contiguous",
+    "swapdims=transpose",
+    "movedim",
+    "moveaxis=movedim",
+    "select",
+    "roll",
+    "repeat_interleave",
 )
 _register(indexing, "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "masked_select")
 _register(
@@ -145,6 +156,15 @@ _register(
     "logical_or",
     "logical_not",
     "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
 )
 
 OPERATORS: dict[str, tuple[Any, str]] = {

@@ -107,6 +107,11 @@ def is_available() -> bool:
     return _load_cupy() is not None
 
 
+def unavailable_reason() -> str | None:
+    """Why CUDA cannot be used (None when it can)."""
+    return None if _load_cupy() is not None else _cupy_error
+
+
 def device_count() -> int:
     """The number of CUDA GPUs CuPy sees (0 without CuPy)."""
     cp = _load_cupy()

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DeviceError", "DtypeError", "GraphError", "ShapeError", "ShenduError", "check_dim", "normalize_dims"]
+import numpy as np
+
+__all__ = [
+    "DeviceError",
+    "DimError",
+    "DtypeError",
+    "GraphError",
+    "IndexOutOfRange",
+    "ShapeError",
+    "ShenduError",
+    "check_dim",
+    "normalize_dims",
+]
 
 
 class ShenduError(Exception):
@@ -32,14 +44,27 @@ class GraphError(ShenduError, RuntimeError):
     """A misuse of the autograd graph: a freed graph, an in-place change to a saved value."""
 
 
+class DimError(ShapeError, IndexError):
+    """A ``dim`` argument outside the tensor's dimensions; an IndexError too, as in PyTorch."""
+
+
+class IndexOutOfRange(ShenduError, IndexError):  # noqa: N818 - the name the project settled on
+    """An index that does not fit the tensor: out of range, too many indices, or a mask of the wrong shape.
+
+    It is an IndexError, as PyTorch's indexing errors are, so ``except IndexError`` keeps working.
+    """
+
+
 def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
     """Return ``dim`` made non-negative, or raise an IndexError-free ShapeError naming the op."""
+    if isinstance(dim, np.integer):
+        dim = int(dim)
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
     span = max(ndim, 1)
     if not -span <= dim < span:
         where = f" (input shape {tuple(shape)})" if shape is not None else ""
-        raise ShapeError(
+        raise DimError(
             f"{op}: dim {dim} is out of range for a {ndim}-d tensor{where}; expected a dim in [{-span}, {span - 1}]"
         )
     return dim % span
@@ -51,7 +76,12 @@ def normalize_dims(
     """Turn ``dim`` (None, an int, or a sequence of ints) into a sorted tuple of non-negative dims."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if isinstance(dim, (int, np.integer)):
+        dims: tuple[int, ...] = (dim,)
+    elif isinstance(dim, (tuple, list)):
+        dims = tuple(dim)
+    else:
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}")
     out = tuple(sorted({check_dim(op, d, ndim, shape) for d in dims}))
     if len(out) != len(dims):
         raise ShapeError(f"{op}: dim {tuple(dims)} names the same dimension twice")

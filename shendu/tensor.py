@@ -372,6 +372,11 @@ class Tensor:
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
+        if not self.data.flags.writeable:
+            raise GraphError(
+                f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
+                "memory, or a read-only NumPy array); clone() it before changing it in place"
+            )
         if self._requires_grad and _grad_mode._State.enabled:
             if self._grad_fn is None:
                 raise GraphError(
@@ -466,20 +471,24 @@ class Tensor:
         """Fill in place with samples from U(a, b)."""
         from .ops.random import rand
 
+        self._check_random_fill("uniform_")
         sample = rand(*self.shape, dtype=self.dtype, generator=generator)
-        return self._fill_random("uniform_", sample.data * (b - a) + a)
+        return self._store_random(sample.data * (b - a) + a)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from N(mean, std**2)."""
         from .ops.random import randn
 
+        self._check_random_fill("normal_")
         sample = randn(*self.shape, dtype=self.dtype, generator=generator)
-        return self._fill_random("normal_", sample.data * std + mean)
+        return self._store_random(sample.data * std + mean)
 
-    def _fill_random(self, op: str, values: np.ndarray) -> Tensor:
+    def _check_random_fill(self, op: str) -> None:
         if self.data.dtype.kind != "f":
             raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
         self._check_inplace(op)
+
+    def _store_random(self, values: Any) -> Tensor:
         xp = _backend.get_array_module(self.data)
         xp.copyto(
             self.data, _backend.to_device(values.astype(self.data.dtype, copy=False), self.device), casting="unsafe"

@@ -22,6 +22,8 @@ import torch
 import shendu
 
 COUNTS: Counter[str] = Counter()
+# Measured figures the suite reports at the end (e.g. RSS growth), by name.
+FIGURES: dict[str, str] = {}
 
 TORCH_DTYPES = {
     torch.float16: "float16",
@@ -34,6 +36,23 @@ TORCH_DTYPES = {
     torch.int64: "int64",
     torch.bool: "bool",
 }
+
+
+class Fixed:
+    """An input array used exactly as given, never cast to the run's dtype (e.g. a float64 0-d operand)."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+_TOLERANCE = {"float64": (1e-10, 1e-10), "float32": (1e-5, 1e-6), "float16": (1e-3, 1e-3)}
+
+
+def _tolerance(run_dtype: str, value_dtype: str, rtol: float | None, atol: float | None) -> tuple[float, float]:
+    """The looser of the run's and the value's tolerances: float32 results of a float64 run get float32's."""
+    r1, a1 = _TOLERANCE.get(run_dtype, (0.0, 0.0))
+    r2, a2 = _TOLERANCE.get(value_dtype, (0.0, 0.0))
+    return (rtol if rtol is not None else max(r1, r2)), (atol if atol is not None else max(a1, a2))
 
 
 def _in_hypothesis() -> bool:
@@ -61,6 +80,8 @@ def make_inputs(
             if transform is not None:
                 values = transform(values)
             arrays.append(np.asarray(values, dtype=dtype))
+        elif isinstance(spec, Fixed):
+            arrays.append(spec.array)
         elif isinstance(spec, np.ndarray) and spec.dtype.kind == "f":
             arrays.append(spec.astype(dtype))
         else:
@@ -144,7 +165,8 @@ def check(
 
     Args:
         fn: called as ``fn(torch, *torch_tensors)`` and ``fn(shendu, *shendu_tensors)``.
-        inputs: shapes (random normal data), NumPy arrays, or plain Python values.
+        inputs: shapes (random normal data), NumPy arrays (float ones cast to the run's dtype),
+            ``Fixed(array)`` (used exactly as given), or plain Python values.
         dtypes: the float dtypes to run in. Default: float64 then float32.
         grad: compare the gradients of every float input. Default: True.
         low, high: draw values uniformly from [low, high) instead of a normal distribution.
@@ -158,8 +180,6 @@ def check(
         arrays = make_inputs(inputs, dtype, seed, low, high, transform)
         if noncontiguous:
             arrays = [_noncontiguous(a) if isinstance(a, np.ndarray) else a for a in arrays]
-        tol_r = rtol if rtol is not None else (1e-10 if dtype_name == "float64" else 1e-5)
-        tol_a = atol if atol is not None else (1e-10 if dtype_name == "float64" else 1e-6)
         t_in = [_to_lib(torch, a, grad) for a in arrays]
         s_in = [_to_lib(shendu, a, grad) for a in arrays]
         t_out = (torch_fn or fn)(torch, *t_in)
@@ -171,6 +191,7 @@ def check(
                 assert isinstance(s, shendu.Tensor), f"output {i}: expected a Tensor, got {type(s).__name__}"
                 assert _dtype_name(s) == _dtype_name(t), f"output {i}: dtype {s.dtype} != torch's {t.dtype}"
                 assert tuple(s.shape) == tuple(t.shape), f"output {i}: shape {tuple(s.shape)} != {tuple(t.shape)}"
+                tol_r, tol_a = _tolerance(dtype_name, _dtype_name(t), rtol, atol)
                 _assert_close(f"[{dtype_name}] output {i}", _as_numpy(s), _as_numpy(t), tol_r, tol_a)
             else:
                 assert s == t, f"output {i}: {s!r} != torch's {t!r}"

@@ -133,3 +133,16 @@ def test_pickle_and_deepcopy() -> None:
     assert y.tolist() == [1.0, 2.0] and y.requires_grad
     z = copy.deepcopy(x)
     assert z.data is not x.data and z.requires_grad
+
+
+def test_in_place_on_expanded_view_is_a_clear_error() -> None:
+    view = shendu.ones(3, 1).expand(3, 4)
+    with pytest.raises(shendu.GraphError, match=r"add_: this tensor is a read-only view .*clone\(\)"):
+        view.add_(1)
+    with pytest.raises(shendu.GraphError, match="fill_: this tensor is a read-only view"):
+        view.fill_(0)
+
+
+def test_random_fill_of_integer_tensor_names_the_method() -> None:
+    with pytest.raises(shendu.DtypeError, match="uniform_: expected a floating-point tensor, got dtype"):
+        shendu.zeros(3, dtype=shendu.int64).uniform_()

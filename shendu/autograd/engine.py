@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GraphError
-from . import grad_mode
+from . import anomaly, grad_mode
 from .function import Function
 
 if TYPE_CHECKING:
@@ -119,6 +119,8 @@ def run_backward(
     ready = [fn for fn in root_fns if deps.get(fn, 0) == 0]
     previous_mode = grad_mode._State.enabled
     grad_mode._State.enabled = False
+    # Like PyTorch, let NaN and Inf flow through gradients silently; anomaly mode is the tool to trace them.
+    errors = np.seterr(all="ignore")
     try:
         while ready:
             fn = ready.pop()
@@ -149,6 +151,8 @@ def run_backward(
                         xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(out_grads, fn.out_meta)
                     ]
                 in_grads = fn.backward(*out_grads)
+                if anomaly._State.enabled:
+                    anomaly.check_backward(fn, in_grads)
                 if not retain_graph:
                     fn.release()
             for edge, g in zip(edges, in_grads):
@@ -169,6 +173,7 @@ def run_backward(
                     _accumulate_leaf(edge, g, owned, capture)
     finally:
         grad_mode._State.enabled = previous_mode
+        np.seterr(**errors)
 
 
 def _module_of(arrays: list[Any]) -> Any:

@@ -57,9 +57,6 @@ def gradcheck(
     for t in checked:
         if t.data.dtype != np.float64:
             raise DtypeError(f"gradcheck: inputs that require grad must be float64, got {t.dtype}")
-        if not t.data.flags.c_contiguous:
-            # The perturbation below writes through a flat view, which needs contiguous memory.
-            t.data = t.data.copy()
     rng = np.random.default_rng(0)
     outs = _outputs(fn, args)
     weights = [rng.standard_normal(o.shape) for o in outs]
@@ -81,15 +78,15 @@ def gradcheck(
     for index, t in enumerate(checked):
         analytic = np.zeros(t.shape) if t.grad is None else to_device(t.grad.data, CPU)
         numeric = np.zeros(t.shape)
-        flat = t.data.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i].item()
-            flat[i] = original + eps
+        # Perturbing through an index into the original array (not a flat copy) works for any layout.
+        for position in np.ndindex(*t.shape):
+            original = t.data[position].item()
+            t.data[position] = original + eps
             plus = weighted_sum()
-            flat[i] = original - eps
+            t.data[position] = original - eps
             minus = weighted_sum()
-            flat[i] = original
-            numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            t.data[position] = original
+            numeric[position] = (plus - minus) / (2 * eps)
         if not np.allclose(analytic, numeric, atol=atol, rtol=rtol, equal_nan=True):
             ok = False
             if raise_exception:

@@ -48,40 +48,75 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
 
 def _infer_array(op: str, data: Any) -> np.ndarray:
     """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints)."""
-    if isinstance(data, (bool, np.bool_)):
+    if isinstance(data, np.ndarray):
+        return data
+    # Before the Python types: np.float64 is a subclass of float, and keeps its own dtype as in PyTorch.
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    if isinstance(data, bool):
         return np.asarray(data, dtype=np.bool_)
-    if isinstance(data, (int, np.integer)) and not isinstance(data, np.integer):
+    if isinstance(data, int):
+        _check_int64(op, data, data)
         return np.asarray(data, dtype=np.int64)
     if isinstance(data, float):
         return np.asarray(data, dtype=_dtype.get_default_dtype().np)
-    if isinstance(data, np.ndarray):
-        return data
-    if isinstance(data, np.generic):
-        return np.asarray(data)
     if isinstance(data, (list, tuple)):
         try:
             array = np.array(data)
         except ValueError as exc:
             raise ShapeError(f"{op}: nested sequences must be rectangular; {exc}") from None
-        if array.dtype == object:
+        except OverflowError:
+            raise ValueError(f"{op}: an integer in the data does not fit in int64") from None
+        target = _sequence_dtype(data)
+        if array.dtype.kind in "OUS" or target is None:
+            for item in array.reshape(-1):
+                if isinstance(item, int):
+                    _check_int64(op, item, data)
             raise TypeError(f"{op}: could not infer a dtype from the data; expected nested lists of numbers")
-        if array.dtype.kind == "f" and not _contains_array_data(data):
-            array = array.astype(_dtype.get_default_dtype().np)
-        elif array.dtype.kind in "iu" and not _contains_array_data(data):
-            array = array.astype(np.int64)
-        return array
+        if target.np.kind in "iu" and (array.dtype.kind not in "biu" or array.dtype == np.uint64):
+            # NumPy reads ints beyond int64 as uint64, or as floats next to negative ones.
+            _check_int64(op, max((int(v) for v in array.reshape(-1).tolist()), key=abs, default=0), data)
+        return array.astype(target.np, copy=False)
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
 
 
-def _contains_array_data(data: Any) -> bool:
+def _check_int64(op: str, value: int, data: Any) -> None:
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"{op}: the integer {value} does not fit in int64 (in {data!r})")
+
+
+def _sequence_dtype(data: list[Any] | tuple[Any, ...]) -> _dtype.dtype | None:
+    """PyTorch's dtype for nested sequences: the promotion of every leaf's dtype (None for a non-number).
+
+    Python floats count as the default float dtype, ints as int64 and bools as bool; NumPy scalars,
+    arrays and tensors bring their own dtype. Types are gathered per sequence with ``set(map(type, ...))``,
+    so a long list of Python numbers costs one fast pass.
+    """
+    found: set[_dtype.dtype] = set()
     stack = [data]
     while stack:
-        item = stack.pop()
-        if isinstance(item, (list, tuple)):
-            stack.extend(item[:1])
-        elif isinstance(item, (np.ndarray, Tensor, np.generic)):
-            return True
-    return False
+        seq = stack.pop()
+        for kind in set(map(type, seq)):
+            if kind is list or kind is tuple:
+                stack.extend(item for item in seq if type(item) is kind)
+            elif kind is np.ndarray:
+                found.update(_dtype.from_numpy_dtype(item.dtype) for item in seq if type(item) is kind)
+            elif kind is Tensor:
+                found.update(item.dtype for item in seq if type(item) is kind)
+            elif issubclass(kind, np.generic):
+                found.add(_dtype.from_numpy_dtype(np.dtype(kind)))
+            elif kind is bool:
+                found.add(_dtype.bool)
+            elif kind is int:
+                found.add(_dtype.int64)
+            elif kind is float:
+                found.add(_dtype.get_default_dtype())
+            else:
+                return None
+    result = None
+    for d in found:
+        result = d if result is None else _dtype.promote_types(result, d)
+    return result or _dtype.get_default_dtype()
 
 
 def _check_array_dtype(op: str, array: np.ndarray) -> None:
@@ -153,26 +188,40 @@ def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, 
     return _finish(array, None, requires_grad, op)
 
 
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+def size_arg(op: str, shape: tuple[Any, ...], size: Any) -> tuple[int, ...]:
+    """The shape given as ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``, checked."""
+    if size is not None:
+        if shape:
+            raise TypeError(f"{op}: give the size either positionally or as size=, not both")
+        return parse_size(op, (size,))
+    return parse_size(op, shape)
+
+
+def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``.
 
     Args:
-        size: the shape, as ints or one sequence.
-        dtype: Default: float32.
+        shape: the shape, as ints or one sequence (or pass ``size=``).
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
         device: Default: the CPU.
         requires_grad: Default: False.
+
+    Example:
+        >>> shendu.zeros(2, 3, dtype=shendu.int64)
+        tensor([[0, 0, 0],
+                [0, 0, 0]])
     """
-    return _filled("zeros", size, 0, dtype, device, requires_grad)
+    return _filled("zeros", size_arg("zeros", shape, size), 0, dtype, device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones; arguments as in ``zeros``."""
-    return _filled("ones", size, 1, dtype, device, requires_grad)
+    return _filled("ones", size_arg("ones", shape, size), 1, dtype, device, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor; shendu fills it with zeros so that results never depend on stale memory."""
-    return _filled("empty", size, 0, dtype, device, requires_grad)
+    return _filled("empty", size_arg("empty", shape, size), 0, dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -232,36 +281,101 @@ def full_like(
 def arange(
     start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``: ``arange(end)`` or
+    ``arange(start, end, step)``.
 
-    The dtype is int64 when every argument is an int, else float32.
+    Args:
+        start: the first value. Default: 0 when only ``end`` is given.
+        end: the bound, excluded.
+        step: the gap between values. Default: 1.
+        dtype: Default: int64 when every argument is an int, else ``shendu.get_default_dtype()``.
+            With an integer dtype, float arguments are first truncated to integers, as in PyTorch.
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.arange(1, 2.5, 0.5)
+        tensor([1.0000, 1.5000, 2.0000])
     """
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if values[2] == 0:
-        raise ValueError("arange: step must be nonzero")
-    if (values[1] - values[0]) * values[2] < 0:
-        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
-    count = max(0, math.ceil((values[1] - values[0]) / values[2]))
-    array = (
-        (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
-        if not integral
-        else np.arange(values[0], values[1], values[2]).astype(np_dtype)
-    )
+    if np_dtype.kind in "iub" and not integral:
+        values = [int(v) for v in values]
+        integral = True
+    if values[2] == 0:
+        raise ValueError(f"arange: step must be nonzero, got {step!r}")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
+    with np.errstate(over="ignore"):
+        if integral:
+            array = np.arange(values[0], values[1], values[2], dtype=np.int64).astype(np_dtype)
+        else:
+            # Each value is rounded once, from float64: float32 results are the floats nearest to start + i * step.
+            count = max(0, math.ceil((values[1] - values[0]) / values[2]))
+            array = (np.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
     return _finish(array, device, requires_grad, "arange")
+
+
+def _check_steps(op: str, steps: Any) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"{op}: steps must be an int, got {type(steps).__name__} {steps!r}")
+    if steps < 0:
+        raise ValueError(f"{op}: steps must be non-negative, got {steps}")
+    return int(steps)
+
+
+def _endpoint(value: Any, target: np.dtype) -> Any:
+    """``value`` as PyTorch holds an endpoint: converted to the output dtype first (integers truncate)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if target.kind in "iub":
+        return int(value)
+    return target.type(value)
+
+
+def _spaced(first: Any, last: Any, steps: int, work: np.dtype) -> np.ndarray:
+    """PyTorch's linspace arithmetic in ``work``: the first half steps up from ``first``, the rest down from ``last``.
+
+    Counting from both ends makes both endpoints exact and the values symmetric, as in PyTorch.
+    """
+    if steps == 1:
+        return np.full(1, first, dtype=work)
+    first, last = work.type(first), work.type(last)
+    step = (last - first) / work.type(steps - 1)
+    index = np.arange(steps)
+    half = steps // 2
+    out = np.empty(steps, dtype=work)
+    out[:half] = first + step * index[:half].astype(work)
+    out[half:] = last - step * (steps - 1 - index[half:]).astype(work)
+    return out
 
 
 def linspace(
     start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"linspace: steps must be a non-negative int, got {steps!r}")
-    array = np.linspace(float(start), float(end), int(steps)).astype(_resolve_dtype(dtype))
-    return _finish(array, device, requires_grad, "linspace")
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.linspace(0, 1, 5)
+        tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
+    count = _check_steps("linspace", steps)
+    target = _resolve_dtype(dtype)
+    # Float16 and integer results are computed in float32 and float64, then converted.
+    work = np.dtype(np.float32) if target == np.float16 else target if target.kind == "f" else np.dtype(np.float64)
+    array = _spaced(_endpoint(start, target), _endpoint(end, target), count, work)
+    return _finish(array.astype(target, copy=False), device, requires_grad, "linspace")
 
 
 def logspace(
@@ -274,10 +388,26 @@ def logspace(
     device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale."""
-    if not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"logspace: steps must be a non-negative int, got {steps!r}")
-    array = np.logspace(float(start), float(end), int(steps), base=base).astype(_resolve_dtype(dtype))
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced on a log scale.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent.
+        steps: how many values.
+        base: the base of the powers. Default: 10.0.
+        dtype: Default: ``shendu.get_default_dtype()`` (float32).
+        device: Default: the CPU.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.logspace(0, 2, 3)
+        tensor([  1.,  10., 100.])
+    """
+    count = _check_steps("logspace", steps)
+    target = _resolve_dtype(dtype)
+    exponents = _spaced(float(_endpoint(start, target)), float(_endpoint(end, target)), count, np.dtype(np.float64))
+    with np.errstate(over="ignore"):
+        array = np.power(float(base), exponents).astype(target)
     return _finish(array, device, requires_grad, "logspace")
 
 

@@ -1,1 +1,876 @@
-"""(in progress)"""
+"""Reductions: sum, mean, prod, max/min, amax/amin, var/std, norm, logsumexp, cumulative sums, argmax, all/any.
+
+Every reduction takes ``dim`` as an int (negative counts from the end), a tuple
+or list of ints, or None for every dimension, plus ``keepdim``. Backward
+broadcasts the output gradient back over the reduced dimensions, so each
+Function keeps only the input shape and the reduced axes, and the arrays its
+gradient formula really reads.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..errors import DtypeError, ShapeError, check_dim, normalize_dims
+from ..tensor import Tensor
+from ._common import float_operand
+from .creation import cast
+
+__all__ = [
+    "all",
+    "amax",
+    "amin",
+    "any",
+    "argmax",
+    "argmin",
+    "cumprod",
+    "cumsum",
+    "logsumexp",
+    "max",
+    "mean",
+    "min",
+    "norm",
+    "prod",
+    "std",
+    "std_mean",
+    "sum",
+    "var",
+    "var_mean",
+]
+
+Dims = int | Sequence[int] | None
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max``/``min`` with a ``dim`` return, like ``torch.return_types.max``.
+
+    Attributes:
+        values: the reduced values (differentiable).
+        indices: the int64 positions of the values along ``dim`` (first occurrence among ties).
+    """
+
+    values: Tensor
+    indices: Tensor
+
+
+# ----------------------------------------------------------------- helpers
+def _check_input(op: str, input: Any) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
+
+
+def _axes(op: str, input: Tensor, dim: Dims, empty_means_all: bool = True) -> tuple[int, ...]:
+    """The sorted non-negative axes that ``dim`` names.
+
+    PyTorch reads an empty ``dim`` (``()`` or ``[]``) as "every dimension" for most reductions,
+    but as "no dimension" for ``all``/``any``; ``empty_means_all`` picks which.
+    """
+    ndim = input.data.ndim
+    if dim is None:
+        return tuple(range(ndim))
+    if not isinstance(dim, (int, tuple, list)):
+        raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {type(dim).__name__} {dim!r}")
+    axes = normalize_dims(op, dim, ndim, input.data.shape)
+    if not axes and empty_means_all and isinstance(dim, (tuple, list)):
+        return tuple(range(ndim))
+    return axes
+
+
+def _one_axis(op: str, input: Tensor, dim: Any) -> int:
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{op}: dim must be a single int, got {type(dim).__name__} {tuple(dim)!r}")
+    return check_dim(op, dim, input.data.ndim, input.data.shape)
+
+
+def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _kept(array: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """A reduced array (keepdim or not) reshaped so that it broadcasts against the input."""
+    return array.reshape(_kept_shape(shape, axes))
+
+
+def _spread(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
+    """The gradient of a reduction, copied (as a broadcast view) to every reduced element."""
+    return get_array_module(grad).broadcast_to(_kept(grad, shape, axes), shape)
+
+
+def _check_nonempty(op: str, input: Tensor, axes: tuple[int, ...], whole: bool) -> None:
+    """Max-like reductions have no identity, so an empty reduced dimension is an error."""
+    shape = input.data.shape
+    if whole and input.data.size == 0:
+        raise ShapeError(
+            f"{op}: cannot reduce an empty tensor (shape {tuple(shape)}) without a dim, because the "
+            "operation has no identity; pass dim= to reduce a dimension that is not empty"
+        )
+    for a in axes:
+        if shape[a] == 0:
+            raise ShapeError(
+                f"{op}: cannot reduce dim {a}, which has size 0 (input shape {tuple(shape)}), "
+                "because the operation has no identity"
+            )
+
+
+def _accumulating_dtype(op: str, input: Tensor, dtype: Any) -> Tensor:
+    """``input`` cast to ``dtype``, or to int64 when it is an integer or bool tensor (as PyTorch sums)."""
+    if dtype is not None:
+        return cast(input, _dtype.to_dtype(dtype, op))
+    if input.data.dtype.kind in "biu":
+        return cast(input, _dtype.int64)
+    return input
+
+
+# ----------------------------------------------------------------- sum, mean, prod
+class Sum(Function):
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
+        self.meta = (x.shape, axes)
+        return x.sum(axis=axes, keepdims=keepdim, dtype=x.dtype)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        shape, axes = self.meta
+        return (_spread(grad, shape, axes),)
+
+
+class Mean(Function):
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
+        n = _count(x.shape, axes)
+        self.meta = (x.shape, axes, n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return x.sum(axis=axes, keepdims=keepdim) / n
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        shape, axes, n = self.meta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_spread(grad / n, shape, axes),)
+
+
+class Prod(Function):
+    saves_inputs = (0,)
+
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
+        self.x = x
+        self.meta = axes
+        return x.prod(axis=axes, keepdims=keepdim, dtype=x.dtype)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        x, axes = self.x, self.meta
+        xp = get_array_module(x)
+        # Dividing the product by each element breaks on zeros. The product of the non-zero
+        # elements instead gives every case: with no zero in a slice, d/dx_i = prod / x_i; with
+        # exactly one zero, only that zero's gradient is non-zero (the product of the others);
+        # with two or more, the whole slice's gradient is zero.
+        zero = x == 0
+        zeros_in_slice = zero.sum(axis=axes, keepdims=True)
+        safe = xp.where(zero, 1, x)
+        scaled = _kept(grad, x.shape, axes) * safe.prod(axis=axes, keepdims=True)
+        at_zero = xp.where(zeros_in_slice == 1, scaled, 0)
+        elsewhere = xp.where(zeros_in_slice == 0, scaled / safe, 0)
+        return (xp.where(zero, at_zero, elsewhere),)
+
+
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The sum of the elements over ``dim``.
+
+    Integer and bool tensors sum to int64, as in PyTorch. The sum over an empty dimension is 0.
+
+    Args:
+        input: the tensor to reduce.
+        dim: a dim or a tuple of dims to reduce; None (or ``()``) reduces every dim. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+        dtype: cast the input to this dtype before summing. Default: None.
+
+    Shape:
+        The input's shape without the reduced dims (with them as 1 when ``keepdim``).
+
+    Example:
+        >>> shendu.sum(shendu.ones(2, 3), dim=1)
+        tensor([3., 3.])
+    """
+    _check_input("sum", input)
+    axes = _axes("sum", input, dim)
+    return Sum.apply(_accumulating_dtype("sum", input, dtype), axes=axes, keepdim=keepdim)
+
+
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The mean of the elements over ``dim``; the mean over an empty dimension is nan.
+
+    Args:
+        input: a floating-point tensor (or any tensor with a floating-point ``dtype``).
+        dim: a dim or a tuple of dims to reduce; None reduces every dim. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+        dtype: cast the input to this floating-point dtype first. Default: None.
+
+    Example:
+        >>> shendu.mean(shendu.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=0)
+        tensor([2.0000, 3.5000])
+    """
+    _check_input("mean", input)
+    if dtype is not None:
+        target = _dtype.to_dtype(dtype, "mean")
+        if not target.is_floating_point:
+            raise DtypeError(
+                f"mean: could not infer the output dtype: dtype must be a floating-point dtype, got {target}"
+            )
+        input = cast(input, target)
+    elif input.data.dtype.kind != "f":
+        raise DtypeError(
+            f"mean: could not infer the output dtype: the input must be a floating-point tensor, got dtype "
+            f"{input.dtype}; cast it first (x.float()) or pass dtype=shendu.float32"
+        )
+    return Mean.apply(input, axes=_axes("mean", input, dim), keepdim=keepdim)
+
+
+def prod(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The product of the elements over ``dim``; the gradient is exact where elements are zero.
+
+    Integer and bool tensors multiply to int64. The product over an empty dimension is 1.
+
+    Args:
+        input: the tensor to reduce.
+        dim: a dim or a tuple of dims to reduce; None reduces every dim. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+        dtype: cast the input to this dtype first. Default: None.
+
+    Example:
+        >>> shendu.prod(shendu.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
+        tensor([ 2., 12.])
+    """
+    _check_input("prod", input)
+    axes = _axes("prod", input, dim)
+    return Prod.apply(_accumulating_dtype("prod", input, dtype), axes=axes, keepdim=keepdim)
+
+
+# ----------------------------------------------------------------- max, min, amax, amin
+class _Extreme(Function):
+    """amax/amin: the gradient is split evenly among the elements equal to the extreme."""
+
+    saves_inputs = (0,)
+    saves_output = True
+    largest: ClassVar[bool]
+
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
+        self.x = x
+        self.meta = axes
+        self.out = x.max(axis=axes, keepdims=keepdim) if self.largest else x.min(axis=axes, keepdims=keepdim)
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        x, axes = self.x, self.meta
+        xp = get_array_module(x)
+        hit = x == _kept(self.out, x.shape, axes)
+        ties = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = _kept(grad, x.shape, axes) / ties
+        return (xp.where(hit, share, 0),)
+
+
+class Amax(_Extreme):
+    largest = True
+
+
+class Amin(_Extreme):
+    largest = False
+
+
+class _ExtremeDim(Function):
+    """max/min along one dim: values and indices; the gradient goes to the index returned."""
+
+    differentiable_outputs = (0,)
+    largest: ClassVar[bool]
+
+    def forward(self, x: Any, axis: int, keepdim: bool) -> tuple[Any, Any]:
+        xp = get_array_module(x)
+        # A 0-d tensor reduces over its one implicit element, as in PyTorch.
+        work = x.reshape(1) if x.ndim == 0 else x
+        index = (xp.argmax if self.largest else xp.argmin)(work, axis=axis, keepdims=True).astype(np.int64)
+        values = xp.take_along_axis(work, index, axis)
+        self.index = index
+        self.meta = (x.shape, work.shape, axis)
+        if x.ndim == 0:
+            return values.reshape(()), index.reshape(())
+        if not keepdim:
+            return values.squeeze(axis), index.squeeze(axis)
+        return values, index
+
+    def backward(self, grad: Any, _: Any) -> tuple[Any]:
+        shape, work_shape, axis = self.meta
+        xp = get_array_module(self.index)
+        positions = xp.arange(work_shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(work_shape))])
+        picked = positions == self.index
+        return (xp.where(picked, grad.reshape(self.index.shape), 0).reshape(shape),)
+
+
+class Max(_ExtremeDim):
+    largest = True
+
+
+class Min(_ExtremeDim):
+    largest = False
+
+
+def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
+    _check_input(op, input)
+    if isinstance(dim, Tensor):
+        from . import elementwise
+
+        return elementwise.maximum(input, dim) if largest else elementwise.minimum(input, dim)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f"{op}: keepdim=True needs a dim; use a{op}(input, keepdim=True) to keep every dim")
+        axes = tuple(range(input.data.ndim))
+        _check_nonempty(op, input, axes, whole=True)
+        return (Amax if largest else Amin).apply(input, axes=axes, keepdim=False)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(
+            f"{op}: dim must be a single int, got {type(dim).__name__} {tuple(dim)!r}; "
+            f"use a{op}(input, dim) to reduce several dims"
+        )
+    axis = check_dim(op, dim, input.data.ndim, input.data.shape)
+    if input.data.ndim:
+        _check_nonempty(op, input, (axis,), whole=False)
+    return ValuesIndices(*(Max if largest else Min).apply(input, axis=axis, keepdim=keepdim))
+
+
+def max(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+    """The largest element; along ``dim``, the largest values and their indices; or the elementwise maximum.
+
+    Three forms, as in PyTorch:
+
+    - ``max(input)``: a 0-d tensor; the gradient is split evenly among tied maxima.
+    - ``max(input, dim, keepdim=False)``: a named tuple ``(values, indices)``; the gradient goes to the
+      index returned, which is the first occurrence among ties.
+    - ``max(input, other)`` with a tensor ``other``: the elementwise ``maximum``.
+
+    Args:
+        input: the tensor to reduce.
+        dim: the one dim to reduce, or a tensor for the elementwise form. Default: None.
+        keepdim: keep the reduced dim with size 1. Default: False.
+
+    Example:
+        >>> values, indices = shendu.max(shendu.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1)
+        >>> indices
+        tensor([1, 0])
+    """
+    return _extreme("max", input, dim, keepdim, largest=True)
+
+
+def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:
+    """The smallest element; along ``dim``, the smallest values and their indices; or the elementwise minimum.
+
+    The forms and the gradient rules mirror ``max``.
+
+    Example:
+        >>> shendu.min(shendu.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=0).values
+        tensor([1., 2.])
+    """
+    return _extreme("min", input, dim, keepdim, largest=False)
+
+
+def _amax_amin(op: str, input: Tensor, dim: Dims, keepdim: bool, largest: bool) -> Tensor:
+    _check_input(op, input)
+    axes = _axes(op, input, dim)
+    _check_nonempty(op, input, axes, whole=dim is None or (isinstance(dim, (tuple, list)) and not dim))
+    return (Amax if largest else Amin).apply(input, axes=axes, keepdim=keepdim)
+
+
+def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """The largest element over ``dim`` (one dim or several); the gradient is split evenly among ties.
+
+    Args:
+        input: the tensor to reduce.
+        dim: a dim or a tuple of dims; ``()`` or None reduces every dim. Default: ``()``.
+        keepdim: keep the reduced dims with size 1. Default: False.
+
+    Example:
+        >>> shendu.amax(shendu.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=(0, 1))
+        tensor(5.)
+    """
+    return _amax_amin("amax", input, dim, keepdim, largest=True)
+
+
+def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """The smallest element over ``dim`` (one dim or several); arguments and gradient as in ``amax``."""
+    return _amax_amin("amin", input, dim, keepdim, largest=False)
+
+
+# ----------------------------------------------------------------- var, std
+def _centered_and_variance(x: Any, axes: tuple[int, ...], keepdim: bool, correction: float) -> tuple[Any, Any]:
+    n = _count(x.shape, axes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centered = x - x.sum(axis=axes, keepdims=True) / n
+        return centered, (centered * centered).sum(axis=axes, keepdims=keepdim) / builtins.max(0, n - correction)
+
+
+def _variance_grad(grad: Any, centered: Any, axes: tuple[int, ...], correction: float, whole: bool) -> Any:
+    """The gradient of the variance, given ``grad`` already shaped to broadcast against the input."""
+    xp = get_array_module(centered)
+    dof = _count(centered.shape, axes) - correction
+    with np.errstate(invalid="ignore"):
+        if whole and dof <= 0:
+            # PyTorch's rule when no degrees of freedom are left for a whole-tensor variance:
+            # the infinite slope times the deviation, taken as nan where the deviation is 0.
+            return grad * xp.where(centered == 0, math.nan, xp.full_like(centered, math.inf))
+        # Along dims PyTorch divides by N - correction without the forward's clamp at 0.
+        return grad * centered * (math.inf if dof == 0 else 2.0 / dof)
+
+
+class Var(Function):
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Any:
+        self.centered, out = _centered_and_variance(x, axes, keepdim, correction)
+        self.meta = (axes, correction, whole)
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        axes, correction, whole = self.meta
+        d = self.centered
+        return (_variance_grad(_kept(grad, d.shape, axes), d, axes, correction, whole),)
+
+
+class Std(Function):
+    saves_output = True
+
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Any:
+        self.centered, variance = _centered_and_variance(x, axes, keepdim, correction)
+        self.out = get_array_module(x).sqrt(variance)
+        self.meta = (axes, correction, whole)
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        axes, correction, whole = self.meta
+        d = self.centered
+        xp = get_array_module(d)
+        out = _kept(self.out, d.shape, axes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Where every element equals the mean the std is 0 and has no derivative; PyTorch
+            # returns a zero gradient there, and so does this.
+            per_variance = xp.where(out == 0, 0, _kept(grad, d.shape, axes) / (2 * out))
+        return (_variance_grad(per_variance, d, axes, correction, whole),)
+
+
+def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> dict[str, Any]:
+    _check_input(op, input)
+    if isinstance(dim, bool):
+        # The legacy form ``var(input, unbiased)``.
+        if unbiased is not None:
+            raise TypeError(f"{op}: got unbiased twice (as dim={dim} and unbiased={unbiased})")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: pass either unbiased or correction, not both (got {unbiased=}, {correction=})")
+    if unbiased is not None:
+        if not isinstance(unbiased, bool):
+            raise TypeError(f"{op}: unbiased must be a bool, got {type(unbiased).__name__} {unbiased!r}")
+        correction = 1 if unbiased else 0
+    elif correction is None:
+        correction = 1
+    elif isinstance(correction, bool) or not isinstance(correction, (int, float)):
+        raise TypeError(f"{op}: correction must be a number, got {type(correction).__name__} {correction!r}")
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    # ``dim=()`` reduces every dim too; PyTorch's gradient for it divides by 1 - correction, a
+    # quirk not copied here.
+    whole = dim is None or input.data.ndim == 0 or (isinstance(dim, (tuple, list)) and not dim)
+    return {"axes": _axes(op, input, dim), "keepdim": keepdim, "correction": correction, "whole": whole}
+
+
+def var(
+    input: Tensor,
+    dim: Dims | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
+    """The variance over ``dim``: the sum of squared deviations from the mean over ``N - correction``.
+
+    Accepts PyTorch 2's form ``var(input, dim=None, *, correction=1, keepdim=False)`` and the legacy
+    forms ``var(input, dim, unbiased, keepdim=False)`` and ``var(input, unbiased)``. With no degrees
+    of freedom left (``N <= correction``) the result is nan or inf, as in PyTorch.
+
+    Args:
+        input: a floating-point tensor.
+        dim: a dim or a tuple of dims; None reduces every dim. Default: None.
+        unbiased: legacy switch: True is ``correction=1``, False is ``correction=0``. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+        correction: subtracted from the number of elements in the divisor (1 is Bessel's
+            correction). Default: 1.
+
+    Example:
+        >>> shendu.var(shendu.tensor([1.0, 2.0, 3.0, 4.0]))
+        tensor(1.6667)
+        >>> shendu.var(shendu.tensor([[1.0, 2.0], [3.0, 5.0]]), 1, False)
+        tensor([0.2500, 1.0000])
+    """
+    args = _var_args("var", input, dim, unbiased, keepdim, correction)
+    return Var.apply(input, **args)
+
+
+def std(
+    input: Tensor,
+    dim: Dims | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
+    """The standard deviation over ``dim``: the square root of ``var``; arguments as in ``var``.
+
+    Where the std is 0 its gradient is 0, as in PyTorch.
+
+    Example:
+        >>> shendu.std(shendu.tensor([1.0, 2.0, 3.0, 4.0]), correction=0)
+        tensor(1.1180)
+    """
+    args = _var_args("std", input, dim, unbiased, keepdim, correction)
+    return Std.apply(input, **args)
+
+
+def var_mean(
+    input: Tensor,
+    dim: Dims | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """``(var(input, ...), mean(input, ...))`` over the same dims; arguments as in ``var``."""
+    args = _var_args("var_mean", input, dim, unbiased, keepdim, correction)
+    return (
+        Var.apply(input, **args),
+        Mean.apply(input, axes=args["axes"], keepdim=keepdim),
+    )
+
+
+def std_mean(
+    input: Tensor,
+    dim: Dims | bool = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> tuple[Tensor, Tensor]:
+    """``(std(input, ...), mean(input, ...))`` over the same dims; arguments as in ``var``."""
+    args = _var_args("std_mean", input, dim, unbiased, keepdim, correction)
+    return (
+        Std.apply(input, **args),
+        Mean.apply(input, axes=args["axes"], keepdim=keepdim),
+    )
+
+
+# ----------------------------------------------------------------- norm, logsumexp
+class Norm(Function):
+    saves_inputs = (0,)
+    saves_output = True
+
+    def forward(self, x: Any, p: float, axes: tuple[int, ...], keepdim: bool) -> Any:
+        xp = get_array_module(x)
+        self.x = x
+        self.meta = (p, axes)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 2:
+                out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+            elif p == 1:
+                out = xp.abs(x).sum(axis=axes, keepdims=keepdim)
+            elif p == 0:
+                out = (x != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
+            elif p == math.inf:
+                out = xp.abs(x).max(axis=axes, keepdims=keepdim)
+            elif p == -math.inf:
+                out = xp.abs(x).min(axis=axes, keepdims=keepdim)
+            else:
+                out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        self.out = out
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        x = self.x
+        p, axes = self.meta
+        xp = get_array_module(x)
+        g = _kept(grad, x.shape, axes)
+        n = _kept(self.out, x.shape, axes)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 0:
+                return (xp.zeros_like(x),)
+            if p == 1:
+                return (xp.sign(x) * g,)
+            if p == 2:
+                # The norm is not differentiable at the zero vector; PyTorch uses 0 there.
+                return (xp.where(n == 0, 0, g / n) * x,)
+            if math.isinf(p):
+                a = xp.abs(x)
+                hit = (a == n) | xp.isnan(x)
+                ties = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
+                return (xp.sign(x) * xp.where(hit, g / ties, 0),)
+            a = xp.abs(x)
+            if p < 1:
+                # |x|**(p-1) is infinite at 0; those elements get a zero gradient, as in PyTorch.
+                return (xp.sign(x) * xp.where(x == 0, 0, a ** (p - 1)) * g * n ** (1 - p),)
+            return (xp.sign(x) * a ** (p - 1) * xp.where(n == 0, 0, g / n ** (p - 1)),)
+
+
+def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The vector p-norm of ``input`` over ``dim`` (every element when ``dim`` is None).
+
+    ``(sum |x| ** p) ** (1 / p)``; ``p=inf`` is the largest absolute value, ``p=-inf`` the smallest,
+    ``p=0`` the number of non-zero elements, and ``"fro"`` (Frobenius) is ``p=2``. At the zero vector
+    the gradient of the 2-norm is 0, as in PyTorch.
+
+    Args:
+        input: a floating-point tensor.
+        p: the order: a number, ``inf``, ``-inf`` or ``"fro"``. Default: ``"fro"``.
+        dim: a dim or a tuple of dims; None reduces every dim. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+        dtype: cast the input to this floating-point dtype first. Default: None.
+
+    Example:
+        >>> shendu.norm(shendu.tensor([3.0, 4.0]))
+        tensor(5.)
+        >>> shendu.norm(shendu.tensor([[3.0, -4.0], [1.0, 0.0]]), p=1, dim=1)
+        tensor([7., 1.])
+    """
+    _check_input("norm", input)
+    if isinstance(p, str):
+        if p == "nuc":
+            raise ValueError("norm: the nuclear norm (p='nuc') is not supported; use a number, inf or 'fro'")
+        if p != "fro":
+            raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
+        p = 2
+    elif isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__} {p!r}")
+    if dtype is not None:
+        input = cast(input, _dtype.to_dtype(dtype, "norm"))
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"norm: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    axes = _axes("norm", input, dim)
+    if (p < 0 or math.isinf(p)) and _count(input.data.shape, axes) == 0:
+        raise ShapeError(
+            f"norm: cannot compute the {p} norm over no elements (input shape {tuple(input.shape)}, "
+            f"dims {axes}), because the operation has no identity"
+        )
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
+
+
+class LogSumExp(Function):
+    saves_inputs = (0,)
+    saves_output = True
+
+    def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
+        xp = get_array_module(x)
+        self.x = x
+        self.meta = axes
+        if x.size:
+            top = x.max(axis=axes, keepdims=True)
+            # Shifting by an infinite max would give inf - inf = nan; an all -inf slice must
+            # come out as -inf and a slice holding +inf as +inf, so those shift by 0 instead.
+            top = xp.where(xp.isfinite(top), top, 0)
+        else:
+            top = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        self.out = out
+        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        x, axes = self.x, self.meta
+        xp = get_array_module(x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (_kept(grad, x.shape, axes) * xp.exp(x - self.out),)
+
+
+def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow by shifting by the maximum.
+
+    A slice of all ``-inf`` gives ``-inf``, as does an empty slice. Integer tensors give float32.
+
+    Args:
+        input: the tensor to reduce.
+        dim: a dim or a tuple of dims; None reduces every dim. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+
+    Example:
+        >>> shendu.logsumexp(shendu.tensor([1000.0, 1000.0]), dim=0)
+        tensor(1000.6932)
+    """
+    _check_input("logsumexp", input)
+    input = float_operand(input)
+    return LogSumExp.apply(input, axes=_axes("logsumexp", input, dim), keepdim=keepdim)
+
+
+# ----------------------------------------------------------------- cumulative sums and products
+def _reverse_cumsum(array: Any, axis: int) -> Any:
+    xp = get_array_module(array)
+    return xp.flip(xp.cumsum(xp.flip(array, axis), axis=axis), axis)
+
+
+class CumSum(Function):
+    def forward(self, x: Any, axis: int) -> Any:
+        xp = get_array_module(x)
+        self.meta = axis
+        if x.ndim == 0:
+            return x.copy()
+        return xp.cumsum(x, axis=axis, dtype=x.dtype)
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        if grad.ndim == 0:
+            return (grad,)
+        return (_reverse_cumsum(grad, self.meta),)
+
+
+class CumProd(Function):
+    saves_inputs = (0,)
+    saves_output = True
+
+    def forward(self, x: Any, axis: int) -> Any:
+        xp = get_array_module(x)
+        self.x = x
+        self.meta = axis
+        self.out = x.copy() if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=x.dtype)
+        return self.out
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        x, out, axis = self.x, self.out, self.meta
+        if x.ndim == 0:
+            return (grad,)
+        xp = get_array_module(x)
+        # d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k. Before the first zero of a slice
+        # that is out_j / x_k, and out_j is already 0 from the first zero on; at the first zero it
+        # is the cumulative product with that zero replaced by 1; after it, every term holds the
+        # zero, so the gradient is 0.
+        zero = x == 0
+        zeros_so_far = xp.cumsum(zero, axis=axis)
+        before = zeros_so_far == 0
+        first_zero = zero & (zeros_so_far == 1)
+        safe = xp.where(before, x, 1)
+        from_before = _reverse_cumsum(grad * out, axis) / safe
+        if not first_zero.any():
+            return (from_before,)
+        skipping_zero = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
+        at_zero = _reverse_cumsum(grad * skipping_zero, axis)
+        return (xp.where(before, from_before, xp.where(first_zero, at_zero, 0)),)
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """The cumulative sum along ``dim``: ``out[i] = input[0] + ... + input[i]``.
+
+    Integer and bool tensors accumulate in int64, as in PyTorch.
+
+    Args:
+        input: the tensor.
+        dim: the dim to accumulate along.
+        dtype: cast the input to this dtype first. Default: None.
+
+    Example:
+        >>> shendu.cumsum(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([1., 3., 6.])
+    """
+    _check_input("cumsum", input)
+    axis = _one_axis("cumsum", input, dim)
+    return CumSum.apply(_accumulating_dtype("cumsum", input, dtype), axis=axis)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """The cumulative product along ``dim``; the gradient is exact where elements are zero.
+
+    Integer and bool tensors accumulate in int64, as in PyTorch.
+
+    Args:
+        input: the tensor.
+        dim: the dim to accumulate along.
+        dtype: cast the input to this dtype first. Default: None.
+
+    Example:
+        >>> shendu.cumprod(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
+        tensor([1., 2., 6.])
+    """
+    _check_input("cumprod", input)
+    axis = _one_axis("cumprod", input, dim)
+    return CumProd.apply(_accumulating_dtype("cumprod", input, dtype), axis=axis)
+
+
+# ----------------------------------------------------------------- argmax, argmin, all, any
+def _arg_extreme(op: str, input: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
+    _check_input(op, input)
+    data = input.data
+    if data.dtype.kind == "b":
+        raise DtypeError(f"{op}: bool tensors are not supported; cast the input first (x.int())")
+    xp = get_array_module(data)
+    find = xp.argmax if largest else xp.argmin
+    if dim is None:
+        _check_nonempty(op, input, (), whole=True)
+        index = find(data.reshape(-1))
+        shape = (1,) * data.ndim if keepdim else ()
+        return Tensor._make(xp.asarray(index, dtype=np.int64).reshape(shape))
+    axis = _one_axis(op, input, dim)
+    if data.ndim == 0:
+        return Tensor._make(xp.zeros((), np.int64))
+    _check_nonempty(op, input, (axis,), whole=False)
+    return Tensor._make(find(data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The int64 index of the largest element: of the flattened tensor, or along ``dim``.
+
+    Among ties the first occurrence wins.
+
+    Args:
+        input: the tensor.
+        dim: the dim to search along; None searches the flattened tensor. Default: None.
+        keepdim: keep the searched dim(s) with size 1. Default: False.
+
+    Example:
+        >>> shendu.argmax(shendu.tensor([[1.0, 5.0], [4.0, 2.0]]), dim=1)
+        tensor([1, 0])
+    """
+    return _arg_extreme("argmax", input, dim, keepdim, largest=True)
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """The int64 index of the smallest element; arguments as in ``argmax``."""
+    return _arg_extreme("argmin", input, dim, keepdim, largest=False)
+
+
+def _truth(op: str, input: Tensor, dim: Dims, keepdim: bool, every: bool) -> Tensor:
+    _check_input(op, input)
+    data = input.data
+    xp = get_array_module(data)
+    axes = None if dim is None else _axes(op, input, dim, empty_means_all=False)
+    out = (xp.all if every else xp.any)(data, axis=axes, keepdims=keepdim)
+    # PyTorch keeps uint8 for uint8 inputs (a legacy of masks stored as bytes).
+    return Tensor._make(out.astype(np.uint8) if data.dtype == np.uint8 else out)
+
+
+def all(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """Whether every element (over ``dim``) is non-zero; a bool tensor (uint8 for uint8 inputs).
+
+    An empty reduction gives True.
+
+    Args:
+        input: the tensor.
+        dim: a dim or a tuple of dims; None reduces every dim, ``()`` none. Default: None.
+        keepdim: keep the reduced dims with size 1. Default: False.
+
+    Example:
+        >>> shendu.all(shendu.tensor([[True, False], [True, True]]), dim=1)
+        tensor([False,  True])
+    """
+    return _truth("all", input, dim, keepdim, every=True)
+
+
+def any(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    """Whether any element (over ``dim``) is non-zero; arguments as in ``all``; an empty reduction gives False."""
+    return _truth("any", input, dim, keepdim, every=False)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import shendu
-from tests.helpers import check, grad_check
+from tests.helpers import Fixed, check, grad_check
 
 POSITIVE = {"low": 0.5, "high": 2.0}
 
@@ -79,7 +79,7 @@ def test_integer_and_bool_promotion() -> None:
 
 
 def test_zero_dim_tensors_rank_below_dimensioned_ones() -> None:
-    f64_scalar = np.array(2.0, dtype=np.float64)
+    f64_scalar = Fixed(np.array(2.0, dtype=np.float64))
     check(lambda m, a, s: a * s, (3,), f64_scalar, dtypes=("float32",), grad=False)
     check(lambda m, a, s: a * s, np.array([1, 2], dtype=np.int32), f64_scalar, grad=False)
     check(lambda m, a: a * np.float64(2.0), (3,), dtypes=("float32",))

@@ -1,0 +1,215 @@
+"""Image transforms that work on one image (C, H, W) or a whole batch (N, C, H, W) at once.
+
+Batches from shendu's datasets arrive already stacked, so each transform draws
+its random choices for the whole batch in one go (one flip decision per image,
+one crop offset per image) instead of running once per sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..backend import get_array_module
+from ..errors import ShapeError
+from ..random import Generator, numpy_generator
+from ..tensor import Tensor
+
+__all__ = ["Compose", "Normalize", "RandomCrop", "RandomErasing", "RandomHorizontalFlip", "ToTensor"]
+
+
+def _batched(op: str, image: Tensor) -> tuple[Any, bool]:
+    array = image.data
+    if array.ndim == 3:
+        return array[None], True
+    if array.ndim == 4:
+        return array, False
+    raise ShapeError(
+        f"{op}: expected an image (C, H, W) or a batch (N, C, H, W), got shape {tuple(image.shape)}"
+        + ("; add a channel dimension with .unsqueeze(0)" if array.ndim == 2 else "")
+    )
+
+
+def _result(array: Any, single: bool) -> Tensor:
+    return Tensor._make(array[0] if single else array)
+
+
+class Compose:
+    """Apply transforms one after another."""
+
+    def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
+        self.transforms = list(transforms)
+
+    def __call__(self, image: Any) -> Any:
+        for t in self.transforms:
+            image = t(image)
+        return image
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"Compose({inner}\n)"
+
+
+class ToTensor:
+    """Turn a uint8 image (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
+
+    def __call__(self, image: Any) -> Tensor:
+        array = image.data if isinstance(image, Tensor) else np.asarray(image)
+        if array.dtype == np.uint8:
+            if array.ndim == 2:
+                array = array[None]
+            elif array.ndim == 3:
+                array = np.moveaxis(array, -1, 0)
+            return Tensor._make(array.astype(np.float32) / np.float32(255))
+        return Tensor._make(array.astype(np.float32, copy=False))
+
+    def __repr__(self) -> str:
+        return "ToTensor()"
+
+
+class Normalize:
+    """Subtract a per-channel mean and divide by a per-channel standard deviation.
+
+    Args:
+        mean: one value per channel (or one for all).
+        std: one value per channel (or one for all).
+    """
+
+    def __init__(self, mean: Sequence[float] | float, std: Sequence[float] | float) -> None:
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float32))
+        self.std = np.atleast_1d(np.asarray(std, dtype=np.float32))
+        if np.any(self.std == 0):
+            raise ValueError(f"Normalize: std must be nonzero, got {self.std.tolist()}")
+
+    def __call__(self, image: Tensor) -> Tensor:
+        array, single = _batched("Normalize", image)
+        channels = array.shape[1]
+        if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
+            raise ShapeError(
+                f"Normalize: got {len(self.mean)} means and {len(self.std)} stds for an image with {channels} channels"
+            )
+        xp = get_array_module(array)
+        mean = xp.asarray(self.mean).reshape(1, -1, 1, 1)
+        std = xp.asarray(self.std).reshape(1, -1, 1, 1)
+        return _result(((array - mean) / std).astype(array.dtype, copy=False), single)
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+
+
+class RandomHorizontalFlip:
+    """Mirror each image left-right with probability ``p``.
+
+    Args:
+        p: the probability of flipping. Default: 0.5.
+        generator: the source of randomness. Default: shendu's global generator.
+    """
+
+    def __init__(self, p: float = 0.5, generator: Generator | None = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
+        self.p, self.generator = p, generator
+
+    def __call__(self, image: Tensor) -> Tensor:
+        array, single = _batched("RandomHorizontalFlip", image)
+        flip = numpy_generator(self.generator, "RandomHorizontalFlip").random(array.shape[0]) < self.p
+        xp = get_array_module(array)
+        out = array.copy()
+        chosen = xp.asarray(np.flatnonzero(flip))
+        out[chosen] = array[chosen][..., ::-1]
+        return _result(out, single)
+
+    def __repr__(self) -> str:
+        return f"RandomHorizontalFlip(p={self.p})"
+
+
+class RandomCrop:
+    """Pad each image with zeros, then cut a ``size`` crop at a random place.
+
+    Args:
+        size: the crop's (height, width), or one int for a square.
+        padding: zeros added on every side first. Default: 0.
+        generator: the source of randomness. Default: shendu's global generator.
+    """
+
+    def __init__(self, size: int | Sequence[int], padding: int = 0, generator: Generator | None = None) -> None:
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        if padding < 0:
+            raise ValueError(f"RandomCrop: padding must be >= 0, got {padding}")
+        self.padding, self.generator = padding, generator
+
+    def __call__(self, image: Tensor) -> Tensor:
+        array, single = _batched("RandomCrop", image)
+        xp = get_array_module(array)
+        p = self.padding
+        padded = xp.pad(array, ((0, 0), (0, 0), (p, p), (p, p))) if p else array
+        n, c, h, w = padded.shape
+        ch, cw = self.size
+        if ch > h or cw > w:
+            raise ShapeError(f"RandomCrop: crop size {self.size} is larger than the padded image ({h}, {w})")
+        rng = numpy_generator(self.generator, "RandomCrop")
+        top = xp.asarray(rng.integers(0, h - ch + 1, size=n))
+        left = xp.asarray(rng.integers(0, w - cw + 1, size=n))
+        rows = (top[:, None] + xp.arange(ch))[:, None, :, None]
+        cols = (left[:, None] + xp.arange(cw))[:, None, None, :]
+        out = padded[xp.arange(n)[:, None, None, None], xp.arange(c)[None, :, None, None], rows, cols]
+        return _result(out, single)
+
+    def __repr__(self) -> str:
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+class RandomErasing:
+    """Blank out a random rectangle in each image with probability ``p`` (Zhong et al., 2017).
+
+    Args:
+        p: the probability of erasing. Default: 0.5.
+        scale: the range of the rectangle's area as a share of the image. Default: (0.02, 0.33).
+        ratio: the range of the rectangle's aspect ratio. Default: (0.3, 3.3).
+        value: the fill value. Default: 0.
+        generator: the source of randomness. Default: shendu's global generator.
+    """
+
+    def __init__(
+        self,
+        p: float = 0.5,
+        scale: tuple[float, float] = (0.02, 0.33),
+        ratio: tuple[float, float] = (0.3, 3.3),
+        value: float = 0.0,
+        generator: Generator | None = None,
+    ) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomErasing: p must be in [0, 1], got {p}")
+        if not (0 < scale[0] <= scale[1] <= 1) or not (0 < ratio[0] <= ratio[1]):
+            raise ValueError(f"RandomErasing: expected 0 < scale <= 1 and 0 < ratio ranges, got {scale}, {ratio}")
+        self.p, self.scale, self.ratio, self.value, self.generator = p, scale, ratio, value, generator
+
+    def __call__(self, image: Tensor) -> Tensor:
+        array, single = _batched("RandomErasing", image)
+        n, _, h, w = array.shape
+        rng = numpy_generator(self.generator, "RandomErasing")
+        erase = rng.random(n) < self.p
+        area = rng.uniform(*self.scale, size=n) * h * w
+        log_ratio = rng.uniform(math.log(self.ratio[0]), math.log(self.ratio[1]), size=n)
+        aspect = np.exp(log_ratio)
+        eh = np.clip(np.round(np.sqrt(area * aspect)), 1, h).astype(np.int64)
+        ew = np.clip(np.round(np.sqrt(area / aspect)), 1, w).astype(np.int64)
+        top = (rng.random(n) * (h - eh + 1)).astype(np.int64)
+        left = (rng.random(n) * (w - ew + 1)).astype(np.int64)
+        rows, cols = np.arange(h), np.arange(w)
+        mask = (
+            erase[:, None, None]
+            & (rows[None, :, None] >= top[:, None, None])
+            & (rows[None, :, None] < (top + eh)[:, None, None])
+            & (cols[None, None, :] >= left[:, None, None])
+            & (cols[None, None, :] < (left + ew)[:, None, None])
+        )
+        xp = get_array_module(array)
+        out = xp.where(xp.asarray(mask)[:, None], array.dtype.type(self.value), array)
+        return _result(out, single)
+
+    def __repr__(self) -> str:
+        return f"RandomErasing(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value})"

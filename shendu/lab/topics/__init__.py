@@ -1,0 +1,1 @@
+"""One module per family of questions; importing this package registers every experiment."""

@@ -1,0 +1,241 @@
+"""Dropout: elementwise, channel-wise and alpha dropout, with masks drawn from shendu's generator.
+
+Dropout is inverted: kept values are scaled by ``1 / (1 - p)`` during training,
+so evaluation is the identity. Masks are drawn on the CPU as float32 uniforms
+from the global generator (whatever the input's dtype or device), so
+``shendu.manual_seed`` gives bitwise-identical masks on every run and device.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd.function import Function
+from ..backend import to_device
+from ..errors import DtypeError, ShapeError
+from ..tensor import Tensor
+
+__all__ = ["alpha_dropout", "dropout", "dropout1d", "dropout2d", "dropout3d", "feature_alpha_dropout"]
+
+# SELU's negative saturation value, -scale * alpha: alpha dropout sets dropped units to it.
+_SELU_SATURATION = -1.7580993408473766
+
+
+class Dropout(Function):
+    """``x * scale + shift`` for a precomputed mask ``scale`` (and, for alpha dropout, ``shift``)."""
+
+    def forward(self, x: Any, *, scale: Any, shift: Any = None) -> Any:
+        self.scale = scale
+        out = x * scale
+        return out if shift is None else out + shift
+
+    def backward(self, grad: Any) -> tuple[Any]:
+        return (grad * self.scale,)
+
+
+def _check(op: str, input: Any, p: Any) -> float:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: p must be a float, got {type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: dropout probability p must be between 0 and 1, got p={p}")
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    return float(p)
+
+
+def _keep_mask(op: str, shape: tuple[int, ...], p: float, device: Any) -> Any:
+    """A boolean mask of ``shape``, True with probability ``1 - p``, drawn on the CPU and moved to ``device``."""
+    uniform = _random.numpy_generator(None, op).random(shape, dtype=np.float32)
+    return to_device(uniform >= np.float32(p), device, op)
+
+
+def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool, alpha: bool = False) -> Tensor:
+    dtype = input.data.dtype
+    if p == 1.0:
+        keep = to_device(np.zeros(mask_shape, dtype=bool), input.device, op)
+    else:
+        keep = _keep_mask(op, mask_shape, p, input.device)
+    if alpha:
+        # Dropped units go to SELU's saturation value; a and b restore the mean and variance.
+        a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * _SELU_SATURATION**2)) if p < 1.0 else 0.0
+        b = -a * _SELU_SATURATION * p
+        scale = keep.astype(dtype) * a
+        shift = (~keep).astype(dtype) * (a * _SELU_SATURATION) + b
+    else:
+        scale = keep.astype(dtype) * (1.0 / (1.0 - p) if p < 1.0 else 0.0)
+        shift = None
+    if inplace:
+        input._check_inplace(op)
+        input.data *= scale
+        if shift is not None:
+            input.data += shift
+        return input
+    return Dropout.apply(input, scale=scale, shift=shift)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    Args:
+        input: a floating-point tensor of any shape.
+        p: the probability of zeroing an element, in [0, 1]. Default: 0.5.
+        training: apply dropout; when False (or ``p == 0``) the input is returned unchanged.
+            Default: True.
+        inplace: write the result into ``input`` (not allowed for tensors in the autograd graph).
+            Default: False.
+
+    Shape:
+        Output: the input's shape.
+
+    Example:
+        >>> shendu.manual_seed(0)
+        >>> y = dropout(shendu.ones(2, 4), p=0.5)
+    """
+    op = "dropout"
+    p = _check(op, input, p)
+    if not training or p == 0.0:
+        return input
+    return _apply(op, input, p, tuple(input.data.shape), inplace)
+
+
+def _feature(
+    op: str, input: Tensor, p: float, training: bool, inplace: bool, batched: bool, alpha: bool = False
+) -> Tensor:
+    """Dropout of whole channels: one draw per (sample, channel), or per channel when not batched."""
+    if not training or p == 0.0:
+        return input
+    shape = tuple(input.data.shape)
+    lead = 2 if batched else 1
+    mask_shape = shape[:lead] + (1,) * (len(shape) - lead)
+    return _apply(op, input, p, mask_shape, inplace, alpha)
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of a ``(N, C, L)`` or ``(C, L)`` input with probability ``p``; scale the rest.
+
+    Args:
+        input: a tensor of shape ``(N, C, L)`` or ``(C, L)``.
+        p: the probability of zeroing a channel, in [0, 1]. Default: 0.5.
+        training: apply dropout; when False the input is returned unchanged. Default: True.
+        inplace: write the result into ``input``. Default: False.
+
+    Example:
+        >>> y = dropout1d(shendu.ones(4, 3, 10), p=0.2)
+    """
+    op = "dropout1d"
+    p = _check(op, input, p)
+    if input.data.ndim not in (2, 3):
+        raise ShapeError(
+            f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(input.data.shape)}; "
+            "use dropout for element-wise dropout"
+        )
+    return _feature(op, input, p, training, inplace, batched=input.data.ndim == 3)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of a ``(N, C, H, W)`` input with probability ``p``; scale the rest.
+
+    As in PyTorch, a 3-D input is read as ``(N, C, L)`` (with a warning): each channel of each
+    sample is dropped on its own. Other ranks are accepted with a warning, dropping along the
+    first two dimensions.
+
+    Args:
+        input: a tensor of shape ``(N, C, H, W)``.
+        p: the probability of zeroing a channel, in [0, 1]. Default: 0.5.
+        training: apply dropout; when False the input is returned unchanged. Default: True.
+        inplace: write the result into ``input``. Default: False.
+
+    Example:
+        >>> y = dropout2d(shendu.ones(4, 3, 8, 8), p=0.2)
+    """
+    op = "dropout2d"
+    p = _check(op, input, p)
+    ndim = input.data.ndim
+    if ndim not in (3, 4):
+        warnings.warn(
+            f"{op}: got a {ndim}-D input, but dropout2d expects (N, C, H, W); channels are taken along "
+            "the first two dimensions. Use dropout for element-wise dropout.",
+            stacklevel=2,
+        )
+    if ndim == 3:
+        warnings.warn(
+            f"{op}: got a 3-D input, which is read as (N, C, L) as in PyTorch, not as an unbatched "
+            "(C, H, W) image; use dropout1d for (N, C, L), or add a batch dimension",
+            stacklevel=2,
+        )
+    return _feature(op, input, p, training, inplace, batched=ndim >= 2)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of a ``(N, C, D, H, W)`` or ``(C, D, H, W)`` input with probability ``p``.
+
+    Args:
+        input: a tensor of shape ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
+        p: the probability of zeroing a channel, in [0, 1]. Default: 0.5.
+        training: apply dropout; when False the input is returned unchanged. Default: True.
+        inplace: write the result into ``input``. Default: False.
+
+    Example:
+        >>> y = dropout3d(shendu.ones(2, 3, 4, 4, 4), p=0.2)
+    """
+    op = "dropout3d"
+    p = _check(op, input, p)
+    ndim = input.data.ndim
+    if ndim not in (4, 5):
+        warnings.warn(
+            f"{op}: got a {ndim}-D input, but dropout3d expects (N, C, D, H, W) or (C, D, H, W); channels "
+            "are taken along the first dimension. Use dropout for element-wise dropout.",
+            stacklevel=2,
+        )
+    return _feature(op, input, p, training, inplace, batched=ndim == 5)
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: keeps the mean and variance of self-normalized activations.
+
+    Dropped elements are set to SELU's negative saturation value and the result is scaled and
+    shifted so that zero mean and unit variance are preserved.
+
+    Args:
+        input: a floating-point tensor of any shape.
+        p: the probability of dropping an element, in [0, 1]. Default: 0.5.
+        training: apply dropout; note that the default, as in PyTorch, is False. Default: False.
+        inplace: write the result into ``input``. Default: False.
+
+    Example:
+        >>> y = alpha_dropout(shendu.randn(4, 8), p=0.2, training=True)
+    """
+    op = "alpha_dropout"
+    p = _check(op, input, p)
+    if not training or p == 0.0:
+        return input
+    return _apply(op, input, p, tuple(input.data.shape), inplace, alpha=True)
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels (one draw per sample and channel of an ``(N, C, *)`` input).
+
+    Args:
+        input: a tensor of shape ``(N, C, *)``.
+        p: the probability of dropping a channel, in [0, 1]. Default: 0.5.
+        training: apply dropout; the default, as in PyTorch, is False. Default: False.
+        inplace: write the result into ``input``. Default: False.
+
+    Example:
+        >>> y = feature_alpha_dropout(shendu.randn(4, 3, 8), p=0.2, training=True)
+    """
+    op = "feature_alpha_dropout"
+    p = _check(op, input, p)
+    if input.data.ndim < 2:
+        raise ShapeError(
+            f"{op}: expected an input of shape (N, C, *) with at least 2 dimensions, got shape "
+            f"{tuple(input.data.shape)}"
+        )
+    return _feature(op, input, p, training, inplace, batched=True, alpha=True)

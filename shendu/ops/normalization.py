@@ -1,0 +1,489 @@
+"""Normalization: batch, layer, group and instance norm, each one op with a closed-form backward.
+
+All four share one kernel. The input is viewed in a working shape whose reduced
+axes hold the elements that share a mean and variance (batch norm views
+``(N, C, *)`` as ``(N, C, S)`` and reduces axes 0 and 2; group norm views it as
+``(N, G, C/G, S)`` and reduces axes 2 and 3), and the affine weight and bias
+are viewed in a shape that broadcasts against it. The backward pass is then one
+formula for every op, with no graph of small ops behind it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import get_array_module
+from ..errors import DtypeError, ShapeError
+from ..tensor import Tensor
+from ._common import check_same_device, sum_to
+
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
+
+
+def _mean(array: Any, axes: tuple[int, ...], count: int) -> Any:
+    # sum / count rather than mean(): an empty reduction gives nan without NumPy's empty-slice warning.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return array.sum(axis=axes, keepdims=True) / count
+
+
+class _Normalize(Function):
+    """Normalize a working view of the input over ``axes``, then scale by the weight and add the bias.
+
+    With ``stats=None`` the mean and (biased) variance come from the input, and ``running``
+    (a pair of arrays or Nones) is updated in place with momentum, using the unbiased variance.
+    With ``stats=(mean, var)`` those arrays, already shaped like ``wshape``, are used instead.
+    """
+
+    def forward(
+        self,
+        x: Any,
+        *affine: Any,
+        view: tuple[int, ...],
+        axes: tuple[int, ...],
+        wshape: tuple[int, ...],
+        eps: float,
+        has_weight: bool,
+        stats: tuple[Any, Any] | None = None,
+        running: tuple[Any, Any] | None = None,
+        momentum: float = 0.0,
+    ) -> Any:
+        xp = get_array_module(x)
+        xv = x.reshape(view)
+        count = math.prod(view[a] for a in axes)
+        if stats is None:
+            mean = _mean(xv, axes, count)
+            centered = xv - mean
+            var = _mean(centered * centered, axes, count)
+            if running is not None:
+                _update_running(running, mean, var, count, momentum)
+        else:
+            mean, var = stats
+            centered = xv - mean
+        invstd = 1.0 / xp.sqrt(var + eps)
+        xhat = centered * invstd
+        weight = affine[0].reshape(wshape) if has_weight else None
+        bias = affine[-1].reshape(wshape) if len(affine) > int(has_weight) else None
+        out = xhat if weight is None else xhat * weight
+        if bias is not None:
+            out = out + bias
+        self.xhat, self.invstd = xhat, invstd
+        # A copy, not a view: the gradient must use the weight this forward used, even if the
+        # parameter is updated in place before backward runs.
+        self.weight = None if weight is None else weight.copy()
+        self.meta = (x.shape, view, axes, wshape, stats is None, count, [a.shape for a in affine])
+        return out.reshape(x.shape)
+
+    def backward(self, grad: Any) -> tuple[Any, ...]:
+        x_shape, view, axes, wshape, batch_stats, count, affine_shapes = self.meta
+        g = grad.reshape(view)
+        grads: list[Any] = []
+        if self.needs_input_grad(0):
+            gw = g if self.weight is None else g * self.weight
+            if batch_stats:
+                xhat = self.xhat
+                dx = self.invstd * (gw - _mean(gw, axes, count) - xhat * _mean(gw * xhat, axes, count))
+            else:
+                dx = gw * self.invstd
+            grads.append(dx.reshape(x_shape))
+        else:
+            grads.append(None)
+        for i, shape in enumerate(affine_shapes, start=1):
+            if not self.needs_input_grad(i):
+                grads.append(None)
+            elif i == 1 and self.weight is not None:
+                grads.append(sum_to(g * self.xhat, wshape).reshape(shape))
+            else:
+                grads.append(sum_to(g, wshape).reshape(shape))
+        return tuple(grads)
+
+
+def _update_running(running: tuple[Any, Any], mean: Any, var: Any, count: int, momentum: float) -> None:
+    running_mean, running_var = running
+    channels = (running_mean if running_mean is not None else running_var).size
+    # Statistics computed per (sample, channel), as in instance norm, are averaged over the batch.
+    if running_mean is not None:
+        batch_mean = mean.reshape(-1, channels).mean(axis=0)
+        running_mean[...] = (1.0 - momentum) * running_mean + momentum * batch_mean
+    if running_var is not None:
+        unbiased = var.reshape(-1, channels).mean(axis=0) * (count / (count - 1))
+        running_var[...] = (1.0 - momentum) * running_var + momentum * unbiased
+
+
+class BatchNorm(_Normalize):
+    pass
+
+
+class LayerNorm(_Normalize):
+    pass
+
+
+class GroupNorm(_Normalize):
+    pass
+
+
+class InstanceNorm(_Normalize):
+    pass
+
+
+def _shape(t: Tensor) -> tuple[int, ...]:
+    return tuple(t.data.shape)
+
+
+def _check_input(op: str, input: Any, min_ndim: int, layout: str) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    if input.data.ndim < min_ndim:
+        raise ShapeError(
+            f"{op}: expected an input of shape {layout} with at least {min_ndim} dimensions, got shape {_shape(input)}"
+        )
+
+
+def _check_per_channel(op: str, input: Tensor, channels: int, **tensors: Tensor | None) -> list[Tensor]:
+    """Check that each given tensor holds one value per channel and matches the input's dtype and device."""
+    present = []
+    for name, t in tensors.items():
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected {name} to be a Tensor or None, got {type(t).__name__}")
+        if t.data.size != channels:
+            raise ShapeError(
+                f"{op}: {name} should have {channels} elements, one per channel of the input "
+                f"(input shape {_shape(input)}), got shape {_shape(t)}"
+            )
+        _check_dtype(op, input, name, t)
+        present.append(t)
+    check_same_device(op, input, *present)
+    return present
+
+
+def _check_dtype(op: str, input: Tensor, name: str, t: Tensor) -> None:
+    if t.data.dtype != input.data.dtype:
+        raise DtypeError(
+            f"{op}: {name} has dtype {t.dtype} but the input has dtype {input.dtype}; "
+            f"use one dtype for all of them (e.g. module.to({input.dtype}))"
+        )
+
+
+def _check_eps(op: str, eps: float, training: bool) -> None:
+    if training and not eps > 0:
+        raise ValueError(f"{op}: eps must be positive when the statistics come from the batch, got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"{op}: eps must be non-negative, got {eps}")
+
+
+def _check_momentum(op: str, momentum: Any) -> float:
+    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)):
+        raise TypeError(
+            f"{op}: momentum must be a float, got {momentum!r}; for a cumulative average "
+            "(momentum=None in nn.BatchNorm) pass 1 / num_batches_tracked"
+        )
+    return float(momentum)
+
+
+def _affine(weight: Tensor | None, bias: Tensor | None) -> tuple[Tensor, ...]:
+    return tuple(t for t in (weight, bias) if t is not None)
+
+
+def _mark_updated(op: str, *buffers: Tensor | None) -> None:
+    # The running buffers change in place: bump their versions, and refuse buffers in the graph.
+    for b in buffers:
+        if b is not None:
+            b._check_inplace(op)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalization: normalize each channel over the batch and spatial dimensions.
+
+    In training mode the statistics come from the batch and the running buffers, when given,
+    are updated in place: ``running = (1 - momentum) * running + momentum * batch_stat``, with
+    the unbiased variance. In evaluation mode the running statistics are used.
+
+    Args:
+        input: a tensor of shape ``(N, C)`` or ``(N, C, *)``.
+        running_mean: the running mean, shape ``(C,)``, or None (training only).
+        running_var: the running variance, shape ``(C,)``, or None (training only).
+        weight: the per-channel scale, shape ``(C,)``. Default: None (no scale).
+        bias: the per-channel shift, shape ``(C,)``. Default: None (no shift).
+        training: use the batch statistics and update the running ones. Default: False.
+        momentum: the weight of the batch statistics in the running update; ``nn.BatchNorm``
+            with ``momentum=None`` passes ``1 / num_batches_tracked`` for a cumulative average.
+            Default: 0.1.
+        eps: added to the variance for numerical stability. Default: 1e-5.
+
+    Shape:
+        Output: the input's shape.
+
+    Example:
+        >>> x = shendu.randn(8, 3, 4, 4)
+        >>> rm, rv = shendu.zeros(3), shendu.ones(3)
+        >>> y = batch_norm(x, rm, rv, training=True)
+    """
+    op = "batch_norm"
+    _check_input(op, input, 2, "(N, C) or (N, C, *)")
+    momentum = _check_momentum(op, momentum)
+    shape = _shape(input)
+    channels = shape[1]
+    _check_per_channel(
+        op, input, channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
+    _check_eps(op, eps, training)
+    view = (shape[0], channels, math.prod(shape[2:]))
+    wshape = (1, channels, 1)
+    if training:
+        if view[0] * view[2] == 1:
+            raise ValueError(f"{op}: expected more than 1 value per channel when training, got input shape {shape}")
+        _mark_updated(op, running_mean, running_var)
+        running = (
+            None
+            if running_mean is None and running_var is None
+            else (
+                None if running_mean is None else running_mean.data,
+                None if running_var is None else running_var.data,
+            )
+        )
+        return BatchNorm.apply(
+            input,
+            *_affine(weight, bias),
+            view=view,
+            axes=(0, 2),
+            wshape=wshape,
+            eps=eps,
+            has_weight=weight is not None,
+            running=running,
+            momentum=momentum,
+        )
+    if running_mean is None or running_var is None:
+        raise ValueError(
+            f"{op}: running_mean and running_var are required when training=False, "
+            "since evaluation normalizes with the running statistics"
+        )
+    return BatchNorm.apply(
+        input,
+        *_affine(weight, bias),
+        view=view,
+        axes=(0, 2),
+        wshape=wshape,
+        eps=eps,
+        has_weight=weight is not None,
+        stats=(running_mean.data.reshape(wshape), running_var.data.reshape(wshape)),
+    )
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalization: normalize over the last ``len(normalized_shape)`` dimensions.
+
+    Args:
+        input: a tensor whose trailing dimensions equal ``normalized_shape``.
+        normalized_shape: the shape of the trailing dimensions to normalize over (an int for one).
+        weight: the elementwise scale, of shape ``normalized_shape``. Default: None.
+        bias: the elementwise shift, of shape ``normalized_shape``. Default: None.
+        eps: added to the variance for numerical stability. Default: 1e-5.
+
+    Shape:
+        Input: ``(*, *normalized_shape)``. Output: the input's shape.
+
+    Example:
+        >>> x = shendu.randn(2, 5, 10)
+        >>> y = layer_norm(x, (10,), shendu.ones(10), shendu.zeros(10))
+    """
+    op = "layer_norm"
+    _check_input(op, input, 0, "(*, *normalized_shape)")
+    norm_shape = _normalized_shape(op, normalized_shape)
+    shape = _shape(input)
+    k = len(norm_shape)
+    if k > len(shape) or shape[len(shape) - k :] != norm_shape:
+        expected = ", ".join(["*", *(str(s) for s in norm_shape)])
+        raise ShapeError(
+            f"{op}: normalized_shape {norm_shape} must equal the input's last dimensions; expected an input "
+            f"of shape ({expected}), got shape {shape}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected {name} to be a Tensor or None, got {type(t).__name__}")
+        if _shape(t) != norm_shape:
+            raise ShapeError(f"{op}: {name} must have shape normalized_shape {norm_shape}, got shape {_shape(t)}")
+        _check_dtype(op, input, name, t)
+    check_same_device(op, input, *_affine(weight, bias))
+    _check_eps(op, eps, False)
+    inner = math.prod(norm_shape)
+    outer = math.prod(shape[: len(shape) - k])
+    return LayerNorm.apply(
+        input,
+        *_affine(weight, bias),
+        view=(outer, inner),
+        axes=(1,),
+        wshape=(1, inner),
+        eps=eps,
+        has_weight=weight is not None,
+    )
+
+
+def _normalized_shape(op: str, normalized_shape: Any) -> tuple[int, ...]:
+    dims = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else normalized_shape
+    try:
+        out = tuple(int(d) for d in dims)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{op}: normalized_shape must be an int or a sequence of ints, got {normalized_shape!r}"
+        ) from None
+    if any(d < 0 for d in out):
+        raise ShapeError(f"{op}: normalized_shape must hold non-negative sizes, got {out}")
+    return out
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Group normalization: split the channels into groups and normalize each group of each sample.
+
+    Args:
+        input: a tensor of shape ``(N, C, *)``.
+        num_groups: the number of groups; must divide ``C``.
+        weight: the per-channel scale, shape ``(C,)``. Default: None.
+        bias: the per-channel shift, shape ``(C,)``. Default: None.
+        eps: added to the variance for numerical stability. Default: 1e-5.
+
+    Shape:
+        Output: the input's shape.
+
+    Example:
+        >>> y = group_norm(shendu.randn(4, 6, 5), 3)
+    """
+    op = "group_norm"
+    _check_input(op, input, 2, "(N, C, *)")
+    shape = _shape(input)
+    channels = shape[1]
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or num_groups <= 0:
+        raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
+    if channels % num_groups:
+        raise ShapeError(
+            f"{op}: the number of channels must be divisible by num_groups, but the input has {channels} "
+            f"channels (input shape {shape}) and num_groups={num_groups}"
+        )
+    _check_per_channel(op, input, channels, weight=weight, bias=bias)
+    _check_eps(op, eps, True)
+    spatial = math.prod(shape[2:])
+    per_group = channels // num_groups
+    if shape[0] * per_group * spatial == 1:
+        raise ValueError(
+            f"{op}: expected more than 1 value per group, got input shape {shape} with num_groups={num_groups}"
+        )
+    return GroupNorm.apply(
+        input,
+        *_affine(weight, bias),
+        view=(shape[0], int(num_groups), per_group, spatial),
+        axes=(2, 3),
+        wshape=(1, int(num_groups), per_group, 1),
+        eps=eps,
+        has_weight=weight is not None,
+    )
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Instance normalization: normalize each channel of each sample over its spatial dimensions.
+
+    With ``use_input_stats`` the statistics come from each instance, and the running buffers,
+    when given, are updated in place with the batch average of the instance statistics
+    (unbiased variance). Without it the running statistics are used.
+
+    Args:
+        input: a tensor of shape ``(N, C, *)``.
+        running_mean: the running mean, shape ``(C,)``. Default: None.
+        running_var: the running variance, shape ``(C,)``. Default: None.
+        weight: the per-channel scale, shape ``(C,)``. Default: None.
+        bias: the per-channel shift, shape ``(C,)``. Default: None.
+        use_input_stats: normalize with each instance's own statistics. Default: True.
+        momentum: the weight of the new statistics in the running update. Default: 0.1.
+        eps: added to the variance for numerical stability. Default: 1e-5.
+
+    Shape:
+        Output: the input's shape.
+
+    Example:
+        >>> y = instance_norm(shendu.randn(2, 3, 8, 8))
+    """
+    op = "instance_norm"
+    _check_input(op, input, 2, "(N, C, *)")
+    momentum = _check_momentum(op, momentum)
+    shape = _shape(input)
+    channels = shape[1]
+    _check_per_channel(
+        op, input, channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
+    )
+    _check_eps(op, eps, use_input_stats)
+    spatial = math.prod(shape[2:])
+    view = (shape[0], channels, spatial)
+    wshape = (1, channels, 1)
+    if use_input_stats:
+        if spatial == 1:
+            raise ValueError(
+                f"{op}: expected more than 1 spatial element when using input statistics, got input shape {shape}"
+            )
+        running = None
+        if running_mean is not None or running_var is not None:
+            _mark_updated(op, running_mean, running_var)
+            running = (
+                None if running_mean is None else running_mean.data,
+                None if running_var is None else running_var.data,
+            )
+        return InstanceNorm.apply(
+            input,
+            *_affine(weight, bias),
+            view=view,
+            axes=(2,),
+            wshape=wshape,
+            eps=eps,
+            has_weight=weight is not None,
+            running=running,
+            momentum=momentum,
+        )
+    if running_mean is None or running_var is None:
+        raise ValueError(f"{op}: running_mean and running_var are required when use_input_stats=False")
+    return InstanceNorm.apply(
+        input,
+        *_affine(weight, bias),
+        view=view,
+        axes=(2,),
+        wshape=wshape,
+        eps=eps,
+        has_weight=weight is not None,
+        stats=(running_mean.data.reshape(wshape), running_var.data.reshape(wshape)),
+    )

@@ -1,0 +1,20 @@
+"""Optimizers and learning-rate schedules, with PyTorch's names, semantics and arithmetic.
+
+Example:
+    >>> from shendu import optim
+    >>> opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    >>> scheduler = optim.lr_scheduler.StepLR(opt, step_size=30)
+"""
+
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

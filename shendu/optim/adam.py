@@ -1,0 +1,165 @@
+"""Adam: adaptive moment estimation, with the AMSGrad variant and (coupled or decoupled) weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import backend as _backend
+from .optimizer import Optimizer, check_interval, check_non_negative
+
+__all__ = ["Adam"]
+
+
+def lerp_(xp: Any, start: Any, end: Any, weight: float, tmp: Any) -> None:
+    """``start += weight * (end - start)`` in place, in PyTorch's two-sided form.
+
+    PyTorch interpolates from whichever end is nearer the weight, which is what makes
+    ``lerp(a, b, 1) == b`` exact; matching it keeps the moving averages bit-compatible.
+    """
+    xp.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        xp.multiply(tmp, weight, out=tmp)
+        xp.add(start, tmp, out=start)
+    else:
+        xp.multiply(tmp, 1 - weight, out=tmp)
+        xp.subtract(end, tmp, out=start)
+
+
+def add_square_(xp: Any, target: Any, x: Any, value: float, tmp: Any) -> None:
+    """``target += value * x * x`` in place, multiplied in PyTorch's ``addcmul`` order."""
+    xp.multiply(x, value, out=tmp)
+    xp.multiply(tmp, x, out=tmp)
+    xp.add(target, tmp, out=target)
+
+
+class Adam(Optimizer):
+    r"""Adam: gradient steps scaled by running estimates of the gradient's first and second moments.
+
+    With :math:`g_t` the gradient (plus :math:`\lambda \theta_{t-1}` when weight decay is
+    coupled), one step computes
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \quad
+        \theta_t = \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}
+            \frac{m_t}{\sqrt{v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    AMSGrad divides by the running maximum of :math:`v_t` instead, which keeps the step size
+    from growing back. With ``decoupled_weight_decay=True`` the decay shrinks the parameters
+    directly, :math:`\theta \leftarrow \theta (1 - \gamma\lambda)`, as in AdamW. The arithmetic
+    follows PyTorch's single-tensor implementation step for step.
+
+    Args:
+        params: the tensors to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: 1e-3.
+        betas: the decay rates :math:`(\beta_1, \beta_2)` of the moment estimates, each in
+            [0, 1). Default: (0.9, 0.999).
+        eps: added to the denominator for numerical stability. Default: 1e-8.
+        weight_decay: the weight decay :math:`\lambda`. Default: 0.
+        amsgrad: use the AMSGrad variant. Default: False.
+        foreach: accepted for compatibility with PyTorch; has no effect. Default: None.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+        decoupled_weight_decay: decay the weights directly (AdamW) instead of adding the decay
+            to the gradient. Default: False.
+
+    Example:
+        >>> opt = shendu.optim.Adam(model.parameters(), lr=1e-3)
+        >>> opt.zero_grad()
+        >>> loss.backward()
+        >>> opt.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+            "foreach": foreach,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_non_negative(name, "lr", "learning rate", group["lr"])
+        check_non_negative(name, "eps", "epsilon value", group["eps"])
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            check_interval(name, "betas", f"beta parameter at index {i}", beta, 1.0, closed=False)
+        check_non_negative(name, "weight_decay", "weight_decay value", group["weight_decay"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step; returns the closure's loss when a closure is given.
+
+        Args:
+            closure: a function that re-evaluates the model and returns the loss. Default: None.
+        """
+        loss = self._evaluate(closure)
+        for index, group in enumerate(self.param_groups):
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            beta1, beta2 = group["betas"]
+            amsgrad, maximize = group["amsgrad"], group["maximize"]
+            decoupled = group.get("decoupled_weight_decay", False)
+            for p, data, grad in self._grads(index, group):
+                xp = _backend.get_array_module(data)
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["exp_avg"] = self._zeros_like(data)
+                    state["exp_avg_sq"] = self._zeros_like(data)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = self._zeros_like(data)
+                g_eff, tmp = self._scratch(data, 2)
+                step_t = state["step"].data
+                step_t += 1
+                g = grad
+                if maximize:
+                    xp.negative(grad, out=g_eff)
+                    g = g_eff
+                if weight_decay != 0:
+                    if decoupled:
+                        xp.multiply(data, 1 - lr * weight_decay, out=data)
+                    else:
+                        xp.multiply(data, weight_decay, out=tmp)
+                        xp.add(g, tmp, out=g_eff)
+                        g = g_eff
+                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
+                lerp_(xp, exp_avg, g, 1 - beta1, tmp)
+                xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+                add_square_(xp, exp_avg_sq, g, 1 - beta2, tmp)
+
+                step = float(step_t)
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2**0.5
+                second = exp_avg_sq
+                if amsgrad:
+                    second = state["max_exp_avg_sq"].data
+                    xp.maximum(second, exp_avg_sq, out=second)
+                xp.sqrt(second, out=tmp)
+                xp.divide(tmp, bias_correction2_sqrt, out=tmp)
+                xp.add(tmp, eps, out=tmp)
+                xp.multiply(exp_avg, -step_size, out=g_eff)
+                xp.divide(g_eff, tmp, out=g_eff)
+                xp.add(data, g_eff, out=data)
+                p._vc[0] += 1
+        return loss

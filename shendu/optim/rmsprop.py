@@ -1,0 +1,136 @@
+"""RMSprop: gradient steps divided by a running root mean square of the gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .. import backend as _backend
+from .adam import add_square_, lerp_
+from .optimizer import Optimizer, check_non_negative
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide each gradient by a running root mean square of recent gradients.
+
+    With :math:`g_t` the gradient (plus :math:`\lambda\theta_{t-1}` with weight decay), one step
+    computes
+
+    .. math::
+        v_t = \alpha v_{t-1} + (1 - \alpha) g_t^2, \quad
+        \bar g_t = \alpha \bar g_{t-1} + (1 - \alpha) g_t \ \text{(centered only)}, \quad
+        d_t = \sqrt{v_t - \bar g_t^2} + \epsilon \ \text{(or } \sqrt{v_t} + \epsilon\text{)}
+
+    then :math:`\theta_t = \theta_{t-1} - \gamma g_t / d_t`, or with momentum
+    :math:`b_t = \mu b_{t-1} + g_t / d_t` and :math:`\theta_t = \theta_{t-1} - \gamma b_t`.
+    The centered form normalizes by an estimate of the gradient's variance instead of its
+    second moment. The arithmetic follows PyTorch's single-tensor implementation.
+
+    Args:
+        params: the tensors to optimize, or dicts defining parameter groups.
+        lr: the learning rate :math:`\gamma`. Default: 1e-2.
+        alpha: the smoothing constant :math:`\alpha`. Default: 0.99.
+        eps: added to the denominator for numerical stability. Default: 1e-8.
+        weight_decay: the L2 penalty :math:`\lambda`. Default: 0.
+        momentum: the momentum factor :math:`\mu`. Default: 0.
+        centered: normalize by the estimated variance of the gradient. Default: False.
+        foreach: accepted for compatibility with PyTorch; has no effect. Default: None.
+        maximize: maximize the objective instead of minimizing it. Default: False.
+
+    Example:
+        >>> opt = shendu.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
+        >>> opt.zero_grad()
+        >>> loss.backward()
+        >>> opt.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        foreach: bool | None = None,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "alpha": alpha,
+            "eps": eps,
+            "centered": centered,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group: dict[str, Any]) -> None:
+        check_non_negative("RMSprop", "lr", "learning rate", group["lr"])
+        check_non_negative("RMSprop", "eps", "epsilon value", group["eps"])
+        check_non_negative("RMSprop", "momentum", "momentum value", group["momentum"])
+        check_non_negative("RMSprop", "weight_decay", "weight_decay value", group["weight_decay"])
+        check_non_negative("RMSprop", "alpha", "alpha value", group["alpha"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Perform one optimization step; returns the closure's loss when a closure is given.
+
+        Args:
+            closure: a function that re-evaluates the model and returns the loss. Default: None.
+        """
+        loss = self._evaluate(closure)
+        for index, group in enumerate(self.param_groups):
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            weight_decay, momentum = group["weight_decay"], group["momentum"]
+            centered, maximize = group["centered"], group["maximize"]
+            for p, data, grad in self._grads(index, group):
+                xp = _backend.get_array_module(data)
+                state = self.state[p]
+                if not state:
+                    state["step"] = self._new_step()
+                    state["square_avg"] = self._zeros_like(data)
+                    if momentum > 0:
+                        state["momentum_buffer"] = self._zeros_like(data)
+                    if centered:
+                        state["grad_avg"] = self._zeros_like(data)
+                g_eff, avg = self._scratch(data, 2)
+                state["step"].data += 1
+                g = grad
+                if maximize:
+                    xp.negative(grad, out=g_eff)
+                    g = g_eff
+                if weight_decay != 0:
+                    xp.multiply(data, weight_decay, out=avg)
+                    xp.add(g, avg, out=g_eff)
+                    g = g_eff
+                square_avg = state["square_avg"].data
+                xp.multiply(square_avg, alpha, out=square_avg)
+                add_square_(xp, square_avg, g, 1 - alpha, avg)
+                if centered:
+                    grad_avg = state["grad_avg"].data
+                    lerp_(xp, grad_avg, g, 1 - alpha, avg)
+                    xp.negative(grad_avg, out=avg)
+                    xp.multiply(avg, grad_avg, out=avg)
+                    xp.add(square_avg, avg, out=avg)
+                    xp.sqrt(avg, out=avg)
+                else:
+                    xp.sqrt(square_avg, out=avg)
+                xp.add(avg, eps, out=avg)
+                if momentum > 0:
+                    buf = state["momentum_buffer"].data
+                    xp.multiply(buf, momentum, out=buf)
+                    xp.divide(g, avg, out=avg)
+                    xp.add(buf, avg, out=buf)
+                    xp.multiply(buf, -lr, out=avg)
+                    xp.add(data, avg, out=data)
+                else:
+                    xp.multiply(g, -lr, out=g_eff)
+                    xp.divide(g_eff, avg, out=g_eff)
+                    xp.add(data, g_eff, out=data)
+                p._vc[0] += 1
+        return loss

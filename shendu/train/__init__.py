@@ -1,0 +1,16 @@
+"""``shendu.train``: the one training loop, its callbacks, metrics and plots."""
+
+from . import metrics
+from .callbacks import Callback, EarlyStopping, GradientClipping, LRSchedulerStep, ModelCheckpoint
+from .trainer import NonFiniteError, Trainer
+
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "GradientClipping",
+    "LRSchedulerStep",
+    "ModelCheckpoint",
+    "NonFiniteError",
+    "Trainer",
+    "metrics",
+]

@@ -1,0 +1,352 @@
+"""The training loop that the CLI and the lab share: fit, evaluate, checkpoint, resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import random as _random
+from ..autograd import no_grad
+from ..backend import CPU, to_device
+from ..errors import ShenduError
+from ..io import load, remove_stale_temporaries, save
+from ..tensor import Tensor
+from . import metrics as _metrics
+from .callbacks import Callback
+
+__all__ = ["NonFiniteError", "Trainer"]
+
+
+class NonFiniteError(ShenduError, FloatingPointError):
+    """A loss or gradient became NaN or infinite and the trainer was told to stop."""
+
+
+def _batch_size(batch: Any) -> int:
+    first = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return int(first.shape[0])
+
+
+class Trainer:
+    """Train a model with explicit epochs, batches and iterations, validating every epoch.
+
+    Args:
+        model: the ``nn.Module`` to train.
+        optimizer: a ``shendu.optim`` optimizer over the model's parameters.
+        loss_fn: called as ``loss_fn(output, target)``.
+        train_loader: yields ``(inputs, targets)`` batches.
+        val_loader: validation batches, run after every epoch. Default: None.
+        epochs: the number of epochs. Default: 1.
+        callbacks: extra callbacks (early stopping, schedulers, clipping). Default: none.
+        task: ``"classification"`` (accuracy, confusion matrix) or ``"regression"`` (MSE, MAE).
+        device: where to train; batches are moved there. Default: ``"cpu"``.
+        out_dir: where to write ``last.ckpt`` (full resumable state), history and plots.
+            Default: None (nothing is written).
+        nonfinite: on a NaN/Inf loss or gradient, ``"stop"`` (raise NonFiniteError naming the epoch
+            and iteration; the last checkpoint stays the last good one) or ``"skip"`` the step.
+            Default: ``"stop"``.
+        checkpoint_every: also write ``last.ckpt`` every this many iterations. Default: None.
+        verbose: 0 silent, 1 a progress bar (on a terminal) and one line per epoch. Default: 1.
+        config: plain values describing the run, stored in checkpoints. Default: None.
+
+    Example:
+        >>> trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
+        ...                   train_loader, val_loader, epochs=5, out_dir="runs/demo")
+        >>> history = trainer.fit()
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        loss_fn: Callable[[Tensor, Tensor], Tensor],
+        train_loader: Iterable[Any],
+        val_loader: Iterable[Any] | None = None,
+        *,
+        epochs: int = 1,
+        callbacks: Iterable[Callback] = (),
+        task: str = "classification",
+        device: str = "cpu",
+        out_dir: str | Path | None = None,
+        nonfinite: str = "stop",
+        checkpoint_every: int | None = None,
+        verbose: int = 1,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        if task not in ("classification", "regression"):
+            raise ValueError(f"Trainer: task must be 'classification' or 'regression', got {task!r}")
+        if nonfinite not in ("stop", "skip"):
+            raise ValueError(f"Trainer: nonfinite must be 'stop' or 'skip', got {nonfinite!r}")
+        if not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"Trainer: epochs must be a positive int, got {epochs!r}")
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.train_loader, self.val_loader = train_loader, val_loader
+        self.epochs, self.task, self.device = epochs, task, device
+        self.callbacks = list(callbacks)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        self.nonfinite, self.checkpoint_every, self.verbose = nonfinite, checkpoint_every, verbose
+        self.config = dict(config or {})
+        self.history: list[dict[str, float]] = []
+        self.epoch = 0
+        self.iteration = 0
+        self.skipped_steps = 0
+        self.stop_reason: str | None = None
+        self._resume_point: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ control
+    def stop(self, reason: str) -> None:
+        """Ask the trainer to stop after the current epoch."""
+        self.stop_reason = reason
+
+    def log(self, message: str) -> None:
+        if self.verbose:
+            print(message, flush=True)
+
+    # ------------------------------------------------------------------ state
+    def _loader_generator(self) -> Any:
+        sampler = getattr(getattr(self.train_loader, "batch_sampler", None), "sampler", None)
+        return getattr(sampler, "generator", None)
+
+    def _rng_state(self) -> dict[str, Any]:
+        generator = self._loader_generator()
+        return {"global": _random.get_rng_state(), "loader": generator.get_state() if generator else None}
+
+    def _set_rng_state(self, state: dict[str, Any]) -> None:
+        _random.set_rng_state(state["global"])
+        generator = self._loader_generator()
+        if generator is not None and state.get("loader") is not None:
+            generator.set_state(state["loader"])
+
+    def state_dict(self, epoch_start_rng: dict[str, Any], batch_index: int) -> dict[str, Any]:
+        """Everything needed to continue this run bit-identically from this point."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "callbacks": [cb.state_dict() for cb in self.callbacks],
+            "rng": self._rng_state(),
+            "epoch_start_rng": epoch_start_rng,
+            "epoch": self.epoch,
+            "batch_index": batch_index,
+            "iteration": self.iteration,
+            "history": self.history,
+            "config": self.config,
+        }
+
+    def save_checkpoint(self, epoch_start_rng: dict[str, Any], batch_index: int) -> None:
+        if self.out_dir is not None:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            save(self.state_dict(epoch_start_rng, batch_index), self.out_dir / "last.ckpt")
+
+    def load_checkpoint(self, path: str | Path) -> None:
+        """Restore a state written by this trainer; ``fit`` then continues from it."""
+        state = load(path)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        for cb, cb_state in zip(self.callbacks, state["callbacks"]):
+            cb.load_state_dict(cb_state)
+        self.history = state["history"]
+        self.epoch, self.iteration = state["epoch"], state["iteration"]
+        self._resume_point = state
+
+    # ------------------------------------------------------------------ loops
+    def _to_device(self, batch: Any) -> Any:
+        if self.device == "cpu":
+            return batch
+        return [t.to(self.device) if isinstance(t, Tensor) else t for t in batch]
+
+    def _progress(self, total: int, desc: str) -> Any:
+        from tqdm.auto import tqdm
+
+        quiet = self.verbose == 0 or not sys.stderr.isatty()
+        return tqdm(total=total, desc=desc, disable=quiet, leave=False, unit="batch")
+
+    def _batches(self, epoch_start_rng: dict[str, Any] | None, skip: int) -> Iterator[Any]:
+        iterator = iter(self.train_loader)
+        for _ in range(skip):
+            next(iterator)
+        return iterator
+
+    def _grads_finite(self) -> bool:
+        for p in self.model.parameters():
+            if p.grad is not None and not bool(np.isfinite(to_device(p.grad.data, CPU)).all()):
+                return False
+        return True
+
+    def _nonfinite(self, what: str, batch_index: int) -> None:
+        message = (
+            f"non-finite {what} at epoch {self.epoch + 1}, iteration {self.iteration + 1} "
+            f"(batch {batch_index + 1} of the epoch)"
+        )
+        if self.nonfinite == "stop":
+            kept = f"; the last good checkpoint is {self.out_dir / 'last.ckpt'}" if self.out_dir else ""
+            raise NonFiniteError(f"Trainer: {message}{kept}")
+        self.skipped_steps += 1
+        self.log(f"Trainer: skipped the step: {message}")
+
+    def train_epoch(self) -> dict[str, float]:
+        """One pass over the training data; returns the epoch's training metrics."""
+        resume = self._resume_point
+        self._resume_point = None
+        if resume is not None and resume["batch_index"] > 0:
+            epoch_start_rng = resume["epoch_start_rng"]
+            self._set_rng_state(epoch_start_rng)
+            skip = resume["batch_index"]
+        else:
+            if resume is not None:
+                self._set_rng_state(resume["rng"])
+            epoch_start_rng, skip = self._rng_state(), 0
+        iterator = self._batches(epoch_start_rng, skip)
+        if skip:
+            # Restore the generator as it was at the checkpoint, after replaying the epoch's order.
+            self._set_rng_state(resume["rng"])
+            sums = resume.get("partial", {"loss": 0.0, "correct": 0.0, "seen": 0.0})
+        else:
+            sums = {"loss": 0.0, "correct": 0.0, "seen": 0.0}
+        self.model.train()
+        total = len(self.train_loader)  # type: ignore[arg-type]
+        start = time.perf_counter()
+        bar = self._progress(total, f"epoch {self.epoch + 1}/{self.epochs}")
+        bar.update(skip)
+        for batch_index, batch in enumerate(iterator, start=skip):
+            inputs, targets = self._to_device(batch)
+            self.optimizer.zero_grad()
+            output = self.model(inputs)
+            loss = self.loss_fn(output, targets)
+            loss_value = float(loss.item())
+            if not math.isfinite(loss_value):
+                self._nonfinite("loss", batch_index)
+                continue
+            loss.backward()
+            for cb in self.callbacks:
+                cb.on_after_backward(self)
+            if not self._grads_finite():
+                self._nonfinite("gradient", batch_index)
+                continue
+            self.optimizer.step()
+            n = _batch_size(batch)
+            sums["loss"] += loss_value * n
+            sums["seen"] += n
+            if self.task == "classification":
+                sums["correct"] += _metrics.accuracy(output.detach(), targets) * n
+            self.iteration += 1
+            logs = {"loss": loss_value}
+            for cb in self.callbacks:
+                cb.on_batch_end(self, logs)
+            elapsed = time.perf_counter() - start
+            bar.set_postfix(
+                loss=f"{sums['loss'] / sums['seen']:.4f}",
+                acc=f"{sums['correct'] / sums['seen']:.3f}" if self.task == "classification" else "-",
+                samples_per_s=f"{sums['seen'] / max(elapsed, 1e-9):.0f}",
+            )
+            bar.update(1)
+            if self.checkpoint_every and self.iteration % self.checkpoint_every == 0 and batch_index + 1 < total:
+                state = self.state_dict(epoch_start_rng, batch_index + 1)
+                state["partial"] = dict(sums)
+                if self.out_dir is not None:
+                    self.out_dir.mkdir(parents=True, exist_ok=True)
+                    save(state, self.out_dir / "last.ckpt")
+        bar.close()
+        seconds = time.perf_counter() - start
+        seen = max(sums["seen"], 1.0)
+        result = {"loss": sums["loss"] / seen, "seconds": seconds, "samples_per_s": sums["seen"] / max(seconds, 1e-9)}
+        if self.task == "classification":
+            result["accuracy"] = sums["correct"] / seen
+        return result
+
+    def evaluate(self, loader: Iterable[Any]) -> dict[str, Any]:
+        """Loss and metrics over ``loader`` in eval mode without gradients (plus the confusion matrix)."""
+        self.model.eval()
+        total_loss, seen = 0.0, 0
+        outputs, targets_all = [], []
+        with no_grad():
+            for batch in loader:
+                inputs, targets = self._to_device(batch)
+                output = self.model(inputs)
+                n = _batch_size(batch)
+                total_loss += float(self.loss_fn(output, targets).item()) * n
+                seen += n
+                outputs.append(np.asarray(to_device(output.data, CPU)))
+                targets_all.append(np.asarray(to_device(targets.data, CPU)))
+        if not seen:
+            raise ValueError("Trainer.evaluate: the loader yielded no batches")
+        out, tgt = np.concatenate(outputs), np.concatenate(targets_all)
+        result: dict[str, Any] = {"loss": total_loss / seen}
+        if self.task == "classification":
+            result["accuracy"] = _metrics.accuracy(out, tgt)
+            result["confusion_matrix"] = _metrics.confusion_matrix(out, tgt, out.shape[1] if out.ndim == 2 else None)
+        else:
+            result["mse"], result["mae"] = _metrics.mse(out, tgt), _metrics.mae(out, tgt)
+        return result
+
+    def fit(self, resume: bool = False) -> list[dict[str, float]]:
+        """Train for the configured epochs (continuing from ``out_dir/last.ckpt`` when ``resume``)."""
+        if resume:
+            if self.out_dir is None:
+                raise ValueError("Trainer.fit: resume=True needs out_dir, where last.ckpt is kept")
+            checkpoint = self.out_dir / "last.ckpt"
+            if remove_stale_temporaries(checkpoint):
+                self.log(f"removed the temporary files of an interrupted checkpoint write in {self.out_dir}")
+            if checkpoint.exists():
+                self.load_checkpoint(checkpoint)
+                self.log(f"resuming from {checkpoint} at epoch {self.epoch + 1}, iteration {self.iteration}")
+        n_samples = len(getattr(self.train_loader, "dataset", []) or [])
+        batch_size = getattr(self.train_loader, "batch_size", None)
+        iterations = len(self.train_loader)  # type: ignore[arg-type]
+        self.log(f"{n_samples} samples / batch {batch_size} = {iterations} iterations per epoch, {self.epochs} epochs")
+        for cb in self.callbacks:
+            cb.on_fit_start(self)
+        self.stop_reason = None
+        while self.epoch < self.epochs and self.stop_reason is None:
+            for cb in self.callbacks:
+                cb.on_epoch_start(self, self.epoch)
+            train = self.train_epoch()
+            logs: dict[str, float] = {"epoch": self.epoch + 1, "iteration": self.iteration}
+            logs.update({f"train_{k}" if k not in ("seconds", "samples_per_s") else k: v for k, v in train.items()})
+            if self.val_loader is not None:
+                val = self.evaluate(self.val_loader)
+                logs.update({f"val_{k}": v for k, v in val.items() if k != "confusion_matrix"})
+            logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+            self.epoch += 1
+            for cb in self.callbacks:
+                cb.on_epoch_end(self, logs)
+            self.history.append(logs)
+            self.log(self._epoch_line(logs))
+            self.save_checkpoint(self._rng_state(), 0)
+            self.write_history()
+        if self.stop_reason:
+            self.log(self.stop_reason)
+        for cb in self.callbacks:
+            cb.on_fit_end(self)
+        return self.history
+
+    def _epoch_line(self, logs: dict[str, float]) -> str:
+        parts = [f"epoch {int(logs['epoch'])}/{self.epochs}", f"train loss {logs['train_loss']:.4f}"]
+        if "train_accuracy" in logs:
+            parts.append(f"acc {logs['train_accuracy']:.4f}")
+        if "val_loss" in logs:
+            parts.append(f"| val loss {logs['val_loss']:.4f}")
+        for key in ("val_accuracy", "val_mse", "val_mae"):
+            if key in logs:
+                parts.append(f"{key.removeprefix('val_')} {logs[key]:.4f}")
+        parts.append(f"| {logs['seconds']:.1f} s, {logs['samples_per_s']:.0f} samples/s")
+        return "  ".join(parts)
+
+    # ------------------------------------------------------------------ outputs
+    def write_history(self) -> None:
+        """Write the per-epoch history to ``history.csv`` and ``history.json`` in ``out_dir``."""
+        if self.out_dir is None or not self.history:
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        keys = sorted({k for row in self.history for k in row})
+        with open(self.out_dir / "history.csv", "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=keys)
+            writer.writeheader()
+            writer.writerows(self.history)
+        (self.out_dir / "history.json").write_text(json.dumps(self.history, indent=2))

@@ -1,0 +1,5 @@
+"""Utilities: ``shendu.utils.data`` holds datasets, samplers and the DataLoader."""
+
+from . import data
+
+__all__ = ["data"]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shendu.datasets import IDXError, read_idx
+
+
+def write_idx(path: Path, array: np.ndarray, magic: bytes | None = None, compress: bool = True) -> Path:
+    header = magic or bytes([0, 0, 0x08, array.ndim])
+    payload = header + b"".join(int(s).to_bytes(4, "big") for s in array.shape) + array.astype(np.uint8).tobytes()
+    if compress:
+        path.write_bytes(gzip.compress(payload))
+    else:
+        path.write_bytes(payload)
+    return path
+
+
+def test_reads_generated_files(tmp_path: Path) -> None:
+    images = np.arange(2 * 3 * 4).reshape(2, 3, 4).astype(np.uint8)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "a.gz", images)), images)
+    np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "raw", images, compress=False)), images)
+
+
+def test_bad_magic_number(tmp_path: Path) -> None:
+    path = write_idx(tmp_path / "bad.gz", np.zeros((2, 2)), magic=b"\x12\x34\x08\x02")
+    with pytest.raises(IDXError, match=r"bad.gz' has magic number 0x12340802, which is not an IDX header"):
+        read_idx(path)
+
+
+def test_wrong_counts(tmp_path: Path) -> None:
+    path = tmp_path / "short.gz"
+    payload = bytes([0, 0, 8, 1]) + (100).to_bytes(4, "big") + bytes(10)
+    path.write_bytes(gzip.compress(payload))
+    with pytest.raises(IDXError, match=r"has 18 bytes but its header \(shape \(100,\)\) needs 108"):
+        read_idx(path)
+
+
+def test_truncated_gzip(tmp_path: Path) -> None:
+    good = write_idx(tmp_path / "good.gz", np.random.default_rng(0).integers(0, 255, (50, 28, 28)))
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(IDXError, match=r"cannot read .*cut.gz.*truncated or not gzip data"):
+        read_idx(cut)
+
+
+def test_wrong_dimension_count_and_tiny_files(tmp_path: Path) -> None:
+    labels = write_idx(tmp_path / "labels.gz", np.zeros(5))
+    with pytest.raises(IDXError, match="holds 1-d data, expected 3-d"):
+        read_idx(labels, expected_ndim=3)
+    tiny = tmp_path / "tiny"
+    tiny.write_bytes(b"\x00\x00")
+    with pytest.raises(IDXError, match="2 bytes long, too short"):
+        read_idx(tiny)
