@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda, nn, optim, utils
+from . import _allocator, _bind, autograd, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -92,3 +92,4 @@ __all__ = [
 ]
 
 del _bind
+_allocator.tune()
