@@ -23,7 +23,7 @@ CNN_FLOOR = 0.75
 
 
 def small_cnn() -> nn.Sequential:
-    """Two 5x5 convolution blocks (8 and 16 channels) with max pooling, then one linear layer: 6.7k weights."""
+    """Two 5x5 convolution blocks (8 and 16 channels) with max pooling, then one linear layer: 11k weights."""
     return nn.Sequential(
         nn.Conv2d(1, 8, 5, padding=2),
         nn.ReLU(),
@@ -72,16 +72,17 @@ def _grid(ax: Any, images: np.ndarray, columns: int, title: str, cmap: str = "gr
     that the model learns its own features: instead of a person designing edge or texture detectors,
     the first layers of a network discover them from raw data, and later layers combine them into
     more abstract ones. Here a small convolutional network sees only raw Fashion-MNIST pixels and the
-    labels. Its first-layer filters start as noise and end as oriented edge and blob detectors; the
-    feature maps show which parts of an image each filter responds to; and the network classifies
-    unseen images far better than chance.
+    labels. Training moves its first-layer filters far from their random start, and their feature maps
+    show what they became: detectors of edges, outlines and light or dark regions. The second layer's
+    maps respond to larger parts such as a handle or a border, and the network classifies unseen
+    images far better than chance.
     """,
     judge=judge_deep_learning,
 )
 def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
     train, test = FashionMNIST(train=True), FashionMNIST(train=False)
     rng = np.random.default_rng(seed)
-    n_train, n_test, epochs = (2000, 1000, 3) if quick else (60000, 10000, 5) if full else (12000, 5000, 3)
+    n_train, n_test, epochs = (2000, 1000, 3) if quick else (60000, 10000, 5) if full else (10000, 5000, 3)
     train_idx = rng.permutation(len(train))[:n_train].tolist()
     test_idx = rng.permutation(len(test))[:n_test].tolist()
     loader = DataLoader(
@@ -118,7 +119,7 @@ def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
         second = model[3:5](model[2](first))
         predicted = int(model(image.unsqueeze(0)).argmax(1).item())
     plt = pyplot()
-    fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), gridspec_kw={"width_ratios": [1, 1.2, 2.2, 2.2]})
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), gridspec_kw={"width_ratios": [1, 1.4, 1.4, 2.2]})
     axes[0].imshow(image.numpy()[0], cmap="gray")
     axes[0].set_title(f"input: {test.classes[label]}\npredicted: {test.classes[predicted]}", fontsize=9)
     axes[0].axis("off")
@@ -134,6 +135,7 @@ def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
     axes[1].plot(epochs_axis, [row["val_accuracy"] for row in history], "s-", label="unseen test images")
     axes[1].axhline(0.1, color="grey", ls=":", label="chance")
     axes[1].set_xlabel("epoch")
+    axes[1].set_xticks(epochs_axis)
     axes[1].set_ylabel("accuracy")
     axes[1].set_ylim(0, 1)
     axes[1].legend(fontsize=8)
