@@ -8,7 +8,7 @@ import pytest
 import shendu
 from shendu import optim
 from shendu.errors import DtypeError, ShapeError
-from shendu.nn.modules.rbm import RBM
+from shendu.nn import RBM
 
 
 def _states(n: int) -> np.ndarray:

@@ -12,7 +12,6 @@ import numpy as np
 import shendu
 from shendu import nn
 from shendu.datasets import Digits
-from shendu.nn.modules.rbm import RBM
 
 from ..core import Outcome, Verdict, all_of, experiment, figure_png, pyplot
 from ._planar import fit, labels_of
@@ -131,7 +130,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
         x = nudged.reshape(-1, 64)
         epochs, lr, persistent, classifier_epochs = (40 if full else 20), 0.06, True, 20
 
-    rbm = RBM(64, HIDDEN)
+    rbm = nn.RBM(64, HIDDEN)
     start = time.perf_counter()
     history = rbm.fit(shendu.tensor(x), epochs=epochs, lr=lr, batch_size=10, k=1, persistent=persistent)
     rbm_seconds = time.perf_counter() - start
