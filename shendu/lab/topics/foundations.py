@@ -49,15 +49,20 @@ def judge_deep_learning(numbers: Mapping[str, Any]) -> Verdict:
     )
 
 
-def _grid(ax: Any, images: np.ndarray, columns: int, title: str, cmap: str = "gray") -> None:
+def _grid(ax: Any, images: np.ndarray, columns: int, title: str, signed: bool = False) -> None:
+    """Tile 2-D arrays, each scaled on its own: to [-1, 1] around zero when ``signed``, else to [0, 1]."""
     rows = -(-len(images) // columns)
     h, w = images.shape[1:]
     canvas = np.full((rows * (h + 1) - 1, columns * (w + 1) - 1), np.nan)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
-        low, high = image.min(), image.max()
-        canvas[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = (image - low) / max(high - low, 1e-8)
-    ax.imshow(canvas, cmap=cmap, interpolation="nearest")
+        if signed:
+            scaled = image / max(np.abs(image).max(), 1e-8)
+        else:
+            scaled = (image - image.min()) / max(image.max() - image.min(), 1e-8)
+        canvas[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = scaled
+    limits = (-1, 1) if signed else (0, 1)
+    ax.imshow(canvas, cmap="bwr" if signed else "magma", vmin=limits[0], vmax=limits[1], interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.axis("off")
 
@@ -123,13 +128,13 @@ def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
     axes[0].imshow(image.numpy()[0], cmap="gray")
     axes[0].set_title(f"input: {test.classes[label]}\npredicted: {test.classes[predicted]}", fontsize=9)
     axes[0].axis("off")
-    _grid(axes[1], start_filters[:, 0], 4, "layer-1 filters at the start", cmap="bwr")
-    _grid(axes[2], filters[:, 0], 4, "layer-1 filters, learned (5x5)", cmap="bwr")
-    _grid(axes[3], first.numpy()[0], 4, "layer-1 feature maps of the input (28x28)", cmap="magma")
+    _grid(axes[1], start_filters[:, 0], 4, "layer-1 filters at the start", signed=True)
+    _grid(axes[2], filters[:, 0], 4, "layer-1 filters, learned (5x5)", signed=True)
+    _grid(axes[3], first.numpy()[0], 4, "layer-1 feature maps of the input (28x28)")
     fig.tight_layout()
     filters_png = figure_png(fig)
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), gridspec_kw={"width_ratios": [2, 1.2]})
-    _grid(axes[0], second.numpy()[0], 8, "layer-2 feature maps of the same input (14x14)", cmap="magma")
+    _grid(axes[0], second.numpy()[0], 8, "layer-2 feature maps of the same input (14x14)")
     epochs_axis = [row["epoch"] for row in history]
     axes[1].plot(epochs_axis, [row["train_accuracy"] for row in history], "o-", label="training")
     axes[1].plot(epochs_axis, [row["val_accuracy"] for row in history], "s-", label="unseen test images")

@@ -113,11 +113,11 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
             numbers[f"{task}_{name}_test_accuracy"] = float((labels_of(model, x_test) == y_test).mean())
         numbers[f"{task}_best_line_accuracy"] = best_line_accuracy(x, y)
         numbers[f"{task}_points"] = len(y)
-        for col, (name, model) in enumerate((("perceptron", perceptron), ("MLP 2-64-64-2, tanh", mlp))):
-            key = "perceptron" if col == 0 else "mlp"
-            draw_boundary(
-                axes[row, col], model, x, y, f"{task}: {name}, accuracy {numbers[f'{task}_{key}_accuracy']:.3f}"
-            )
+        for col, (key, label, model) in enumerate(
+            (("perceptron", "perceptron", perceptron), ("mlp", "MLP 2-64-64-2, tanh", mlp))
+        ):
+            title = f"{task}: {label}, accuracy {numbers[f'{task}_{key}_accuracy']:.3f}"
+            draw_boundary(axes[row, col], model, x, y, title)
     fig.suptitle("Decision regions on the training points")
     fig.tight_layout()
     return Outcome(numbers, {"decision boundaries": figure_png(fig)})
