@@ -1,9 +1,14 @@
 """One module per family of questions; importing this package registers every experiment."""
-# ruff: noqa: F401, I001 - one plain import per topic module keeps merges between topic branches trivial
+# ruff: noqa: F401, I001 - one plain import per line, in question order
 
-from . import frameworks
-from . import pooling
-from . import tensors
-from . import training_loop
-from . import lstm
-from . import gradients
+from . import foundations  # 1, 2
+from . import perceptron  # 3
+from . import normalization  # 4
+from . import boltzmann  # 5
+from . import activations  # 6
+from . import pooling  # 20
+from . import lstm  # 21
+from . import gradients  # 22
+from . import training_loop  # 23
+from . import tensors  # 24
+from . import frameworks  # 25
