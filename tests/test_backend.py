@@ -54,3 +54,13 @@ def test_allocator_tuning_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> 
     assert _allocator.tune() is False
     monkeypatch.setenv("SHENDU_TUNE_MALLOC", "1")
     assert _allocator.tune() is True
+
+
+def test_set_num_threads_round_trip() -> None:
+    before = shendu.get_num_threads()
+    shendu.set_num_threads(1)
+    assert shendu.get_num_threads() == 1
+    shendu.set_num_threads(before)
+    assert shendu.get_num_threads() == before
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
+        shendu.set_num_threads(0)
