@@ -240,15 +240,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"shendu {shendu.__version__}")
     print(f"python {platform.python_version()} on {platform.platform()}")
     print(f"numpy {np.__version__}")
-    try:
-        from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info
 
-        for pool in threadpool_info():
-            print(f"blas: {pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)")
-    except ImportError:
-        config = np.show_config(mode="dicts") if hasattr(np, "show_config") else {}
-        blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
-        print(f"blas: {blas.get('name', 'unknown')} {blas.get('version', '')}")
+    for pool in threadpool_info():
+        print(f"blas: {pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)")
     print(f"cpu cores: {os.cpu_count()}")
     if backend.is_available():
         print(f"cuda: available, {backend.device_count()} GPU(s)")
