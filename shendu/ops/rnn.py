@@ -330,6 +330,7 @@ class LSTMLayer(_Recurrence):
         d_gates = (xp.zeros if batch_sizes is not None else xp.empty)((four_h, length, batch), dtype)
         dh_buf = xp.empty((hidden, batch), dtype)
         slope = xp.empty((four_h, batch), dtype)
+        d_step = xp.empty((four_h, batch), dtype)
         through = xp.empty((hidden, batch), dtype)
         step_in = 1 if reverse else 0
         sizes = _active(batch_sizes, batch, length)
@@ -351,7 +352,7 @@ class LSTMLayer(_Recurrence):
             k *= a[h2:h3]
             k *= dh
             dc += k
-            d = d_gates[:, t, :n]
+            d = d_step[:, :n]
             xp.multiply(dc, a[h3:], out=d[:h1])
             xp.multiply(dc, cs[t + step_in, :, :n], out=d[h1:h2])
             xp.multiply(dh, tc, out=d[h2:h3])
@@ -359,6 +360,7 @@ class LSTMLayer(_Recurrence):
             d *= s
             dc *= a[h1:h2]
             xp.matmul(w_hh_t, d, out=carry_h[:, :n])
+            d_gates[:, t, :n] = d
         dx, dw_ih, dw_hh, db = self._grads_from(xp, d_gates, self.w_ih, hidden, reverse)
         grads = [dx, self._state_out(xp, carry_h, order), self._state_out(xp, carry_c, order), dw_ih, dw_hh]
         if has_bias:
