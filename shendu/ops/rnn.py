@@ -40,8 +40,6 @@ __all__ = [
     "gru_layer",
     "lstm_cell",
     "lstm_layer",
-    "pack_rows",
-    "pad_rows",
     "rnn_layer",
     "rnn_relu_cell",
     "rnn_tanh_cell",
@@ -1003,8 +1001,9 @@ def rnn_relu_cell(
 
 
 # ---------------------------------------------------------------------------- packing
-# The ops behind nn.utils.rnn: moving rows between a padded (L, N, *) batch and PyTorch's packed
-# layout. Indices are unique, so each backward is a plain gather or scatter.
+# The ops behind nn.utils.rnn (internal, so not in __all__): moving rows between a padded
+# (L, N, *) batch and PyTorch's packed layout. Indices are unique, so each backward is a plain
+# gather or scatter.
 class PackRows(Function):
     def forward(self, x: Any, *, index: Any) -> Any:
         self.meta = (x.shape, index)
