@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import runpy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -274,6 +276,12 @@ def test_truncated_bptt_carries_state_with_detach() -> None:
         for name, t_param in t_mod.named_parameters():
             _close(f"accumulated grad of {name}", dict(s_mod.named_parameters())[name].grad, t_param.grad, "float64")
         COUNTS["recurrent cases compared with torch"] += 1
+
+
+def test_truncated_bptt_example_beats_the_naive_forecast() -> None:
+    example = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "truncated_bptt.py"))
+    rmse, naive = example["main"](epochs=60)
+    assert rmse < naive
 
 
 # ---------------------------------------------------------------------------- module behaviour
