@@ -27,12 +27,10 @@ def shendu_step(train: bool) -> Callable[[], None]:
     import numpy as np
 
     import shendu
-    from shendu.nn.modules.linear import Linear
-    from shendu.nn.modules.rnn import LSTM
-    from shendu.ops.loss import cross_entropy
+    from shendu import nn
 
     shendu.manual_seed(0)
-    lstm, head = LSTM(FEATURES, HIDDEN, batch_first=True), Linear(HIDDEN, CLASSES)
+    lstm, head = nn.LSTM(FEATURES, HIDDEN, batch_first=True), nn.Linear(HIDDEN, CLASSES)
     rng = np.random.default_rng(0)
     x = shendu.from_numpy(rng.standard_normal((BATCH, STEPS, FEATURES)).astype(np.float32))
     y = shendu.from_numpy(rng.integers(0, CLASSES, BATCH))
@@ -40,7 +38,7 @@ def shendu_step(train: bool) -> Callable[[], None]:
     def step() -> None:
         if train:
             out, _ = lstm(x)
-            cross_entropy(head(out[:, -1]), y).backward()
+            nn.functional.cross_entropy(head(out[:, -1]), y).backward()
         else:
             with shendu.no_grad():
                 out, _ = lstm(x)
