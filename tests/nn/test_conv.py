@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import shendu
@@ -203,7 +203,11 @@ def conv_transpose2d_configs(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[int
         "groups": groups,
         "bias": draw(st.booleans()),
     }
-    return kwargs, (draw(st.integers(1, 2)), kwargs["in_channels"], draw(st.integers(2, 5)), draw(st.integers(2, 5)))
+    shape = (draw(st.integers(1, 2)), kwargs["in_channels"], draw(st.integers(2, 5)), draw(st.integers(2, 5)))
+    for i in range(2):
+        size = (shape[2 + i] - 1) * stride[i] - 2 * kwargs["padding"][i] + dilation[i] * (kwargs["kernel_size"][i] - 1)
+        assume(size + kwargs["output_padding"][i] + 1 > 0)
+    return kwargs, shape
 
 
 @settings(max_examples=30, deadline=None)

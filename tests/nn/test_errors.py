@@ -171,6 +171,14 @@ def test_rank_and_size_errors() -> None:
     )
     raises(
         shendu.ShapeError,
+        "ConvTranspose2d: conv_transpose2d: the output size would be (2, 0), which is not positive (input shape "
+        "(1, 1, 2, 2), weight shape (1, 1, 1, 1), stride (1, 1), padding (0, 1), dilation (1, 1), "
+        "output_padding (0, 0))",
+        nn.ConvTranspose2d(1, 1, 1, padding=(0, 1), bias=False),
+        shendu.zeros(1, 1, 2, 2),
+    )
+    raises(
+        shendu.ShapeError,
         "AvgPool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got a 1-D input; input shape (5,)",
         nn.AvgPool1d(2),
         shendu.zeros(5),
