@@ -51,7 +51,8 @@ def streams(values: np.ndarray, count: int) -> np.ndarray:
     return values[: count * length].reshape(count, length)
 
 
-def main(epochs: int = 150, chunk: int = 12, stream_count: int = 4, seed: int = 0) -> float:
+def main(epochs: int = 150, chunk: int = 12, stream_count: int = 4, seed: int = 0) -> tuple[float, float]:
+    """Train, forecast the test period, and return the model's RMSE and the naive forecast's."""
     shendu.manual_seed(seed)
     train, test = Sunspots(window=1, train=True), Sunspots(window=1, train=False)
     # window=1: each sample is (this year, next year); the inputs in order are the series itself.
@@ -91,7 +92,7 @@ def main(epochs: int = 150, chunk: int = 12, stream_count: int = 4, seed: int = 
     rmse = math.sqrt(float(np.mean((forecast - targets) ** 2))) * test.std
     naive = math.sqrt(float(np.mean((inputs - targets) ** 2))) * test.std
     print(f"test period ({len(targets)} years): RMSE {rmse:.1f} sunspots; 'same as last year' gives {naive:.1f}")
-    return rmse
+    return rmse, naive
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -40,8 +42,6 @@ __all__ = [
     "gru_layer",
     "lstm_cell",
     "lstm_layer",
-    "pack_rows",
-    "pad_rows",
     "rnn_layer",
     "rnn_relu_cell",
     "rnn_tanh_cell",
@@ -191,7 +191,7 @@ class _Recurrence(Function):
         if batch_sizes is None:
             return states[:, -1].copy()
         batch = states.shape[2]
-        lengths = [sum(1 for n in batch_sizes if n > b) for b in range(batch)]
+        lengths = (np.asarray(batch_sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1)
         return states[:, xp.asarray(lengths), xp.arange(batch)]
 
     def _state_out(self, xp: Any, state: Any, order: Any) -> Any:
@@ -330,6 +330,7 @@ class LSTMLayer(_Recurrence):
         d_gates = (xp.zeros if batch_sizes is not None else xp.empty)((four_h, length, batch), dtype)
         dh_buf = xp.empty((hidden, batch), dtype)
         slope = xp.empty((four_h, batch), dtype)
+        d_step = xp.empty((four_h, batch), dtype)
         through = xp.empty((hidden, batch), dtype)
         step_in = 1 if reverse else 0
         sizes = _active(batch_sizes, batch, length)
@@ -351,7 +352,7 @@ class LSTMLayer(_Recurrence):
             k *= a[h2:h3]
             k *= dh
             dc += k
-            d = d_gates[:, t, :n]
+            d = d_step[:, :n]
             xp.multiply(dc, a[h3:], out=d[:h1])
             xp.multiply(dc, cs[t + step_in, :, :n], out=d[h1:h2])
             xp.multiply(dh, tc, out=d[h2:h3])
@@ -359,6 +360,7 @@ class LSTMLayer(_Recurrence):
             d *= s
             dc *= a[h1:h2]
             xp.matmul(w_hh_t, d, out=carry_h[:, :n])
+            d_gates[:, t, :n] = d
         dx, dw_ih, dw_hh, db = self._grads_from(xp, d_gates, self.w_ih, hidden, reverse)
         grads = [dx, self._state_out(xp, carry_h, order), self._state_out(xp, carry_c, order), dw_ih, dw_hh]
         if has_bias:
@@ -1001,8 +1003,9 @@ def rnn_relu_cell(
 
 
 # ---------------------------------------------------------------------------- packing
-# The ops behind nn.utils.rnn: moving rows between a padded (L, N, *) batch and PyTorch's packed
-# layout. Indices are unique, so each backward is a plain gather or scatter.
+# The ops behind nn.utils.rnn (internal, so not in __all__): moving rows between a padded
+# (L, N, *) batch and PyTorch's packed layout. Indices are unique, so each backward is a plain
+# gather or scatter.
 class PackRows(Function):
     def forward(self, x: Any, *, index: Any) -> Any:
         self.meta = (x.shape, index)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
-from ...backend import get_array_module
+from ...backend import CPU, get_array_module, to_device
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import tensor
 from ...ops.rnn import pack_rows, pad_rows, pad_sequences
@@ -106,7 +106,7 @@ class PackedSequence(_PackedFields):
 
 
 def _invert(permutation: Tensor) -> Tensor:
-    order = np.asarray(permutation.data.get() if hasattr(permutation.data, "get") else permutation.data)
+    order = np.asarray(to_device(permutation.data, CPU))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.shape[0])
     return tensor(inverse).to(permutation.device)
@@ -131,14 +131,21 @@ def _lengths_list(op: str, lengths: Any) -> list[int]:
 
 def _batch_sizes(lengths: Sequence[int]) -> list[int]:
     """For lengths sorted in decreasing order, the number of sequences running at each step."""
-    return [sum(1 for n in lengths if n > t) for t in range(lengths[0])] if lengths else []
+    if not lengths:
+        return []
+    return _running(lengths, lengths[0]).tolist()
+
+
+def _running(counts: Sequence[int], steps: int) -> np.ndarray:
+    """For each ``k < steps``, how many of ``counts`` exceed ``k``."""
+    return (np.asarray(counts)[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
 
 def packed_positions(
-    batch_sizes: Sequence[int], order: Sequence[int] | None, batch_first: bool, length: int
-) -> np.ndarray:
+    batch_sizes: Sequence[int], order: Sequence[int] | None, batch_first: bool, length: int, like: Tensor
+) -> Any:
     """Where each packed row sits in a padded batch of ``length`` steps, as flat indices over its first
-    two dimensions.
+    two dimensions, on the device of ``like``.
 
     Row ``k`` of the packed data is step ``t`` of sorted sequence ``j``; it sits at ``(t, order[j])``
     of a ``(L, N, *)`` batch, or ``(order[j], t)`` of a ``(N, L, *)`` one (``order`` defaults to the
@@ -149,10 +156,7 @@ def packed_positions(
     parts = []
     for t, n in enumerate(batch_sizes):
         parts.append(rows[:n] * length + t if batch_first else t * batch + rows[:n])
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-
-def _on_device(index: np.ndarray, like: Tensor) -> Any:
+    index = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     xp = get_array_module(like.data)
     return index if xp is np else xp.asarray(index)
 
@@ -210,8 +214,7 @@ def pack_padded_sequence(
         order = sorted(range(batch), key=lambda b: -values[b])
         ordered = [values[b] for b in order]
     sizes = _batch_sizes(ordered)
-    index = packed_positions(sizes, order, batch_first, length)
-    data = pack_rows(input, _on_device(index, input))
+    data = pack_rows(input, packed_positions(sizes, order, batch_first, length, input))
     sorted_indices = None if order is None else tensor(np.asarray(order, np.int64)).to(input.device)
     return PackedSequence(data, tensor(np.asarray(sizes, np.int64)), sorted_indices)
 
@@ -251,10 +254,10 @@ def pad_packed_sequence(
         length = int(total_length)
     batch = sizes[0]
     order = None if sequence.sorted_indices is None else [int(v) for v in sequence.sorted_indices.tolist()]
-    index = packed_positions(sizes, order, batch_first, length)
+    index = packed_positions(sizes, order, batch_first, length, sequence.data)
     lead = (batch, length) if batch_first else (length, batch)
-    padded = pad_rows(sequence.data, _on_device(index, sequence.data), lead, padding_value)
-    ordered = [sum(1 for n in sizes if n > j) for j in range(batch)]
+    padded = pad_rows(sequence.data, index, lead, padding_value)
+    ordered = _running(sizes, batch)
     lengths = np.empty(batch, np.int64)
     lengths[order if order is not None else np.arange(batch)] = ordered
     return padded, tensor(lengths)
