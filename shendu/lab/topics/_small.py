@@ -1,0 +1,133 @@
+"""Small datasets, loaders and recording callbacks shared by the training experiments of questions 13-19."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ... import Generator, Tensor, from_numpy, no_grad
+from ...datasets import Digits, FashionMNIST
+from ...train import Callback, Trainer
+from ...utils.data import DataLoader, TensorDataset
+
+__all__ = ["StepLog", "digits", "evaluate", "fashion", "loader", "train"]
+
+
+def digits(seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """The 8x8 digits as ``(x_train, y_train, x_test, y_test)`` (1,438 / 359 samples, seeded split)."""
+    parts = []
+    for train in (True, False):
+        data = Digits(train=train, seed=seed)
+        x = data.data.numpy()
+        parts += [from_numpy(x.reshape(len(x), -1) if flatten else x), data.targets]
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def fashion(n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """A seeded random subset of Fashion-MNIST: ``n_train`` training and ``n_test`` test images in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for train, n in ((True, n_train), (False, n_test)):
+        images, labels = FashionMNIST(train=train).arrays()
+        keep = np.sort(rng.permutation(len(labels))[:n])
+        x = images[keep]
+        parts += [from_numpy(np.ascontiguousarray(x.reshape(n, -1) if flatten else x)), from_numpy(labels[keep])]
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def loader(x: Tensor, y: Tensor, batch_size: int, seed: int = 0, shuffle: bool = True) -> DataLoader:
+    """A DataLoader over ``(x, y)`` whose shuffling order depends only on ``seed``."""
+    return DataLoader(
+        TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=Generator().manual_seed(seed)
+    )
+
+
+def train(
+    model: Any,
+    optimizer: Any,
+    loss_fn: Any,
+    train_loader: DataLoader,
+    val_loader: DataLoader | None = None,
+    epochs: int = 1,
+    callbacks: tuple[Callback, ...] = (),
+    task: str = "classification",
+) -> Trainer:
+    """Fit through the shared Trainer, silently, and return the trainer (its history and counters)."""
+    trainer = Trainer(
+        model, optimizer, loss_fn, train_loader, val_loader, epochs=epochs, callbacks=callbacks, task=task, verbose=0
+    )
+    trainer.fit()
+    return trainer
+
+
+def evaluate(model: Any, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> tuple[float, float]:
+    """Loss and accuracy of ``model`` on ``(x, y)`` in eval mode; the model's mode is restored afterwards."""
+    was_training = model.training
+    model.eval()
+    with no_grad():
+        out = model(x)
+        loss = float(loss_fn(out, y).item())
+        accuracy = float((out.argmax(1) == y).float().mean().item())
+    model.train(was_training)
+    return loss, accuracy
+
+
+class StepLog(Callback):
+    """Record every iteration's training loss, and optionally a probe every ``every`` iterations.
+
+    ``probe(trainer)`` returns a dict of numbers (e.g. a loss on fixed data). The seconds spent in
+    probes are left out of ``seconds``, so wall-time curves show training time alone.
+
+    Args:
+        probe: called every ``every`` iterations and once before the first. Default: None.
+        every: the probing interval in iterations. Default: 1.
+        max_iterations: stop (at the end of the epoch) once this many iterations are done. Default: None.
+        max_seconds: stop (at the end of the epoch) once this much training time has passed. Default: None.
+    """
+
+    def __init__(
+        self,
+        probe: Callable[[Trainer], dict[str, float]] | None = None,
+        every: int = 1,
+        max_iterations: int | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        self.probe, self.every = probe, every
+        self.max_iterations, self.max_seconds = max_iterations, max_seconds
+        self.losses: list[float] = []
+        self.probes: list[dict[str, float]] = []
+        self.seconds = 0.0
+        self._mark = 0.0
+
+    def _record(self, trainer: Trainer) -> None:
+        paused = time.perf_counter()
+        self.seconds += paused - self._mark
+        if self.probe is not None:
+            row = {"iteration": trainer.iteration, "epoch": trainer.iteration / max(len(trainer.train_loader), 1)}
+            row["seconds"] = self.seconds
+            row.update(self.probe(trainer))
+            self.probes.append(row)
+        self._mark = time.perf_counter()
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        self._mark = time.perf_counter()
+        self._record(trainer)
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        self.losses.append(logs["loss"])
+        if trainer.iteration % self.every == 0:
+            self._record(trainer)
+        else:
+            now = time.perf_counter()
+            self.seconds += now - self._mark
+            self._mark = now
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        done_iterations = self.max_iterations is not None and trainer.iteration >= self.max_iterations
+        done_seconds = self.max_seconds is not None and self.seconds >= self.max_seconds
+        if done_iterations or done_seconds:
+            trainer.stop("StepLog: budget reached")
+        self._mark = time.perf_counter()
