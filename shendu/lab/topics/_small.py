@@ -10,10 +10,10 @@ import numpy as np
 
 from ... import Generator, Tensor, from_numpy, no_grad
 from ...datasets import Digits, FashionMNIST
-from ...train import Callback, Trainer
+from ...train import Callback, NonFiniteError, Trainer
 from ...utils.data import DataLoader, TensorDataset
 
-__all__ = ["StepLog", "digits", "evaluate", "fashion", "loader", "train"]
+__all__ = ["StepLog", "digits", "evaluate", "fashion", "loader", "train", "train_or_diverge"]
 
 
 def digits(seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -61,6 +61,14 @@ def train(
     )
     trainer.fit()
     return trainer
+
+
+def train_or_diverge(*args: Any, **kwargs: Any) -> tuple[Trainer | None, bool]:
+    """``train``, except that a NaN or infinite loss ends the run and comes back as ``diverged=True``."""
+    try:
+        return train(*args, **kwargs), False
+    except NonFiniteError:
+        return None, True
 
 
 def evaluate(model: Any, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor]) -> tuple[float, float]:
