@@ -3,3 +3,4 @@
 
 from . import cnn_layers
 from . import hyperparameters
+from . import regularization
