@@ -4,3 +4,4 @@
 from . import cnn_layers
 from . import hyperparameters
 from . import regularization
+from . import batching

@@ -87,35 +87,42 @@ class StepLog(Callback):
     """Record every iteration's training loss, and optionally a probe every ``every`` iterations.
 
     ``probe(trainer)`` returns a dict of numbers (e.g. a loss on fixed data). The seconds spent in
-    probes are left out of ``seconds``, so wall-time curves show training time alone.
+    probes and in validation are left out of ``seconds``, so wall-time curves show training time alone.
+    Training stops at the end of the first epoch by which every given budget is spent.
 
     Args:
         probe: called every ``every`` iterations and once before the first. Default: None.
         every: the probing interval in iterations. Default: 1.
-        max_iterations: stop (at the end of the epoch) once this many iterations are done. Default: None.
-        max_seconds: stop (at the end of the epoch) once this much training time has passed. Default: None.
+        iterations: a budget of iterations. Default: None.
+        seconds: a budget of training seconds. Default: None.
+        epochs: a budget of epochs (for runs whose Trainer has a larger cap). Default: None.
     """
 
     def __init__(
         self,
         probe: Callable[[Trainer], dict[str, float]] | None = None,
         every: int = 1,
-        max_iterations: int | None = None,
-        max_seconds: float | None = None,
+        iterations: int | None = None,
+        seconds: float | None = None,
+        epochs: int | None = None,
     ) -> None:
         self.probe, self.every = probe, every
-        self.max_iterations, self.max_seconds = max_iterations, max_seconds
+        self.budget = {"iterations": iterations, "seconds": seconds, "epochs": epochs}
         self.losses: list[float] = []
         self.probes: list[dict[str, float]] = []
         self.seconds = 0.0
         self._mark = 0.0
 
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.seconds += now - self._mark
+        self._mark = now
+
     def _record(self, trainer: Trainer) -> None:
-        paused = time.perf_counter()
-        self.seconds += paused - self._mark
+        self._tick()
         if self.probe is not None:
-            row = {"iteration": trainer.iteration, "epoch": trainer.iteration / max(len(trainer.train_loader), 1)}
-            row["seconds"] = self.seconds
+            per_epoch = max(len(trainer.train_loader), 1)  # type: ignore[arg-type]
+            row = {"iteration": trainer.iteration, "epoch": trainer.iteration / per_epoch, "seconds": self.seconds}
             row.update(self.probe(trainer))
             self.probes.append(row)
         self._mark = time.perf_counter()
@@ -129,13 +136,11 @@ class StepLog(Callback):
         if trainer.iteration % self.every == 0:
             self._record(trainer)
         else:
-            now = time.perf_counter()
-            self.seconds += now - self._mark
-            self._mark = now
+            self._tick()
 
     def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
-        done_iterations = self.max_iterations is not None and trainer.iteration >= self.max_iterations
-        done_seconds = self.max_seconds is not None and self.seconds >= self.max_seconds
-        if done_iterations or done_seconds:
-            trainer.stop("StepLog: budget reached")
+        spent = {"iterations": trainer.iteration, "seconds": self.seconds, "epochs": trainer.epoch}
+        budgets = [(spent[key], limit) for key, limit in self.budget.items() if limit is not None]
+        if budgets and all(used >= limit for used, limit in budgets):
+            trainer.stop("StepLog: budget spent")
         self._mark = time.perf_counter()

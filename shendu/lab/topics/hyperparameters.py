@@ -264,7 +264,7 @@ def _range_test(seed: int, steps: int, x: Any, y: Any) -> tuple[np.ndarray, list
     start, stop = 1e-5, 10.0
     sgd = optim.SGD(model.parameters(), lr=start)
     scheduler = optim.lr_scheduler.ExponentialLR(sgd, gamma=(stop / start) ** (1 / steps))
-    log = StepLog(max_iterations=steps)
+    log = StepLog(iterations=steps)
     batches = loader(x, y, 32, seed)
     train_or_diverge(
         model,
