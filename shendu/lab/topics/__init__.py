@@ -5,3 +5,4 @@ from . import cnn_layers
 from . import hyperparameters
 from . import regularization
 from . import batching
+from . import capacity
