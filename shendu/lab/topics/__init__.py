@@ -6,3 +6,4 @@ from . import hyperparameters
 from . import regularization
 from . import batching
 from . import capacity
+from . import initialization
