@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,13 +17,25 @@ from ...utils.data import DataLoader, TensorDataset
 __all__ = ["StepLog", "digits", "evaluate", "fashion", "loader", "train", "train_or_diverge"]
 
 
+@functools.lru_cache(maxsize=4)
+def _digits_split(train: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    data = Digits(train=train, seed=seed)
+    return data.data.numpy(), data.targets.numpy()
+
+
+@functools.lru_cache(maxsize=2)
+def _fashion_split(train: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The raw uint8 images and labels, kept so that experiments after the first skip the decompression."""
+    data = FashionMNIST(train=train)
+    return data.data.numpy(), data.targets.numpy()
+
+
 def digits(seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """The 8x8 digits as ``(x_train, y_train, x_test, y_test)`` (1,438 / 359 samples, seeded split)."""
     parts = []
     for train in (True, False):
-        data = Digits(train=train, seed=seed)
-        x = data.data.numpy()
-        parts += [from_numpy(x.reshape(len(x), -1) if flatten else x), data.targets]
+        x, y = _digits_split(train, seed)
+        parts += [from_numpy((x.reshape(len(x), -1) if flatten else x).copy()), from_numpy(y.copy())]
     return parts[0], parts[1], parts[2], parts[3]
 
 
@@ -31,10 +44,10 @@ def fashion(n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> t
     rng = np.random.default_rng(seed)
     parts = []
     for train, n in ((True, n_train), (False, n_test)):
-        images, labels = FashionMNIST(train=train).arrays()
+        images, labels = _fashion_split(train)
         keep = np.sort(rng.permutation(len(labels))[:n])
-        x = images[keep]
-        parts += [from_numpy(np.ascontiguousarray(x.reshape(n, -1) if flatten else x)), from_numpy(labels[keep])]
+        x = images[keep].astype(np.float32) / np.float32(255)
+        parts += [from_numpy(x.reshape(n, -1) if flatten else x[:, None]), from_numpy(labels[keep])]
     return parts[0], parts[1], parts[2], parts[3]
 
 
