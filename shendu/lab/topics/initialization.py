@@ -145,7 +145,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     numbers["batch size"] = batch
     figures = {
         "activation and gradient scale per layer": _scale_plot(stats),
-        "activation histograms per layer (Glorot & Bengio, fig. 6 style)": _histograms(stats, "activations"),
+        "activation histograms per layer (Glorot and Bengio, fig. 6 style)": _histograms(stats, "activations"),
         "back-propagated gradient histograms per layer (fig. 7 style)": _histograms(stats, "gradients"),
         "training loss after initialization": _loss_plot(losses),
     }

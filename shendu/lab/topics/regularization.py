@@ -112,8 +112,8 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     numbers: dict[str, Any] = {}
     histories = _dropout(seed, quick, full, numbers)
     curves = _batch_norm(seed, quick, full, numbers)
-    figures = {"dropout: train and validation accuracy": _dropout_plot(histories, numbers)}
-    figures["batch norm: validation accuracy against steps"] = _bn_plot(curves, numbers)
+    figures = {"dropout and the train-validation gap": _dropout_plot(histories, numbers)}
+    figures["batch norm and the steps to a target accuracy"] = _bn_plot(curves, numbers)
     return Outcome(numbers, figures)
 
 
