@@ -6,6 +6,12 @@ from . import perceptron  # 3
 from . import normalization  # 4
 from . import boltzmann  # 5
 from . import activations  # 6
+from . import hyperparameters  # 13, 14
+from . import regularization  # 15
+from . import batching  # 16
+from . import capacity  # 17
+from . import initialization  # 18
+from . import cnn_layers  # 19
 from . import pooling  # 20
 from . import lstm  # 21
 from . import gradients  # 22
