@@ -51,4 +51,4 @@ def test_judge_both_ways() -> None:
     assert not judge({**NUMBERS, "test error at the CV-chosen degree": 0.3}).passed
     assert not judge({**NUMBERS, "CV-test rank correlation": 0.2}).passed
     failed = judge({**NUMBERS, "early stopping: test error": 0.2})
-    assert not failed.passed and "early stopping gave test error 0.200" in failed.sentence
+    assert not failed.passed and "Early stopping gave test error 0.200" in failed.sentence

@@ -58,4 +58,4 @@ def test_judge_both_ways() -> None:
     assert verdict.passed and "did not get there in 161" in verdict.sentence
     failing = normalization.judge({**_numbers(), "steps_none": 40, "near_zero_l1": 0.05})
     assert not failing.passed
-    assert "batch norm needed 26 steps against 40" in failing.sentence and "L1 left only 5%" in failing.sentence
+    assert "Batch norm needed 26 steps against 40" in failing.sentence and "L1 left only 5%" in failing.sentence

@@ -41,4 +41,4 @@ def test_pooling_quick_run() -> None:
 def test_pooling_judge_both_ways() -> None:
     assert judge(_numbers()).passed
     worse = judge(_numbers(avg_flip_mean=0.2))
-    assert not worse.passed and "average pooling changed 20.0%" in worse.sentence
+    assert not worse.passed and "Average pooling changed 20.0%" in worse.sentence
