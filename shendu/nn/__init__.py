@@ -1,1 +1,27 @@
-from . import utils  # noqa: F401
+"""``shendu.nn``: modules, parameters, layers, losses, initializers and their functional forms.
+
+Names and behaviour follow ``torch.nn``: ``nn.Module``, ``nn.Linear``, ``nn.functional`` as ``F``,
+``nn.init``, ``nn.utils``, with PyTorch's default initializations, ``state_dict`` keys and reprs.
+"""
+
+from __future__ import annotations
+
+from . import functional, init, utils
+from .module import Module, RemovableHandle, StateDictError
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all
+from .parameter import Parameter
+from .summary import ModelSummary, summary
+
+__all__ = [
+    "Module",
+    "ModelSummary",
+    "Parameter",
+    "RemovableHandle",
+    "StateDictError",
+    "functional",
+    "init",
+    "summary",
+    "utils",
+    *_modules_all,
+]

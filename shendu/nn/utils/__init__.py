@@ -1,15 +1,22 @@
-"""Utilities for training: gradient clipping and flattening parameters to a vector."""
+"""Utilities for training: gradient clipping, flattening parameters to a vector, weight normalization
+and regularization penalties."""
 
 from __future__ import annotations
 
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .regularization import l1_penalty, l2_penalty
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "clip_grads_with_norm_",
     "get_total_norm",
+    "l1_penalty",
+    "l2_penalty",
     "parameters_to_vector",
+    "remove_weight_norm",
     "vector_to_parameters",
+    "weight_norm",
 ]

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+
+from shendu import nn
+from tests.nn.helpers import check_module
+
+
+def pool_case(cls: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    check_module(getattr(torch.nn, cls)(*args, **kwargs), lambda: getattr(nn, cls)(*args, **kwargs), shape)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "shape"),
+    [
+        ((2,), {}, (2, 3, 8)),
+        ((3,), {"stride": 2, "padding": 1}, (2, 3, 9)),
+        ((3,), {"stride": 2, "ceil_mode": True}, (2, 3, 10)),
+        ((2,), {"dilation": 2, "stride": 1}, (3, 7)),
+        ((3,), {"return_indices": True}, (1, 2, 9)),
+    ],
+)
+def test_max_pool1d(args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    pool_case("MaxPool1d", args, kwargs, shape)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "shape"),
+    [
+        ((2,), {}, (2, 3, 8, 8)),
+        ((3,), {"stride": 2, "padding": 1}, (2, 2, 9, 7)),
+        ((3,), {"stride": 2, "ceil_mode": True}, (1, 2, 10, 8)),
+        (((2, 3),), {"stride": (1, 2), "dilation": (2, 1)}, (2, 2, 7, 9)),
+        ((2,), {}, (3, 6, 6)),
+        ((2,), {"return_indices": True, "ceil_mode": True}, (1, 2, 5, 5)),
+    ],
+)
+def test_max_pool2d(args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    pool_case("MaxPool2d", args, kwargs, shape)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "shape"),
+    [
+        ((2,), {}, (2, 3, 8)),
+        ((3,), {"stride": 2, "padding": 1}, (2, 3, 9)),
+        ((3,), {"stride": 2, "padding": 1, "count_include_pad": False, "ceil_mode": True}, (2, 3, 10)),
+        ((4,), {"stride": 1}, (3, 6)),
+    ],
+)
+def test_avg_pool1d(args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    pool_case("AvgPool1d", args, kwargs, shape)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "shape"),
+    [
+        ((2,), {}, (2, 3, 8, 8)),
+        ((3,), {"stride": 2, "padding": 1}, (2, 2, 9, 7)),
+        ((3,), {"stride": 2, "padding": 1, "count_include_pad": False}, (2, 2, 9, 7)),
+        ((3,), {"stride": 2, "ceil_mode": True}, (1, 2, 10, 8)),
+        (((2, 3),), {"divisor_override": 4}, (2, 2, 6, 9)),
+        ((2,), {}, (3, 6, 6)),
+    ],
+)
+def test_avg_pool2d(args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    pool_case("AvgPool2d", args, kwargs, shape)
+
+
+@pytest.mark.parametrize(
+    ("cls", "args", "shape"),
+    [
+        ("AdaptiveAvgPool2d", (1,), (2, 3, 5, 7)),
+        ("AdaptiveAvgPool2d", ((3, 2),), (2, 3, 7, 5)),
+        ("AdaptiveAvgPool2d", ((None, 2),), (2, 3, 4, 6)),
+        ("AdaptiveAvgPool2d", (4,), (3, 9, 9)),
+        ("AdaptiveMaxPool2d", (2,), (2, 3, 5, 7)),
+        ("AdaptiveMaxPool2d", ((3, 1),), (1, 2, 7, 4)),
+        ("AdaptiveMaxPool2d", (2, True), (1, 2, 6, 6)),
+    ],
+)
+def test_adaptive_pools(cls: str, args: tuple[Any, ...], shape: tuple[int, ...]) -> None:
+    pool_case(cls, args, {}, shape)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shape"),
+    [
+        ({"scale_factor": 2}, (2, 3, 4, 5)),
+        ({"scale_factor": (2, 3)}, (1, 2, 3, 3)),
+        ({"size": (5, 7)}, (1, 2, 3, 4)),
+        ({"scale_factor": 3}, (2, 3, 4)),
+        ({"size": 6}, (2, 3, 4, 4)),
+    ],
+)
+def test_upsample_nearest(kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
+    pool_case("Upsample", (), kwargs, shape)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: nn.MaxPool2d(3, padding=2), "MaxPool2d: padding should be at most half of the effective kernel"),
+        (lambda: nn.AvgPool1d(2, padding=2), "AvgPool1d: padding should be at most half"),
+        (lambda: nn.MaxPool2d(0), "MaxPool2d: kernel_size must be an int or a tuple of 2 positive ints, got 0"),
+        (lambda: nn.AvgPool2d(2, stride=0), "AvgPool2d: stride must be an int or a tuple of 2 positive ints, got 0"),
+        (lambda: nn.AvgPool2d(2, divisor_override=0), "AvgPool2d: divisor_override must be a nonzero int or None"),
+        (lambda: nn.AdaptiveAvgPool2d(0), "AdaptiveAvgPool2d: output_size must be a positive int or a pair"),
+        (lambda: nn.AdaptiveMaxPool2d((1, 2, 3)), r"output_size must be .* got \(1, 2, 3\)"),
+        (lambda: nn.Upsample(), "Upsample: give exactly one of size and scale_factor"),
+        (lambda: nn.Upsample(size=2, scale_factor=2), "Upsample: give exactly one of size and scale_factor"),
+    ],
+)
+def test_constructor_errors(build: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()
