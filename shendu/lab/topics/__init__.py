@@ -1,1 +1,7 @@
 """One module per family of questions; importing this package registers every experiment."""
+
+from . import (
+    backprop,  # noqa: F401
+    losses,  # noqa: F401
+    optimization,  # noqa: F401
+)
