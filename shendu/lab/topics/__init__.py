@@ -4,4 +4,5 @@ from . import (
     backprop,  # noqa: F401
     losses,  # noqa: F401
     optimization,  # noqa: F401
+    softmax_relu,  # noqa: F401
 )
