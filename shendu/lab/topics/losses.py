@@ -140,6 +140,7 @@ def _figures(
         ax.axhline(_TARGET_ACCURACY, color="grey", linestyle=":")
         ax.set_title(f"{init} initialization" + (" (confidently wrong)" if init == "confident" else ""))
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("test accuracy (8x8 digits)")
     fig.suptitle("Same MLP, same SGD: only the loss differs")
