@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GraphError
-from . import grad_mode
+from . import anomaly, grad_mode
 from .function import Function
 
 if TYPE_CHECKING:
@@ -149,6 +149,8 @@ def run_backward(
                         xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(out_grads, fn.out_meta)
                     ]
                 in_grads = fn.backward(*out_grads)
+                if anomaly._State.enabled:
+                    anomaly.check_backward(fn, in_grads)
                 if not retain_graph:
                     fn.release()
             for edge, g in zip(edges, in_grads):

@@ -1,5 +1,5 @@
 """Checkpoint files: ``save`` and ``load`` (safetensors arrays plus JSON structure, atomic writes)."""
 
-from .checkpoint import CheckpointError, atomic_write_bytes, load, save
+from .checkpoint import CheckpointError, atomic_write_bytes, load, remove_stale_temporaries, save
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]

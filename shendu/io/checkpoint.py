@@ -21,7 +21,7 @@ from .. import backend as _backend
 from ..errors import ShenduError
 from ..tensor import Tensor
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "save"]
+__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]
 
 _FORMAT = "shendu-checkpoint-1"
 
@@ -109,6 +109,17 @@ def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> int:
+    """Delete temporary files that interrupted writes of ``path`` left behind; returns how many."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    removed = 0
+    for leftover in folder.glob(f".{target.name}.*.tmp"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def save(obj: Any, f: str | os.PathLike[str]) -> None:

@@ -17,7 +17,7 @@ from .. import random as _random
 from ..autograd import no_grad
 from ..backend import CPU, to_device
 from ..errors import ShenduError
-from ..io import load, save
+from ..io import load, remove_stale_temporaries, save
 from ..tensor import Tensor
 from . import metrics as _metrics
 from .callbacks import Callback
@@ -289,6 +289,8 @@ class Trainer:
             if self.out_dir is None:
                 raise ValueError("Trainer.fit: resume=True needs out_dir, where last.ckpt is kept")
             checkpoint = self.out_dir / "last.ckpt"
+            if remove_stale_temporaries(checkpoint):
+                self.log(f"removed the temporary files of an interrupted checkpoint write in {self.out_dir}")
             if checkpoint.exists():
                 self.load_checkpoint(checkpoint)
                 self.log(f"resuming from {checkpoint} at epoch {self.epoch + 1}, iteration {self.iteration}")
