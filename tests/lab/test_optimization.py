@@ -11,6 +11,9 @@ _NAMES = ("GD", "Momentum", "Nesterov", "RMSprop", "Adam")
 def _numbers(bowl: tuple[float, ...], rosen: tuple[float, ...]) -> dict[str, float]:
     numbers = {f"bowl_steps_{n}": s for n, s in zip(_NAMES, bowl)}
     numbers.update({f"rosenbrock_steps_{n}": s for n, s in zip(_NAMES, rosen)})
+    numbers.update(
+        {"tolerance": 1e-3, "bowl_budget": 1000, "rosenbrock_budget": 3000, "bowl_final_distance_RMSprop": 0.2}
+    )
     return numbers
 
 
@@ -22,8 +25,9 @@ def test_quick_run_reproduces_the_claim() -> None:
 
 
 def test_judge_passes_when_acceleration_helps() -> None:
-    verdict = optimization.judge(_numbers((273, 95, 97, 44, 110), (math.inf, 509, 1620, math.inf, 1220)))
-    assert verdict.passed and "GD needed 273 steps" in verdict.sentence
+    verdict = optimization.judge(_numbers((273, 95, 97, 8, 110), (math.inf, 509, 1620, math.inf, 731)))
+    assert verdict.passed and "on the bowl GD 273, momentum 95" in verdict.sentence
+    assert "on Rosenbrock GD over 3000" in verdict.sentence and "RMSprop ends 0.2 from" in verdict.sentence
 
 
 def test_judge_fails_when_gd_is_fastest() -> None:

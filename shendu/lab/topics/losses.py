@@ -82,7 +82,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     ce_curve, mse_curve = _output_gradients(z_grid.tolist())
     ce_wrong, mse_wrong = (abs(float(g[0])) for g in _output_gradients([_WRONG_LOGIT]))
 
-    epochs = 8 if quick else 40 if full else 25
+    epochs = 10 if quick else 40 if full else 25
     train, test = Digits(train=True, seed=seed), Digits(train=False, seed=seed)
     losses = {"ce": nn.CrossEntropyLoss(), "mse": _brier}
     curves: dict[tuple[str, str], list[float]] = {}
