@@ -8,6 +8,7 @@ from shendu.lab.topics import losses
 
 def _numbers(**changes: float) -> dict[str, float]:
     numbers = {
+        "confidently_wrong_probability": 0.0025,
         "grad_ce_confidently_wrong": 0.9975,
         "grad_mse_confidently_wrong": 0.0049,
         "confident_output_grad_ce": 1.27,
@@ -28,7 +29,12 @@ def test_quick_run_reproduces_the_claim() -> None:
 
 def test_judge_passes_on_vanishing_mse_gradient() -> None:
     verdict = losses.judge(_numbers())
-    assert verdict.passed and "0.0049" in verdict.sentence and "never within the run" in verdict.sentence
+    assert (
+        verdict.passed
+        and "(p = 0.0025)" in verdict.sentence
+        and "0.0049" in verdict.sentence
+        and "never within the run" in verdict.sentence
+    )
 
 
 def test_judge_fails_when_mse_trains_as_fast() -> None:

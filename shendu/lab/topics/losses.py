@@ -31,10 +31,9 @@ def _brier(output: Tensor, target: Tensor) -> Tensor:
     return ((probs - F.one_hot(target, output.shape[1]).to(output.dtype)) ** 2).sum(dim=1).mean()
 
 
-def _output_gradients(logits: list[float]) -> tuple[np.ndarray, np.ndarray]:
+def _output_gradients(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """dL/dz for a positive example (target 1) at each logit z, for cross-entropy and for MSE after a sigmoid."""
-    # Through NumPy, because shendu.tensor(list_of_floats, dtype=float64) rounds through float32 first.
-    z = tensor(np.asarray(logits, dtype=np.float64), requires_grad=True)
+    z = tensor(logits, requires_grad=True)
     ones = tensor(np.ones(len(logits)))
     F.binary_cross_entropy_with_logits(z, ones, reduction="sum").backward()
     ce = z.grad.numpy().copy()
@@ -79,14 +78,15 @@ def _epochs_to(history: list[float], target: float) -> float:
 
 def run(seed: int, quick: bool, full: bool) -> Outcome:
     z_grid = np.linspace(-10.0, 10.0, 201)
-    ce_curve, mse_curve = _output_gradients(z_grid.tolist())
-    ce_wrong, mse_wrong = (abs(float(g[0])) for g in _output_gradients([_WRONG_LOGIT]))
+    ce_curve, mse_curve = _output_gradients(z_grid)
+    ce_wrong, mse_wrong = (abs(float(g[0])) for g in _output_gradients(np.array([_WRONG_LOGIT])))
 
     epochs = 10 if quick else 40 if full else 25
     train, test = Digits(train=True, seed=seed), Digits(train=False, seed=seed)
     losses = {"ce": nn.CrossEntropyLoss(), "mse": _brier}
     curves: dict[tuple[str, str], list[float]] = {}
     numbers: dict[str, Any] = {
+        "confidently_wrong_probability": 1.0 / (1.0 + math.exp(-_WRONG_LOGIT)),
         "grad_ce_confidently_wrong": ce_wrong,
         "grad_mse_confidently_wrong": mse_wrong,
         "grad_mse_peak": float(np.abs(mse_curve).max()),
@@ -159,9 +159,10 @@ def judge(numbers: Mapping[str, Any]) -> Verdict:
         (ce_epochs < mse_epochs, f"cross-entropy needed {ce_epochs} epochs to {_TARGET_ACCURACY}, MSE {mse_epochs}"),
     ]
     mse_text = "never within the run" if math.isinf(mse_epochs) else f"after {mse_epochs} epochs"
+    p = numbers["confidently_wrong_probability"]
     return all_of(
         checks,
-        f"When confidently wrong (p = 0.0025) the output gradient is {ce_wrong:.3f} for cross-entropy but "
+        f"When confidently wrong (p = {p:.2g}) the output gradient is {ce_wrong:.3f} for cross-entropy but "
         f"{mse_wrong:.4f} for MSE; from a confidently wrong start cross-entropy reached {_TARGET_ACCURACY:.0%} "
         f"test accuracy after {ce_epochs} epochs and MSE {mse_text}.",
     )
