@@ -2,16 +2,19 @@
 
 Not a test. Run it from the repository root:
 
-    python benchmarks/conv_micro.py            # LeNet shapes, shendu vs PyTorch, ratios
-    python benchmarks/conv_micro.py --layouts  # also both conv lowerings on a range of shapes
+    python benchmarks/conv_micro.py              # LeNet shapes, shendu vs PyTorch, ratios
+    python benchmarks/conv_micro.py --layouts    # also both conv lowerings on a range of shapes
+    python benchmarks/conv_micro.py --threads 1 --cpu-time  # immune to other processes' load
 
-Both libraries use 2 threads. Each case is timed alternately in the same loop and reported as the
+Both libraries use the same number of threads (2 by default; NumPy's BLAS is limited through
+threadpoolctl when it is installed). Each case is timed in alternating rounds and reported as the
 best round's median, so the ratios compare like with like even on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
@@ -27,13 +30,16 @@ from shendu.ops import conv, pooling
 BATCH = 128
 
 
+CLOCK = time.perf_counter
+
+
 def _median_ms(fn: Callable[[], Any], repeats: int) -> float:
     fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = CLOCK()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(CLOCK() - start)
     return statistics.median(times) * 1e3
 
 
@@ -139,6 +145,31 @@ def lenet(repeats: int) -> None:
             print(f"{name:32s} {label:9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
     for label, (t_ms, s_ms) in totals.items():
         print(f"{'sum of the four ops':32s} {label:9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
+    inference(rng, w1, b1, w2, b2, repeats=repeats)
+
+
+def inference(rng: np.random.Generator, *weights: np.ndarray, batch: int = 1000, repeats: int = 20) -> None:
+    """The same chain without autograd at batch 1000, as in LeNet inference."""
+    images = rng.random((batch, 1, 28, 28), dtype=np.float32)
+    tf = torch.nn.functional
+
+    def chain(c2d: Any, mp2d: Any, x: Any, w1: Any, b1: Any, w2: Any, b2: Any) -> Any:
+        return mp2d(c2d(mp2d(c2d(x, w1, b1, padding=2), 2), w2, b2), 2)
+
+    t_args = [torch.from_numpy(a.copy()) for a in (images, *weights)]
+    s_args = [shendu.from_numpy(a.copy()) for a in (images, *weights)]
+
+    def t_run() -> Any:
+        with torch.no_grad():
+            return chain(tf.conv2d, tf.max_pool2d, *t_args)
+
+    def s_run() -> Any:
+        with shendu.no_grad():
+            return chain(conv.conv2d, pooling.max_pool2d, *s_args)
+
+    t_ms, s_ms = _pair(t_run, s_run, max(3, repeats // 4))
+    label = f"inference chain, batch {batch}"
+    print(f"{label:32s} {'no_grad':9s} {t_ms:9.3f} {s_ms:10.3f} {s_ms / t_ms:6.2f}")
 
 
 LAYOUT_SHAPES = [
@@ -191,11 +222,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layouts", action="store_true", help="also compare the two conv lowerings")
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per round (default 20)")
+    parser.add_argument("--threads", type=int, default=2, help="threads for each library (default 2)")
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time the CPU use of the calling thread, not the wall clock; with --threads 1 this ignores the load "
+        "of other processes on a shared machine",
+    )
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    lenet(args.repeats)
-    if args.layouts:
-        layouts(args.repeats)
+    global CLOCK
+    if args.cpu_time:
+        CLOCK = time.thread_time
+    print(f"clock: {'CPU time of the calling thread' if args.cpu_time else 'wall time'}")
+    torch.set_num_threads(args.threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        print("threadpoolctl is not installed: NumPy's BLAS uses its default number of threads")
+        limits: Any = contextlib.nullcontext()
+    else:
+        limits = threadpool_limits(args.threads, user_api="blas")
+    with limits:
+        lenet(args.repeats)
+        if args.layouts:
+            layouts(args.repeats)
 
 
 if __name__ == "__main__":

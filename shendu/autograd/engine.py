@@ -119,6 +119,8 @@ def run_backward(
     ready = [fn for fn in root_fns if deps.get(fn, 0) == 0]
     previous_mode = grad_mode._State.enabled
     grad_mode._State.enabled = False
+    # Like PyTorch, let NaN and Inf flow through gradients silently; anomaly mode is the tool to trace them.
+    errors = np.seterr(all="ignore")
     try:
         while ready:
             fn = ready.pop()
@@ -171,6 +173,7 @@ def run_backward(
                     _accumulate_leaf(edge, g, owned, capture)
     finally:
         grad_mode._State.enabled = previous_mode
+        np.seterr(**errors)
 
 
 def _module_of(arrays: list[Any]) -> Any:

@@ -6,6 +6,7 @@ The ops live in ``shendu.ops``; this namespace re-exports them under PyTorch's n
 
 from __future__ import annotations
 
+from ..errors import ShapeError
 from ..ops.activation import (
     celu,
     elu,
@@ -30,7 +31,7 @@ from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.elementwise import sigmoid, tanh, where
 from ..ops.indexing import one_hot
-from ..ops.linalg import linear
+from ..ops.linalg import einsum, linear
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -52,8 +53,8 @@ from ..ops.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from ..ops.reduction import norm
 from ..ops.shape import pad
-from ..errors import ShapeError
 from ..tensor import Tensor
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -96,6 +98,7 @@ __all__ = [
     "mish",
     "mse_loss",
     "nll_loss",
+    "normalize",
     "one_hot",
     "pad",
     "prelu",
@@ -126,9 +129,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         tensor([-0.5000,  3.0000])
     """
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(
-            f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}"
-        )
+        raise TypeError(f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}")
     if weight.ndim != 1:
         raise ShapeError(f"prelu: weight must be 1-D, got shape {tuple(weight.shape)}")
     slopes = weight.shape[0]
@@ -156,3 +157,53 @@ def softmin(input: Tensor, dim: int | None = None, dtype: object = None) -> Tens
         dtype: cast the input to this dtype first. Default: None.
     """
     return softmax(-input, dim, dtype=dtype)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """Divide ``input`` by its ``p``-norm along ``dim`` (at least ``eps``), giving unit vectors.
+
+    Args:
+        input: the input.
+        p: the order of the norm. Default: 2.
+        dim: the dimension to normalize. Default: 1.
+        eps: the smallest divisor, which keeps zero vectors finite. Default: 1e-12.
+
+    Example:
+        >>> F.normalize(shendu.tensor([[3.0, 4.0]]))
+        tensor([[0.6000, 0.8000]])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"normalize: expected a Tensor, got {type(input).__name__}")
+    return input / norm(input, p, dim=dim, keepdim=True).clamp(min=eps)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = sum_ij input1[..., i] * weight[o, i, j] * input2[..., j] + bias[o]``.
+
+    Args:
+        input1: shape ``(*, in1)``.
+        input2: shape ``(*, in2)``, with the same leading dimensions.
+        weight: shape ``(out, in1, in2)``.
+        bias: shape ``(out,)``. Default: None.
+
+    Example:
+        >>> F.bilinear(shendu.ones(5, 2), shendu.ones(5, 3), shendu.ones(4, 2, 3)).shape
+        shendu.Size([5, 4])
+    """
+    for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"bilinear: expected {name} to be a Tensor, got {type(t).__name__}")
+    if weight.ndim != 3:
+        raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
+    if input1.ndim == 0 or input2.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:
+        raise ShapeError(
+            f"bilinear: the inputs must have the same leading dimensions, got shapes {tuple(input1.shape)} "
+            f"and {tuple(input2.shape)}"
+        )
+    if (input1.shape[-1], input2.shape[-1]) != tuple(weight.shape[1:]):
+        raise ShapeError(
+            f"bilinear: weight of shape {tuple(weight.shape)} expects inputs with {weight.shape[1]} and "
+            f"{weight.shape[2]} features, got shapes {tuple(input1.shape)} and {tuple(input2.shape)}"
+        )
+    out = einsum("...i,oij,...j->...o", input1, weight, input2)
+    return out if bias is None else out + bias

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from ..autograd import anomaly as _anomaly
 from ..autograd.grad_mode import no_grad
 from ..errors import DeviceError, DtypeError, ShapeError, ShenduError
 from ..tensor import Tensor
@@ -161,6 +162,10 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks:
             args, kwargs = self._run_pre_hooks(args, kwargs)
+        recording = _anomaly._State.enabled
+        if recording:
+            # Anomaly mode names the innermost running module in its reports.
+            _anomaly.push_module(self._error_prefix()[:-2])
         try:
             result = self.forward(*args, **kwargs)
         except _WRAPPED_ERRORS as exc:
@@ -168,6 +173,9 @@ class Module:
             if wrapped is exc:
                 raise
             raise wrapped from None
+        finally:
+            if recording:
+                _anomaly.pop_module()
         if self._forward_hooks:
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_with_kwargs:
@@ -466,9 +474,7 @@ class Module:
         self, store: str, prefix: str, recurse: bool, remove_duplicate: bool
     ) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
-        modules = (
-            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
-        )
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in getattr(module, store).items():
                 if value is None:

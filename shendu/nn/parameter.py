@@ -64,7 +64,10 @@ class Parameter(Tensor):
         return copy
 
     def __reduce__(self) -> Any:
-        return (_rebuild_parameter, (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad))
+        return (
+            _rebuild_parameter,
+            (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad),
+        )
 
 
 def _rebuild_parameter(array: np.ndarray, device: str, requires_grad: bool) -> Parameter:
@@ -72,4 +75,3 @@ def _rebuild_parameter(array: np.ndarray, device: str, requires_grad: bool) -> P
     if device != "cpu":
         data = data.to(device)
     return Parameter(data, requires_grad=requires_grad)
-

@@ -14,16 +14,18 @@ Two memory layouts are used for the unfolded matrix, picked per shape (``_batch_
 * batch-last, ``(C·kh·kw, Ho·Wo·N)``: images are moved to ``(C, H, W, N)`` first, so unfolding
   and folding copy runs of ``Wo·N`` contiguous values and the whole batch is one matrix product.
   Best when feature maps are small and the batch is large. The moves between layouts are blocked
-  transposes (``_blocked_copy``), which keep both sides in cache.
+  transposes (``_transposed``), which keep both sides in cache.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -205,26 +207,23 @@ def _batch_last(xp: Any, n: int, geom: _Geometry) -> bool:
     return geom.out[1] < 20 or geom.groups > 1
 
 
-def _blocked_copy(dst: Any, src: Any) -> None:
-    """``dst[...] = src`` for 4-D arrays whose memory orders differ (batch-first and batch-last).
+def _transposed(a: Any, out: Any = None) -> Any:
+    """``a.T`` of a 2-D array as a contiguous array (``out`` when given): how images change layout.
 
-    A plain assignment walks one side with a large stride and misses the cache on every element;
-    copying in blocks of about 64 rows of the non-batch dims keeps both sides of a block cached.
+    Copying a tall ``(R, N)`` matrix into ``(N, R)`` in one pass reads ``a`` with a stride of a
+    power-of-two number of bytes and misses the cache on nearly every element; blocks of 64 rows
+    keep both sides cached and run about 8 times faster. The wide case is fast as it is.
     """
-    if get_array_module(dst) is not np:
-        dst[...] = src
-        return
-    _, c, h, w = dst.shape
-    block = 64
-    if h * w >= block:
-        rows = max(1, block // max(w, 1))
-        for ci in range(c):
-            for r in range(0, h, rows):
-                dst[:, ci, r : r + rows] = src[:, ci, r : r + rows]
-    else:
-        chans = max(1, block // max(h * w, 1))
-        for ci in range(0, c, chans):
-            dst[:, ci : ci + chans] = src[:, ci : ci + chans]
+    xp = get_array_module(a)
+    rows, cols = a.shape
+    if out is None:
+        out = xp.empty((cols, rows), a.dtype)
+    if xp is not np or rows < cols:
+        out[...] = a.T
+        return out
+    for start in range(0, rows, 64):
+        out[:, start : start + 64] = a[start : start + 64].T
+    return out
 
 
 def _windows(image: Any, geom: _Geometry) -> Any:
@@ -258,45 +257,56 @@ def _im2col(image: Any, geom: _Geometry, batch_last: bool) -> Any:
     g = geom.groups
     rows = c // g * geom.kernel[0] * geom.kernel[1]
     positions = geom.out[0] * geom.out[1]
-    if batch_last:
-        padded = _padded_buffer(xp, n, c, geom, image.dtype, True)
-        _blocked_copy(_interior(padded, geom), image)
-        cols = xp.ascontiguousarray(_windows(padded, geom).transpose(1, 4, 5, 2, 3, 0))
-        return cols.reshape(g, rows, positions * n)
     if geom.padding == ((0, 0), (0, 0)):
         padded = image
     else:
         padded = _padded_buffer(xp, n, c, geom, image.dtype, False)
         _interior(padded, geom)[...] = image
+    if batch_last:
+        hp, wp = padded.shape[2:]
+        moved = _transposed(padded.reshape(n, c * hp * wp)).reshape(c, hp, wp, n).transpose(3, 0, 1, 2)
+        cols = xp.ascontiguousarray(_windows(moved, geom).transpose(1, 4, 5, 2, 3, 0))
+        return cols.reshape(g, rows, positions * n)
     cols = xp.ascontiguousarray(_windows(padded, geom).transpose(0, 1, 4, 5, 2, 3))
     return cols.reshape(n, g, rows, positions)
 
 
 def _columns(a: Any, geom: _Geometry, batch_last: bool) -> Any:
     """A column-side array ``(N, O, Ho, Wo)`` as ``(N, g, O/g, Ho·Wo)``, or ``(g, O/g, Ho·Wo·N)`` batch-last."""
-    xp = get_array_module(a)
     n, o, ho, wo = a.shape
     g = geom.groups
     if batch_last:
-        moved = xp.empty((o, ho, wo, n), a.dtype)
-        _blocked_copy(moved.transpose(3, 0, 1, 2), a)
-        return moved.reshape(g, o // g, ho * wo * n)
+        return _transposed(a.reshape(n, o * ho * wo)).reshape(g, o // g, ho * wo * n)
     return a.reshape(n, g, o // g, ho * wo)
 
 
-def _apply_weight(w3: Any, cols: Any, geom: _Geometry, batch_last: bool, n: int) -> Any:
-    """``w3 @ cols`` for every group, as a batch-first ``(N, O, Ho, Wo)`` array."""
+def _apply_weight(w3: Any, cols: Any, geom: _Geometry, batch_last: bool, out: Any) -> Any:
+    """``w3 @ cols`` for every group, written into the batch-first ``out`` ``(N, O, Ho, Wo)``."""
     xp = get_array_module(cols)
-    out = xp.matmul(w3, cols)
-    ho, wo = geom.out
+    n, o, ho, wo = out.shape
     if batch_last:
-        o = out.shape[0] * out.shape[1]
-        result = xp.empty((n, o, ho, wo), out.dtype)
-        _blocked_copy(result, out.reshape(o, ho, wo, n).transpose(3, 0, 1, 2))
-        return result
-    return out.reshape(n, out.shape[1] * out.shape[2], ho, wo)
+        _transposed(xp.matmul(w3, cols).reshape(o * ho * wo, n), out.reshape(n, o * ho * wo))
+    else:
+        xp.matmul(w3, cols, out=out.reshape(n, w3.shape[0], w3.shape[1], ho * wo))
+    return out
 
 
+def _batches(n: int, per_sample: int) -> list[slice]:
+    """Split a large batch into equal parts whose unfolded matrices hold at most ``_PART_ELEMENTS``.
+
+    One LeNet convolution at batch 1000 runs twice as fast in parts of 8 MB (float32) as in one
+    piece: each part is reread by the product while it is still cached, and memory stays bounded.
+    Batches whose whole unfolded matrix fits in ``_WHOLE_ELEMENTS`` stay in one piece, which is
+    slightly faster for them.
+    """
+    total = n * per_sample
+    count = 1 if total <= _WHOLE_ELEMENTS else -(-total // _PART_ELEMENTS)
+    step = max(1, -(-n // count))
+    return [slice(start, min(start + step, n)) for start in range(0, n, step)] or [slice(0, 0)]
+
+
+_WHOLE_ELEMENTS = 1 << 22
+_PART_ELEMENTS = 1 << 21
 # Chunks of the batch-last reduction axis that keep both operands of a partial product in L2.
 _REDUCTION_CHUNK = 4096
 # Upper bound on the per-sample partial products summed at once in the batch-major weight gradient.
@@ -304,27 +314,28 @@ _PARTIAL_ELEMENTS = 1 << 20
 
 
 def _weight_grad(a3: Any, cols: Any, batch_last: bool) -> Any:
-    """``sum over samples and positions of a3 ⊗ cols``: the weight gradient, ``(g, O/g, C/g·kh·kw)``."""
+    """``sum over samples and positions of a3 ⊗ cols``: the weight gradient, ``(g, O/g, C/g·kh·kw)``.
+
+    Computed as ``cols @ a3ᵀ``: with few output channels, BLAS runs the product with the long
+    unfolded side as the left operand up to twice as fast as the other way round.
+    """
     xp = get_array_module(cols)
     if batch_last:
         length = cols.shape[-1]
-        # One (O × L) @ (L × K) product with a tiny O and a huge L runs far below peak in BLAS;
-        # partial products over cache-sized chunks of L run near it.
-        out = xp.matmul(a3[..., :_REDUCTION_CHUNK], cols[..., :_REDUCTION_CHUNK].swapaxes(-1, -2))
+        # One product over a huge reduction axis runs far below peak in BLAS; partial products
+        # over cache-sized chunks run near it.
+        out = xp.matmul(cols[..., :_REDUCTION_CHUNK], a3[..., :_REDUCTION_CHUNK].swapaxes(-1, -2))
         for start in range(_REDUCTION_CHUNK, length, _REDUCTION_CHUNK):
             stop = start + _REDUCTION_CHUNK
-            out += xp.matmul(a3[..., start:stop], cols[..., start:stop].swapaxes(-1, -2))
-        return out
+            out += xp.matmul(cols[..., start:stop], a3[..., start:stop].swapaxes(-1, -2))
+        return out.swapaxes(-1, -2)
     n = cols.shape[0]
     per_sample = a3.shape[1] * a3.shape[2] * cols.shape[2]
     step = max(1, _PARTIAL_ELEMENTS // max(per_sample, 1))
-    out = None
+    out = xp.zeros((cols.shape[1], cols.shape[2], a3.shape[2]), cols.dtype)
     for start in range(0, n, step):
-        part = xp.matmul(a3[start : start + step], cols[start : start + step].swapaxes(-1, -2)).sum(axis=0)
-        out = part if out is None else out + part
-    if out is None:
-        return xp.zeros((cols.shape[1], a3.shape[2], cols.shape[2]), cols.dtype)
-    return out
+        out += xp.matmul(cols[start : start + step], a3[start : start + step].swapaxes(-1, -2)).sum(axis=0)
+    return out.swapaxes(-1, -2)
 
 
 def _col2im(w3: Any, a3: Any, geom: _Geometry, batch_last: bool, image_shape: tuple[int, ...]) -> Any:
@@ -343,12 +354,10 @@ def _col2im(w3: Any, a3: Any, geom: _Geometry, batch_last: bool, image_shape: tu
     for i in range(kh):
         for j in range(kw):
             windows[:, :, :, :, i, j] += cols[:, :, :, :, i, j]
-    image = _interior(padded, geom)
     if batch_last:
-        result = xp.empty(image.shape, image.dtype)
-        _blocked_copy(result, image)
-        return result
-    return image
+        hp, wp = padded.shape[2:]
+        padded = _transposed(padded.transpose(1, 2, 3, 0).reshape(c * hp * wp, n)).reshape(n, c, hp, wp)
+    return _interior(padded, geom)
 
 
 # ---------------------------------------------------------------------------------------- functions
@@ -357,34 +366,51 @@ class ConvNd(Function):
 
     saves_inputs = (0, 1)
 
-    def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, spatial: int) -> Any:
+    def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, spatial: int, save: bool) -> Any:
         xp = get_array_module(x)
         x4 = _as_batched(x, spatial)
         w4 = w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]) if spatial == 1 else w
-        n = x4.shape[0]
-        batch_last = _batch_last(xp, n, geom)
-        cols = _im2col(x4, geom, batch_last)
-        w3 = w4.reshape(geom.groups, w4.shape[0] // geom.groups, w4[0].size)
-        y = _apply_weight(w3, cols, geom, batch_last, n)
+        n, c = x4.shape[:2]
+        w3 = w4.reshape(geom.groups, w4.shape[0] // geom.groups, math.prod(w4.shape[1:]))
+        parts = _batches(n, c * math.prod(geom.kernel) * math.prod(geom.out))
+        batch_last = _batch_last(xp, parts[0].stop - parts[0].start, geom)
+        y = xp.empty((n, w4.shape[0], *geom.out), x.dtype)
+        kept = []
+        for part in parts:
+            cols = _im2col(x4[part], geom, batch_last)
+            _apply_weight(w3, cols, geom, batch_last, y[part])
+            if save:
+                kept.append(cols)
         if b is not None:
             y += b.reshape(-1, 1, 1)
-        self.cols, self.w3 = cols, w3
-        self.meta = (geom, batch_last, x.shape, x4.shape, w.shape, b is not None)
+        self.cols, self.w3 = kept, w3
+        self.meta = (geom, batch_last, parts, x.shape, x4.shape, w.shape, b is not None)
         shape = y.shape[:2] + y.shape[4 - spatial :]
         return y.reshape(shape[1:] if x.ndim == spatial + 1 else shape)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        geom, batch_last, x_shape, x4_shape, w_shape, has_bias = self.meta
-        n, o = x4_shape[0], w_shape[0]
+        geom, batch_last, parts, x_shape, x4_shape, w_shape, has_bias = self.meta
+        xp = get_array_module(grad)
+        n, c, h, w = x4_shape
+        o = w_shape[0]
         g4 = grad.reshape(n, o, *geom.out)
-        a3 = _columns(g4, geom, batch_last)
-        gx = gw = gb = None
-        if self.needs_input_grad(0):
-            gx = _col2im(self.w3, a3, geom, batch_last, x4_shape).reshape(x_shape)
-        if self.needs_input_grad(1):
-            gw = _weight_grad(a3, self.cols, batch_last).reshape(w_shape)
-        if has_bias and self.needs_input_grad(2):
-            gb = g4.sum(axis=(0, 2, 3))
+        gx_parts, gw, gb = [], None, None
+        for part, cols in zip(parts, self.cols):
+            a3 = _columns(g4[part], geom, batch_last)
+            if self.needs_input_grad(0):
+                gx_parts.append(_col2im(self.w3, a3, geom, batch_last, (part.stop - part.start, c, h, w)))
+            if self.needs_input_grad(1):
+                gw_part = _weight_grad(a3, cols, batch_last)
+                gw = gw_part if gw is None else gw + gw_part
+            if has_bias and self.needs_input_grad(2):
+                # Batch-last gradients are already contiguous rows per channel: the cheaper sum.
+                gb_part = a3.reshape(o, -1).sum(axis=1) if batch_last else g4[part].sum(axis=(0, 2, 3))
+                gb = gb_part if gb is None else gb + gb_part
+        gx = None
+        if gx_parts:
+            gx = (gx_parts[0] if len(gx_parts) == 1 else xp.concatenate(gx_parts)).reshape(x_shape)
+        if gw is not None:
+            gw = gw.reshape(w_shape)
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
@@ -397,30 +423,37 @@ class ConvTranspose2d(Function):
         xp = get_array_module(x)
         x4 = _as_batched(x, 2)
         n = x4.shape[0]
-        batch_last = _batch_last(xp, n, geom)
-        w3 = w.reshape(geom.groups, w.shape[0] // geom.groups, w[0].size)
-        image_shape = (n, w.shape[1] * geom.groups, *out_shape)
-        y = _col2im(w3, _columns(x4, geom, batch_last), geom, batch_last, image_shape)
-        if not y.flags.c_contiguous:
-            y = xp.ascontiguousarray(y)
+        c_out = w.shape[1] * geom.groups
+        w3 = w.reshape(geom.groups, w.shape[0] // geom.groups, math.prod(w.shape[1:]))
+        parts = _batches(n, c_out * math.prod(geom.kernel) * math.prod(geom.out))
+        batch_last = _batch_last(xp, parts[0].stop - parts[0].start, geom)
+        y = xp.empty((n, c_out, *out_shape), x.dtype)
+        for part in parts:
+            columns = _columns(x4[part], geom, batch_last)
+            y[part] = _col2im(w3, columns, geom, batch_last, (part.stop - part.start, c_out, *out_shape))
         if b is not None:
             y += b.reshape(-1, 1, 1)
         self.x4, self.w3 = x4, w3
-        self.meta = (geom, batch_last, x.shape, w.shape, b is not None)
+        self.meta = (geom, batch_last, parts, x.shape, w.shape, b is not None)
         return y[0] if x.ndim == 3 else y
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        geom, batch_last, x_shape, w_shape, has_bias = self.meta
-        n = self.x4.shape[0]
-        g4 = grad.reshape(n, *grad.shape[-3:])
-        cols = _im2col(g4, geom, batch_last)
-        gx = gw = gb = None
-        if self.needs_input_grad(0):
-            gx = _apply_weight(self.w3, cols, geom, batch_last, n).reshape(x_shape)
-        if self.needs_input_grad(1):
-            gw = _weight_grad(_columns(self.x4, geom, batch_last), cols, batch_last).reshape(w_shape)
-        if has_bias and self.needs_input_grad(2):
-            gb = g4.sum(axis=(0, 2, 3))
+        geom, batch_last, parts, x_shape, w_shape, has_bias = self.meta
+        xp = get_array_module(grad)
+        x4 = self.x4
+        g4 = grad.reshape(x4.shape[0], *grad.shape[-3:])
+        gx = xp.empty(x4.shape, x4.dtype) if self.needs_input_grad(0) else None
+        gw = None
+        for part in parts:
+            cols = _im2col(g4[part], geom, batch_last)
+            if gx is not None:
+                _apply_weight(self.w3, cols, geom, batch_last, gx[part])
+            if self.needs_input_grad(1):
+                gw_part = _weight_grad(_columns(x4[part], geom, batch_last), cols, batch_last)
+                gw = gw_part if gw is None else gw + gw_part
+        gb = g4.sum(axis=(0, 2, 3)) if has_bias and self.needs_input_grad(2) else None
+        gx = None if gx is None else gx.reshape(x_shape)
+        gw = None if gw is None else gw.reshape(w_shape)
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 
@@ -452,7 +485,9 @@ def _conv(
         pads, image, out = ((0, 0), *pads), (1, *image), (1, *out)
     geom = _Geometry(kernel, strides, pads, dilations, groups, image, out)
     args = (input, weight) if bias is None else (input, weight, bias)
-    return ConvNd.apply(*args, geom=geom, spatial=spatial)
+    # The unfolded input is kept for the weight gradient only when autograd will record the call.
+    save = is_grad_enabled() and any(t.requires_grad for t in args)
+    return ConvNd.apply(*args, geom=geom, spatial=spatial, save=save)
 
 
 def conv1d(

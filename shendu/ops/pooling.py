@@ -113,9 +113,12 @@ def _unpad(padded: Any, geom: _Geometry) -> Any:
     return padded[:, :, pt : pt + h, pl : pl + w]
 
 
-def _spread(grads: Any, geom: _Geometry, dtype: Any, shape: tuple[int, ...]) -> Any:
-    """The input gradient of a pooling: ``grads(i, j)`` ``(N, C, Ho, Wo)`` added at kernel offset ``(i, j)``."""
-    xp = get_array_module(grads(0, 0))
+def _spread(grads: Any, geom: _Geometry, dtype: Any, shape: tuple[int, ...], xp: Any) -> Any:
+    """The input gradient of a pooling, from the gradients that flow to each kernel offset.
+
+    ``grads(i, j, out)`` gives the ``(N, C, Ho, Wo)`` gradients at offset ``(i, j)``, written into
+    ``out`` when it is not None: disjoint windows take them directly in place, overlapping ones add.
+    """
     (pt, pb), (pl, pr) = geom.padding
     n, c, h, w = shape
     full = (n, c, h + pt + pb, w + pl + pr)
@@ -126,9 +129,9 @@ def _spread(grads: Any, geom: _Geometry, dtype: Any, shape: tuple[int, ...]) -> 
     for i in range(kh):
         for j in range(kw):
             if disjoint:
-                windows[:, :, :, :, i, j] = grads(i, j)
+                grads(i, j, windows[:, :, :, :, i, j])
             else:
-                windows[:, :, :, :, i, j] += grads(i, j)
+                windows[:, :, :, :, i, j] += grads(i, j, None)
     return _unpad(padded, geom)
 
 
@@ -225,17 +228,21 @@ class MaxPool2d(Function):
         g = grad.reshape(offset.shape)
         kw = geom.kernel[1]
         code = offset.dtype.type
-        if xp.isfinite(g).all():
-            # Multiplying by the 0/1 mask is much faster than a select; it is exact for finite values.
-            def at(i: int, j: int) -> Any:
-                return g * (offset == code(i * kw + j))
-        else:
-            zero = xp.zeros((), dtype)
+        # Multiplying by the 0/1 mask is much faster than a select, and exact for finite values.
+        finite = bool(xp.isfinite(g).all())
+        zero = xp.zeros((), dtype)
 
-            def at(i: int, j: int) -> Any:
-                return xp.where(offset == code(i * kw + j), g, zero)
+        def at(i: int, j: int, out: Any) -> Any:
+            mask = offset == code(i * kw + j)
+            if finite:
+                return xp.multiply(g, mask, out=out)
+            picked = xp.where(mask, g, zero)
+            if out is None:
+                return picked
+            out[...] = picked
+            return out
 
-        return (_spread(at, geom, dtype, x4_shape).reshape(x_shape),)
+        return (_spread(at, geom, dtype, x4_shape, xp).reshape(x_shape),)
 
 
 def _max_pool(
@@ -359,8 +366,16 @@ class AvgPool2d(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         geom, divisor, x4_shape, x_shape, dtype = self.meta
+        xp = get_array_module(grad)
         share = grad.reshape(x4_shape[0], x4_shape[1], *geom.out) / divisor
-        return (_spread(lambda i, j: share, geom, dtype, x4_shape).reshape(x_shape),)
+
+        def at(i: int, j: int, out: Any) -> Any:
+            if out is None:
+                return share
+            out[...] = share
+            return out
+
+        return (_spread(at, geom, dtype, x4_shape, xp).reshape(x_shape),)
 
 
 def _avg_pool(

@@ -199,6 +199,8 @@ class Trainer:
             self._set_rng_state(epoch_start_rng)
             skip = resume["batch_index"]
         else:
+            if resume is not None:
+                self._set_rng_state(resume["rng"])
             epoch_start_rng, skip = self._rng_state(), 0
         iterator = self._batches(epoch_start_rng, skip)
         if skip:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import shendu
-from tests.helpers import COUNTS
+from tests.helpers import COUNTS, _in_hypothesis
 
 TORCH_FLOATS = {"float64": torch.float64, "float32": torch.float32}
 
@@ -63,7 +63,7 @@ def _to(lib: Any, value: Any, requires_grad: bool) -> Any:
 
 
 def check_module(
-    torch_module: torch.nn.Module,
+    torch_module: torch.nn.Module | Callable[[], torch.nn.Module],
     shendu_module: shendu.nn.Module | Callable[[], shendu.nn.Module],
     *inputs: Any,
     train: bool = False,
@@ -79,7 +79,8 @@ def check_module(
     """Run the same inputs through ``torch_module`` and ``shendu_module`` and compare everything.
 
     Args:
-        torch_module: the reference; its weights are copied into the shendu module.
+        torch_module: the reference, or a factory that makes it; its weights are copied into the
+            shendu module.
         shendu_module: the module to test, or a factory that makes it.
         inputs: shapes (random inputs that take gradients) or NumPy arrays (fixed data, such as
             targets; float arrays are cast to the dtype under test).
@@ -94,7 +95,8 @@ def check_module(
         seed: the seed of the inputs. Default: 0.
     """
     for dtype in dtypes:
-        t_mod = copy.deepcopy(torch_module).to(TORCH_FLOATS[dtype])
+        t_mod = copy.deepcopy(torch_module) if isinstance(torch_module, torch.nn.Module) else torch_module()
+        t_mod.to(TORCH_FLOATS[dtype])
         if isinstance(shendu_module, shendu.nn.Module):
             s_mod = copy.deepcopy(shendu_module)
         else:
@@ -139,4 +141,4 @@ def check_module(
             s_buffers = dict(s_mod.named_buffers())
             for name, t_buffer in t_mod.named_buffers():
                 _close(f"{where} buffer {name}", s_buffers[name], t_buffer, tol_r, tol_a)
-    COUNTS["layer cases compared with torch"] += 1
+    COUNTS["hypothesis layer cases compared with torch" if _in_hypothesis() else "layer cases compared with torch"] += 1

@@ -8,6 +8,7 @@ import torch
 
 import shendu
 from shendu import nn
+from tests.helpers import check
 from tests.nn.helpers import check_module
 
 CASES = [
@@ -71,7 +72,9 @@ def test_implicit_softmax_dim_warns() -> None:
 def test_constructor_and_input_errors() -> None:
     with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'fast'"):
         nn.GELU(approximate="fast")
-    with pytest.raises(ValueError, match="Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=0.0"):
+    with pytest.raises(
+        ValueError, match=r"Hardtanh: max_val must be greater than min_val, got min_val=1.0, max_val=0.0"
+    ):
         nn.Hardtanh(1.0, 0.0)
     with pytest.raises(ValueError, match="PReLU: num_parameters must be a positive int, got 0"):
         nn.PReLU(0)
@@ -84,3 +87,12 @@ def test_hardtanh_deprecated_aliases() -> None:
     assert (m.min_val, m.max_val) == (-2.0, 3.0)
     out = m(shendu.tensor([-5.0, 0.5, 5.0]))
     np.testing.assert_allclose(out.numpy(), [-2.0, 0.5, 3.0])
+
+
+@pytest.mark.parametrize(("p", "dim", "shape"), [(2.0, 1, (3, 4)), (1.0, -1, (2, 3, 4)), (2.0, 0, (5,))])
+def test_functional_normalize_prelu_softmin(p: float, dim: int, shape: tuple) -> None:
+    check(lambda m, x: m.nn.functional.normalize(x, p=p, dim=dim), shape)
+    check(lambda m, x: m.nn.functional.softmin(x, dim=0), shape)
+    check(lambda m, x, w: m.nn.functional.prelu(x, w), shape, (1,))
+    zeros = np.zeros((2, 3))
+    np.testing.assert_array_equal(nn.functional.normalize(shendu.from_numpy(zeros)).numpy(), zeros)

@@ -63,14 +63,14 @@ def test_sequential_mutation_matches_torch() -> None:
     assert keys(s) == keys(t)
     combined = nn.Sequential(nn.ReLU()) + nn.Sequential(nn.Tanh())
     assert [type(m).__name__ for m in combined] == ["ReLU", "Tanh"]
-    with pytest.raises(TypeError, match="Sequential: expected an nn.Module, got int"):
+    with pytest.raises(TypeError, match=r"Sequential: expected an nn.Module, got int"):
         nn.Sequential(nn.ReLU(), 3)
-    with pytest.raises(TypeError, match="Sequential.append: expected an nn.Module, got str"):
+    with pytest.raises(TypeError, match=r"Sequential.append: expected an nn.Module, got str"):
         s.append("relu")
     with pytest.raises(IndexError, match=r"Sequential.insert: index 10 is out of range for length"):
         s.insert(10, nn.ReLU())
     with pytest.raises(TypeError, match="Sequential: can only add another Sequential, got list"):
-        s + [nn.ReLU()]
+        s + [nn.ReLU()]  # noqa: RUF005 - the error under test
 
 
 def test_sequential_subclass_and_empty() -> None:
@@ -102,7 +102,7 @@ def test_module_list() -> None:
     assert isinstance(ml + nn.ModuleList([nn.ReLU()]), nn.ModuleList)
     with pytest.raises(NotImplementedError, match="ModuleList has no forward"):
         ml(shendu.ones(1))
-    with pytest.raises(TypeError, match="ModuleList.append: expected an nn.Module, got int"):
+    with pytest.raises(TypeError, match=r"ModuleList.append: expected an nn.Module, got int"):
         ml.append(1)
     with pytest.raises(IndexError, match="ModuleList: index 9 is out of range for a container of length 5"):
         ml[9]
@@ -131,7 +131,7 @@ def test_module_dict() -> None:
     assert list(md.state_dict()) == ["a.weight", "a.bias"]
     with pytest.raises(KeyError, match="ModuleDict: no module named 'zz'"):
         md["zz"]
-    with pytest.raises(TypeError, match="ModuleDict.update: expected \\(name, module\\) pairs, got 3"):
+    with pytest.raises(TypeError, match=r"ModuleDict.update: expected \(name, module\) pairs, got 3"):
         md.update([3])
     with pytest.raises(NotImplementedError, match="ModuleDict has no forward"):
         md(1)

@@ -50,5 +50,28 @@ def test_init_is_reproducible_and_dtype_and_empty() -> None:
 def test_constructor_errors() -> None:
     with pytest.raises(ValueError, match="Linear: in_features must be an int >= 0, got -1"):
         nn.Linear(-1, 2)
-    with pytest.raises(ValueError, match="Linear: out_features must be an int >= 0, got 2.5"):
+    with pytest.raises(ValueError, match=r"Linear: out_features must be an int >= 0, got 2.5"):
         nn.Linear(2, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("features", "shapes", "bias"),
+    [((3, 4, 2), ((5, 3), (5, 4)), True), ((2, 2, 3), ((2, 3, 2), (2, 3, 2)), False), ((3, 1, 2), ((3,), (1,)), True)],
+)
+def test_bilinear_matches_torch(features: tuple[int, int, int], shapes: tuple, bias: bool) -> None:
+    torch.manual_seed(0)
+    check_module(torch.nn.Bilinear(*features, bias=bias), lambda: nn.Bilinear(*features, bias=bias), *shapes)
+    assert repr(nn.Bilinear(*features, bias=bias)) == repr(torch.nn.Bilinear(*features, bias=bias))
+
+
+def test_bilinear_init_and_errors() -> None:
+    weight = nn.Bilinear(16, 3, 50).weight.detach().numpy()
+    assert np.abs(weight).max() <= 0.25 and np.abs(weight).max() > 0.24
+    with pytest.raises(ValueError, match="Bilinear: in1_features must be a positive int, got 0"):
+        nn.Bilinear(0, 2, 2)
+    with pytest.raises(
+        shendu.ShapeError, match=r"^Bilinear: expected input2 with 4 features in the last dimension, got 3"
+    ):
+        nn.Bilinear(3, 4, 2)(shendu.zeros(5, 3), shendu.zeros(5, 3))
+    with pytest.raises(shendu.ShapeError, match=r"bilinear: the inputs must have the same leading dimensions"):
+        nn.functional.bilinear(shendu.zeros(5, 3), shendu.zeros(4, 3), shendu.zeros(2, 3, 3))

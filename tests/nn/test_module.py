@@ -71,7 +71,7 @@ def test_registration_through_setattr() -> None:
     assert [n for n, _ in m.named_children()] == ["fc1", "fc2"]
     assert [n for n, _ in m.named_modules()] == ["", "fc1", "fc2"]
     assert [n for n, _ in m.named_parameters(recurse=False)] == ["scale"]
-    assert [n for n, _ in m.named_parameters(prefix="model")][0] == "model.scale"
+    assert next(m.named_parameters(prefix="model"))[0] == "model.scale"
     assert len(list(m.parameters())) == 5 and len(list(m.buffers())) == 2
     assert list(m.state_dict()) == ["scale", "count", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
     assert isinstance(m.scale, nn.Parameter) and isinstance(m.fc1, nn.Linear)
@@ -107,7 +107,7 @@ def test_registration_errors() -> None:
         m.count = [1.0]
     with pytest.raises(ValueError, match="register_buffer: attribute 'fc1' already exists"):
         m.register_buffer("fc1", shendu.zeros(1))
-    with pytest.raises(ValueError, match='must not contain "."'):
+    with pytest.raises(ValueError, match=r'must not contain "."'):
         m.register_parameter("a.b", None)
     with pytest.raises(TypeError, match="register_buffer: cannot assign a float as buffer 'x'"):
         m.register_buffer("x", 1.0)
@@ -144,9 +144,9 @@ def test_get_submodule_parameter_and_buffer() -> None:
     assert net.get_buffer("features.1.running_mean") is net.features[1].running_mean
     with pytest.raises(AttributeError, match="get_submodule: features has no submodule '9'"):
         net.get_submodule("features.9")
-    with pytest.raises(AttributeError, match="get_parameter: features.0 has no parameter 'gamma'"):
+    with pytest.raises(AttributeError, match=r"get_parameter: features.0 has no parameter 'gamma'"):
         net.get_parameter("features.0.gamma")
-    with pytest.raises(AttributeError, match="get_buffer: features.0 has no buffer 'running_mean'"):
+    with pytest.raises(AttributeError, match=r"get_buffer: features.0 has no buffer 'running_mean'"):
         net.get_buffer("features.0.running_mean")
 
 
@@ -215,7 +215,9 @@ def test_load_state_dict_strict_error_lists_every_problem() -> None:
     assert message.startswith("load_state_dict: the state_dict does not fit Net:")
     assert "missing keys (2): features.0.bias, head.fc.weight" in message
     assert "unexpected keys (1): head.classifier.weight" in message
-    assert "shape mismatches (1): features.4.weight: checkpoint shape (16, 8, 5, 5), model shape (16, 8, 3, 3)" in message
+    assert (
+        "shape mismatches (1): features.4.weight: checkpoint shape (16, 8, 5, 5), model shape (16, 8, 3, 3)" in message
+    )
     assert isinstance(info.value, RuntimeError)
     # nothing was copied
     np.testing.assert_array_equal(net.features[1].running_var.numpy(), before)
@@ -287,7 +289,9 @@ def test_to_dtype_keeps_parameter_identity_and_integer_buffers() -> None:
     assert all(p.dtype == shendu.float32 for p in net.parameters())
     assert net.to("cpu") is net and net.cpu() is net
     assert net.to(device="cpu", dtype=shendu.float64).features[0].weight.dtype == shendu.float64
-    with pytest.raises(shendu.DtypeError, match="Module.to: only floating-point dtypes are accepted, got shendu.int64"):
+    with pytest.raises(
+        shendu.DtypeError, match=r"Module.to: only floating-point dtypes are accepted, got shendu\.int64"
+    ):
         net.to(shendu.int64)
     with pytest.raises(TypeError, match=r"Module.to: unexpected keyword arguments \['colour'\]"):
         net.to(colour="red")
@@ -361,9 +365,7 @@ def test_forward_hooks() -> None:
     pre.remove()
     post.remove()
     pre.remove()
-    np.testing.assert_allclose(
-        lin(shendu.zeros(1, 2)).detach().numpy(), lin.bias.detach().numpy()[None], rtol=1e-6
-    )
+    np.testing.assert_allclose(lin(shendu.zeros(1, 2)).detach().numpy(), lin.bias.detach().numpy()[None], rtol=1e-6)
     assert calls == ["post"]
 
 

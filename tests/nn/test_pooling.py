@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shendu import nn
 from tests.nn.helpers import check_module
@@ -117,3 +119,33 @@ def test_upsample_nearest(kwargs: dict[str, Any], shape: tuple[int, ...]) -> Non
 def test_constructor_errors(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+@st.composite
+def pool2d_configs(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[int, ...]]:
+    cls = draw(st.sampled_from(["MaxPool2d", "AvgPool2d"]))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    kwargs: dict[str, Any] = {
+        "kernel_size": kernel,
+        "stride": stride,
+        "padding": padding,
+        "ceil_mode": draw(st.booleans()),
+    }
+    span = kernel
+    if cls == "MaxPool2d":
+        dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        kwargs["dilation"] = dilation
+        span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    else:
+        kwargs["count_include_pad"] = draw(st.booleans())
+    size = tuple(draw(st.integers(max(1, s - 2 * p), 8)) for s, p in zip(span, padding))
+    return cls, kwargs, (draw(st.integers(1, 2)), draw(st.integers(1, 3)), *size)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pool2d_configs())
+def test_pool2d_random_configurations(config: tuple[str, dict[str, Any], tuple[int, ...]]) -> None:
+    cls, kwargs, shape = config
+    check_module(getattr(torch.nn, cls)(**kwargs), lambda: getattr(nn, cls)(**kwargs), shape, dtypes=("float64",))

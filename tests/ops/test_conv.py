@@ -90,6 +90,22 @@ def test_conv2d_positional_arguments_and_layouts(batch_last: bool) -> None:
         )
 
 
+@pytest.mark.parametrize("batch_last", LOWERINGS, ids=LOWERING_IDS)
+def test_large_batches_run_in_parts(batch_last: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Parts of two samples here (and a last part of one), as a batch of ~200 LeNet images would be.
+    monkeypatch.setattr(conv_ops, "_WHOLE_ELEMENTS", 2000)
+    monkeypatch.setattr(conv_ops, "_PART_ELEMENTS", 2000)
+    with lowering(batch_last):
+        check_conv(lambda m, x, w, b: F(m).conv2d(x, w, b, padding=1), (5, 3, 6, 6), (4, 3, 3, 3), (4,))
+        check_conv(lambda m, x, w: F(m).conv1d(x, w, stride=2, groups=2), (5, 4, 200), (6, 2, 3))
+        check_conv(
+            lambda m, x, w, b: F(m).conv_transpose2d(x, w, b, stride=2, padding=1), (5, 4, 6, 6), (4, 3, 3, 3), (3,)
+        )
+    with shendu.no_grad():
+        x, w = shendu.ones(5, 3, 6, 6), shendu.ones(4, 3, 3, 3)
+        np.testing.assert_array_equal(conv_ops.conv2d(x, w, padding=1).numpy()[:, :, 1:-1, 1:-1], 27.0)
+
+
 def test_conv2d_lenet_shapes() -> None:
     # LeNet-5's two convolutions at batch 16, in whatever lowering the heuristic picks. Outputs reach
     # ~30 and the weight gradients ~300, so float32 rounding reaches 1e-4 in absolute terms.

@@ -115,7 +115,8 @@ def test_nonfinite_gradient_can_be_skipped() -> None:
     def loss(out: shendu.Tensor, y: shendu.Tensor) -> shendu.Tensor:
         calls["n"] += 1
         base = nn.functional.cross_entropy(out, y)
-        return base * shendu.sqrt(shendu.tensor(0.0)) if calls["n"] == 3 else base
+        # sqrt at 0 has an infinite slope: the loss stays finite while the gradient becomes NaN.
+        return base + shendu.sqrt(out.sum() * 0.0) if calls["n"] == 3 else base
 
     trainer.loss_fn = loss
     trainer.fit()
@@ -137,7 +138,7 @@ def test_scheduler_and_clipping_callbacks() -> None:
     clip = GradientClipping(0.01)
     trainer.callbacks += [sched, clip]
     history = trainer.fit()
-    assert [row["lr"] for row in history] == [0.05, 0.025]
+    assert [row["lr"] for row in history] == [0.1, 0.05]  # the rate each epoch trained with
     assert np.isfinite(clip.last_norm)
 
 

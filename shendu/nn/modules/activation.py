@@ -315,7 +315,9 @@ class Hardtanh(Module):
         if max_value is not None:
             max_val = max_value
         if not max_val > min_val:
-            raise ValueError(f"Hardtanh: max_val must be greater than min_val, got min_val={min_val}, max_val={max_val}")
+            raise ValueError(
+                f"Hardtanh: max_val must be greater than min_val, got min_val={min_val}, max_val={max_val}"
+            )
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace

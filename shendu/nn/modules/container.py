@@ -22,14 +22,10 @@ class _IndexedContainer(Module):
 
     def _index(self, idx: Any) -> int:
         if not isinstance(idx, int) or isinstance(idx, bool):
-            raise TypeError(
-                f"{type(self).__name__}: indices must be ints or slices, got {type(idx).__name__} {idx!r}"
-            )
+            raise TypeError(f"{type(self).__name__}: indices must be ints or slices, got {type(idx).__name__} {idx!r}")
         size = len(self._modules)
         if not -size <= idx < size:
-            raise IndexError(
-                f"{type(self).__name__}: index {idx} is out of range for a container of length {size}"
-            )
+            raise IndexError(f"{type(self).__name__}: index {idx} is out of range for a container of length {size}")
         return idx % size
 
     def _renumber(self, modules: list[Module]) -> None:

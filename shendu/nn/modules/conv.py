@@ -408,9 +408,9 @@ class ConvTranspose2d(_ConvNd):
         padding = []
         for i, size in enumerate(sizes):
             in_size = input.shape[input.ndim - n + i]
-            smallest = (in_size - 1) * self.stride[i] - 2 * self.padding[i] + self.dilation[i] * (
-                self.kernel_size[i] - 1
-            ) + 1
+            smallest = (
+                (in_size - 1) * self.stride[i] - 2 * self.padding[i] + self.dilation[i] * (self.kernel_size[i] - 1) + 1
+            )
             largest = smallest + max(self.stride[i], self.dilation[i]) - 1
             if not smallest <= size <= largest:
                 raise ShapeError(

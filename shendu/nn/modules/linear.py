@@ -14,7 +14,7 @@ from ..module import Module
 from ..parameter import Parameter
 from ._utils import check_count, check_tensor
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Bilinear", "Identity", "Linear"]
 
 
 class Identity(Module):
@@ -105,3 +105,78 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """A bilinear map of two inputs: ``y = x1^T A x2 + b``, one matrix ``A`` per output feature.
+
+    Args:
+        in1_features: the size of each sample of the first input.
+        in2_features: the size of each sample of the second input.
+        out_features: the size of each output sample.
+        bias: learn an additive bias. Default: True.
+        device: where to create the parameters. Default: None (the CPU).
+        dtype: the parameters' dtype. Default: None (the default float dtype).
+
+    Shape:
+        - Input1: :math:`(*, H_{in1})`; Input2: :math:`(*, H_{in2})` with the same leading dimensions.
+        - Output: :math:`(*, H_{out})`.
+
+    Attributes:
+        weight: shape ``(out_features, in1_features, in2_features)``, from U(-k, k) with
+            ``k = 1/sqrt(in1_features)``, as in PyTorch.
+        bias: shape ``(out_features,)``, from U(-k, k).
+
+    Example:
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(shendu.randn(128, 20), shendu.randn(128, 30)).shape
+        shendu.Size([128, 40])
+    """
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        check_count(self, "in1_features", in1_features)
+        check_count(self, "in2_features", in2_features, minimum=0)
+        check_count(self, "out_features", out_features, minimum=0)
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw new weights and biases from U(-k, k), ``k = 1/sqrt(in1_features)``."""
+        bound = 1 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        check_tensor(self, input1)
+        check_tensor(self, input2)
+        for i, (x, n) in enumerate(((input1, self.in1_features), (input2, self.in2_features)), start=1):
+            if x.ndim == 0 or x.shape[-1] != n:
+                got = x.shape[-1] if x.ndim else "a 0-d tensor"
+                raise ShapeError(
+                    f"{self._error_prefix()}expected input{i} with {n} features in the last dimension, got {got}; "
+                    f"input{i} shape {tuple(x.shape)}"
+                )
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

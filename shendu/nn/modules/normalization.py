@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ...errors import ShapeError
 from ...ops.creation import empty
 from ...tensor import Tensor
@@ -48,7 +50,7 @@ class LayerNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
         for size in shape:
             check_count(self, "normalized_shape", size)
         self.normalized_shape = shape
@@ -204,7 +206,7 @@ class _InstanceNorm(_NormBase):
             self.weight,
             self.bias,
             self.training or not self.track_running_stats,
-            self.momentum if self.momentum is not None else 0.1,
+            self.momentum if self.momentum is not None else 0.0,
             self.eps,
         )
 

@@ -51,10 +51,10 @@ def l2_penalty(params: Module | Tensor | Iterable[Tensor], weight_decay: float =
 
     The gradient of this penalty is ``weight_decay * p``, so adding it to the loss is exactly what
     ``optim.SGD(..., weight_decay=weight_decay)`` does (with or without momentum). It is *not* the
-    same as ``optim.Adam(..., weight_decay=...)`` in effect: Adam divides every gradient, the penalty's
-    included, by a running RMS of past gradients, so weights with large gradients are decayed less. Decoupled decay, which
-    shrinks the weights directly by ``lr * weight_decay * p``, is ``optim.AdamW``; use that instead of
-    an L2 term when training with Adam.
+    same as ``optim.Adam(..., weight_decay=...)`` in effect: Adam divides every gradient, the
+    penalty's included, by a running RMS of past gradients, so weights with large gradients are
+    decayed less. Decoupled decay, which shrinks the weights directly by ``lr * weight_decay * p``,
+    is ``optim.AdamW``; use that instead of an L2 term when training with Adam.
 
     Args:
         params: a Module (all its parameters), a tensor, or an iterable of tensors (e.g. only the
