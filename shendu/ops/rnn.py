@@ -2,20 +2,20 @@
 
 Each layer op runs one direction of one layer over a whole sequence on raw arrays:
 
-- the input projection of every time step is one matrix product, ``x @ W_ih.T`` over all
-  ``T * B`` rows at once;
-- each step does one matrix product for all gates, ``h @ W_hh.T``, and a handful of
-  elementwise calls on contiguous ``(B, gates * H)`` blocks;
+- the input projection of every time step (bias included) is one matrix product over all
+  ``T * B`` columns at once;
+- each step does one matrix product for all gates, ``W_hh @ h``, and about ten elementwise calls
+  on contiguous ``(H, B)`` gate blocks (inside, a step's batch is the innermost axis);
 - backward runs the steps in reverse with the same structure (one matrix product per step for
-  the recurrent gradient) and then forms the weight gradients with one large product each over
-  all steps.
+  the recurrent gradient) and then forms the gradients of ``W_hh``, ``W_ih`` and the biases with
+  one large product over all steps.
 
 Sigmoids are computed as ``0.5 * tanh(x / 2) + 0.5`` with the ``1/2`` folded into the weights,
 so that one ``tanh`` call covers all four LSTM gates (the tanh form is also immune to overflow).
 
 Variable-length batches use PyTorch's packed layout: the batch is sorted by decreasing length
 and ``batch_sizes[t]`` says how many sequences are still running at step ``t``, so the running
-sequences are always the first ``batch_sizes[t]`` rows. A step updates only those rows; the
+sequences are always the first ``batch_sizes[t]`` of the batch. A step updates only those; the
 others keep their state, which makes each sequence's final state its last valid step and leaves
 zeros in the padded outputs, exactly what ``pad_packed_sequence`` gives in PyTorch.
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 from ..autograd.function import Function
 from ..backend import get_array_module
@@ -40,20 +40,21 @@ __all__ = [
     "gru_layer",
     "lstm_cell",
     "lstm_layer",
-    "pack_rows",
-    "pad_rows",
     "rnn_layer",
     "rnn_relu_cell",
     "rnn_tanh_cell",
 ]
 
 
-# ---------------------------------------------------------------------------- layout helpers
+# ---------------------------------------------------------------------------- layout
+# Inside the ops a sequence is "feature-major": step t of a batch is a (features, B) block, so that
+# every gate of every step is one contiguous (H, B) block and the elementwise calls of a step run
+# over contiguous memory. The helpers below convert from and to the caller's layouts.
 class _Layout:
-    """How the caller's arrays map to the time-major ``(T, B, features)`` layout used inside.
+    """How the caller's sequences and states map to the feature-major layout used inside.
 
     Attributes:
-        batch_first: the caller's sequences are ``(B, T, features)``.
+        batch_first: the caller's sequences are ``(B, T, features)`` (else ``(T, B, features)``).
         unbatched: the caller gave one sequence without a batch dimension (``(T, features)``).
     """
 
@@ -63,25 +64,29 @@ class _Layout:
         self.batch_first = batch_first
         self.unbatched = unbatched
 
-    def to_time_major(self, xp: Any, array: Any) -> Any:
+    def sequence_in(self, array: Any) -> Any:
+        """A ``(features, T, B)`` view of a sequence in the caller's layout."""
         if self.unbatched:
-            return array[:, None, :]
-        if self.batch_first:
-            return xp.ascontiguousarray(array.transpose(1, 0, 2))
-        return array
+            return array.T[:, :, None]
+        return array.transpose(2, 1, 0) if self.batch_first else array.transpose(2, 0, 1)
 
-    def from_time_major(self, xp: Any, array: Any) -> Any:
+    def sequence_out(self, array: Any) -> Any:
+        """A view of a ``(features, T, B)`` sequence in the caller's layout."""
         if self.unbatched:
-            return array[:, 0, :]
-        if self.batch_first:
-            return xp.ascontiguousarray(array.transpose(1, 0, 2))
-        return array
+            return array[:, :, 0].T
+        return array.transpose(2, 1, 0) if self.batch_first else array.transpose(1, 2, 0)
+
+    def steps_in(self, xp: Any, array: Any) -> Any:
+        """A contiguous ``(T, features, B)`` copy of a sequence in the caller's layout (one block per step)."""
+        return xp.ascontiguousarray(self.sequence_in(array).transpose(1, 0, 2))
 
     def state_in(self, array: Any) -> Any:
-        return array[None] if self.unbatched else array
+        """A ``(H, B)`` view of a state given as ``(B, H)`` (or ``(H,)`` unbatched)."""
+        return array[:, None] if self.unbatched else array.T
 
-    def state_out(self, array: Any) -> Any:
-        return array[0] if self.unbatched else array
+    def state_out(self, xp: Any, array: Any) -> Any:
+        """A ``(H, B)`` state in the caller's ``(B, H)`` (or ``(H,)``) form."""
+        return xp.ascontiguousarray(array[:, 0] if self.unbatched else array.T)
 
 
 def _steps(length: int, reverse: bool) -> range:
@@ -92,103 +97,155 @@ def _active(batch_sizes: tuple[int, ...] | None, batch: int, length: int) -> tup
     return (batch,) * length if batch_sizes is None else batch_sizes
 
 
-def _scaled_rows(xp: Any, weight: Any, scale: Any) -> Any:
-    return weight * scale[:, None]
-
-
-def _gate_scale(xp: Any, dtype: Any, hidden: int, blocks: Sequence[float]) -> Any:
-    """One factor per gate row: 0.5 for sigmoid gates (computed through tanh), 1 for tanh gates."""
-    return xp.repeat(xp.asarray(blocks, dtype=dtype), hidden)
-
-
-class _Recurrence(Function):
-    """Shared plumbing of the layer ops: state storage in time order and the per-step prefix sizes.
-
-    States are kept in one ``(T + 1, B, H)`` array in time order. Going forward, the state before
-    step ``t`` is slot ``t`` and the state after it slot ``t + 1``; going in reverse, the state
-    before step ``t`` is slot ``t + 1`` and the state after it slot ``t``. Either way the outputs
-    and the previous states of all steps are contiguous slices, ready for one large product.
-    """
-
-    saves_output = True
-
-    def _begin(
-        self, x: Any, h0: Any, batch_sizes: tuple[int, ...] | None, reverse: bool, batch_first: bool, order: Any
-    ) -> tuple[Any, Any, Any]:
-        xp = get_array_module(x)
-        layout = _Layout(batch_first, x.ndim == 2)
-        xt = layout.to_time_major(xp, x)
-        h0 = layout.state_in(h0)
-        if order is not None:
-            h0 = h0[order]
-        self.layout = layout
-        return xp, xt, h0
-
-    @staticmethod
-    def _states(xp: Any, shape: tuple[int, ...], dtype: Any, packed: bool) -> Any:
-        # Packed batches read the rows that a step leaves alone as padding, so those must start at zero.
-        return xp.zeros(shape, dtype) if packed else xp.empty(shape, dtype)
-
-    @staticmethod
-    def _final(xp: Any, states: Any, batch_sizes: tuple[int, ...] | None, reverse: bool) -> Any:
-        """The state after each sequence's last valid step."""
-        if reverse:
-            return states[0].copy()
-        if batch_sizes is None:
-            return states[-1].copy()
-        batch = states.shape[1]
-        lengths = [sum(1 for n in batch_sizes if n > b) for b in range(batch)]
-        return states[xp.asarray(lengths), xp.arange(batch)]
-
-    @staticmethod
-    def _outputs(states: Any, reverse: bool, batch_sizes: tuple[int, ...] | None, inserted: list[Any]) -> Any:
-        out = states[:-1] if reverse else states[1:]
-        if inserted:
-            # Sequences that start late in reverse took their initial state in a padding slot.
-            out = out.copy()
-            for t, lo, hi in inserted:
-                out[t, lo:hi] = 0
-        return out
-
-    @staticmethod
-    def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n: int) -> None:
-        for slot, initial in zip(slots, initials):
-            slot[n_old:n] = initial[n_old:n]
-
-    def _finish_grads(
-        self, xp: Any, d_gates: Any, xt: Any, w_ih: Any, order: Any, states: Sequence[Any]
-    ) -> tuple[Any, list[Any]]:
-        """The input gradient and the initial-state gradients, shaped as the caller gave them."""
-        layout = self.layout
-        length, batch, _ = xt.shape
-        dx = None
-        if self.needs_input_grad(0):
-            dx = (d_gates.reshape(length * batch, -1) @ w_ih).reshape(length, batch, -1)
-            dx = layout.from_time_major(xp, dx)
-        if order is not None:
-            inverse = _inverse(xp, order)
-            states = [s[inverse] for s in states]
-        return dx, [layout.state_out(s) for s in states]
-
-
 def _inverse(xp: Any, order: Any) -> Any:
     inverse = xp.empty_like(order)
     inverse[order] = xp.arange(order.shape[0])
     return inverse
 
 
-def _flat(array: Any) -> Any:
-    return array.reshape(-1, array.shape[-1])
+class _Recurrence(Function):
+    """Shared plumbing of the layer ops: storage, the input projection, weight gradients, packing.
+
+    Everything a step reads lives in one ``(H + I + 1, T + 1, B)`` array ``z``: rows ``0:H`` hold the
+    hidden states in time order, rows ``H:H+I`` the inputs and the last row ones (for the biases).
+    Going forward, the state before step ``t`` is slot ``t`` and the state after it slot ``t + 1``;
+    in reverse, the state before step ``t`` is slot ``t + 1`` and the state after it slot ``t``. The
+    input of step ``t`` sits in the slot of the state before it, so the columns ``[h_{t-1}; x_t; 1]``
+    of all steps form one ``(H + I + 1, T * B)`` matrix: the input projection of all steps is one
+    product with its lower rows, and the gradients of ``W_hh``, ``W_ih`` and the biases come out of
+    one product with the whole of it.
+
+    Subclasses may keep their gates in another order than PyTorch's (``gate_order``, the PyTorch
+    gate index of each internal gate block) so that the sigmoid gates form one contiguous block.
+    """
+
+    saves_output = True
+    gate_order: ClassVar[tuple[int, ...]] = (0,)
+
+    def _begin(
+        self,
+        x: Any,
+        h0: Any,
+        w_ih: Any,
+        w_hh: Any,
+        b_ih: Any,
+        b_hh: Any,
+        scale: Sequence[float],
+        batch_sizes: tuple[int, ...] | None,
+        reverse: bool,
+        batch_first: bool,
+        order: Any,
+    ) -> tuple[Any, Any, Any, Any, Any]:
+        """Fill ``z``; return the array module, ``z``, the initial state ``(H, B)``, the projected
+        inputs ``(G, T, B)`` and the recurrent weights ``(G, H)``, both in the internal gate order
+        with the sigmoid rows halved."""
+        xp = get_array_module(x)
+        layout = _Layout(batch_first, x.ndim == 2)
+        xs = layout.sequence_in(x)
+        features, length, batch = xs.shape
+        hidden = w_hh.shape[1]
+        packed = batch_sizes is not None
+        # Packed batches read the columns that a step leaves alone as padding, so those start at zero.
+        z = (xp.zeros if packed else xp.empty)((hidden + features + 1, length + 1, batch), x.dtype)
+        off = 1 if reverse else 0
+        z[hidden : hidden + features, off : off + length] = xs
+        z[-1] = 1
+        if order is not None:
+            h0 = h0[order]
+        h0 = layout.state_in(h0)
+        z[:hidden, length if reverse else 0] = h0
+        self.layout, self.z = layout, z
+
+        factors = xp.repeat(xp.asarray(scale, dtype=x.dtype), hidden)[:, None]
+        bias = xp.zeros((w_ih.shape[0], 1), x.dtype) if b_ih is None else self._bias(b_ih, b_hh)[:, None]
+        w_in = self._permute(xp, xp.concatenate([w_ih, bias], axis=1), hidden) * factors
+        projected = (w_in @ z[hidden:, off : off + length].reshape(features + 1, length * batch)).reshape(
+            -1, length, batch
+        )
+        return xp, z, h0, projected, self._permute(xp, w_hh, hidden) * factors
+
+    def _bias(self, b_ih: Any, b_hh: Any) -> Any:
+        """The bias folded into the input projection."""
+        return b_ih + b_hh
+
+    def _permute(self, xp: Any, rows: Any, hidden: int) -> Any:
+        """Rows in PyTorch's gate order rearranged into the internal gate order."""
+        if self.gate_order == tuple(range(len(self.gate_order))):
+            return rows
+        return xp.concatenate([rows[g * hidden : (g + 1) * hidden] for g in self.gate_order])
+
+    def _unpermute(self, xp: Any, rows: Any, hidden: int) -> Any:
+        """Rows in the internal gate order back in PyTorch's order."""
+        if self.gate_order == tuple(range(len(self.gate_order))):
+            return rows
+        position = {gate: k for k, gate in enumerate(self.gate_order)}
+        return xp.concatenate([rows[position[g] * hidden : (position[g] + 1) * hidden] for g in range(len(position))])
+
+    def _final(self, xp: Any, states: Any, batch_sizes: tuple[int, ...] | None, reverse: bool, time_axis: int) -> Any:
+        """The ``(H, B)`` state after each sequence's last valid step, from states stored along ``time_axis``."""
+        states = states if time_axis == 1 else states.transpose(1, 0, 2)
+        if reverse:
+            return states[:, 0].copy()
+        if batch_sizes is None:
+            return states[:, -1].copy()
+        batch = states.shape[2]
+        lengths = [sum(1 for n in batch_sizes if n > b) for b in range(batch)]
+        return states[:, xp.asarray(lengths), xp.arange(batch)]
+
+    def _state_out(self, xp: Any, state: Any, order: Any) -> Any:
+        """A ``(H, B)`` state (or state gradient) in the caller's form and batch order."""
+        out = self.layout.state_out(xp, state)
+        if order is not None:
+            out = out[_inverse(xp, order)]
+        return out
+
+    def _state_grad_in(self, xp: Any, grad: Any, order: Any) -> Any:
+        """A writable ``(H, B)`` copy of the gradient of a final state."""
+        if order is not None:
+            grad = grad[order]
+        return xp.array(self.layout.state_in(grad), order="C")
+
+    def _outputs(self, hidden: int, reverse: bool, inserted: list[Any]) -> Any:
+        length = self.z.shape[1] - 1
+        out = self.z[:hidden, 0:length] if reverse else self.z[:hidden, 1 : length + 1]
+        if inserted:
+            # Sequences that start late in reverse took their initial state in a padding slot.
+            out = out.copy()
+            for t, lo, hi in inserted:
+                out[:, t, lo:hi] = 0
+        return self.layout.sequence_out(out)
+
+    def _grads_from(self, xp: Any, d_gates: Any, w_ih: Any, hidden: int, reverse: bool) -> tuple[Any, ...]:
+        """``dx`` in the caller's layout and ``dW_ih, dW_hh, db`` (PyTorch's gate order) from the gate
+        gradients ``(G, T, B)`` (internal gate order)."""
+        z = self.z
+        length, batch = z.shape[1] - 1, z.shape[2]
+        flat = d_gates.reshape(d_gates.shape[0], length * batch)
+        dx = None
+        if self.needs_input_grad(0):
+            w_in = self._permute(xp, w_ih, hidden)
+            dx = self.layout.sequence_out((w_in.T @ flat).reshape(-1, length, batch))
+        off = 1 if reverse else 0
+        rows = z[:, off : off + length].reshape(z.shape[0], length * batch)
+        both = self._unpermute(xp, flat @ rows.T, hidden)
+        return dx, both[:, hidden:-1].copy(), both[:, :hidden].copy(), both[:, -1].copy()
+
+
+def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n: int) -> None:
+    for slot, initial in zip(slots, initials):
+        slot[:, n_old:n] = initial[:, n_old:n]
 
 
 # ---------------------------------------------------------------------------- LSTM
 class LSTMLayer(_Recurrence):
     """One direction of an LSTM layer over a whole sequence.
 
-    Inputs: ``x, h0, c0, w_ih, w_hh[, b_ih, b_hh]``. Outputs: ``output, h_n, c_n``.
+    Inputs: ``x, h0, c0, w_ih, w_hh[, b_ih, b_hh]``. Outputs: ``output, h_n, c_n``. Gates are kept
+    in the order i, f, o, g inside, so that the three sigmoid gates form one block.
     """
 
     saves_inputs = (0, 3, 4)
+    gate_order = (0, 1, 3, 2)
 
     def forward(
         self,
@@ -205,30 +262,24 @@ class LSTMLayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
-        c0 = self.layout.state_in(c0)
+        # Sigmoid gates i, f, o go through tanh(x / 2): their rows are halved once, in _begin.
+        xp, z, h0, projected, w_hh_s = self._begin(
+            x, h0, w_ih, w_hh, b_ih, b_hh, (0.5, 0.5, 0.5, 1.0), batch_sizes, reverse, batch_first, order
+        )
         if order is not None:
             c0 = c0[order]
-        length, batch, _ = xt.shape
+        c0 = self.layout.state_in(c0)
         hidden = w_hh.shape[1]
-        dtype = xt.dtype
+        length, batch = z.shape[1] - 1, z.shape[2]
         packed = batch_sizes is not None
-        # Sigmoid gates i, f, o go through tanh(x / 2): halve their rows once, here.
-        scale = _gate_scale(xp, dtype, hidden, (0.5, 0.5, 1.0, 0.5))
-        w_ih_s = _scaled_rows(xp, w_ih, scale)
-        w_hh_t = _scaled_rows(xp, w_hh, scale).T
-        gates = (_flat(xt) @ w_ih_s.T).reshape(length, batch, 4 * hidden)
-        if b_ih is not None:
-            gates += (b_ih + b_hh) * scale
-        alpha = xp.asarray([0.5, 0.5, 1.0, 0.5], dtype=dtype)[:, None]
-        beta = xp.asarray([0.5, 0.5, 0.0, 0.5], dtype=dtype)[:, None]
-
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        cs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        tanh_c = self._states(xp, (length, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
-        cs[start] = c0
+        dtype = z.dtype
+        h3 = 3 * hidden
+        gates = (xp.zeros if packed else xp.empty)((length, 4 * hidden, batch), dtype)
+        cs = (xp.zeros if packed else xp.empty)((length + 1, hidden, batch), dtype)
+        tanh_c = (xp.zeros if packed else xp.empty)((length, hidden, batch), dtype)
+        product = xp.empty((hidden, batch), dtype)
+        cs[length if reverse else 0] = c0
+        hs = z[:hidden]
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
@@ -236,90 +287,81 @@ class LSTMLayer(_Recurrence):
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
-                self._insert_initial((hs[p], cs[p]), (h0, c0), n_old, n)
+            if n > n_old:
+                _insert_initial((hs[:, p], cs[p]), (h0, c0), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
-            g = gates[t, :n]
-            g += hs[p, :n] @ w_hh_t
+            g = gates[t, :, :n]
+            xp.matmul(w_hh_s, hs[:, p, :n], out=g)
+            g += projected[:, t, :n]
             xp.tanh(g, out=g)
-            a = g.reshape(n, 4, hidden)
-            a *= alpha
-            a += beta
-            c = cs[q, :n]
-            xp.multiply(a[:, 1], cs[p, :n], out=c)
-            c += a[:, 0] * a[:, 2]
-            tc = xp.tanh(c, out=tanh_c[t, :n])
-            xp.multiply(a[:, 3], tc, out=hs[q, :n])
-        # In reverse no sequence is running at the first processed step with n_old = batch.
-        self.xt, self.gates, self.hs, self.cs, self.tanh_c = xt, gates, hs, cs, tanh_c
+            sig = g[:h3]
+            sig *= 0.5
+            sig += 0.5
+            c = cs[q, :, :n]
+            xp.multiply(g[hidden : 2 * hidden], cs[p, :, :n], out=c)
+            xp.multiply(g[:hidden], g[h3:], out=product[:, :n])
+            c += product[:, :n]
+            tc = xp.tanh(c, out=tanh_c[t, :, :n])
+            xp.multiply(g[2 * hidden : h3], tc, out=hs[:, q, :n])
+        self.gates, self.cs, self.tanh_c = gates, cs, tanh_c
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
-        lay = self.layout
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
-        h_n = self._final(xp, hs, batch_sizes, reverse)
-        c_n = self._final(xp, cs, batch_sizes, reverse)
-        if order is not None:
-            inverse = _inverse(xp, order)
-            h_n, c_n = h_n[inverse], c_n[inverse]
-        return lay.from_time_major(xp, out), lay.state_out(h_n), lay.state_out(c_n)
+        h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)
+        c_n = self._state_out(xp, self._final(xp, cs, batch_sizes, reverse, 0), order)
+        return self._outputs(hidden, reverse, inserted), h_n, c_n
 
     def backward(self, d_out: Any, d_hn: Any, d_cn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias = self.meta
-        xp = get_array_module(self.gates)
-        lay = self.layout
-        xt, gates, hs, cs, tanh_c = self.xt, self.gates, self.hs, self.cs, self.tanh_c
-        length, batch, _ = xt.shape
-        hidden = hs.shape[2]
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
-        carry_h = lay.state_in(d_hn).copy()
-        carry_c = lay.state_in(d_cn).copy()
-        if order is not None:
-            carry_h, carry_c = carry_h[order], carry_c[order]
-        prev_h = hs[1:] if reverse else hs[:-1]
-        prev_c = cs[1:] if reverse else cs[:-1]
-
-        # Everything that does not depend on the recurrence is computed for all steps at once:
-        # e[:, :, k] is what d(cell) (gates i, f, g) or d(h) (gate o) multiplies to give each
-        # gate's pre-activation gradient, and k_c carries d(h) into d(cell).
-        a = gates.reshape(length, batch, 4, hidden)
-        gate_i, gate_f, gate_g, gate_o = a[:, :, 0], a[:, :, 1], a[:, :, 2], a[:, :, 3]
-        sig = a * (1 - a)
-        e = xp.empty_like(a)
-        xp.multiply(gate_g, sig[:, :, 0], out=e[:, :, 0])
-        xp.multiply(prev_c, sig[:, :, 1], out=e[:, :, 1])
-        xp.multiply(gate_i, 1 - gate_g * gate_g, out=e[:, :, 2])
-        xp.multiply(tanh_c, sig[:, :, 3], out=e[:, :, 3])
-        k_c = gate_o * (1 - tanh_c * tanh_c)
-        del sig
-
-        d_gates = self._states(xp, (length, batch, 4 * hidden), xt.dtype, packed)
-        w_hh = self.w_hh
+        gates, cs, tanh_c = self.gates, self.cs, self.tanh_c
+        xp = get_array_module(gates)
+        length, four_h, batch = gates.shape
+        hidden = four_h // 4
+        h1, h2, h3 = hidden, 2 * hidden, 3 * hidden
+        dtype = gates.dtype
+        dy = self.layout.steps_in(xp, d_out)
+        carry_h = self._state_grad_in(xp, d_hn, order)
+        carry_c = self._state_grad_in(xp, d_cn, order)
+        w_hh_t = xp.ascontiguousarray(self._permute(xp, self.w_hh, hidden).T)
+        # Gate gradients are stored gate-major, (4H, T, B), so that one product over all steps
+        # gives the weight gradients.
+        d_gates = (xp.zeros if batch_sizes is not None else xp.empty)((four_h, length, batch), dtype)
+        dh_buf = xp.empty((hidden, batch), dtype)
+        slope = xp.empty((four_h, batch), dtype)
+        d_step = xp.empty((four_h, batch), dtype)
+        through = xp.empty((hidden, batch), dtype)
+        step_in = 1 if reverse else 0
         sizes = _active(batch_sizes, batch, length)
         for t in _steps(length, not reverse):
             n = sizes[t]
-            dh = dy[t, :n] + carry_h[:n]
-            dc = carry_c[:n]
-            dc += dh * k_c[t, :n]
-            d = d_gates[t, :n]
-            dv = d.reshape(n, 4, hidden)
-            xp.multiply(dc[:, None, :], e[t, :n, 0:3], out=dv[:, 0:3])
-            xp.multiply(dh, e[t, :n, 3], out=dv[:, 3])
-            dc *= gate_f[t, :n]
-            xp.matmul(d, w_hh, out=carry_h[:n])
-        return self._grads(xp, d_gates, xt, prev_h, carry_h, carry_c, order, has_bias)
-
-    def _grads(
-        self, xp: Any, d_gates: Any, xt: Any, prev_h: Any, carry_h: Any, carry_c: Any, order: Any, has_bias: bool
-    ) -> tuple[Any, ...]:
-        dx, (dh0, dc0) = self._finish_grads(xp, d_gates, xt, self.w_ih, order, (carry_h, carry_c))
-        dg = _flat(d_gates)
-        dw_ih = dg.T @ _flat(xt) if self.needs_input_grad(3) else None
-        dw_hh = dg.T @ _flat(prev_h) if self.needs_input_grad(4) else None
-        grads = [dx, dh0, dc0, dw_ih, dw_hh]
+            a = gates[t, :, :n]
+            tc = tanh_c[t, :, :n]
+            dh = dh_buf[:, :n]
+            xp.add(dy[t, :, :n], carry_h[:, :n], out=dh)
+            # The activations' slopes: s(1 - s) for the sigmoid gates, 1 - g^2 for g.
+            s = slope[:, :n]
+            xp.multiply(a, a, out=s)
+            xp.subtract(a[:h3], s[:h3], out=s[:h3])
+            xp.subtract(1, s[h3:], out=s[h3:])
+            dc = carry_c[:, :n]
+            k = through[:, :n]
+            xp.multiply(tc, tc, out=k)
+            xp.subtract(1, k, out=k)
+            k *= a[h2:h3]
+            k *= dh
+            dc += k
+            d = d_step[:, :n]
+            xp.multiply(dc, a[h3:], out=d[:h1])
+            xp.multiply(dc, cs[t + step_in, :, :n], out=d[h1:h2])
+            xp.multiply(dh, tc, out=d[h2:h3])
+            xp.multiply(dc, a[:h1], out=d[h3:])
+            d *= s
+            dc *= a[h1:h2]
+            xp.matmul(w_hh_t, d, out=carry_h[:, :n])
+            d_gates[:, t, :n] = d
+        dx, dw_ih, dw_hh, db = self._grads_from(xp, d_gates, self.w_ih, hidden, reverse)
+        grads = [dx, self._state_out(xp, carry_h, order), self._state_out(xp, carry_c, order), dw_ih, dw_hh]
         if has_bias:
-            db = dg.sum(0)
             grads += [db, db.copy()]
         return tuple(grads)
 
@@ -332,6 +374,13 @@ class GRULayer(_Recurrence):
     """
 
     saves_inputs = (0, 2, 3)
+    gate_order = (0, 1, 2)
+
+    def _bias(self, b_ih: Any, b_hh: Any) -> Any:
+        # b_hn sits inside r * (W_hn h + b_hn), so only the r and z parts of b_hh fold into the input.
+        bias = b_ih.copy()
+        bias[: 2 * (b_ih.shape[0] // 3)] += b_hh[: 2 * (b_ih.shape[0] // 3)]
+        return bias
 
     def forward(
         self,
@@ -347,116 +396,120 @@ class GRULayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
-        length, batch, _ = xt.shape
+        xp, z, h0, projected, w_hh_s = self._begin(
+            x, h0, w_ih, w_hh, b_ih, b_hh, (0.5, 0.5, 1.0), batch_sizes, reverse, batch_first, order
+        )
         hidden = w_hh.shape[1]
-        dtype = xt.dtype
+        h2 = 2 * hidden
+        length, batch = z.shape[1] - 1, z.shape[2]
         packed = batch_sizes is not None
-        scale = _gate_scale(xp, dtype, hidden, (0.5, 0.5, 1.0))
-        w_hh_t = _scaled_rows(xp, w_hh, scale).T
-        # gates[t] holds r, z, n: the input part, then (in place) the activations.
-        gates = (_flat(xt) @ _scaled_rows(xp, w_ih, scale).T).reshape(length, batch, 3 * hidden)
-        b_hn = None
-        if b_ih is not None:
-            bias = b_ih.copy()
-            bias[: 2 * hidden] += b_hh[: 2 * hidden]
-            gates += bias * scale
-            b_hn = b_hh[2 * hidden :]
-        h_part = self._states(xp, (length, batch, hidden), dtype, packed)
-
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
+        dtype = z.dtype
+        b_hn = None if b_hh is None else b_hh[h2:, None]
+        # gates[t] holds the activations r, z, n; h_part[t] the hidden part W_hn h + b_hn of n.
+        gates = (xp.zeros if packed else xp.empty)((length, 3 * hidden, batch), dtype)
+        h_part = (xp.zeros if packed else xp.empty)((length, hidden, batch), dtype)
+        recurrent = xp.empty((3 * hidden, batch), dtype)
+        hs = z[:hidden]
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
         n_old = batch
-        h2 = 2 * hidden
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
-                self._insert_initial((hs[p],), (h0,), n_old, n)
+            if n > n_old:
+                _insert_initial((hs[:, p],), (h0,), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
-            hp = hs[p, :n]
-            gh = hp @ w_hh_t
-            g = gates[t, :n]
-            rz = g[:, :h2]
-            rz += gh[:, :h2]
+            hp = hs[:, p, :n]
+            gh = recurrent[:, :n]
+            xp.matmul(w_hh_s, hp, out=gh)
+            g = gates[t, :, :n]
+            rz = g[:h2]
+            xp.add(gh[:h2], projected[:h2, t, :n], out=rz)
             xp.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            hn = h_part[t, :n]
+            hn = h_part[t, :, :n]
             if b_hn is None:
-                hn[...] = gh[:, h2:]
+                hn[...] = gh[h2:]
             else:
-                xp.add(gh[:, h2:], b_hn, out=hn)
-            cand = g[:, h2:]
-            cand += rz[:, :hidden] * hn
+                xp.add(gh[h2:], b_hn, out=hn)
+            cand = g[h2:]
+            xp.multiply(rz[:hidden], hn, out=cand)
+            cand += projected[h2:, t, :n]
             xp.tanh(cand, out=cand)
-            h = hs[q, :n]
+            h = hs[:, q, :n]
             xp.subtract(hp, cand, out=h)
-            h *= rz[:, hidden:]
+            h *= rz[hidden:]
             h += cand
-        self.xt, self.gates, self.hs, self.h_part = xt, gates, hs, h_part
+        self.gates, self.h_part = gates, h_part
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
-        h_n = self._final(xp, hs, batch_sizes, reverse)
-        if order is not None:
-            h_n = h_n[_inverse(xp, order)]
-        lay = self.layout
-        return lay.from_time_major(xp, out), lay.state_out(h_n)
+        h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)
+        return self._outputs(hidden, reverse, inserted), h_n
 
     def backward(self, d_out: Any, d_hn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias = self.meta
-        xp = get_array_module(self.gates)
-        lay = self.layout
-        xt, gates, hs, h_part = self.xt, self.gates, self.hs, self.h_part
-        length, batch, _ = xt.shape
-        hidden = hs.shape[2]
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
-        carry = lay.state_in(d_hn).copy()
-        if order is not None:
-            carry = carry[order]
-        prev_h = hs[1:] if reverse else hs[:-1]
-        a = gates.reshape(length, batch, 3, hidden)
-        r, z, n_act = a[:, :, 0], a[:, :, 1], a[:, :, 2]
-        # Per-step factors that do not depend on the recurrence, for all steps at once.
-        e_n = (1 - z) * (1 - n_act * n_act)
-        e_z = (prev_h - n_act) * (z * (1 - z))
-        e_r = h_part * (r * (1 - r))
-
-        # Columns: [n (input part), r, z, n (hidden part)], so that the input gradient is the first
-        # three blocks and the hidden gradient, in W_hh's own r, z, n order, the last three.
-        d_all = self._states(xp, (length, batch, 4 * hidden), xt.dtype, packed)
-        w_hh = self.w_hh
-        sizes = _active(batch_sizes, batch, length)
+        gates, h_part = self.gates, self.h_part
+        xp = get_array_module(gates)
+        length, three_h, batch = gates.shape
+        hidden = three_h // 3
         h1, h2, h3 = hidden, 2 * hidden, 3 * hidden
+        dtype = gates.dtype
+        dy = self.layout.steps_in(xp, d_out)
+        carry = self._state_grad_in(xp, d_hn, order)
+        hs = self.z[:hidden]
+        w_hh_t = xp.ascontiguousarray(self.w_hh.T)
+        # Rows: n (input part), r, z, n (hidden part): the first three are the gradient of the input
+        # projection (gate order n, r, z), the last three that of the recurrent product (W_hh's r, z, n).
+        d_all = (xp.zeros if batch_sizes is not None else xp.empty)((4 * hidden, length, batch), dtype)
+        dh_buf = xp.empty((hidden, batch), dtype)
+        slope = xp.empty((h2, batch), dtype)
+        work = xp.empty((hidden, batch), dtype)
+        back = xp.empty((hidden, batch), dtype)
+        step_in = 1 if reverse else 0
+        sizes = _active(batch_sizes, batch, length)
         for t in _steps(length, not reverse):
             n = sizes[t]
-            dh = dy[t, :n] + carry[:n]
-            d = d_all[t, :n]
-            dn = d[:, :h1]
-            xp.multiply(dh, e_n[t, :n], out=dn)
-            xp.multiply(dn, e_r[t, :n], out=d[:, h1:h2])
-            xp.multiply(dh, e_z[t, :n], out=d[:, h2:h3])
-            xp.multiply(dn, r[t, :n], out=d[:, h3:])
-            back = d[:, h1:] @ w_hh
-            xp.multiply(dh, z[t, :n], out=carry[:n])
-            carry[:n] += back
-        d_input = xp.concatenate([d_all[:, :, h1:h3], d_all[:, :, :h1]], axis=2)
-        d_hidden = d_all[:, :, h1:]
-        dx, (dh0,) = self._finish_grads(xp, d_input, xt, self.w_ih, order, (carry,))
-        di = _flat(d_input)
-        dhh = d_hidden.reshape(length * batch, h3)
-        dw_ih = di.T @ _flat(xt) if self.needs_input_grad(2) else None
-        dw_hh = dhh.T @ _flat(prev_h) if self.needs_input_grad(3) else None
-        grads = [dx, dh0, dw_ih, dw_hh]
+            a = gates[t, :, :n]
+            r, zg, cand = a[:h1], a[h1:h2], a[h2:]
+            dh = dh_buf[:, :n]
+            xp.add(dy[t, :, :n], carry[:, :n], out=dh)
+            s = slope[:, :n]
+            xp.multiply(a[:h2], a[:h2], out=s)
+            xp.subtract(a[:h2], s, out=s)
+            d = d_all[:, t, :n]
+            w = work[:, :n]
+            # n: dh (1 - z) (1 - n^2); r: that times (W_hn h + b_hn) r (1 - r); z: dh (h_prev - n) z (1 - z)
+            xp.multiply(cand, cand, out=w)
+            xp.subtract(1, w, out=w)
+            d_n = d[:h1]
+            xp.multiply(dh, w, out=d_n)
+            xp.multiply(d_n, zg, out=w)
+            d_n -= w
+            xp.multiply(d_n, h_part[t, :, :n], out=d[h1:h2])
+            xp.subtract(hs[:, t + step_in, :n], cand, out=d[h2:h3])
+            d[h2:h3] *= dh
+            d[h1:h3] *= s
+            xp.multiply(d_n, r, out=d[h3:])
+            xp.matmul(w_hh_t, d[h1:], out=back[:, :n])
+            carry_n = carry[:, :n]
+            xp.multiply(dh, zg, out=carry_n)
+            carry_n += back[:, :n]
+        z = self.z
+        flat = d_all.reshape(4 * hidden, length * batch)
+        dx = None
+        if self.needs_input_grad(0):
+            w_in = xp.concatenate([self.w_ih[h2:], self.w_ih[:h2]])
+            dx = self.layout.sequence_out((w_in.T @ flat[:h3]).reshape(-1, length, batch))
+        off = 1 if reverse else 0
+        rows = z[:, off : off + length].reshape(z.shape[0], length * batch)
+        both = flat @ rows.T
+        input_rows = xp.concatenate([both[h1:h3], both[:h1]])
+        grads = [dx, self._state_out(xp, carry, order), input_rows[:, hidden:-1].copy(), both[h1:, :hidden].copy()]
         if has_bias:
-            grads += [di.sum(0), dhh.sum(0)]
+            grads += [input_rows[:, -1].copy(), both[h1:, -1].copy()]
         return tuple(grads)
 
 
@@ -468,6 +521,7 @@ class RNNLayer(_Recurrence):
     """
 
     saves_inputs = (0, 2, 3)
+    gate_order = (0,)
 
     def forward(
         self,
@@ -484,19 +538,14 @@ class RNNLayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, xt, h0 = self._begin(x, h0, batch_sizes, reverse, batch_first, order)
-        length, batch, _ = xt.shape
+        xp, z, h0, projected, w_hh_s = self._begin(
+            x, h0, w_ih, w_hh, b_ih, b_hh, (1.0,), batch_sizes, reverse, batch_first, order
+        )
         hidden = w_hh.shape[1]
-        dtype = xt.dtype
-        packed = batch_sizes is not None
-        pre = (_flat(xt) @ w_ih.T).reshape(length, batch, hidden)
-        if b_ih is not None:
-            pre += b_ih + b_hh
-        w_hh_t = w_hh.T
+        length, batch = z.shape[1] - 1, z.shape[2]
         relu = nonlinearity == "relu"
-        hs = self._states(xp, (length + 1, batch, hidden), dtype, packed)
-        start = length if reverse else 0
-        hs[start] = h0
+        recurrent = xp.empty((hidden, batch), z.dtype)
+        hs = z[:hidden]
         step_in, step_out = (1, 0) if reverse else (0, 1)
         sizes = _active(batch_sizes, batch, length)
         inserted = []
@@ -504,57 +553,52 @@ class RNNLayer(_Recurrence):
         for t in _steps(length, reverse):
             n = sizes[t]
             p, q = t + step_in, t + step_out
-            if reverse and n > n_old:
-                self._insert_initial((hs[p],), (h0,), n_old, n)
+            if n > n_old:
+                _insert_initial((hs[:, p],), (h0,), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
-            h = hs[q, :n]
-            xp.matmul(hs[p, :n], w_hh_t, out=h)
-            h += pre[t, :n]
+            pre = recurrent[:, :n]
+            xp.matmul(w_hh_s, hs[:, p, :n], out=pre)
+            pre += projected[:, t, :n]
             if relu:
-                xp.maximum(h, 0, out=h)
+                xp.maximum(pre, 0, out=hs[:, q, :n])
             else:
-                xp.tanh(h, out=h)
-        self.xt, self.hs = xt, hs
+                xp.tanh(pre, out=hs[:, q, :n])
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None, relu)
-        out = self._outputs(hs, reverse, batch_sizes, inserted)
-        h_n = self._final(xp, hs, batch_sizes, reverse)
-        if order is not None:
-            h_n = h_n[_inverse(xp, order)]
-        lay = self.layout
-        return lay.from_time_major(xp, out), lay.state_out(h_n)
+        h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)
+        return self._outputs(hidden, reverse, inserted), h_n
 
     def backward(self, d_out: Any, d_hn: Any) -> tuple[Any, ...]:
         batch_sizes, reverse, order, has_bias, relu = self.meta
-        xp = get_array_module(self.hs)
-        lay = self.layout
-        xt, hs = self.xt, self.hs
-        length, batch, _ = xt.shape
-        packed = batch_sizes is not None
-        dy = lay.to_time_major(xp, d_out)
-        carry = lay.state_in(d_hn).copy()
-        if order is not None:
-            carry = carry[order]
-        prev_h = hs[1:] if reverse else hs[:-1]
-        out_h = hs[:-1] if reverse else hs[1:]
-        slope = (out_h > 0).astype(out_h.dtype) if relu else 1 - out_h * out_h
-        d_pre = self._states(xp, out_h.shape, xt.dtype, packed)
-        w_hh = self.w_hh
+        z = self.z
+        xp = get_array_module(z)
+        hidden = self.w_hh.shape[1]
+        length, batch = z.shape[1] - 1, z.shape[2]
+        dy = self.layout.steps_in(xp, d_out)
+        carry = self._state_grad_in(xp, d_hn, order)
+        hs = z[:hidden]
+        w_hh_t = xp.ascontiguousarray(self.w_hh.T)
+        d_pre = (xp.zeros if batch_sizes is not None else xp.empty)((hidden, length, batch), z.dtype)
+        slope = xp.empty((hidden, batch), z.dtype)
+        step_out = 0 if reverse else 1
         sizes = _active(batch_sizes, batch, length)
         for t in _steps(length, not reverse):
             n = sizes[t]
-            d = d_pre[t, :n]
-            xp.add(dy[t, :n], carry[:n], out=d)
-            d *= slope[t, :n]
-            xp.matmul(d, w_hh, out=carry[:n])
-        dx, (dh0,) = self._finish_grads(xp, d_pre, xt, self.w_ih, order, (carry,))
-        dg = _flat(d_pre)
-        dw_ih = dg.T @ _flat(xt) if self.needs_input_grad(2) else None
-        dw_hh = dg.T @ _flat(prev_h) if self.needs_input_grad(3) else None
-        grads = [dx, dh0, dw_ih, dw_hh]
+            h = hs[:, t + step_out, :n]
+            s = slope[:, :n]
+            if relu:
+                xp.greater(h, 0, out=s)
+            else:
+                xp.multiply(h, h, out=s)
+                xp.subtract(1, s, out=s)
+            d = d_pre[:, t, :n]
+            xp.add(dy[t, :, :n], carry[:, :n], out=d)
+            d *= s
+            xp.matmul(w_hh_t, d, out=carry[:, :n])
+        dx, dw_ih, dw_hh, db = self._grads_from(xp, d_pre, self.w_ih, hidden, reverse)
+        grads = [dx, self._state_out(xp, carry, order), dw_ih, dw_hh]
         if has_bias:
-            db = dg.sum(0)
             grads += [db, db.copy()]
         return tuple(grads)
 
@@ -676,7 +720,7 @@ def _layer_setup(
     hidden = _check_weights(op, input, w_ih, w_hh, b_ih, b_hh, gates)
     if input.ndim not in (2, 3):
         raise ShapeError(
-            f"{op}: expected a 3-D input ({'(N, L, H_in)' if batch_first else '(L, N, H_in)'}) or a 2-D "
+            f"{op}: expected a 3-D input {'(N, L, H_in)' if batch_first else '(L, N, H_in)'} or a 2-D "
             f"unbatched input (L, H_in), got shape {tuple(input.shape)}"
         )
     unbatched = input.ndim == 2
@@ -957,8 +1001,9 @@ def rnn_relu_cell(
 
 
 # ---------------------------------------------------------------------------- packing
-# The ops behind nn.utils.rnn: moving rows between a padded (L, N, *) batch and PyTorch's packed
-# layout. Indices are unique, so each backward is a plain gather or scatter.
+# The ops behind nn.utils.rnn (internal, so not in __all__): moving rows between a padded
+# (L, N, *) batch and PyTorch's packed layout. Indices are unique, so each backward is a plain
+# gather or scatter.
 class PackRows(Function):
     def forward(self, x: Any, *, index: Any) -> Any:
         self.meta = (x.shape, index)

@@ -153,7 +153,7 @@ class RNNBase(Module):
                     hint += ", e.g. x.unsqueeze(-1) for a batch of scalar sequences"
             raise ShapeError(
                 f"{self._error_prefix()}expected input with {self.input_size} features (input_size), "
-                f"got {shape[-1]}; input shape {shape}{hint}"
+                f"got {shape[-1]}; input shape {shape}, weight_ih_l0 shape {tuple(self.weight_ih_l0.shape)}{hint}"
             )
 
     def _check_state(self, name: str, state: Any, expected: tuple[int, ...]) -> None:
@@ -200,7 +200,7 @@ class RNNBase(Module):
             _check_dtype(self, data, self.weight_ih_l0)
             sizes = [int(n) for n in input.batch_sizes.tolist()]
             batch: int | None = sizes[0]
-            positions = packed_positions(sizes, None, False, len(sizes))
+            positions = packed_positions(sizes, None, False, len(sizes), data)
             x = _ops.pad_rows(data, positions, (len(sizes), sizes[0]))
             batch_first = False
             order = input.sorted_indices

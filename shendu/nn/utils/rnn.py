@@ -135,10 +135,10 @@ def _batch_sizes(lengths: Sequence[int]) -> list[int]:
 
 
 def packed_positions(
-    batch_sizes: Sequence[int], order: Sequence[int] | None, batch_first: bool, length: int
-) -> np.ndarray:
+    batch_sizes: Sequence[int], order: Sequence[int] | None, batch_first: bool, length: int, like: Tensor
+) -> Any:
     """Where each packed row sits in a padded batch of ``length`` steps, as flat indices over its first
-    two dimensions.
+    two dimensions, on the device of ``like``.
 
     Row ``k`` of the packed data is step ``t`` of sorted sequence ``j``; it sits at ``(t, order[j])``
     of a ``(L, N, *)`` batch, or ``(order[j], t)`` of a ``(N, L, *)`` one (``order`` defaults to the
@@ -149,10 +149,7 @@ def packed_positions(
     parts = []
     for t, n in enumerate(batch_sizes):
         parts.append(rows[:n] * length + t if batch_first else t * batch + rows[:n])
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
-
-
-def _on_device(index: np.ndarray, like: Tensor) -> Any:
+    index = np.concatenate(parts) if parts else np.zeros(0, np.int64)
     xp = get_array_module(like.data)
     return index if xp is np else xp.asarray(index)
 
@@ -210,8 +207,7 @@ def pack_padded_sequence(
         order = sorted(range(batch), key=lambda b: -values[b])
         ordered = [values[b] for b in order]
     sizes = _batch_sizes(ordered)
-    index = packed_positions(sizes, order, batch_first, length)
-    data = pack_rows(input, _on_device(index, input))
+    data = pack_rows(input, packed_positions(sizes, order, batch_first, length, input))
     sorted_indices = None if order is None else tensor(np.asarray(order, np.int64)).to(input.device)
     return PackedSequence(data, tensor(np.asarray(sizes, np.int64)), sorted_indices)
 
@@ -251,9 +247,9 @@ def pad_packed_sequence(
         length = int(total_length)
     batch = sizes[0]
     order = None if sequence.sorted_indices is None else [int(v) for v in sequence.sorted_indices.tolist()]
-    index = packed_positions(sizes, order, batch_first, length)
+    index = packed_positions(sizes, order, batch_first, length, sequence.data)
     lead = (batch, length) if batch_first else (length, batch)
-    padded = pad_rows(sequence.data, _on_device(index, sequence.data), lead, padding_value)
+    padded = pad_rows(sequence.data, index, lead, padding_value)
     ordered = [sum(1 for n in sizes if n > j) for j in range(batch)]
     lengths = np.empty(batch, np.int64)
     lengths[order if order is not None else np.arange(batch)] = ordered
