@@ -12,8 +12,6 @@ import numpy as np
 
 from ... import Generator, Tensor, manual_seed, nn, no_grad, optim, tensor, zeros
 from ...datasets import DatasetNotFoundError, Polarity, Sunspots
-from ...nn.modules.rnn import LSTM, RNN
-from ...nn.modules.sparse import Embedding
 from ...train import EarlyStopping, Trainer
 from ...utils.data import DataLoader, TensorDataset
 from ..core import Outcome, Verdict, all_of, experiment, figure_png, pyplot
@@ -54,7 +52,7 @@ class _RecurrentClassifier(nn.Module):
 
     def __init__(self, hidden: int = 32) -> None:
         super().__init__()
-        self.rnn = RNN(1, hidden, batch_first=True)
+        self.rnn = nn.RNN(1, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 2)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -199,9 +197,9 @@ class _SentimentLSTM(nn.Module):
 
     def __init__(self, vocab: int, embedding: int = 64, hidden: int = 64) -> None:
         super().__init__()
-        self.embedding = Embedding(vocab, embedding, padding_idx=0)
+        self.embedding = nn.Embedding(vocab, embedding, padding_idx=0)
         self.embedding_dropout = nn.Dropout(0.3)
-        self.lstm = LSTM(embedding, hidden, batch_first=True)
+        self.lstm = nn.LSTM(embedding, hidden, batch_first=True)
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(hidden, 2)
 
@@ -217,7 +215,7 @@ class _BagOfWords(nn.Module):
 
     def __init__(self, vocab: int) -> None:
         super().__init__()
-        self.scores = Embedding(vocab, 2, padding_idx=0)
+        self.scores = nn.Embedding(vocab, 2, padding_idx=0)
         nn.init.zeros_(self.scores.weight)
         self.bias = nn.Parameter(zeros(2))
 
@@ -230,7 +228,7 @@ class _Forecaster(nn.Module):
 
     def __init__(self, hidden: int = 32) -> None:
         super().__init__()
-        self.lstm = LSTM(1, hidden, batch_first=True)
+        self.lstm = nn.LSTM(1, hidden, batch_first=True)
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: Tensor) -> Tensor:
