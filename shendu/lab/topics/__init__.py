@@ -1,9 +1,7 @@
 """One module per family of questions; importing this package registers every experiment."""
 
-from . import (
-    backprop,  # noqa: F401
-    losses,  # noqa: F401
-    optimization,  # noqa: F401
-    recurrent,  # noqa: F401
-    softmax_relu,  # noqa: F401
-)
+from . import backprop  # noqa: F401, I001
+from . import losses  # noqa: F401
+from . import optimization  # noqa: F401
+from . import recurrent  # noqa: F401
+from . import softmax_relu  # noqa: F401
