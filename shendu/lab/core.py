@@ -153,5 +153,6 @@ def all_of(checks: Sequence[tuple[bool, str]], success: str) -> Verdict:
     """A verdict that passes when every check holds; otherwise it names the checks that failed."""
     failed = [reason for ok, reason in checks if not ok]
     if failed:
-        return Verdict(False, "Not reproduced: " + "; ".join(failed) + ".")
+        sentence = "; ".join(failed)
+        return Verdict(False, sentence[:1].upper() + sentence[1:] + ".")
     return Verdict(True, success)

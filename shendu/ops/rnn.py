@@ -29,6 +29,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -189,7 +191,7 @@ class _Recurrence(Function):
         if batch_sizes is None:
             return states[:, -1].copy()
         batch = states.shape[2]
-        lengths = [sum(1 for n in batch_sizes if n > b) for b in range(batch)]
+        lengths = (np.asarray(batch_sizes)[None, :] > np.arange(batch)[:, None]).sum(axis=1)
         return states[:, xp.asarray(lengths), xp.arange(batch)]
 
     def _state_out(self, xp: Any, state: Any, order: Any) -> Any:

@@ -56,4 +56,4 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 def test_all_of_names_the_failed_checks() -> None:
     assert all_of([(True, "a"), (True, "b")], "fine") == Verdict(True, "fine")
-    assert all_of([(False, "a was low"), (True, "b")], "fine") == Verdict(False, "Not reproduced: a was low.")
+    assert all_of([(False, "a was low"), (True, "b")], "fine") == Verdict(False, "A was low.")

@@ -167,7 +167,7 @@ class RNNBase(Module):
                 f"{self._error_prefix()}expected {name} of shape {expected} {what}, got {tuple(state.shape)}"
             )
 
-    def _states(self, hx: Any, batch: int | None, like: Tensor) -> list[list[Tensor | None]]:
+    def _states(self, hx: Any, batch: int | None) -> list[list[Tensor | None]]:
         """The initial states split per layer direction: one list per state (h, and c for the LSTM)."""
         count = self.num_layers * (2 if self.bidirectional else 1)
         names = ("h0", "c0") if self.mode == "LSTM" else ("h0",)
@@ -210,7 +210,7 @@ class RNNBase(Module):
             _check_dtype(self, input, self.weight_ih_l0)
             batch = None if input.ndim == 2 else input.shape[0 if self.batch_first else 1]
             x, sizes, batch_first, order = input, None, self.batch_first, None
-        states = self._states(hx, batch, x)
+        states = self._states(hx, batch)
         directions = 2 if self.bidirectional else 1
         finals: list[list[Tensor]] = [[] for _ in states]
         for layer in range(self.num_layers):

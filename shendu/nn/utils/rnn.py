@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
-from ...backend import get_array_module
+from ...backend import CPU, get_array_module, to_device
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import tensor
 from ...ops.rnn import pack_rows, pad_rows, pad_sequences
@@ -106,7 +106,7 @@ class PackedSequence(_PackedFields):
 
 
 def _invert(permutation: Tensor) -> Tensor:
-    order = np.asarray(permutation.data.get() if hasattr(permutation.data, "get") else permutation.data)
+    order = np.asarray(to_device(permutation.data, CPU))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.shape[0])
     return tensor(inverse).to(permutation.device)
@@ -131,7 +131,14 @@ def _lengths_list(op: str, lengths: Any) -> list[int]:
 
 def _batch_sizes(lengths: Sequence[int]) -> list[int]:
     """For lengths sorted in decreasing order, the number of sequences running at each step."""
-    return [sum(1 for n in lengths if n > t) for t in range(lengths[0])] if lengths else []
+    if not lengths:
+        return []
+    return _running(lengths, lengths[0]).tolist()
+
+
+def _running(counts: Sequence[int], steps: int) -> np.ndarray:
+    """For each ``k < steps``, how many of ``counts`` exceed ``k``."""
+    return (np.asarray(counts)[None, :] > np.arange(steps)[:, None]).sum(axis=1)
 
 
 def packed_positions(
@@ -250,7 +257,7 @@ def pad_packed_sequence(
     index = packed_positions(sizes, order, batch_first, length, sequence.data)
     lead = (batch, length) if batch_first else (length, batch)
     padded = pad_rows(sequence.data, index, lead, padding_value)
-    ordered = [sum(1 for n in sizes if n > j) for j in range(batch)]
+    ordered = _running(sizes, batch)
     lengths = np.empty(batch, np.int64)
     lengths[order if order is not None else np.arange(batch)] = ordered
     return padded, tensor(lengths)
