@@ -46,8 +46,12 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
     return out
 
 
-def _infer_array(op: str, data: Any) -> np.ndarray:
-    """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints)."""
+def _infer_array(op: str, data: Any, float_dtype: np.dtype | None = None) -> np.ndarray:
+    """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints).
+
+    ``float_dtype``, the dtype the caller asked for, replaces the default for Python floats, so that
+    ``tensor(0.3, dtype=float64)`` is exactly 0.3 rather than 0.3 rounded through float32.
+    """
     if isinstance(data, np.ndarray):
         return data
     # Before the Python types: np.float64 is a subclass of float, and keeps its own dtype as in PyTorch.
@@ -59,7 +63,7 @@ def _infer_array(op: str, data: Any) -> np.ndarray:
         _check_int64(op, data, data)
         return np.asarray(data, dtype=np.int64)
     if isinstance(data, float):
-        return np.asarray(data, dtype=_dtype.get_default_dtype().np)
+        return np.asarray(data, dtype=float_dtype or _dtype.get_default_dtype().np)
     if isinstance(data, (list, tuple)):
         try:
             array = np.array(data)
@@ -76,6 +80,8 @@ def _infer_array(op: str, data: Any) -> np.ndarray:
         if target.np.kind in "iu" and (array.dtype.kind not in "biu" or array.dtype == np.uint64):
             # NumPy reads ints beyond int64 as uint64, or as floats next to negative ones.
             _check_int64(op, max((int(v) for v in array.reshape(-1).tolist()), key=abs, default=0), data)
+        if float_dtype is not None and target.is_floating_point:
+            return array.astype(float_dtype, copy=False)
         return array.astype(target.np, copy=False)
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
 
@@ -143,7 +149,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
             data = [item.data if isinstance(item, Tensor) and type(item.data) is np.ndarray else item for item in data]
-        array = np.array(_infer_array("tensor", data), copy=True)
+        wanted = _dtype.to_dtype(dtype, "tensor").np if dtype is not None else None
+        array = np.array(_infer_array("tensor", data, wanted), copy=True)
     _check_array_dtype("tensor", array)
     if dtype is not None:
         array = array.astype(_dtype.to_dtype(dtype, "tensor").np, copy=False)
@@ -154,7 +161,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor``, but shares memory with ``data`` (a tensor or NumPy array) when no conversion is needed."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else data
-    array = _infer_array("as_tensor", data)
+    array = _infer_array("as_tensor", data, _dtype.to_dtype(dtype, "as_tensor").np if dtype is not None else None)
     _check_array_dtype("as_tensor", array)
     if dtype is not None:
         array = array.astype(_dtype.to_dtype(dtype, "as_tensor").np, copy=False)

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import Generator, Tensor, get_num_threads, manual_seed, nn, no_grad, optim, set_num_threads, tensor, zeros
+from ... import Generator, Tensor, manual_seed, nn, no_grad, optim, tensor, zeros
 from ...datasets import DatasetNotFoundError, Polarity, Sunspots
 from ...train import EarlyStopping, Trainer
 from ...utils.data import DataLoader, TensorDataset
@@ -292,15 +292,8 @@ def _sunspots(seed: int, mode: str) -> tuple[dict[str, Any], dict[str, np.ndarra
 
 def run_applications(seed: int, quick: bool, full: bool) -> Outcome:
     mode = "quick" if quick else "full" if full else "default"
-    # An LSTM step is a batch-64 by 64 by 256 product, too small to split across threads: on the 2-core
-    # machine a second BLAS thread made this experiment 5 to 10 times slower (it spins while it waits).
-    threads = get_num_threads()
-    set_num_threads(1)
-    try:
-        numbers, curves = _sentiment(seed, mode)
-        sun_numbers, series = _sunspots(seed, mode)
-    finally:
-        set_num_threads(threads)
+    numbers, curves = _sentiment(seed, mode)
+    sun_numbers, series = _sunspots(seed, mode)
     numbers.update(sun_numbers)
     return Outcome(numbers, _application_figures(curves, numbers, series))
 
