@@ -154,6 +154,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"unknown model {settings['model']!r}; choose one of {', '.join(sorted(MODELS))}")
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
+    if args.threads is not None:
+        from . import set_num_threads
+
+        set_num_threads(args.threads)
     name = args.name or f"{settings['model']}-{settings['dataset']}"
     out_dir = Path(args.out) / name
     _check_out_dir(out_dir)
@@ -339,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/NAME/last.ckpt")
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.add_argument("--threads", type=int, help="BLAS threads (default: BLAS's own choice)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a trained checkpoint on its test set")
