@@ -173,15 +173,18 @@ def inference(rng: np.random.Generator, *weights: np.ndarray, batch: int = 1000,
 
 
 LAYOUT_SHAPES = [
-    # (N, C, H, O, k, padding, stride)
-    (128, 1, 28, 6, 5, 2, 1),
-    (128, 6, 14, 16, 5, 0, 1),
-    (128, 3, 32, 32, 3, 1, 1),
-    (128, 32, 16, 64, 3, 1, 1),
-    (128, 64, 8, 128, 3, 1, 1),
-    (128, 32, 32, 32, 3, 1, 2),
-    (32, 16, 28, 32, 3, 1, 1),
-    (32, 32, 14, 32, 3, 1, 1),
+    # (N, C, H, O, k, padding, stride, groups)
+    (128, 1, 28, 6, 5, 2, 1, 1),
+    (128, 6, 14, 16, 5, 0, 1, 1),
+    (128, 3, 32, 32, 3, 1, 1, 1),
+    (128, 32, 16, 64, 3, 1, 1, 1),
+    (128, 64, 8, 128, 3, 1, 1, 1),
+    (128, 32, 32, 32, 3, 1, 2, 1),
+    (32, 16, 28, 32, 3, 1, 1, 1),
+    (32, 32, 14, 32, 3, 1, 1, 1),
+    (128, 32, 16, 32, 3, 1, 1, 32),
+    (128, 32, 32, 32, 3, 1, 1, 32),
+    (128, 32, 32, 64, 3, 1, 1, 4),
 ]
 
 
@@ -190,32 +193,28 @@ def layouts(repeats: int) -> None:
     rng = np.random.default_rng(0)
     chosen = conv._batch_last
     print("\nconv2d lowering, forward + backward (ms): batch-major vs batch-last, and the heuristic's pick")
-    print(f"{'N, C, H, O, k, pad, stride':30s} {'major':>8s} {'last':>8s} {'torch':>8s}  pick")
-    for n, c, h, o, k, pad, stride in LAYOUT_SHAPES:
+    print(f"{'N, C, H, O, k, pad, stride, groups':36s} {'major':>8s} {'last':>8s} {'torch':>8s}  pick")
+    for n, c, h, o, k, pad, stride, groups in LAYOUT_SHAPES:
         x = shendu.from_numpy(rng.standard_normal((n, c, h, h), dtype=np.float32)).requires_grad_()
-        w = shendu.from_numpy(rng.standard_normal((o, c, k, k), dtype=np.float32)).requires_grad_()
+        w = shendu.from_numpy(rng.standard_normal((o, c // groups, k, k), dtype=np.float32)).requires_grad_()
         tx = torch.from_numpy(x.data.copy()).requires_grad_()
         tw = torch.from_numpy(w.data.copy()).requires_grad_()
-        out = conv.conv2d(x, w, padding=pad, stride=stride)
+        s_fn = partial(conv.conv2d, x, w, padding=pad, stride=stride, groups=groups)
+        t_fn = partial(torch.nn.functional.conv2d, tx, tw, padding=pad, stride=stride, groups=groups)
+        out = s_fn()
         g = rng.standard_normal(tuple(out.shape), dtype=np.float32)
         sg, tg = shendu.from_numpy(g), torch.from_numpy(g.copy())
         results = []
-        s_fn = partial(conv.conv2d, x, w, padding=pad, stride=stride)
-        t_fn = partial(torch.nn.functional.conv2d, tx, tw, padding=pad, stride=stride)
         for forced in (False, True):
             conv._batch_last = lambda xp, n, geom, forced=forced: forced
             results.append(_best_ms(_step(shendu, s_fn, sg), repeats))
         conv._batch_last = chosen
         t_ms = _best_ms(_step(torch, t_fn, tg), repeats)
-        geom_pick = "last" if _picks_batch_last(n, c, h, o, k, pad, stride) else "major"
-        label = f"{n}, {c}, {h}, {o}, {k}, {pad}, {stride}"
-        print(f"{label:30s} {results[0]:8.3f} {results[1]:8.3f} {t_ms:8.3f}  {geom_pick}")
-
-
-def _picks_batch_last(n: int, c: int, h: int, o: int, k: int, pad: int, stride: int) -> bool:
-    out = (h + 2 * pad - k) // stride + 1
-    geom = conv._Geometry((k, k), (stride, stride), ((pad, pad), (pad, pad)), (1, 1), 1, (h, h), (out, out))
-    return conv._batch_last(np, n, geom)
+        out_size = (h + 2 * pad - k) // stride + 1
+        geom = conv._Geometry((k, k), (stride, stride), ((pad, pad),) * 2, (1, 1), groups, (h, h), (out_size,) * 2)
+        pick = "last" if conv._batch_last(np, n, geom) else "major"
+        label = f"{n}, {c}, {h}, {o}, {k}, {pad}, {stride}, {groups}"
+        print(f"{label:36s} {results[0]:8.3f} {results[1]:8.3f} {t_ms:8.3f}  {pick}")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _bind, autograd, cuda, nn, optim, utils
+from . import _allocator, _bind, autograd, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -32,6 +32,7 @@ from ._dtype import (
 )
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
+from ._threads import get_num_threads, set_num_threads
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .errors import (
@@ -90,6 +91,8 @@ __all__ = [
     "bool",
     "save",
     "load",
+    "set_num_threads",
+    "get_num_threads",
     "ShenduError",
     "ShapeError",
     "DimError",
@@ -102,3 +105,4 @@ __all__ = [
 ]
 
 del _bind
+_allocator.tune()

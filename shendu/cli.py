@@ -23,6 +23,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr": 2e-3,
         "optimizer": "adam",
         "scheduler": "onecycle",
+        # One BLAS thread: on 2 cores a second thread that has to wait for a core made steps 3x slower.
+        "threads": 1,
     },
     # Longer training with augmentation: >= 0.93 within 20 minutes (see README).
     "long": {
@@ -34,6 +36,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "optimizer": "adam",
         "scheduler": "onecycle",
         "augment": True,
+        "threads": 1,
     },
 }
 DATASETS = ("fashion-mnist", "mnist", "digits")
@@ -114,6 +117,30 @@ def _make_scheduler(name: str | None, optimizer: Any, epochs: int, steps_per_epo
     raise CLIError(f"unknown scheduler {name!r}; choose one of none, onecycle, cosine, step")
 
 
+def _check_resume(checkpoint: Path, settings: dict[str, Any], seed: int) -> None:
+    """Refuse to resume a run under different settings, which could not continue it faithfully."""
+    if not checkpoint.exists():
+        return
+    from .io import load
+
+    saved = load(checkpoint).get("config", {})
+    wanted = {**settings, "seed": seed}
+    fixed = [
+        k
+        for k in ("model", "dataset", "batch_size", "lr", "optimizer", "scheduler", "seed", "augment")
+        if saved.get(k) != wanted.get(k)
+    ]
+    if saved.get("scheduler") == "onecycle" and saved.get("epochs") != wanted.get("epochs"):
+        fixed.append("epochs (the one-cycle schedule is laid out for the original count)")
+    if fixed:
+        changes = ", ".join(
+            f"{k.split(' ')[0]} {saved.get(k.split(' ')[0])!r} -> {wanted.get(k.split(' ')[0])!r}" for k in fixed
+        )
+        raise CLIError(
+            f"cannot resume {checkpoint} with different settings ({changes}); use the original settings or a new --name"
+        )
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from . import manual_seed, nn
     from .models import MODELS, build_model
@@ -130,9 +157,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"unknown model {settings['model']!r}; choose one of {', '.join(sorted(MODELS))}")
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
+    threads = args.threads if args.threads is not None else settings.get("threads")
+    if threads is not None:
+        from . import set_num_threads
+
+        set_num_threads(threads)
     name = args.name or f"{settings['model']}-{settings['dataset']}"
     out_dir = Path(args.out) / name
     _check_out_dir(out_dir)
+    if args.resume:
+        _check_resume(out_dir / "last.ckpt", settings, args.seed)
     manual_seed(args.seed)
     train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
@@ -240,15 +274,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"shendu {shendu.__version__}")
     print(f"python {platform.python_version()} on {platform.platform()}")
     print(f"numpy {np.__version__}")
-    try:
-        from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info
 
-        for pool in threadpool_info():
-            print(f"blas: {pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)")
-    except ImportError:
-        config = np.show_config(mode="dicts") if hasattr(np, "show_config") else {}
-        blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
-        print(f"blas: {blas.get('name', 'unknown')} {blas.get('version', '')}")
+    for pool in threadpool_info():
+        print(f"blas: {pool.get('internal_api')} {pool.get('version')} ({pool.get('num_threads')} threads)")
     print(f"cpu cores: {os.cpu_count()}")
     if backend.is_available():
         print(f"cuda: available, {backend.device_count()} GPU(s)")
@@ -318,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue from OUT/NAME/last.ckpt")
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
+    train.add_argument("--threads", type=int, help="BLAS threads (default: the preset's, 1)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a trained checkpoint on its test set")

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 import shendu
-from tests.helpers import COUNTS
+from tests.helpers import COUNTS, FIGURES
 
 
 @pytest.fixture(autouse=True)
@@ -14,7 +14,9 @@ def _seed() -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if COUNTS:
+    if COUNTS or FIGURES:
         terminalreporter.write_sep("-", "shendu test counts")
         for name, count in sorted(COUNTS.items()):
             terminalreporter.write_line(f"{name}: {count}")
+        for name, value in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {value}")

@@ -22,6 +22,8 @@ import torch
 import shendu
 
 COUNTS: Counter[str] = Counter()
+# Measured figures the suite reports at the end (e.g. RSS growth), by name.
+FIGURES: dict[str, str] = {}
 
 TORCH_DTYPES = {
     torch.float16: "float16",

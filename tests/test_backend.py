@@ -45,3 +45,22 @@ def test_cpu_tensor_reports_its_device() -> None:
     assert x.device == shendu.device("cpu")
     assert not x.is_cuda and x.get_device() == -1
     assert x.cpu() is x and x.to("cpu") is x
+
+
+def test_allocator_tuning_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shendu import _allocator
+
+    monkeypatch.setenv("SHENDU_TUNE_MALLOC", "0")
+    assert _allocator.tune() is False
+    monkeypatch.setenv("SHENDU_TUNE_MALLOC", "1")
+    assert _allocator.tune() is True
+
+
+def test_set_num_threads_round_trip() -> None:
+    before = shendu.get_num_threads()
+    shendu.set_num_threads(1)
+    assert shendu.get_num_threads() == 1
+    shendu.set_num_threads(before)
+    assert shendu.get_num_threads() == before
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive int, got 0"):
+        shendu.set_num_threads(0)

@@ -107,6 +107,9 @@ class Function:
         if self.__dict__:
             self.__dict__.clear()
             self.released = True
+            # A released node can never run backward again, so the graph behind it is dead too; cutting
+            # the edges lets it be freed even while the user keeps the output (e.g. a list of losses).
+            self.next_edges = ()
 
     def register_output_hook(self, output_nr: int, hook: Callable[[Any], Any]) -> None:
         if self.hooks is None:

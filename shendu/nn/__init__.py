@@ -10,6 +10,7 @@ from . import functional, init, utils
 from .module import Module, RemovableHandle, StateDictError
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
+from .modules.rbm import RBM
 from .parameter import Parameter
 from .summary import ModelSummary, summary
 
@@ -17,6 +18,7 @@ __all__ = [
     "Module",
     "ModelSummary",
     "Parameter",
+    "RBM",
     "RemovableHandle",
     "StateDictError",
     "functional",

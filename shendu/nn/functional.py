@@ -30,6 +30,7 @@ from ..ops.activation import (
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.elementwise import sigmoid, tanh, where
+from ..ops.embedding import embedding
 from ..ops.indexing import one_hot
 from ..ops.linalg import einsum, linear
 from ..ops.loss import (
@@ -77,6 +78,7 @@ __all__ = [
     "dropout2d",
     "dropout3d",
     "elu",
+    "embedding",
     "feature_alpha_dropout",
     "gelu",
     "group_norm",

@@ -50,21 +50,23 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
     return out
 
 
-def _infer_array(op: str, data: Any, dtype: Any = None) -> np.ndarray:
+def _infer_array(op: str, data: Any, wanted: np.dtype | None = None) -> np.ndarray:
     """Turn Python data into an array with PyTorch's default dtypes (float32 for floats, int64 for ints).
 
-    With a floating-point or bool ``dtype`` requested, ints beyond int64 are welcome, as in PyTorch.
+    ``wanted``, the dtype the caller asked for: a floating one replaces the default for Python floats, so
+    that ``tensor(0.3, dtype=float64)`` is exactly 0.3 rather than 0.3 rounded through float32; a floating
+    or bool one also takes ints beyond int64, as PyTorch does.
     """
+    float_dtype = wanted if wanted is not None and wanted.kind == "f" else None
     try:
-        return _default_array(op, data)
+        return _default_array(op, data, float_dtype)
     except ValueError:
-        wanted = None if dtype is None else _dtype.to_dtype(dtype, op)
-        if wanted is not None and (wanted.is_floating_point or wanted is _dtype.bool) and _holds_big_int(data):
+        if wanted is not None and wanted.kind in "fb" and _holds_big_int(data):
             return np.array(data, dtype=np.float64)
         raise
 
 
-def _default_array(op: str, data: Any) -> np.ndarray:
+def _default_array(op: str, data: Any, float_dtype: np.dtype | None) -> np.ndarray:
     if isinstance(data, np.ndarray):
         return data
     # Before the Python types: np.float64 is a subclass of float, and keeps its own dtype as in PyTorch.
@@ -76,7 +78,7 @@ def _default_array(op: str, data: Any) -> np.ndarray:
         _check_int64(op, data, data)
         return np.asarray(data, dtype=np.int64)
     if isinstance(data, float):
-        return np.asarray(data, dtype=_dtype.get_default_dtype().np)
+        return np.asarray(data, dtype=float_dtype or _dtype.get_default_dtype().np)
     if isinstance(data, (list, tuple)):
         try:
             array = np.array(data)
@@ -93,6 +95,8 @@ def _default_array(op: str, data: Any) -> np.ndarray:
         if target.np.kind in "iu" and (array.dtype.kind not in "biu" or array.dtype == np.uint64):
             # NumPy reads ints beyond int64 as uint64, or as floats next to negative ones.
             _check_int64(op, max((int(v) for v in array.reshape(-1).tolist()), key=abs, default=0), data)
+        if float_dtype is not None and target.is_floating_point:
+            return array.astype(float_dtype, copy=False)
         return array.astype(target.np, copy=False)
     raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}; expected a number, list, tuple or array")
 
@@ -181,7 +185,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
             data = [item.data if isinstance(item, Tensor) and type(item.data) is np.ndarray else item for item in data]
-        array = np.array(_infer_array("tensor", data, dtype), copy=True)
+        wanted = _dtype.to_dtype(dtype, "tensor").np if dtype is not None else None
+        array = np.array(_infer_array("tensor", data, wanted), copy=True)
     _check_array_dtype("tensor", array)
     if dtype is not None:
         array = _convert("tensor", array, _dtype.to_dtype(dtype, "tensor").np)
@@ -192,7 +197,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor``, but shares memory with ``data`` (a tensor or NumPy array) when no conversion is needed."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype) if (device is not None or dtype is not None) else data
-    array = _infer_array("as_tensor", data, dtype)
+    array = _infer_array("as_tensor", data, _dtype.to_dtype(dtype, "as_tensor").np if dtype is not None else None)
     _check_array_dtype("as_tensor", array)
     if dtype is not None:
         array = _convert("as_tensor", array, _dtype.to_dtype(dtype, "as_tensor").np)

@@ -56,4 +56,26 @@ def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
 
 def test_all_of_names_the_failed_checks() -> None:
     assert all_of([(True, "a"), (True, "b")], "fine") == Verdict(True, "fine")
-    assert all_of([(False, "a was low"), (True, "b")], "fine") == Verdict(False, "Not reproduced: a was low.")
+    assert all_of([(False, "a was low"), (True, "b")], "fine") == Verdict(False, "A was low.")
+
+
+@pytest.mark.skipif(chromium() is None, reason="chromium is not installed; scripts/setup.sh installs it")
+def test_quick_report_of_all_25_questions_renders(tmp_path: Path) -> None:
+    from shendu import lab
+    from tests.helpers import FIGURES
+
+    results = [lab.run(exp, seed=0, quick=True) for exp in lab.all_experiments()]
+    assert [r.experiment.number for r in results] == list(range(1, 26))
+    path = write_report(results, tmp_path)
+    dom = render(path, tmp_path / "report.png", height=6000)
+    attributes = dict(re.findall(r'data-(sections|images|images-rendered)="(\d+)"', dom))
+    figures = sum(len(r.outcome.figures) for r in results)
+    assert attributes == {"sections": "25", "images": str(figures), "images-rendered": str(figures)}
+    for r in results:
+        assert f'id="q{r.experiment.number}"' in dom
+    assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    passed = sum(r.verdict.passed for r in results)
+    FIGURES["lab quick report"] = (
+        f"{passed}/25 verdicts reproduced, {figures} figures rendered, "
+        f"{sum(r.seconds for r in results):.0f} s in all, slowest {max(r.seconds for r in results):.1f} s"
+    )

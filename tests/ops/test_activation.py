@@ -223,6 +223,12 @@ def test_softmax_property(data: st.DataObject, shape: tuple[int, ...]) -> None:
 @given(case=st.sampled_from(CASES), shape=array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4))
 def test_activation_property(case: tuple[str, dict[str, Any]], shape: tuple[int, ...]) -> None:
     name, kwargs = case
+    if name == "gelu" and kwargs.get("approximate") == "tanh":
+        # Its float32 gradient can differ from PyTorch's by one or two float32 ulps (1.3e-6 seen), as the two
+        # libraries order the polynomial's operations differently; float64 keeps the strict tolerance.
+        check(lambda m, a: F(m).gelu(a, **kwargs), shape, low=-8.0, high=8.0, dtypes=("float64",))
+        check(lambda m, a: F(m).gelu(a, **kwargs), shape, low=-8.0, high=8.0, dtypes=("float32",), atol=3e-6)
+        return
     check(lambda m, a: getattr(F(m), name)(a, **kwargs), shape, low=-8.0, high=8.0, **tolerance(name))
 
 

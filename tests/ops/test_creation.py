@@ -289,3 +289,10 @@ def test_errors() -> None:
         shendu.tensor([1, 2], requires_grad=True)
     with pytest.raises(TypeError, match="zeros_like: expected a Tensor, got list"):
         shendu.zeros_like([1, 2])
+
+
+def test_python_floats_go_straight_to_the_requested_dtype() -> None:
+    assert shendu.tensor(0.3, dtype=shendu.float64).item() == 0.3
+    assert shendu.tensor([0.3, 0.1], dtype=shendu.float64).tolist() == [0.3, 0.1]
+    assert shendu.as_tensor([0.3], dtype=shendu.float64).tolist() == [0.3]
+    assert shendu.tensor([0.3]).dtype == shendu.float32

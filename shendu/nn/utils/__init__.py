@@ -1,8 +1,9 @@
-"""Utilities for training: gradient clipping, flattening parameters to a vector, weight normalization
-and regularization penalties."""
+"""Utilities for training: gradient clipping, flattening parameters to a vector, weight normalization,
+regularization penalties, and variable-length sequences (``nn.utils.rnn``)."""
 
 from __future__ import annotations
 
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .regularization import l1_penalty, l2_penalty
@@ -17,6 +18,7 @@ __all__ = [
     "l2_penalty",
     "parameters_to_vector",
     "remove_weight_norm",
+    "rnn",
     "vector_to_parameters",
     "weight_norm",
 ]

@@ -126,7 +126,8 @@ def clip_grads_with_norm_(
         return
     max_norm = float(max_norm)
     total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
-    coef = max_norm / (total + 1e-6)
+    with np.errstate(invalid="ignore", over="ignore"):
+        coef = max_norm / (total + 1e-6)
     xp = _backend.get_array_module(coef)
     coef = xp.minimum(coef, 1.0)
     for g in grads:
