@@ -254,6 +254,7 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
 }
 TORCH_TWINS: dict[str, Callable[..., Any] | None] = {
     "get_rng_state": None,  # a different generator: the states share nothing
+    "get_num_threads": None,  # BLAS's threads in shendu, torch's own thread pool in torch
     "cast": lambda x, dtype: x.to(dtype),
     "move": lambda x, device: x.to(device),
 }
@@ -1294,6 +1295,24 @@ def p_kl_div(d: Draw) -> Call:
     return Call((x, y), kwargs)
 
 
+def p_embedding(d: Draw) -> Call:
+    n, dim = d.int(1, 4), d.int(0, 3)
+    index = d.index(d.shape(0, 3), n, d.choice(("int64", "int64", "int32", "float32")))
+    weight = d.tensor(shape=(n, dim) if d.maybe(0.9) else d.shape(), dtype=FLOATS[:2])
+    kwargs = layer_kwargs(
+        d,
+        padding_idx=(None, 0, -1, n, -n - 1),
+        max_norm=(None, 1.0, 0.0, -1.0, math.nan),
+        norm_type=(2.0, 1.0, 0.0, -1.0, math.inf),
+        scale_grad_by_freq=(False, True),
+    )
+    return Call((index, weight), kwargs)
+
+
+def p_set_num_threads(d: Draw) -> Call:
+    return Call((d.choice((1, 2, 0, -1, 2.5, True, None, "2")),))
+
+
 def p_fallback(d: Draw) -> Call:
     """For a public function without a table entry: a tensor, maybe with a second operand."""
     x = d.tensor()
@@ -1304,6 +1323,9 @@ NOARG = lambda d: Call()  # noqa: E731
 
 OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "manual_seed": p_manual_seed,
+    "get_num_threads": NOARG,
+    "set_num_threads": p_set_num_threads,
+    "embedding": p_embedding,
     "get_rng_state": NOARG,
     "set_rng_state": p_set_rng_state,
     "set_default_dtype": p_set_default_dtype,
@@ -1561,11 +1583,15 @@ def _report_count() -> Any:
 
 @pytest.fixture
 def _default_dtype_restored() -> Any:
+    """Global state that some fuzzed calls change: the default dtype, the RNG, the thread counts."""
     previous, state = shendu.get_default_dtype(), shendu.get_rng_state()
+    threads, torch_threads = shendu.get_num_threads(), torch.get_num_threads()
     yield
     shendu.set_default_dtype(previous)
     shendu.set_rng_state(state)
     torch.set_default_dtype(torch.float32)
+    shendu.set_num_threads(threads)
+    torch.set_num_threads(torch_threads)
 
 
 def _pairs(value: Any, n: int) -> tuple[int, ...] | None:
@@ -1912,6 +1938,65 @@ def l_module_dict(d: Draw) -> tuple[Call, Call]:
     return Call(([("a", ("ReLU",)), ("b",)],), {"kind": "modules"}), Call()
 
 
+def l_embedding(d: Draw) -> tuple[Call, Call]:
+    n, dim = count(d, (1, 3, 4)), count(d, (2, 3))
+    kwargs = layer_kwargs(
+        d, padding_idx=(None, 0, -1, 5, -5), max_norm=(None, 1.0, 0.0, math.nan), scale_grad_by_freq=(False, True)
+    )
+    kwargs.update(factory(d))
+    index = d.index(d.shape(0, 3), size_or(n, 3), d.choice(("int64", "int64", "int32", "float32")))
+    return Call((n, dim), kwargs), Call((index,))
+
+
+def l_recurrent(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
+    """RNN, LSTM and GRU (and RNNBase with a mode): sequences (L, N, H_in), unbatched or batch-first."""
+
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        size, hidden = count(d, (1, 2, 3)), count(d, (1, 2))
+        pools: dict[str, tuple[Any, ...]] = {
+            "num_layers": (1, 2, 0, -1),
+            "bias": (True, False),
+            "batch_first": (False, True),
+            "dropout": (0.0, 0.5, 1.0, -0.1, math.nan),
+            "bidirectional": (False, True),
+        }
+        if kind == "RNN":
+            pools["nonlinearity"] = ("tanh", "relu", "bad")
+        if kind == "LSTM":
+            pools["proj_size"] = (0, 1, -1, 5)
+        kwargs = {**layer_kwargs(d, **pools), **factory(d)}
+        args: tuple[Any, ...] = (size, hidden)
+        if kind == "RNNBase":
+            args = (d.choice(("LSTM", "GRU", "RNN_TANH", "RNN_RELU", "bad")), *args)
+            kwargs.pop("nonlinearity", None)
+        length, batch = d.int(0, 3), d.int(1, 2)
+        shape = d.choice(((length, batch, size_or(size, 2)), (length, size_or(size, 2))))
+        return Call(args, kwargs), Call((layer_input(d, shape, d.choice(FLOATS[:2])),))
+
+    return pattern
+
+
+def l_cell(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
+    def pattern(d: Draw) -> tuple[Call, Call]:
+        size, hidden = count(d, (1, 2, 3)), count(d, (1, 2))
+        pools: dict[str, tuple[Any, ...]] = {"bias": (True, False)}
+        if kind == "RNNCell":
+            pools["nonlinearity"] = ("tanh", "relu", "bad")
+        kwargs = {**layer_kwargs(d, **pools), **factory(d)}
+        if kind == "RNNCellBase":
+            return Call((size, hidden, d.choice((True, False)), d.choice((1, 3, 4, 0, -1))), kwargs), Call()
+        shape = d.choice(((d.int(0, 2), size_or(size, 2)), (size_or(size, 2),)))
+        return Call((size, hidden), kwargs), Call((layer_input(d, shape, d.choice(FLOATS[:2])),))
+
+    return pattern
+
+
+def l_rbm(d: Draw) -> tuple[Call, Call]:
+    visible, hidden = count(d, (2, 3)), count(d, (1, 2))
+    v = probabilities(d, (d.int(0, 2), size_or(visible, 2)), d.choice(("float32", "float64")))
+    return Call((visible, hidden), factory(d)), Call((v,))
+
+
 ACT_SLOPE = {"negative_slope": SLOPES, "inplace": (True, False)}
 LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "CELU": activation_layer(alpha=(1.0, 0.0, -1.0, math.nan), inplace=(True, False)),
@@ -1965,6 +2050,16 @@ LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "KLDivLoss": loss_layer(p_kl_div),
     "L1Loss": loss_layer(p_regression_loss),
     "MSELoss": loss_layer(p_regression_loss),
+    "Embedding": l_embedding,
+    "RNN": l_recurrent("RNN"),
+    "LSTM": l_recurrent("LSTM"),
+    "GRU": l_recurrent("GRU"),
+    "RNNBase": l_recurrent("RNNBase"),
+    "RNNCell": l_cell("RNNCell"),
+    "LSTMCell": l_cell("LSTMCell"),
+    "GRUCell": l_cell("GRUCell"),
+    "RNNCellBase": l_cell("RNNCellBase"),
+    "RBM": l_rbm,
     "Sequential": l_sequential,
     "ModuleList": l_module_list,
     "ModuleDict": l_module_dict,
@@ -2005,6 +2100,7 @@ LAYER_FUNCTIONS = {
     "Softmin": ("softmin", "softmax"),
     "Softmax": ("softmax",),
     "LogSoftmax": ("log_softmax",),
+    "Embedding": ("embedding",),
 }
 
 
@@ -2095,7 +2191,7 @@ def test_fuzz_layer(name: str, data: Any) -> None:
     ctor, inputs = LAYER_PATTERNS.get(name, l_identity)(d)
     case = layer_case(name)
     where = f"nn.{name}{ctor!r}"
-    oracle = True
+    oracle = hasattr(torch.nn, name)  # shendu's own layers (the RBM) run alone
     if name in MAX_POOLS and inputs.args:
         keys = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
         pool_kwargs = {**dict(zip(keys, ctor.args)), **ctor.kwargs}
@@ -2110,8 +2206,8 @@ def test_fuzz_layer(name: str, data: Any) -> None:
     verdict(case, where, t_res, s_res, values=False)
     if not (s_res.ok and inputs.args and (t_res is None or t_res.ok)):
         return
-    if non_finite_parameter(ctor):
-        case.values = False
+    if non_finite_parameter(ctor) or ctor.kwargs.get("dropout", 0) != 0:
+        case.values = False  # NaN hyperparameters (see non_finite_parameter), or random dropout between layers
     training = d.bool()
     s_res.value.train(training)
     case.shendu_fn, case.torch_fn = s_res.value, None
@@ -2709,6 +2805,10 @@ def test_prelu_takes_a_0d_weight_as_one_slope() -> None:
         lambda **k: shendu.nn.GroupNorm(1, 2, **k),
         lambda **k: shendu.nn.LayerNorm(3, **k),
         lambda **k: shendu.nn.PReLU(**k),
+        lambda **k: shendu.nn.Embedding(3, 2, **k),
+        lambda **k: shendu.nn.LSTM(2, 3, **k),
+        lambda **k: shendu.nn.GRUCell(2, 3, **k),
+        lambda **k: shendu.nn.RBM(3, 2, **k),
     ],
 )
 def test_layers_name_themselves_for_a_bad_device_or_dtype(make: Callable[..., Any]) -> None:

@@ -13,7 +13,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor
+from ._utils import check_count, check_tensor, factory_kwargs
 
 __all__ = ["RBM"]
 
@@ -71,6 +71,7 @@ class RBM(Module):
 
     def __init__(self, n_visible: int, n_hidden: int, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         self.n_visible = check_count(self, "n_visible", n_visible)
         self.n_hidden = check_count(self, "n_hidden", n_hidden)
         self.weight = Parameter(empty(n_hidden, n_visible, device=device, dtype=dtype))

@@ -22,7 +22,7 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, packed_positions
-from ._utils import check_count, check_probability, check_tensor
+from ._utils import check_count, check_probability, check_tensor, factory_kwargs
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -67,6 +67,7 @@ class RNNBase(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         if mode not in _GATES:
             raise ValueError(f"RNNBase: mode must be one of {sorted(_GATES)}, got {mode!r}")
         check_count(self, "input_size", input_size, minimum=0)
@@ -467,6 +468,7 @@ class RNNCellBase(Module):
         self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device: Any = None, dtype: Any = None
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "input_size", input_size, minimum=0)
         check_count(self, "hidden_size", hidden_size)
         self.input_size = int(input_size)

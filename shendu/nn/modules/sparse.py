@@ -12,7 +12,7 @@ from ...tensor import Tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor
+from ._utils import check_count, check_tensor, factory_kwargs
 
 __all__ = ["Embedding"]
 
@@ -62,6 +62,7 @@ class Embedding(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
+        device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "num_embeddings", num_embeddings, minimum=0)
         check_count(self, "embedding_dim", embedding_dim, minimum=0)
         if sparse:
