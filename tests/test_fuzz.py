@@ -3075,3 +3075,8 @@ def test_repeat_interleave_beyond_memory_is_a_shendu_error() -> None:
         shendu.repeat_interleave(shendu.tensor([2**63 - 2]))
     with pytest.raises(shendu.OutOfMemoryError, match=r"^repeat_interleave: "):
         shendu.repeat_interleave(shendu.ones(2), shendu.tensor([2**62, 2**62]))
+
+
+def test_rnn_cell_base_checks_num_chunks() -> None:
+    with pytest.raises(ValueError, match=r"^RNNCellBase: num_chunks must be a positive int, got -1"):
+        shendu.nn.RNNCellBase(1, 1, True, -1)

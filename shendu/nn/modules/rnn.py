@@ -471,6 +471,7 @@ class RNNCellBase(Module):
         device, dtype = factory_kwargs(self, device, dtype)
         check_count(self, "input_size", input_size, minimum=0)
         check_count(self, "hidden_size", hidden_size)
+        check_count(self, "num_chunks", num_chunks)
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.bias = bool(bias)
