@@ -3080,3 +3080,9 @@ def test_repeat_interleave_beyond_memory_is_a_shendu_error() -> None:
 def test_rnn_cell_base_checks_num_chunks() -> None:
     with pytest.raises(ValueError, match=r"^RNNCellBase: num_chunks must be a positive int, got -1"):
         shendu.nn.RNNCellBase(1, 1, True, -1)
+
+
+def test_embedding_backward_with_empty_rows() -> None:
+    weight = shendu.zeros(1, 0, requires_grad=True)
+    shendu.nn.functional.embedding(shendu.tensor(0), weight).sum().backward()
+    assert weight.grad.shape == (1, 0)

@@ -27,7 +27,7 @@ class Embedding(Function):
         indices, shape, padding_idx, scale_grad_by_freq = self.meta
         xp = get_array_module(grad)
         flat = indices.reshape(-1)
-        rows = grad.reshape(-1, shape[1])
+        rows = grad.reshape(flat.size, shape[1])
         if scale_grad_by_freq:
             counts = xp.bincount(flat, minlength=shape[0]).astype(grad.dtype)
             rows = rows / counts[flat][:, None]
