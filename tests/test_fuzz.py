@@ -1984,6 +1984,7 @@ def l_cell(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
             pools["nonlinearity"] = ("tanh", "relu", "bad")
         kwargs = {**layer_kwargs(d, **pools), **factory(d)}
         if kind == "RNNCellBase":
+            kwargs.pop("bias", None)
             return Call((size, hidden, d.choice((True, False)), d.choice((1, 3, 4, 0, -1))), kwargs), Call()
         shape = d.choice(((d.int(0, 2), size_or(size, 2)), (size_or(size, 2),)))
         return Call((size, hidden), kwargs), Call((layer_input(d, shape, d.choice(FLOATS[:2])),))
@@ -2150,6 +2151,7 @@ def copy_state(t_mod: Any, s_mod: Any) -> None:
 # Constructor checks stricter than torch's where torch's layer would still run on the drawn input.
 LAYER_STRICT = (
     r"must be a positive int, got ",  # odd feature counts, which torch may never use (InstanceNorm)
+    r"must be an int >= 0, got (True|False)",
     r"must be a positive int or a pair of positive ints",  # an adaptive pool's output size 0
     r"p must be a probability between 0 and 1, got nan",
     r"label_smoothing must be between 0 and 1",
@@ -2163,6 +2165,7 @@ LAYER_STRICT = (
     r"unknown device type|bad device index|the CPU has no index",
 )
 LAYER_LENIENT = {
+    "RNNBase": (r"is missing the required \"forward\" function",),  # shendu's base class runs its mode
     "PReLU": (r"Type promoting not supported",),  # shendu promotes a float32 weight for a float64 input
 }
 
@@ -3086,3 +3089,8 @@ def test_embedding_backward_with_empty_rows() -> None:
     weight = shendu.zeros(1, 0, requires_grad=True)
     shendu.nn.functional.embedding(shendu.tensor(0), weight).sum().backward()
     assert weight.grad.shape == (1, 0)
+
+
+@pytest.mark.parametrize("cell", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_a_recurrent_cell_takes_an_empty_batch(cell: str) -> None:
+    check(lambda m, x: getattr(m.nn, cell)(1, 2)(x), (0, 1), grad=False, dtypes=("float32",))

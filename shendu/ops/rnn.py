@@ -162,7 +162,7 @@ class _Recurrence(Function):
         bias = xp.zeros((w_ih.shape[0], 1), x.dtype) if b_ih is None else self._bias(b_ih, b_hh)[:, None]
         w_in = self._permute(xp, xp.concatenate([w_ih, bias], axis=1), hidden) * factors
         projected = (w_in @ z[hidden:, off : off + length].reshape(features + 1, length * batch)).reshape(
-            -1, length, batch
+            w_in.shape[0], length, batch
         )
         return xp, z, h0, projected, self._permute(xp, w_hh, hidden) * factors
 
@@ -226,7 +226,7 @@ class _Recurrence(Function):
         dx = None
         if self.needs_input_grad(0):
             w_in = self._permute(xp, w_ih, hidden)
-            dx = self.layout.sequence_out((w_in.T @ flat).reshape(-1, length, batch))
+            dx = self.layout.sequence_out((w_in.T @ flat).reshape(w_in.shape[1], length, batch))
         off = 1 if reverse else 0
         rows = z[:, off : off + length].reshape(z.shape[0], length * batch)
         both = self._unpermute(xp, flat @ rows.T, hidden)
@@ -504,7 +504,7 @@ class GRULayer(_Recurrence):
         dx = None
         if self.needs_input_grad(0):
             w_in = xp.concatenate([self.w_ih[h2:], self.w_ih[:h2]])
-            dx = self.layout.sequence_out((w_in.T @ flat[:h3]).reshape(-1, length, batch))
+            dx = self.layout.sequence_out((w_in.T @ flat[:h3]).reshape(w_in.shape[1], length, batch))
         off = 1 if reverse else 0
         rows = z[:, off : off + length].reshape(z.shape[0], length * batch)
         both = flat @ rows.T
