@@ -3094,3 +3094,8 @@ def test_embedding_backward_with_empty_rows() -> None:
 @pytest.mark.parametrize("cell", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_a_recurrent_cell_takes_an_empty_batch(cell: str) -> None:
     check(lambda m, x: getattr(m.nn, cell)(1, 2)(x), (0, 1), grad=False, dtypes=("float32",))
+
+
+def test_recurrent_layers_need_input_features() -> None:
+    with pytest.raises(ValueError, match=r"^LSTM: input_size must be a positive int, got 0"):
+        shendu.nn.LSTM(0, 1)

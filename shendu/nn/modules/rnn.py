@@ -70,7 +70,7 @@ class RNNBase(Module):
         device, dtype = factory_kwargs(self, device, dtype)
         if mode not in _GATES:
             raise ValueError(f"RNNBase: mode must be one of {sorted(_GATES)}, got {mode!r}")
-        check_count(self, "input_size", input_size, minimum=0)
+        check_count(self, "input_size", input_size)
         check_count(self, "hidden_size", hidden_size)
         check_count(self, "num_layers", num_layers)
         check_probability(self, "dropout", dropout)
