@@ -494,6 +494,7 @@ def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, value
     """Raise AssertionError when shendu's outcome ``s_res`` breaks the rules, given torch's ``t_res``."""
     if _np_warnings(s_res.warnings):
         WARNED[case.name] += 1
+        COUNTS["fuzzed inputs with a NumPy RuntimeWarning"] += 1
     if not s_res.ok:
         problem = error_problem(s_res.error, case.names)
         if problem:

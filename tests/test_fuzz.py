@@ -2782,7 +2782,8 @@ def test_dropout_of_an_integer_tensor_is_refused_only_when_it_must_scale() -> No
         shendu.nn.functional.feature_alpha_dropout(scalar, training=True)
     with pytest.raises(shendu.ShapeError, match=r"^dropout2d: expected an input with at least 2 dimensions"):
         shendu.nn.functional.dropout2d(shendu.ones(3))
-    assert shendu.nn.functional.dropout2d(shendu.tensor(2), p=1.0).item() == 0  # p = 1 zeroes any shape
+    with pytest.warns(UserWarning, match="dropout2d: got a 0-D input"):
+        assert shendu.nn.functional.dropout2d(shendu.tensor(2), p=1.0).item() == 0  # p = 1 zeroes any shape
     for alpha in (shendu.nn.functional.alpha_dropout, shendu.nn.functional.feature_alpha_dropout):
         assert alpha(shendu.tensor([2]), p=1.0, training=True).tolist() == [0]
         assert alpha(shendu.tensor(2), p=1.0, training=True).item() == 0
