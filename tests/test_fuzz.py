@@ -2161,6 +2161,7 @@ LAYER_STRICT = (
     r"expected a string such as 'cpu' or 'cuda:0'",
     r"must be an int or a tuple of \d+ positive ints",  # torch checks these only in forward
     r"give exactly one of size and scale_factor",
+    r"proj_size=\d+ \(LSTM with projections\) is not supported by shendu",  # scope
     r"output_padding=.* must be smaller than",
     # torch parses device= only when it makes a tensor; a layer without parameters never does.
     r"unknown device type|bad device index|the CPU has no index",
