@@ -31,6 +31,14 @@ class Size(tuple):
         return f"shendu.Size({list(self)})"
 
 
+def _read_only(data: Any) -> bool:
+    """Whether writing into ``data`` would be wrong: a read-only NumPy array, or a GPU array that repeats
+    elements through a zero stride (CuPy has no write flag; ``expand()`` makes such views)."""
+    if type(data) is np.ndarray:
+        return not data.flags.writeable
+    return any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+
+
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it for autograd.
 
@@ -372,7 +380,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
-        if not self.data.flags.writeable:
+        if _read_only(self.data):
             raise GraphError(
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
                 "memory, or a read-only NumPy array); clone() it before changing it in place"
