@@ -176,14 +176,17 @@ def _nan_offsets(windows: Any, geom: _Geometry, offset: Any, xp: Any) -> Any:
 
 
 def _first_valid_offset(geom: _Geometry, xp: Any) -> Any:
-    """Per output position ``(Ho, Wo)``, the first kernel offset that falls inside the unpadded input."""
+    """Per output position ``(Ho, Wo)``, the first kernel offset past the top and left padding.
+
+    That is the first offset inside the unpadded input whenever the window reaches it. A dilated
+    window can also straddle the input without touching it; PyTorch then reports this same offset
+    (beyond the input), and so does shendu.
+    """
     kh, kw = geom.kernel
     (pt, _), (pl, _) = geom.padding
     rows = np.arange(geom.out[0])[:, None] * geom.stride[0] - pt + np.arange(kh)[None, :] * geom.dilation[0]
     cols = np.arange(geom.out[1])[:, None] * geom.stride[1] - pl + np.arange(kw)[None, :] * geom.dilation[1]
-    row_ok = (rows >= 0) & (rows < geom.image[0])
-    col_ok = (cols >= 0) & (cols < geom.image[1])
-    valid = row_ok[:, None, :, None] & col_ok[None, :, None, :]
+    valid = (rows >= 0)[:, None, :, None] & (cols >= 0)[None, :, None, :]
     return xp.asarray(valid.reshape(*geom.out, kh * kw).argmax(axis=-1))
 
 

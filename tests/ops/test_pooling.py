@@ -64,6 +64,9 @@ def test_max_pool2d_layouts_and_special_values() -> None:
     infs = np.full((1, 2, 5, 5), -np.inf)
     check(lambda m, x: F(m).max_pool2d(x, 3, 2, 1, return_indices=True), infs, grad=False)
     check(lambda m, x: F(m).max_pool2d(x, 2, 2, 1, ceil_mode=True, return_indices=True), infs, grad=False)
+    # A dilated window that straddles a one-row input without touching it: -inf, at PyTorch's index.
+    straddle = {"stride": 1, "padding": (1, 0), "dilation": (2, 1), "return_indices": True}
+    check(lambda m, x: F(m).max_pool2d(x, (2, 1), **straddle), (1, 1, 1, 1), grad=False)
 
 
 def test_max_pool2d_integer_inputs() -> None:
