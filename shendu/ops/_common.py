@@ -54,15 +54,12 @@ def as_operand(op: str, value: Any, like: Tensor | None = None) -> Tensor:
         return value
     from .creation import tensor
 
+    where = None if like is None else _backend.CPU if type(like.data) is np.ndarray else like.device
     if isinstance(value, _SCALARS):
-        data = tensor(value.item() if isinstance(value, np.generic) else value)
-    elif isinstance(value, (list, tuple, np.ndarray)):
-        data = tensor(value)
-    else:
-        raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
-    if like is not None and type(like.data) is not np.ndarray:
-        data.data = _backend.to_device(data.data, like.device, op)
-    return data
+        return tensor(value.item() if isinstance(value, np.generic) else value, device=where)
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tensor(value, device=where)
+    raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
 
 
 def as_index(op: str, name: str, value: Any) -> int:
@@ -85,9 +82,19 @@ def check_same_device(op: str, *tensors: Tensor) -> None:
             )
 
 
+def _scalar_joins_gpu(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """Move a 0-d CPU tensor to its GPU partner's device: PyTorch lets it join the op as a scalar would."""
+    if a.data.ndim == 0 and type(a.data) is np.ndarray:
+        return a.to(b.device), b
+    if b.data.ndim == 0 and type(b.data) is np.ndarray:
+        return a, b.to(a.device)
+    return a, b
+
+
 def promote_pair(op: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """Cast ``a`` and ``b`` to their common dtype under PyTorch's rules (0-d tensors rank lower)."""
     if type(a.data) is not type(b.data):
+        a, b = _scalar_joins_gpu(a, b)
         check_same_device(op, a, b)
     if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
         return a, b
