@@ -34,7 +34,7 @@ from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
 from ._threads import get_num_threads, set_num_threads
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import device
+from .backend import device, get_default_device, set_default_device
 from .errors import (
     DeviceError,
     DimError,
@@ -56,6 +56,8 @@ __all__ = [
     "Size",
     "dtype",
     "device",
+    "get_default_device",
+    "set_default_device",
     "autograd",
     "cuda",
     "utils",

@@ -48,6 +48,10 @@ class device:  # noqa: N801 - lowercase, like torch.device
         type: ``"cpu"`` or ``"cuda"``, optionally with an index (``"cuda:0"``), or another device.
         index: the GPU index when ``type`` is ``"cuda"`` without one. Default: None (the current GPU, 0).
 
+    As a context manager, ``with shendu.device("cuda"):`` makes it the default device of the
+    factory functions (``tensor``, ``zeros``, ``randn``, ...) inside the block, as
+    ``set_default_device`` does.
+
     Example:
         >>> shendu.device("cuda:1")
         device(type='cuda', index=1)
@@ -93,6 +97,14 @@ class device:  # noqa: N801 - lowercase, like torch.device
     def __str__(self) -> str:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
+    def __enter__(self) -> device:
+        _outer_defaults.append(_default_device)
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        set_default_device(_outer_defaults.pop())
+
     def __repr__(self) -> str:
         if self.index is None:
             return f"device(type='{self.type}')"
@@ -100,6 +112,29 @@ class device:  # noqa: N801 - lowercase, like torch.device
 
 
 CPU = device("cpu")
+_default_device = CPU
+# The defaults that enclosing ``with device(...)`` blocks restore on exit.
+_outer_defaults: list[device] = []
+
+
+def set_default_device(value: str | device | None) -> None:
+    """Make ``value`` the device where factory functions create tensors when given no ``device``.
+
+    Args:
+        value: ``"cpu"``, ``"cuda[:N]"``, a ``device``, or None for the CPU.
+
+    Example:
+        >>> shendu.set_default_device("cuda")
+        >>> shendu.zeros(2).device
+        device(type='cuda', index=0)
+    """
+    global _default_device
+    _default_device = CPU if value is None else as_device(value, "set_default_device")
+
+
+def get_default_device() -> device:
+    """The device factory functions use when given no ``device`` (the CPU unless changed)."""
+    return _default_device
 
 
 def is_available() -> bool:

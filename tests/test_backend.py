@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import shendu
@@ -38,6 +39,33 @@ def test_cuda_without_cupy_says_how_to_install() -> None:
         shendu.ones(2).cuda()
     with pytest.raises(shendu.DeviceError, match=r"zeros: CUDA was requested"):
         shendu.zeros(2, device="cuda")
+
+
+@pytest.mark.skipif(shendu.cuda.is_available(), reason="checks the error raised where no GPU is usable")
+def test_cuda_default_device_without_cupy_fails_at_the_factory() -> None:
+    with shendu.device("cuda"):
+        assert shendu.get_default_device() == "cuda:0"
+        with pytest.raises(shendu.DeviceError, match=r"randn: CUDA was requested"):
+            shendu.randn(2)
+        with pytest.raises(shendu.DeviceError, match=r"ones: CUDA was requested"):
+            shendu.ones(2)
+        assert shendu.from_numpy(np.zeros(2)).device == "cpu"
+    assert shendu.get_default_device() == "cpu"
+
+
+def test_device_blocks_nest_and_restore_the_default() -> None:
+    with shendu.device("cpu") as outer:
+        assert outer == "cpu"
+        with shendu.device("cuda:1"):
+            assert shendu.get_default_device() == "cuda:1"
+        assert shendu.get_default_device() == "cpu"
+    shendu.set_default_device("cuda")
+    try:
+        assert shendu.get_default_device() == "cuda:0"
+    finally:
+        shendu.set_default_device(None)
+    assert shendu.get_default_device() == "cpu"
+    assert shendu.zeros(1).device == "cpu" and shendu.tensor([1]).device == "cpu"
 
 
 def test_cpu_tensor_reports_its_device() -> None:

@@ -1314,6 +1314,10 @@ def p_set_num_threads(d: Draw) -> Call:
     return Call((d.choice((1, 2, 0, -1, 2.5, True, None, "2")),))
 
 
+def p_set_default_device(d: Draw) -> Call:
+    return Call((d.choice(("cpu", None, "tpu", "cpu:1", 0, 2.5)),))
+
+
 def p_fallback(d: Draw) -> Call:
     """For a public function without a table entry: a tensor, maybe with a second operand."""
     x = d.tensor()
@@ -1326,6 +1330,8 @@ OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "manual_seed": p_manual_seed,
     "get_num_threads": NOARG,
     "set_num_threads": p_set_num_threads,
+    "get_default_device": NOARG,
+    "set_default_device": p_set_default_device,
     "embedding": p_embedding,
     "get_rng_state": NOARG,
     "set_rng_state": p_set_rng_state,
@@ -1584,10 +1590,12 @@ def _report_count() -> Any:
 
 @pytest.fixture
 def _default_dtype_restored() -> Any:
-    """Global state that some fuzzed calls change: the default dtype, the RNG, the thread counts."""
+    """Global state that some fuzzed calls change: the default dtype and device, the RNG, the thread counts."""
     previous, state = shendu.get_default_dtype(), shendu.get_rng_state()
     threads, torch_threads = shendu.get_num_threads(), torch.get_num_threads()
     yield
+    shendu.set_default_device(None)
+    torch.set_default_device(None)
     shendu.set_default_dtype(previous)
     shendu.set_rng_state(state)
     torch.set_default_dtype(torch.float32)

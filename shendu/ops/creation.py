@@ -41,7 +41,11 @@ def _finish(array: Any, device: Any, requires_grad: bool, op: str) -> Tensor:
         raise DtypeError(
             f"{op}: only floating-point tensors can require gradients, got dtype {_dtype.from_numpy_dtype(array.dtype)}"
         )
-    target = _backend.as_device(device, op)
+    if device is not None:
+        target = _backend.as_device(device, op)
+    else:
+        # Arrays already on a GPU (the copy of a GPU tensor) stay there; host arrays go to the default.
+        target = _backend.get_default_device() if type(array) is np.ndarray else None
     if target is not None and target.type != "cpu":
         array = _backend.to_device(array, target, op)
     out = Tensor._make(array)
@@ -172,7 +176,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     Args:
         data: a number, a (nested) list or tuple of numbers, a NumPy array, or a tensor.
         dtype: the element type. Default: inferred (float32 for Python floats, int64 for ints).
-        device: ``"cpu"`` or ``"cuda[:N]"``. Default: the CPU, or ``data``'s device for a tensor.
+        device: ``"cpu"`` or ``"cuda[:N]"``. Default: ``data``'s device for a tensor, else the default device.
         requires_grad: record operations for autograd. Default: False.
 
     Example:
@@ -241,13 +245,13 @@ def _fill_value(op: str, fill: Any, np_dtype: np.dtype, name: str = "fill_value"
 
 def _filled(op: str, size: tuple[Any, ...], fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     shape = parse_size(op, size)
-    target = _backend.as_device(device, op)
+    target = _backend.as_device(device, op) if device is not None else _backend.get_default_device()
     np_dtype = _resolve_dtype(dtype)
-    xp = np if target is None or target.type == "cpu" else _backend.require_cuda(op)
+    xp = np if target.type == "cpu" else _backend.require_cuda(op)
     if xp is np:
         with allocating(op, shape, np_dtype):
             array = np.zeros(shape, np_dtype) if fill == 0 else np.full(shape, fill, np_dtype)
-        return _finish(array, None, requires_grad, op)
+        return _finish(array, _backend.CPU, requires_grad, op)
     with xp.cuda.Device(target.index or 0), allocating(op, shape, np_dtype):
         array = xp.full(shape, fill, np_dtype)
     return _finish(array, None, requires_grad, op)
@@ -268,7 +272,7 @@ def zeros(*shape: Any, size: Any = None, dtype: Any = None, device: Any = None, 
     Args:
         shape: the shape, as ints or one sequence (or pass ``size=``).
         dtype: Default: ``shendu.get_default_dtype()`` (float32).
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False.
 
     Example:
@@ -357,7 +361,7 @@ def arange(
         step: the gap between values. Default: 1.
         dtype: Default: int64 when every argument is an int, else ``shendu.get_default_dtype()``.
             With an integer dtype, float arguments are first truncated to integers, as in PyTorch.
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False.
 
     Example:
@@ -445,7 +449,7 @@ def linspace(
         end: the last value.
         steps: how many values.
         dtype: Default: ``shendu.get_default_dtype()`` (float32).
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False.
 
     Example:
@@ -483,7 +487,7 @@ def logspace(
         steps: how many values.
         base: the base of the powers. Default: 10.0.
         dtype: Default: ``shendu.get_default_dtype()`` (float32).
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False.
 
     Example:

@@ -77,7 +77,7 @@ def rand(
         shape: the shape, as ints or one sequence (``rand(2, 3)``, ``rand((2, 3))``, or ``rand(size=(2, 3))``).
         generator: the Generator to draw from. Default: the global one.
         dtype: a floating-point dtype. Default: ``shendu.get_default_dtype()`` (float32).
-        device: where the result lives. Default: the CPU.
+        device: where the result lives. Default: the default device (see ``set_default_device``).
         requires_grad: Default: False.
 
     Example:
@@ -164,7 +164,7 @@ def randint(
         size: the shape, a tuple of ints.
         generator: Default: the global Generator.
         dtype: Default: ``shendu.int64``; float dtypes hold the integers as floats.
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False (only floating-point results can require grad).
 
     Example:
@@ -198,7 +198,7 @@ def randperm(
         n: how many integers.
         generator: Default: the global Generator.
         dtype: Default: ``shendu.int64``.
-        device: Default: the CPU.
+        device: Default: the default device, the CPU unless ``set_default_device`` changed it.
         requires_grad: Default: False.
 
     Example:

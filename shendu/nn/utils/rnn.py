@@ -260,7 +260,8 @@ def pad_packed_sequence(
     ordered = _running(sizes, batch)
     lengths = np.empty(batch, np.int64)
     lengths[order if order is not None else np.arange(batch)] = ordered
-    return padded, tensor(lengths)
+    # PyTorch keeps the lengths on the CPU whatever the device of the data.
+    return padded, tensor(lengths, device="cpu")
 
 
 def pad_sequence(
