@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 import shendu
-from tests.helpers import COUNTS, FIGURES
+from tests.helpers import COUNTS, FIGURES, TEST_DEVICE
+
+if TEST_DEVICE != "cpu":
+    # The first call of each GPU kernel compiles it, far past hypothesis's 200 ms default deadline.
+    settings.register_profile("device", deadline=None)
+    settings.load_profile("device")
 
 
 @pytest.fixture(autouse=True)

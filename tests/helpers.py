@@ -8,10 +8,14 @@ analytic gradients with float64 finite differences.
 
 Inputs are shapes (filled with seeded normal values), NumPy arrays (used as
 given; integer and bool arrays never require grad), or Python scalars.
+
+``SHENDU_TEST_DEVICE=cuda`` runs shendu's side of every comparison on the GPU
+(torch stays on the CPU as the reference), so the same cases check the CuPy paths.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +25,7 @@ import torch
 
 import shendu
 
+TEST_DEVICE = os.environ.get("SHENDU_TEST_DEVICE", "cpu")
 COUNTS: Counter[str] = Counter()
 # Measured figures the suite reports at the end (e.g. RSS growth), by name.
 FIGURES: dict[str, str] = {}
@@ -96,13 +101,19 @@ def _noncontiguous(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array.swapaxes(-1, -2)).swapaxes(-1, -2)
 
 
+def on_test_device(array: np.ndarray) -> shendu.Tensor:
+    """A shendu tensor holding ``array`` on the device under test (``$SHENDU_TEST_DEVICE``, default cpu)."""
+    t = shendu.from_numpy(array)
+    return t if TEST_DEVICE == "cpu" else t.to(TEST_DEVICE)
+
+
 def _to_lib(lib: Any, value: Any, requires_grad: bool) -> Any:
     if not isinstance(value, np.ndarray):
         return value
     if lib is torch:
         t = torch.from_numpy(value.copy())
     else:
-        t = shendu.from_numpy(value.copy()) if value.flags.c_contiguous else shendu.from_numpy(_copy_layout(value))
+        t = on_test_device(value.copy() if value.flags.c_contiguous else _copy_layout(value))
     if requires_grad and value.dtype.kind == "f":
         t.requires_grad_(True)
     return t
@@ -129,7 +140,7 @@ def _as_numpy(value: Any) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().numpy()
     if isinstance(value, shendu.Tensor):
-        return value.detach().numpy()
+        return value.detach().cpu().numpy()
     return np.asarray(value)
 
 
@@ -183,7 +194,8 @@ def check(
         t_in = [_to_lib(torch, a, grad) for a in arrays]
         s_in = [_to_lib(shendu, a, grad) for a in arrays]
         t_out = (torch_fn or fn)(torch, *t_in)
-        s_out = fn(shendu, *s_in)
+        with shendu.device(TEST_DEVICE):
+            s_out = fn(shendu, *s_in)
         t_flat, s_flat = _flatten(t_out), _flatten(s_out)
         assert len(t_flat) == len(s_flat), f"torch returned {len(t_flat)} outputs, shendu {len(s_flat)}"
         for i, (t, s) in enumerate(zip(t_flat, s_flat)):
@@ -205,15 +217,16 @@ def check(
             if pairs:
                 weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
                 torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
-                shendu.autograd.backward([s for _, s in pairs], [shendu.from_numpy(w.copy()) for w in weights])
+                shendu.autograd.backward([s for _, s in pairs], [on_test_device(w.copy()) for w in weights])
                 for i, (t, s) in enumerate(zip(t_in, s_in)):
                     if isinstance(t, torch.Tensor) and t.requires_grad:
                         if t.grad is None:
-                            assert s.grad is None or not np.any(s.grad.numpy()), f"input {i}: torch has no grad"
+                            assert s.grad is None or not np.any(_as_numpy(s.grad)), f"input {i}: torch has no grad"
                             continue
                         assert s.grad is not None, f"input {i}: shendu computed no gradient"
                         assert s.grad.dtype == s.dtype, f"input {i}: grad dtype {s.grad.dtype} != {s.dtype}"
-                        _assert_close(f"[{dtype_name}] grad of input {i}", s.grad.numpy(), t.grad.numpy(), tol_r, tol_a)
+                        got = _as_numpy(s.grad)
+                        _assert_close(f"[{dtype_name}] grad of input {i}", got, t.grad.numpy(), tol_r, tol_a)
         COUNTS["hypothesis cases compared with torch" if _in_hypothesis() else "op cases compared with torch"] += 1
 
 
@@ -230,5 +243,6 @@ def grad_check(
     """Float64 finite-difference check of ``fn(shendu, *tensors)``'s gradients."""
     arrays = make_inputs(inputs, np.dtype("float64"), seed, low, high, transform)
     tensors = [_to_lib(shendu, a, True) for a in arrays]
-    assert shendu.autograd.gradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=atol, rtol=rtol)
+    with shendu.device(TEST_DEVICE):
+        assert shendu.autograd.gradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=atol, rtol=rtol)
     COUNTS["float64 gradchecks"] += 1

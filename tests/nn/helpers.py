@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 import shendu
-from tests.helpers import COUNTS, _in_hypothesis
+from tests.helpers import COUNTS, TEST_DEVICE, _in_hypothesis, on_test_device
 
 TORCH_FLOATS = {"float64": torch.float64, "float32": torch.float32}
 
@@ -24,7 +24,7 @@ TORCH_FLOATS = {"float64": torch.float64, "float32": torch.float32}
 def _as_numpy(value: Any) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().numpy()
-    return value.detach().numpy()
+    return value.detach().cpu().numpy()
 
 
 def _close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
@@ -56,7 +56,7 @@ def _make(spec: Any, dtype: str, rng: np.random.Generator, low: float | None, hi
 def _to(lib: Any, value: Any, requires_grad: bool) -> Any:
     if not isinstance(value, np.ndarray):
         return value
-    t = torch.from_numpy(value.copy()) if lib is torch else shendu.from_numpy(value.copy())
+    t = torch.from_numpy(value.copy()) if lib is torch else on_test_device(value.copy())
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -103,6 +103,7 @@ def check_module(
             s_mod = shendu_module()
         s_mod.to(getattr(shendu, dtype))
         s_mod.load_state_dict({k: v.detach().numpy() for k, v in t_mod.state_dict().items()})
+        s_mod.to(TEST_DEVICE)
         t_mod.train(train)
         s_mod.train(train)
         tol_r = rtol if rtol is not None else (1e-10 if dtype == "float64" else 1e-5)
@@ -112,7 +113,8 @@ def check_module(
             made = [_make(spec, dtype, rng, low, high) for spec in inputs]
             t_in = [_to(torch, a, g and grad) for a, g in made]
             s_in = [_to(shendu, a, g and grad) for a, g in made]
-            t_out, s_out = _flatten(t_mod(*t_in)), _flatten(s_mod(*s_in))
+            with shendu.device(TEST_DEVICE):
+                t_out, s_out = _flatten(t_mod(*t_in)), _flatten(s_mod(*s_in))
             assert len(t_out) == len(s_out), f"torch returned {len(t_out)} outputs, shendu {len(s_out)}"
             where = f"[{dtype}, step {step}]"
             for i, (t, s) in enumerate(zip(t_out, s_out)):
@@ -122,7 +124,7 @@ def check_module(
                 if pairs:
                     weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
                     torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
-                    shendu.autograd.backward([s for _, s in pairs], [shendu.from_numpy(w.copy()) for w in weights])
+                    shendu.autograd.backward([s for _, s in pairs], [on_test_device(w.copy()) for w in weights])
                 for i, (t, s) in enumerate(zip(t_in, s_in)):
                     if isinstance(t, torch.Tensor) and t.requires_grad:
                         assert (s.grad is None) == (t.grad is None), f"{where} grad of input {i}: presence differs"
@@ -132,7 +134,7 @@ def check_module(
                 for name, t_param in t_mod.named_parameters():
                     s_param = s_params[name]
                     if t_param.grad is None:
-                        assert s_param.grad is None or not np.any(s_param.grad.numpy()), f"{where} {name}: grad"
+                        assert s_param.grad is None or not np.any(_as_numpy(s_param.grad)), f"{where} {name}: grad"
                         continue
                     assert s_param.grad is not None, f"{where} {name}: shendu computed no gradient"
                     _close(f"{where} grad of {name}", s_param.grad, t_param.grad, tol_r, tol_a)
