@@ -48,7 +48,9 @@ def test_training_steps_on_gpu_match_the_cpu(make_model) -> None:
     shendu.manual_seed(1)
     got = _train(on_gpu, "cuda", images, labels, steps=3)
     for name in want:
-        np.testing.assert_allclose(got[name], want[name], rtol=1e-4, atol=1e-5, err_msg=name)
+        # Adam divides by sqrt(v): where a gradient is near zero, the last-bit differences between GPU
+        # and CPU sums move a weight by up to ~1e-4 after three steps of lr 1e-3.
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-3, atol=2e-4, err_msg=name)
         assert got[name].dtype == want[name].dtype, name
 
 

@@ -59,12 +59,12 @@ def _embedding(m: Any) -> Any:
 
 def test_functional_embedding_accumulates_repeated_indices() -> None:
     idx = np.array([[0, 3, 3], [3, 1, 0]])
-    check(lambda m, w: _embedding(m)(m.from_numpy(idx), w), (5, 4))
-    check(lambda m, w: _embedding(m)(m.from_numpy(idx), w, padding_idx=3), (5, 4))
-    check(lambda m, w: _embedding(m)(m.from_numpy(idx), w, scale_grad_by_freq=True), (5, 4))
+    check(lambda m, w: _embedding(m)(m.tensor(idx), w), (5, 4))
+    check(lambda m, w: _embedding(m)(m.tensor(idx), w, padding_idx=3), (5, 4))
+    check(lambda m, w: _embedding(m)(m.tensor(idx), w, scale_grad_by_freq=True), (5, 4))
     check(lambda m, w: _embedding(m)(m.from_numpy(idx.astype(np.int32)), w), (5, 4))
     check(lambda m, w: _embedding(m)(m.from_numpy(np.zeros((2, 0), np.int64)), w), (5, 4))
-    check(lambda m, w: _embedding(m)(m.from_numpy(idx), w.t()), (4, 5))
+    check(lambda m, w: _embedding(m)(m.tensor(idx), w.t()), (4, 5))
     grad_check(lambda m, w: embedding(shendu.from_numpy(idx), w), (5, 4))
 
 

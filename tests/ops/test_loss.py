@@ -317,7 +317,7 @@ def test_kl_div_zero_targets() -> None:
 
 # ----------------------------------------------------------------------------- gradchecks
 def test_gradchecks() -> None:
-    pw = shendu.tensor(np.linspace(0.5, 2.0, 4))
+    pw = np.linspace(0.5, 2.0, 4)
     grad_check(lambda m, x, t: F(m).mse_loss(x, t), (3, 4), (3, 4))
     grad_check(lambda m, x, t: F(m).l1_loss(x, t, reduction="sum"), (3, 4), (4,))
     grad_check(lambda m, x, t: F(m).smooth_l1_loss(x, t, beta=0.5), (3, 4), (3, 4))
@@ -331,7 +331,9 @@ def test_gradchecks() -> None:
     grad_check(lambda m, x: F(m).nll_loss(x, labels(m, Y), reduction="sum"), (4, 5))
     grad_check(lambda m, x, t: F(m).binary_cross_entropy(x, t), (3, 4), (3, 4), low=0.1, high=0.9)
     grad_check(lambda m, x, t, w: F(m).binary_cross_entropy(x, t, w), (3, 4), (3, 4), (4,), low=0.1, high=0.9)
-    grad_check(lambda m, x, t, w: F(m).binary_cross_entropy_with_logits(x, t, w, pos_weight=pw), (3, 4), (3, 4), (4,))
+    grad_check(
+        lambda m, x, t, w: F(m).binary_cross_entropy_with_logits(x, t, w, pos_weight=m.tensor(pw)), (3, 4), (3, 4), (4,)
+    )
     grad_check(lambda m, x, t, p: F(m).binary_cross_entropy_with_logits(x, t, pos_weight=p), (3, 4), (3, 4), (4,))
     grad_check(lambda m, x, t: F(m).kl_div(x, t, reduction="batchmean"), (3, 4), (3, 4), low=0.1, high=0.9)
     grad_check(lambda m, x, t: F(m).kl_div(x, t, log_target=True, reduction="sum"), (3, 4), (4,))
