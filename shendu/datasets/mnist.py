@@ -191,7 +191,10 @@ class MNIST(Dataset[tuple[Tensor, int]]):
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All images as float32 (N, 1, 28, 28) in [0, 1], and the labels, as NumPy arrays."""
-        return self.data.data[:, None].astype(np.float32) / np.float32(255), self.targets.data
+        images = self.data.data[:, None].astype(np.float32)
+        # In place: a second float32 copy of the training set would double the peak memory (188 MB more).
+        images /= np.float32(255)
+        return images, self.targets.data
 
 
 class FashionMNIST(MNIST):
