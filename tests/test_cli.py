@@ -91,3 +91,45 @@ def test_eval_of_a_bad_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_lab_unknown_question(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["lab", "run", "99"], capsys)
     assert code == 1 and "shendu lab: lab: no experiment 99; known: 1 (deep-learning)" in err
+
+
+def test_predict_reads_images_and_names_each_class(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    import numpy as np
+    from PIL import Image
+
+    import shendu
+    from shendu.datasets import Digits
+
+    common = ["--dataset", "digits", "--model", "mlp", "--out", str(tmp_path), "--quiet"]
+    code, _, _ = run(["train", *common, "--epochs", "3"], capsys)
+    assert code == 0
+    checkpoint = tmp_path / "mlp-digits" / "best.safetensors"
+    test = Digits(train=False)
+    pixels = np.round(test.data.numpy()[:12, 0] * 255).astype(np.uint8)
+    paths = []
+    for i, image in enumerate(pixels):
+        paths.append(tmp_path / f"digit{i}.png")
+        Image.fromarray(image).save(paths[-1])
+    model, _ = cli._load_trained(str(checkpoint))
+    with shendu.no_grad():
+        expected = model(shendu.from_numpy(pixels[:, None].astype(np.float32) / 255)).argmax(1).numpy()
+
+    code, out, _ = run(["predict", str(checkpoint), *map(str, paths)], capsys)
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert len(lines) == len(paths)
+    for line, path, label in zip(lines, paths, expected):
+        assert line.startswith(f"{path}: {label} (") and line.endswith("%)"), line
+    assert (expected == test.targets.numpy()[:12]).mean() >= 0.75
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    code, _, err = run(["predict", str(checkpoint), str(broken)], capsys)
+    assert code == 1 and f"cannot read image {str(broken)!r}" in err
+    monkeypatch.setitem(sys.modules, "PIL", None)  # what a machine without Pillow looks like to `import`
+    code, _, err = run(["predict", str(checkpoint), str(paths[0])], capsys)
+    assert code == 1 and "predict reads images with Pillow: pip install pillow" in err
