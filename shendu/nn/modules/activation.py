@@ -46,7 +46,18 @@ def _inplace_repr(inplace: bool, first: bool = True) -> str:
     return "inplace=True" if first else ", inplace=True"
 
 
-class ReLU(Module):
+class _InplaceActivation(Module):
+    """An elementwise activation whose only option is PyTorch's ``inplace`` flag."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
+
+class ReLU(_InplaceActivation):
     """``max(0, x)`` elementwise.
 
     Args:
@@ -57,33 +68,19 @@ class ReLU(Module):
         tensor([0., 2.])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
 
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
-
-class ReLU6(Module):
+class ReLU6(_InplaceActivation):
     """``min(max(0, x), 6)`` elementwise.
 
     Args:
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.relu6(input)
-
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
 
 class LeakyReLU(Module):
@@ -151,7 +148,18 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class ELU(Module):
+class _ExponentialActivation(_InplaceActivation):
+    """ELU and CELU: an ``alpha`` for the negative side, and PyTorch's ``inplace`` flag."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.alpha = alpha
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace, first=False)
+
+
+class ELU(_ExponentialActivation):
     """``x`` for positive inputs, ``alpha * (exp(x) - 1)`` otherwise.
 
     Args:
@@ -159,19 +167,11 @@ class ELU(Module):
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + _inplace_repr(self.inplace, first=False)
 
-
-class CELU(Module):
+class CELU(_ExponentialActivation):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
 
     Args:
@@ -179,34 +179,19 @@ class CELU(Module):
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.celu(input, self.alpha)
 
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + _inplace_repr(self.inplace, first=False)
 
-
-class SELU(Module):
+class SELU(_InplaceActivation):
     """Scaled ELU with the self-normalizing constants of Klambauer et al. (2017).
 
     Args:
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.selu(input)
-
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
 
 class GELU(Module):
@@ -229,40 +214,26 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """``x * sigmoid(x)`` (also called swish).
 
     Args:
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
 
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
-
-class Mish(Module):
+class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``.
 
     Args:
         inplace: accepted for compatibility. Default: False.
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.mish(input)
-
-    def extra_repr(self) -> str:
-        return _inplace_repr(self.inplace)
 
 
 class Sigmoid(Module):
