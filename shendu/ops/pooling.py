@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -165,6 +166,15 @@ def _first_max(windows: Any, geom: _Geometry, xp: Any) -> tuple[Any, Any]:
     return best, offset
 
 
+def _window_max(windows: Any, geom: _Geometry, xp: Any) -> Any:
+    """Per window, the max (NaN wins, as in PyTorch: ``maximum`` propagates it)."""
+    kh, kw = geom.kernel
+    best = windows[:, :, :, :, 0, 0].copy()
+    for k in range(1, kh * kw):
+        xp.maximum(best, windows[:, :, :, :, k // kw, k % kw], out=best)
+    return best
+
+
 def _nan_offsets(windows: Any, geom: _Geometry, offset: Any, xp: Any) -> Any:
     """PyTorch's rule for windows holding NaN: the NaN wins, and a later NaN wins over an earlier one."""
     kh, kw = geom.kernel
@@ -205,11 +215,15 @@ class MaxPool2d(Function):
 
     differentiable_outputs = (0,)
 
-    def forward(self, x: Any, *, geom: _Geometry, spatial: int, return_indices: bool) -> Any:
+    def forward(self, x: Any, *, geom: _Geometry, spatial: int, return_indices: bool, offsets: bool) -> Any:
         xp = get_array_module(x)
         x4 = _as_batched(x, spatial)
         fill = _neg_fill(x.dtype)
         windows = _windows(_pad(x4, geom, fill), geom)
+        unbatched = x.ndim == spatial + 1
+        if not offsets:
+            # Inference: the maxima alone, a quarter of the work of tracking where they are.
+            return _restore(_window_max(windows, geom, xp), spatial, unbatched)
         best, offset = _first_max(windows, geom, xp)
         if x.dtype.kind == "f" and xp.isnan(best).any():
             offset = _nan_offsets(windows, geom, offset, xp)
@@ -217,7 +231,6 @@ class MaxPool2d(Function):
             # A window whose real values all equal the fill must still point inside the input.
             offset = xp.where(best == fill, _first_valid_offset(geom, xp).astype(offset.dtype), offset)
         self.offset = offset
-        unbatched = x.ndim == spatial + 1
         self.meta = (geom, x4.shape, x.shape, x.dtype)
         out = _restore(best, spatial, unbatched)
         if return_indices:
@@ -262,7 +275,8 @@ def _max_pool(
     geom = _pool_geometry(op, input, spatial, kernel_size, stride, padding, dilation, ceil_mode)
     if input.data.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
-    return MaxPool2d.apply(input, geom=geom, spatial=spatial, return_indices=bool(return_indices))
+    offsets = bool(return_indices) or (is_grad_enabled() and input.requires_grad)
+    return MaxPool2d.apply(input, geom=geom, spatial=spatial, return_indices=bool(return_indices), offsets=offsets)
 
 
 def max_pool1d(

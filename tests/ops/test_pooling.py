@@ -61,6 +61,9 @@ def test_max_pool2d_layouts_and_special_values() -> None:
     nan = np.array([[[[np.nan, 1, 2, np.nan], [0, np.nan, 5, -np.inf], [np.nan, 3, 4, 4], [2, np.nan, 4, 4]]]])
     check(lambda m, x: F(m).max_pool2d(x, 2, return_indices=True), nan, grad=False)
     check(lambda m, x: F(m).max_pool2d(x, 3, 1, 1, return_indices=True), nan, grad=False)
+    # Without gradients or indices, only the maxima are computed: the same values, NaN included.
+    check(lambda m, x: F(m).max_pool2d(x, 3, 1, 1), nan, grad=False)
+    check(lambda m, x: F(m).max_pool2d(x, 2, ceil_mode=True), (2, 3, 7, 5), grad=False)
     infs = np.full((1, 2, 5, 5), -np.inf)
     check(lambda m, x: F(m).max_pool2d(x, 3, 2, 1, return_indices=True), infs, grad=False)
     check(lambda m, x: F(m).max_pool2d(x, 2, 2, 1, ceil_mode=True, return_indices=True), infs, grad=False)
