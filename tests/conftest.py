@@ -8,10 +8,11 @@ from hypothesis import settings
 import shendu
 from tests.helpers import COUNTS, FIGURES, TEST_DEVICE
 
-if TEST_DEVICE != "cpu":
-    # The first call of each GPU kernel compiles it, far past hypothesis's 200 ms default deadline.
-    settings.register_profile("device", deadline=None)
-    settings.load_profile("device")
+# The same examples on every run: a CI failure reproduces, and no run fails on a rare draw alone.
+settings.register_profile("shendu", derandomize=True)
+# The first call of each GPU kernel compiles it, far past hypothesis's 200 ms default deadline.
+settings.register_profile("device", derandomize=True, deadline=None)
+settings.load_profile("shendu" if TEST_DEVICE == "cpu" else "device")
 
 
 @pytest.fixture(autouse=True)
