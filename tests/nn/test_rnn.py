@@ -186,6 +186,25 @@ def test_packed_sequences_match_torch(mode: str, lengths: list[int], enforce_sor
     compare(t_mod, s_mod, x, states, lengths=lengths, enforce_sorted=enforce_sorted)
 
 
+@pytest.mark.parametrize("lengths", [None, [6, 4, 4, 1]])
+def test_lstm_without_gradients_matches_torch(lengths: list[int] | None) -> None:
+    # Under no_grad the LSTM keeps one step's gates instead of all of them.
+    torch.manual_seed(4)
+    t_mod, s_mod = _pair("LSTM", 3, 4, 2, bidirectional=True)
+    x = _data((6, 4, 3)).astype(np.float32)
+    t_in, s_in = torch.from_numpy(x), shendu.from_numpy(x)
+    if lengths is not None:
+        t_in = torch.nn.utils.rnn.pack_padded_sequence(t_in, lengths)
+        s_in = srnn.pack_padded_sequence(s_in, lengths)
+    with torch.no_grad(), shendu.no_grad():
+        (t_out, (t_h, t_c)), (s_out, (s_h, s_c)) = t_mod.float()(t_in), s_mod.to(shendu.float32)(s_in)
+    if lengths is not None:
+        t_out, s_out = t_out.data, s_out.data
+    for name, got, want in (("output", s_out, t_out), ("h_n", s_h, t_h), ("c_n", s_c, t_c)):
+        _close(name, got, want, "float32")
+    COUNTS["recurrent cases compared with torch"] += 1
+
+
 def test_packed_final_state_is_last_valid_step() -> None:
     lstm = LSTM(2, 3)
     x = shendu.randn(5, 2, 2)
