@@ -48,7 +48,17 @@ class Function:
         >>> y = Square.apply(shendu.tensor([3.0], requires_grad=True))
     """
 
-    __slots__ = ("__dict__", "__weakref__", "hooks", "meta", "next_edges", "out_meta", "released", "versions")
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "hooks",
+        "meta",
+        "next_edges",
+        "out_meta",
+        "recording",
+        "released",
+        "versions",
+    )
 
     saves_inputs: ClassVar[tuple[int, ...]] = ()
     saves_output: ClassVar[bool] = False
@@ -72,6 +82,8 @@ class Function:
                     record = True
                     break
         fn.released = False
+        # Forward may skip what only backward needs (saved unfoldings, per-step gates) when not recording.
+        fn.recording = record
         out = fn.forward(*[t.data for t in inputs], **params)
         make = _Tensor._make
         if not record:

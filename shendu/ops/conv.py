@@ -28,7 +28,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -370,7 +369,7 @@ class ConvNd(Function):
 
     saves_inputs = (0, 1)
 
-    def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, spatial: int, save: bool) -> Any:
+    def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, spatial: int) -> Any:
         xp = get_array_module(x)
         x4 = _as_batched(x, spatial)
         w4 = w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]) if spatial == 1 else w
@@ -383,7 +382,8 @@ class ConvNd(Function):
         for part in parts:
             cols = _im2col(x4[part], geom, batch_last)
             _apply_weight(w3, cols, geom, batch_last, y[part])
-            if save:
+            # The unfolded input is kept for the weight gradient only when autograd records the call.
+            if self.recording:
                 kept.append(cols)
         if b is not None:
             y += b.reshape(-1, 1, 1)
@@ -489,9 +489,7 @@ def _conv(
         pads, image, out = ((0, 0), *pads), (1, *image), (1, *out)
     geom = _Geometry(kernel, strides, pads, dilations, groups, image, out)
     args = (input, weight) if bias is None else (input, weight, bias)
-    # The unfolded input is kept for the weight gradient only when autograd will record the call.
-    save = is_grad_enabled() and any(t.requires_grad for t in args)
-    return ConvNd.apply(*args, geom=geom, spatial=spatial, save=save)
+    return ConvNd.apply(*args, geom=geom, spatial=spatial)
 
 
 def conv1d(

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -215,13 +214,13 @@ class MaxPool2d(Function):
 
     differentiable_outputs = (0,)
 
-    def forward(self, x: Any, *, geom: _Geometry, spatial: int, return_indices: bool, offsets: bool) -> Any:
+    def forward(self, x: Any, *, geom: _Geometry, spatial: int, return_indices: bool) -> Any:
         xp = get_array_module(x)
         x4 = _as_batched(x, spatial)
         fill = _neg_fill(x.dtype)
         windows = _windows(_pad(x4, geom, fill), geom)
         unbatched = x.ndim == spatial + 1
-        if not offsets:
+        if not (return_indices or self.recording):
             # Inference: the maxima alone, a quarter of the work of tracking where they are.
             return _restore(_window_max(windows, geom, xp), spatial, unbatched)
         best, offset = _first_max(windows, geom, xp)
@@ -275,8 +274,7 @@ def _max_pool(
     geom = _pool_geometry(op, input, spatial, kernel_size, stride, padding, dilation, ceil_mode)
     if input.data.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
-    offsets = bool(return_indices) or (is_grad_enabled() and input.requires_grad)
-    return MaxPool2d.apply(input, geom=geom, spatial=spatial, return_indices=bool(return_indices), offsets=offsets)
+    return MaxPool2d.apply(input, geom=geom, spatial=spatial, return_indices=bool(return_indices))
 
 
 def max_pool1d(

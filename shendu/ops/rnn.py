@@ -32,7 +32,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -264,7 +263,6 @@ class LSTMLayer(_Recurrence):
         reverse: bool = False,
         batch_first: bool = False,
         order: Any = None,
-        keep_steps: bool = True,
     ) -> tuple[Any, Any, Any]:
         # Sigmoid gates i, f, o go through tanh(x / 2): their rows are halved once, in _begin.
         xp, z, h0, projected, w_hh_s = self._begin(
@@ -280,7 +278,7 @@ class LSTMLayer(_Recurrence):
         h3 = 3 * hidden
         # Backward needs every step's gates; without it one step's buffers suffice (batch-1000
         # inference over 28 steps: 71 MB less).
-        stored = length if keep_steps else 1
+        stored = length if self.recording else 1
         gates = (xp.zeros if packed else xp.empty)((stored, 4 * hidden, batch), dtype)
         cs = (xp.zeros if packed else xp.empty)((length + 1, hidden, batch), dtype)
         tanh_c = (xp.zeros if packed else xp.empty)((stored, hidden, batch), dtype)
@@ -298,7 +296,7 @@ class LSTMLayer(_Recurrence):
                 _insert_initial((hs[:, p], cs[p]), (h0, c0), n_old, n)
                 inserted.append((p, n_old, n))
             n_old = n
-            slot = t if keep_steps else 0
+            slot = t if self.recording else 0
             g = gates[slot, :, :n]
             xp.matmul(w_hh_s, hs[:, p, :n], out=g)
             g += projected[:, t, :n]
@@ -807,20 +805,15 @@ def lstm_layer(
     h0, c0 = (None, None) if hx is None else hx
     h0 = _check_state(op, "h0", h0, state_shape, input)
     c0 = _check_state(op, "c0", c0, state_shape, input)
-    weights = _weights(w_ih, w_hh, b_ih, b_hh)
-    keep_steps = is_grad_enabled() and any(
-        t is not None and t.requires_grad for t in (input, h0, c0, *weights) if isinstance(t, Tensor)
-    )
     return LSTMLayer.apply(
         input,
         h0,
         c0,
-        *weights,
+        *_weights(w_ih, w_hh, b_ih, b_hh),
         batch_sizes=sizes,
         reverse=bool(reverse),
         batch_first=bool(batch_first),
         order=order,
-        keep_steps=keep_steps,
     )
 
 
