@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
+from .. import _compiled
 from .. import backend as _backend
 from .optimizer import Optimizer, check_interval, check_non_negative
 
 __all__ = ["Adam"]
+
+
+def _fusable(data: Any, *others: Any) -> bool:
+    """Whether the compiled kernel can update these arrays: float32/64, C-contiguous, on the CPU, numba present."""
+    if type(data) is not np.ndarray or data.dtype.kind != "f" or data.dtype.itemsize < 4:
+        return False
+    for array in (data, *others):
+        if not array.flags.c_contiguous or array.dtype != data.dtype:
+            return False
+    return _compiled.kernels("adam") is not None
 
 
 def lerp_(xp: Any, start: Any, end: Any, weight: float, tmp: Any) -> None:
@@ -114,52 +127,83 @@ class Adam(Optimizer):
         """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            amsgrad, maximize = group["amsgrad"], group["maximize"]
-            decoupled = group.get("decoupled_weight_decay", False)
             for p, data, grad in self._grads(index, group):
-                xp = _backend.get_array_module(data)
                 state = self.state[p]
                 if not state:
                     state["step"] = self._new_step()
                     state["exp_avg"] = self._zeros_like(data)
                     state["exp_avg_sq"] = self._zeros_like(data)
-                    if amsgrad:
+                    if group["amsgrad"]:
                         state["max_exp_avg_sq"] = self._zeros_like(data)
-                g_eff, tmp = self._scratch(data, 2)
                 step_t = state["step"].data
                 step_t += 1
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    if decoupled:
-                        xp.multiply(data, 1 - lr * weight_decay, out=data)
-                    else:
-                        xp.multiply(data, weight_decay, out=tmp)
-                        xp.add(g, tmp, out=g_eff)
-                        g = g_eff
-                exp_avg, exp_avg_sq = state["exp_avg"].data, state["exp_avg_sq"].data
-                lerp_(xp, exp_avg, g, 1 - beta1, tmp)
-                xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-                add_square_(xp, exp_avg_sq, g, 1 - beta2, tmp)
-
-                step = float(step_t)
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2**0.5
-                second = exp_avg_sq
-                if amsgrad:
-                    second = state["max_exp_avg_sq"].data
-                    xp.maximum(second, exp_avg_sq, out=second)
-                xp.sqrt(second, out=tmp)
-                xp.divide(tmp, bias_correction2_sqrt, out=tmp)
-                xp.add(tmp, eps, out=tmp)
-                xp.multiply(exp_avg, -step_size, out=g_eff)
-                xp.divide(g_eff, tmp, out=g_eff)
-                xp.add(data, g_eff, out=data)
+                moments = [state[key].data for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
+                if _fusable(data, grad, *moments):
+                    self._update_fused(group, float(step_t), data, grad, *moments)
+                else:
+                    self._update(group, float(step_t), data, grad, *moments)
                 p._vc[0] += 1
         return loss
+
+    @staticmethod
+    def _update_fused(group: dict[str, Any], step: float, data: Any, grad: Any, *moments: Any) -> None:
+        """One parameter's step in a single compiled pass, rounding exactly as ``_update`` does."""
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        decoupled = group.get("decoupled_weight_decay", False)
+        scalar = data.dtype.type
+        weight = 1 - beta1
+        flat = [array.reshape(-1) for array in moments]
+        exp_avg, exp_avg_sq, max_exp_avg_sq = flat[0], flat[1], flat[-1]
+        _compiled.kernels("adam").adam_update(
+            data.reshape(-1),
+            grad.reshape(-1),
+            exp_avg,
+            exp_avg_sq,
+            max_exp_avg_sq,
+            scalar(weight if abs(weight) < 0.5 else 1 - weight),
+            abs(weight) >= 0.5,
+            scalar(beta2),
+            scalar(1 - beta2),
+            scalar(-lr / (1 - beta1**step)),
+            scalar((1 - beta2**step) ** 0.5),
+            scalar(group["eps"]),
+            scalar(weight_decay),
+            scalar(1 - lr * weight_decay),
+            group["maximize"],
+            weight_decay != 0 and not decoupled,
+            weight_decay != 0 and decoupled,
+            group["amsgrad"],
+        )
+
+    def _update(self, group: dict[str, Any], step: float, data: Any, grad: Any, *moments: Any) -> None:
+        """One parameter's step in array operations, following PyTorch's single-tensor Adam."""
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        xp = _backend.get_array_module(data)
+        g_eff, tmp = self._scratch(data, 2)
+        g = grad
+        if group["maximize"]:
+            xp.negative(grad, out=g_eff)
+            g = g_eff
+        if weight_decay != 0:
+            if group.get("decoupled_weight_decay", False):
+                xp.multiply(data, 1 - lr * weight_decay, out=data)
+            else:
+                xp.multiply(data, weight_decay, out=tmp)
+                xp.add(g, tmp, out=g_eff)
+                g = g_eff
+        exp_avg, exp_avg_sq = moments[0], moments[1]
+        lerp_(xp, exp_avg, g, 1 - beta1, tmp)
+        xp.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+        add_square_(xp, exp_avg_sq, g, 1 - beta2, tmp)
+        second = exp_avg_sq
+        if group["amsgrad"]:
+            second = moments[2]
+            xp.maximum(second, exp_avg_sq, out=second)
+        xp.sqrt(second, out=tmp)
+        xp.divide(tmp, (1 - beta2**step) ** 0.5, out=tmp)
+        xp.add(tmp, eps, out=tmp)
+        xp.multiply(exp_avg, -lr / (1 - beta1**step), out=g_eff)
+        xp.divide(g_eff, tmp, out=g_eff)
+        xp.add(data, g_eff, out=data)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 import shendu
-from shendu import optim
+from shendu import _compiled, optim
 from shendu.errors import DeviceError, DtypeError, GraphError, ShapeError
 from tests.helpers import COUNTS
 
@@ -114,6 +114,39 @@ def test_trajectory_matches_torch(name: str, kwargs: dict[str, Any], dtype: str)
     s_params, t_params, _, _ = _run_both(name, kwargs, dtype)
     _assert_close(s_params, t_params, dtype, f"{name}({kwargs}) [{dtype}]")
     COUNTS["optimizer configurations compared with torch"] += 1
+
+
+ADAM_CONFIGS = [(n, k) for n, k in CONFIGS if n in ("Adam", "AdamW")]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize(("name", "kwargs"), ADAM_CONFIGS, ids=[f"{n}-{k}" for n, k in ADAM_CONFIGS])
+def test_compiled_adam_matches_the_array_path_bit_for_bit(name: str, kwargs: dict[str, Any], dtype: str) -> None:
+    """The numba kernel rounds as the NumPy ufunc sequence does, so both paths give the same bits."""
+    pytest.importorskip("numba")
+    assert _compiled.kernels("adam") is not None
+    runs = []
+    for compiled in (True, False):
+        with _compiled.use_compiled(compiled):
+            s_params, _, s_opt, _ = _run_both(name, kwargs, dtype, steps=12)
+        runs.append((s_params, s_opt))
+    (fused, fused_opt), (plain, plain_opt) = runs
+    for a, b in zip(fused, plain):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    for a, b in zip(fused, plain):
+        for key, value in fused_opt.state[a].items():
+            np.testing.assert_array_equal(value.numpy(), plain_opt.state[b][key].numpy(), err_msg=key)
+
+
+def test_adam_on_a_non_contiguous_parameter_takes_the_array_path() -> None:
+    base = np.arange(12, dtype=np.float32).reshape(3, 4)
+    want = shendu.tensor(base.T.copy(), requires_grad=True)
+    got = shendu.from_numpy(base.copy()).t().detach().requires_grad_()
+    assert not got.data.flags.c_contiguous
+    for p in (want, got):
+        p.grad = shendu.from_numpy(np.full((4, 3), 0.5, dtype=np.float32))
+        optim.Adam([p], lr=0.1).step()
+    np.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
 
 
 # One configuration per optimizer that fills every kind of state it has.
