@@ -6,6 +6,7 @@ import pytest
 from hypothesis import settings
 
 import shendu
+from shendu import _compiled
 from tests.helpers import COUNTS, FIGURES, TEST_DEVICE
 
 # The same examples on every run: a CI failure reproduces, and no run fails on a rare draw alone.
@@ -18,6 +19,13 @@ settings.load_profile("shendu" if TEST_DEVICE == "cpu" else "device")
 @pytest.fixture(autouse=True)
 def _seed() -> None:
     shendu.manual_seed(0)
+
+
+@pytest.fixture(scope="module", params=["compiled", "numpy"])
+def kernel_path(request: pytest.FixtureRequest) -> Any:
+    """Runs a module's tests twice: with the compiled kernels (when numba is installed) and with NumPy's path."""
+    with _compiled.use_compiled(request.param == "compiled"):
+        yield request.param
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

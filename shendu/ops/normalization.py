@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _compiled
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -117,15 +118,28 @@ def _update_running(running: tuple[Any, Any], mean: Any, var: Any, count: int, m
 class BatchNorm(_Normalize):
     """Batch norm over a ``(N, C, L)`` view. Training folds the per-channel factors together,
     so forward writes two full-size arrays instead of five and backward two instead of seven;
-    everything else takes the general path."""
+    with the compiled kernels, forward and backward each write one and read the input twice.
+    Evaluation and half precision take the general path."""
+
+    # The compiled path reads the input again in backward; PyTorch keeps it as well.
+    saves_inputs = (0,)
 
     def forward(self, x: Any, *affine: Any, **options: Any) -> Any:
         view, eps, has_weight = options["view"], options["eps"], options["has_weight"]
         count = view[0] * view[2]
         if options.get("stats") is not None or count == 0 or x.dtype.itemsize < 4:
-            self.fused = False
+            self.path = "general"
             return super().forward(x, *affine, **options)
-        self.fused = True
+        weight = affine[0].reshape(1, -1, 1) if has_weight else None
+        bias = affine[-1].reshape(1, -1, 1) if len(affine) > int(has_weight) else None
+        self.meta = (x.shape, count, [a.shape for a in affine])
+        # A copy, not a view: the gradient must use the weight this forward used.
+        self.weight = None if weight is None else weight.copy()
+        kernels = _compiled.kernels("normalization") if type(x) is np.ndarray else None
+        if kernels is not None:
+            self.path = "compiled"
+            return self._forward_compiled(kernels, x.reshape(view), weight, bias, options).reshape(x.shape)
+        self.path = "fused"
         xp = get_array_module(x)
         xv = x.reshape(view)
         mean = _mean(xv, (0, 2), count)
@@ -134,38 +148,73 @@ class BatchNorm(_Normalize):
         if options.get("running") is not None:
             _update_running(options["running"], mean, var, count, options.get("momentum", 0.0))
         invstd = 1.0 / xp.sqrt(var + eps)
-        weight = affine[0].reshape(1, -1, 1) if has_weight else None
         out = centered * (invstd if weight is None else invstd * weight)
-        if len(affine) > int(has_weight):
-            out += affine[-1].reshape(1, -1, 1)
+        if bias is not None:
+            out += bias
         self.centered, self.invstd = centered, invstd
-        self.weight = None if weight is None else weight.copy()
-        self.meta = (x.shape, count, [a.shape for a in affine])
         return out.reshape(x.shape)
 
+    def _forward_compiled(self, kernels: Any, xv: Any, weight: Any, bias: Any, options: dict[str, Any]) -> Any:
+        count = self.meta[1]
+        mean, var = kernels.channel_moments(xv)
+        if options.get("running") is not None:
+            _update_running(options["running"], mean, var, count, options.get("momentum", 0.0))
+        invstd = 1.0 / np.sqrt(var + options["eps"])
+        scale = invstd if weight is None else invstd * weight.ravel()
+        shift = np.zeros(len(mean), xv.dtype) if bias is None else bias.ravel()
+        out = np.empty(xv.shape, xv.dtype)
+        self.x, self.mean, self.invstd = xv, mean.astype(xv.dtype), invstd
+        kernels.normalize(xv, self.mean, scale.astype(xv.dtype), shift, out)
+        return out
+
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        if not self.fused:
+        if self.path == "general":
             return super().backward(grad)
         x_shape, count, affine_shapes = self.meta
-        xp = get_array_module(grad)
-        centered, invstd = self.centered, self.invstd
-        g = grad.reshape(centered.shape)
-        grad_sum = g.sum(axis=(0, 2), keepdims=True)
-        # sum(g * xhat) per channel, without materializing xhat = centered * invstd.
-        projection = xp.einsum("ncl,ncl->c", g, centered).reshape(1, -1, 1) * invstd
-        grads: list[Any] = [None]
-        if self.needs_input_grad(0):
-            scale = invstd if self.weight is None else invstd * self.weight
-            dx = g * scale
-            dx -= centered * (scale * invstd * projection / count)
-            dx -= scale * grad_sum / count
-            grads[0] = dx.reshape(x_shape)
+        if self.path == "compiled":
+            grad_sum, projection, dx = self._backward_compiled(grad)
+        else:
+            xp = get_array_module(grad)
+            centered, invstd = self.centered, self.invstd
+            g = grad.reshape(centered.shape)
+            grad_sum = g.sum(axis=(0, 2), keepdims=True)
+            # sum(g * xhat) per channel, without materializing xhat = centered * invstd.
+            projection = xp.einsum("ncl,ncl->c", g, centered).reshape(1, -1, 1) * invstd
+            dx = None
+            if self.needs_input_grad(0):
+                scale = invstd if self.weight is None else invstd * self.weight
+                dx = g * scale
+                dx -= centered * (scale * invstd * projection / count)
+                dx -= scale * grad_sum / count
+        grads: list[Any] = [None if dx is None else dx.reshape(x_shape)]
         for i, shape in enumerate(affine_shapes, start=1):
             if not self.needs_input_grad(i):
                 grads.append(None)
             else:
                 grads.append((projection if i == 1 and self.weight is not None else grad_sum).reshape(shape))
         return tuple(grads)
+
+    def _backward_compiled(self, grad: Any) -> tuple[Any, Any, Any]:
+        kernels = _compiled.kernels("normalization")
+        xv, mean, invstd = self.x, self.mean, self.invstd
+        dtype, count = xv.dtype, self.meta[1]
+        g = grad.reshape(xv.shape)
+        grad_sum, centered_sum = kernels.channel_grad_sums(g, xv, mean)
+        projection = centered_sum * invstd
+        dx = None
+        if self.needs_input_grad(0):
+            scale = invstd if self.weight is None else invstd * self.weight.ravel()
+            dx = np.empty(xv.shape, dtype)
+            kernels.input_grad(
+                g,
+                xv,
+                mean,
+                scale.astype(dtype),
+                (scale * invstd * projection / count).astype(dtype),
+                (scale * grad_sum / count).astype(dtype),
+                dx,
+            )
+        return grad_sum.astype(dtype), projection.astype(dtype), dx
 
 
 class LayerNorm(_Normalize):

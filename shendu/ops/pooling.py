@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _compiled
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -143,6 +144,13 @@ def _restore(array: Any, spatial: int, unbatched: bool) -> Any:
 
 
 # ---------------------------------------------------------------------------------------- max pooling
+def _pool_kernels(array: Any) -> Any:
+    """The compiled max-pooling kernels for a float CPU array, or None (then the NumPy path runs)."""
+    if type(array) is not np.ndarray or array.dtype.kind != "f" or array.dtype.itemsize < 4:
+        return None
+    return _compiled.kernels("pooling")
+
+
 def _neg_fill(dtype: Any) -> Any:
     """The padding value that never wins a max."""
     return -math.inf if dtype.kind == "f" else np.iinfo(dtype).min
@@ -218,14 +226,24 @@ class MaxPool2d(Function):
         xp = get_array_module(x)
         x4 = _as_batched(x, spatial)
         fill = _neg_fill(x.dtype)
-        windows = _windows(_pad(x4, geom, fill), geom)
+        padded = _pad(x4, geom, fill)
         unbatched = x.ndim == spatial + 1
-        if not (return_indices or self.recording):
-            # Inference: the maxima alone, a quarter of the work of tracking where they are.
-            return _restore(_window_max(windows, geom, xp), spatial, unbatched)
-        best, offset = _first_max(windows, geom, xp)
-        if x.dtype.kind == "f" and xp.isnan(best).any():
-            offset = _nan_offsets(windows, geom, offset, xp)
+        keep_offsets = return_indices or self.recording
+        kernels = _pool_kernels(padded) if geom.kernel == geom.stride == (2, 2) and geom.dilation == (1, 1) else None
+        if kernels is not None:
+            best = np.empty((*x4.shape[:2], *geom.out), x.dtype)
+            offset = np.empty(best.shape, np.uint8)
+            kernels.max_pool_2x2(padded, best, offset, keep_offsets)
+            if not keep_offsets:
+                return _restore(best, spatial, unbatched)
+        else:
+            windows = _windows(padded, geom)
+            if not keep_offsets:
+                # Inference: the maxima alone, a quarter of the work of tracking where they are.
+                return _restore(_window_max(windows, geom, xp), spatial, unbatched)
+            best, offset = _first_max(windows, geom, xp)
+            if x.dtype.kind == "f" and xp.isnan(best).any():
+                offset = _nan_offsets(windows, geom, offset, xp)
         if geom.padding != ((0, 0), (0, 0)):
             # A window whose real values all equal the fill must still point inside the input.
             offset = xp.where(best == fill, _first_valid_offset(geom, xp).astype(offset.dtype), offset)
@@ -241,6 +259,13 @@ class MaxPool2d(Function):
         xp = get_array_module(grad)
         offset = self.offset
         g = grad.reshape(offset.shape)
+        kernels = _pool_kernels(g)
+        if kernels is not None and g.dtype == dtype:
+            (pt, pb), (pl, pr) = geom.padding
+            n, c, h, w = x4_shape
+            padded = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype)
+            kernels.max_pool_backward(g, offset, geom.kernel[1], *geom.stride, *geom.dilation, padded)
+            return (_unpad(padded, geom).reshape(x_shape),)
         kw = geom.kernel[1]
         code = offset.dtype.type
         # Multiplying by the 0/1 mask is much faster than a select, and exact for finite values.

@@ -25,6 +25,9 @@ CASES = [
     ("BatchNorm2d", (2,), {"momentum": 1.0, "eps": 0.1}, (3, 2, 2, 2)),
 ]
 
+# Batch norm has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 @pytest.mark.parametrize(("cls", "args", "kwargs", "shape"), CASES)
 def test_training_steps_match_torch(cls: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple) -> None:

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from shendu import nn
 from tests.nn.helpers import check_module
 
+# Max pooling has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 def pool_case(cls: str, args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
     check_module(getattr(torch.nn, cls)(*args, **kwargs), lambda: getattr(nn, cls)(*args, **kwargs), shape)

@@ -16,6 +16,9 @@ from tests.helpers import check, grad_check
 
 SF = types.SimpleNamespace(**{name: getattr(normalization, name) for name in normalization.__all__})
 
+# Batch norm has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 def F(m: Any) -> Any:
     return TF if m is torch else SF

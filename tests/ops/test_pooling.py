@@ -12,6 +12,9 @@ import shendu
 from shendu.ops import pooling as pool_ops
 from tests.helpers import check, grad_check
 
+# Max pooling has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 def F(m: Any) -> Any:
     """The functional namespace: torch.nn.functional for torch, shendu.ops.pooling for shendu."""
