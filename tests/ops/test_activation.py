@@ -18,6 +18,9 @@ NAN = np.nan
 INTS = np.array([-3, 0, 2, 7], dtype=np.int64)
 INT_RUN = {"dtypes": ("float32",)}
 
+# ReLU has a compiled backward and a NumPy one: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 def F(m: Any) -> Any:
     """torch.nn.functional for torch, the shendu namespace for shendu."""
