@@ -168,6 +168,7 @@ class Adam(Optimizer):
             scalar(-lr / (1 - beta1**step)),
             scalar((1 - beta2**step) ** 0.5),
             scalar(group["eps"]),
+            np.finfo(data.dtype).tiny,
             scalar(weight_decay),
             scalar(1 - lr * weight_decay),
             group["maximize"],

@@ -138,6 +138,28 @@ def test_compiled_adam_matches_the_array_path_bit_for_bit(name: str, kwargs: dic
             np.testing.assert_array_equal(value.numpy(), plain_opt.state[b][key].numpy(), err_msg=key)
 
 
+def test_compiled_adam_stores_subnormal_moments_as_zero_without_changing_the_weights() -> None:
+    """Moments decaying under a zero gradient reach subnormal floats; the kernel stores zeros instead."""
+    pytest.importorskip("numba")
+    runs = []
+    for compiled in (True, False):
+        p = shendu.tensor(np.array([0.5, -0.25, 1.0], dtype=np.float32), requires_grad=True)
+        opt = optim.Adam([p], lr=0.01, betas=(0.5, 0.5))
+        with _compiled.use_compiled(compiled):
+            for step in range(138):
+                p.grad = shendu.from_numpy(np.full(3, 0.3 if step < 3 else 0.0, dtype=np.float32))
+                opt.step()
+        runs.append((p.detach().numpy(), opt.state[p]["exp_avg"].numpy(), opt.state[p]["exp_avg_sq"].numpy()))
+    (p_fused, m_fused, v_fused), (p_plain, m_plain, v_plain) = runs
+    tiny = np.finfo(np.float32).tiny
+    # The NumPy path keeps the subnormal values themselves.
+    assert np.all(np.abs(m_plain) < tiny) and np.any(m_plain != 0)
+    assert np.all(v_plain < tiny) and np.any(v_plain != 0)
+    np.testing.assert_array_equal(m_fused, 0)
+    np.testing.assert_array_equal(v_fused, 0)
+    np.testing.assert_array_equal(p_fused, p_plain)
+
+
 def test_adam_on_a_non_contiguous_parameter_takes_the_array_path() -> None:
     base = np.arange(12, dtype=np.float32).reshape(3, 4)
     want = shendu.tensor(base.T.copy(), requires_grad=True)
