@@ -426,6 +426,10 @@ class CrossEntropy(Function):
         self, x: Any, *, target: Any, weight: Any, ignore_index: int, reduction: str, label_smoothing: float
     ) -> Any:
         xp = get_array_module(x)
+        if x.ndim == 2 and weight is None and not label_smoothing and reduction != "none" and len(target):
+            if not bool((target == ignore_index).any()):
+                return self._forward_plain(x, target, reduction)
+        self.plain = None
         axis = 0 if x.ndim == 1 else 1
         classes_count = x.shape[axis]
         logp = _log_softmax(x, axis)
@@ -442,7 +446,25 @@ class CrossEntropy(Function):
         self.meta = (axis, reduction, denom, smoothing)
         return _reduce(loss, reduction, denom)
 
+    def _forward_plain(self, x: Any, target: Any, reduction: str) -> Any:
+        """The common case (``(N, C)`` logits, no class weights, smoothing or ignored targets) in a
+        third of the array operations; the values and gradients are those of the general path."""
+        xp = get_array_module(x)
+        self.logp = _log_softmax(x, 1)
+        self.plain = (xp.arange(len(target)), target)
+        count = len(target)
+        self.meta = (reduction, x.dtype.type(count))
+        total = -self.logp[self.plain].sum()
+        return total / self.meta[1] if reduction == "mean" else total
+
     def backward(self, grad: Any) -> tuple[Any]:
+        if self.plain is not None:
+            reduction, count = self.meta
+            g = grad / count if reduction == "mean" else grad
+            dx = get_array_module(grad).exp(self.logp)
+            dx *= g
+            dx[self.plain] -= g
+            return (dx,)
         axis, reduction, denom, smoothing = self.meta
         xp = get_array_module(grad)
         logp = self.logp

@@ -24,6 +24,28 @@ def _fusable(data: Any, *others: Any) -> bool:
     return _compiled.kernels("adam") is not None
 
 
+def _fused_constants(group: dict[str, Any], scalar: type) -> tuple[Any, ...]:
+    """The compiled kernel's arguments that are the same for every parameter of ``group`` and dtype."""
+    lr, weight_decay = group["lr"], group["weight_decay"]
+    beta1, beta2 = group["betas"]
+    decoupled = group.get("decoupled_weight_decay", False)
+    weight = 1 - beta1
+    return (
+        scalar(weight if abs(weight) < 0.5 else 1 - weight),
+        abs(weight) >= 0.5,
+        scalar(beta2),
+        scalar(1 - beta2),
+        scalar(group["eps"]),
+        np.finfo(scalar).tiny,
+        scalar(weight_decay),
+        scalar(1 - lr * weight_decay),
+        group["maximize"],
+        weight_decay != 0 and not decoupled,
+        weight_decay != 0 and decoupled,
+        group["amsgrad"],
+    )
+
+
 def lerp_(xp: Any, start: Any, end: Any, weight: float, tmp: Any) -> None:
     """``start += weight * (end - start)`` in place, in PyTorch's two-sided form.
 
@@ -127,6 +149,7 @@ class Adam(Optimizer):
         """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
+            constants: dict[Any, tuple[Any, ...]] = {}
             for p, data, grad in self._grads(index, group):
                 state = self.state[p]
                 if not state:
@@ -139,42 +162,36 @@ class Adam(Optimizer):
                 step_t += 1
                 moments = [state[key].data for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
                 if _fusable(data, grad, *moments):
-                    self._update_fused(group, float(step_t), data, grad, *moments)
+                    if data.dtype not in constants:
+                        constants[data.dtype] = _fused_constants(group, data.dtype.type)
+                    self._update_fused(group, constants[data.dtype], float(step_t), data, grad, *moments)
                 else:
                     self._update(group, float(step_t), data, grad, *moments)
                 p._vc[0] += 1
         return loss
 
     @staticmethod
-    def _update_fused(group: dict[str, Any], step: float, data: Any, grad: Any, *moments: Any) -> None:
-        """One parameter's step in a single compiled pass, rounding exactly as ``_update`` does."""
-        lr, weight_decay = group["lr"], group["weight_decay"]
+    def _update_fused(
+        group: dict[str, Any], constants: tuple[Any, ...], step: float, data: Any, grad: Any, *moments: Any
+    ) -> None:
+        """One parameter's step in a single compiled pass, rounding exactly as ``_update`` does.
+
+        ``constants`` are the kernel's arguments shared by the group (``_fused_constants``), in
+        its order around the two that depend on this parameter's step count.
+        """
         beta1, beta2 = group["betas"]
-        decoupled = group.get("decoupled_weight_decay", False)
         scalar = data.dtype.type
-        weight = 1 - beta1
-        flat = [array.reshape(-1) for array in moments]
-        exp_avg, exp_avg_sq, max_exp_avg_sq = flat[0], flat[1], flat[-1]
+        exp_avg, exp_avg_sq = moments[0].reshape(-1), moments[1].reshape(-1)
         _compiled.kernels("adam").adam_update(
             data.reshape(-1),
             grad.reshape(-1),
             exp_avg,
             exp_avg_sq,
-            max_exp_avg_sq,
-            scalar(weight if abs(weight) < 0.5 else 1 - weight),
-            abs(weight) >= 0.5,
-            scalar(beta2),
-            scalar(1 - beta2),
-            scalar(-lr / (1 - beta1**step)),
+            moments[2].reshape(-1) if len(moments) > 2 else exp_avg_sq,
+            *constants[:4],
+            scalar(-group["lr"] / (1 - beta1**step)),
             scalar((1 - beta2**step) ** 0.5),
-            scalar(group["eps"]),
-            np.finfo(data.dtype).tiny,
-            scalar(weight_decay),
-            scalar(1 - lr * weight_decay),
-            group["maximize"],
-            weight_decay != 0 and not decoupled,
-            weight_decay != 0 and decoupled,
-            group["amsgrad"],
+            *constants[4:],
         )
 
     def _update(self, group: dict[str, Any], step: float, data: Any, grad: Any, *moments: Any) -> None:
