@@ -2,7 +2,8 @@
 
 Windows are read from the padded ``(N, C, H, W)`` input. Ties go to the first maximum in
 row-major window order, and a NaN wins over any number (a later NaN over an earlier one): the
-rules of PyTorch and of the NumPy path, so both paths give the same maxima and offsets.
+rules of PyTorch and of the NumPy path, so both paths give the same maxima and offsets. Where
+windows overlap, an input's gradients from several windows add up in another order.
 """
 
 from __future__ import annotations

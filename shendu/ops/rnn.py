@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import _compiled
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -239,6 +240,13 @@ def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n
 
 
 # ---------------------------------------------------------------------------- LSTM
+def _lstm_kernels(array: Any) -> Any:
+    """The compiled LSTM step kernels for float32/64 CPU arrays, or None (then NumPy's ufuncs run)."""
+    if type(array) is not np.ndarray or array.dtype.kind != "f" or array.dtype.itemsize < 4:
+        return None
+    return _compiled.kernels("rnn")
+
+
 class LSTMLayer(_Recurrence):
     """One direction of an LSTM layer over a whole sequence.
 
@@ -283,6 +291,8 @@ class LSTMLayer(_Recurrence):
         cs = (xp.zeros if packed else xp.empty)((length + 1, hidden, batch), dtype)
         tanh_c = (xp.zeros if packed else xp.empty)((stored, hidden, batch), dtype)
         product = xp.empty((hidden, batch), dtype)
+        kernels = _lstm_kernels(z)
+        half = dtype.type(0.5)
         cs[length if reverse else 0] = c0
         hs = z[:hidden]
         step_in, step_out = (1, 0) if reverse else (0, 1)
@@ -301,13 +311,16 @@ class LSTMLayer(_Recurrence):
             xp.matmul(w_hh_s, hs[:, p, :n], out=g)
             g += projected[:, t, :n]
             xp.tanh(g, out=g)
-            sig = g[:h3]
-            sig *= 0.5
-            sig += 0.5
             c = cs[q, :, :n]
-            xp.multiply(g[hidden : 2 * hidden], cs[p, :, :n], out=c)
-            xp.multiply(g[:hidden], g[h3:], out=product[:, :n])
-            c += product[:, :n]
+            if kernels is not None:
+                kernels.lstm_cell_forward(g, cs[p, :, :n], c, half)
+            else:
+                sig = g[:h3]
+                sig *= 0.5
+                sig += 0.5
+                xp.multiply(g[hidden : 2 * hidden], cs[p, :, :n], out=c)
+                xp.multiply(g[:hidden], g[h3:], out=product[:, :n])
+                c += product[:, :n]
             tc = xp.tanh(c, out=tanh_c[slot, :, :n])
             xp.multiply(g[2 * hidden : h3], tc, out=hs[:, q, :n])
         self.gates, self.cs, self.tanh_c = gates, cs, tanh_c
@@ -338,10 +351,18 @@ class LSTMLayer(_Recurrence):
         through = xp.empty((hidden, batch), dtype)
         step_in = 1 if reverse else 0
         sizes = _active(batch_sizes, batch, length)
+        kernels = _lstm_kernels(gates)
         for t in _steps(length, not reverse):
             n = sizes[t]
             a = gates[t, :, :n]
             tc = tanh_c[t, :, :n]
+            if kernels is not None:
+                d = d_gates[:, t, :n]
+                kernels.lstm_cell_backward(
+                    a, tc, cs[t + step_in, :, :n], dy[t, :, :n], carry_h[:, :n], carry_c[:, :n], d, dtype.type(1)
+                )
+                xp.matmul(w_hh_t, d, out=carry_h[:, :n])
+                continue
             dh = dh_buf[:, :n]
             xp.add(dy[t, :, :n], carry_h[:, :n], out=dh)
             # The activations' slopes: s(1 - s) for the sigmoid gates, 1 - g^2 for g.

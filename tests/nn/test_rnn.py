@@ -17,6 +17,9 @@ from shendu.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from shendu.nn.utils import rnn as srnn
 from tests.helpers import COUNTS
 
+# The LSTM step has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 @pytest.fixture(autouse=True)
 def _torch_single_thread() -> Any:

@@ -11,6 +11,9 @@ from shendu.errors import DtypeError, ShapeError
 from shendu.ops import rnn as R
 from tests.helpers import COUNTS, check, grad_check
 
+# The LSTM step has a compiled path and a NumPy path: every case runs on both.
+pytestmark = pytest.mark.usefixtures("kernel_path")
+
 
 @pytest.fixture(autouse=True)
 def _torch_single_thread() -> Any:
