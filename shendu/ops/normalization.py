@@ -119,7 +119,8 @@ class BatchNorm(_Normalize):
     """Batch norm over a ``(N, C, L)`` view. Training folds the per-channel factors together,
     so forward writes two full-size arrays instead of five and backward two instead of seven;
     with the compiled kernels, forward and backward each write one and read the input twice.
-    Evaluation and half precision take the general path."""
+    Evaluation folds the running statistics into one scale and shift per channel. Half
+    precision and empty batches take the general path."""
 
     # The compiled path reads the input again in backward; PyTorch keeps it as well.
     saves_inputs = (0,)
@@ -127,7 +128,7 @@ class BatchNorm(_Normalize):
     def forward(self, x: Any, *affine: Any, **options: Any) -> Any:
         view, eps, has_weight = options["view"], options["eps"], options["has_weight"]
         count = view[0] * view[2]
-        if options.get("stats") is not None or count == 0 or x.dtype.itemsize < 4:
+        if count == 0 or x.dtype.itemsize < 4:
             self.path = "general"
             return super().forward(x, *affine, **options)
         weight = affine[0].reshape(1, -1, 1) if has_weight else None
@@ -135,6 +136,8 @@ class BatchNorm(_Normalize):
         self.meta = (x.shape, count, [a.shape for a in affine])
         # A copy, not a view: the gradient must use the weight this forward used.
         self.weight = None if weight is None else weight.copy()
+        if options.get("stats") is not None:
+            return self._forward_running(x.reshape(view), weight, bias, options).reshape(x.shape)
         kernels = _compiled.kernels("normalization") if type(x) is np.ndarray else None
         if kernels is not None:
             self.path = "compiled"
@@ -153,6 +156,20 @@ class BatchNorm(_Normalize):
             out += bias
         self.centered, self.invstd = centered, invstd
         return out.reshape(x.shape)
+
+    def _forward_running(self, xv: Any, weight: Any, bias: Any, options: dict[str, Any]) -> Any:
+        """Evaluation: ``x * scale + shift`` with the per-channel factors folded from the running
+        statistics, writing one full-size array (the general path writes four)."""
+        self.path = "running"
+        mean, var = options["stats"]
+        xp = get_array_module(xv)
+        invstd = 1.0 / xp.sqrt(var + options["eps"])
+        scale = invstd if weight is None else invstd * weight
+        out = xv * scale
+        out += -mean * scale if bias is None else bias - mean * scale
+        # Copies: the running statistics change in place at the next training step.
+        self.x, self.mean, self.invstd = xv, mean.copy(), invstd
+        return out
 
     def _forward_compiled(self, kernels: Any, xv: Any, weight: Any, bias: Any, options: dict[str, Any]) -> Any:
         count = self.meta[1]
@@ -173,6 +190,12 @@ class BatchNorm(_Normalize):
         x_shape, count, affine_shapes = self.meta
         if self.path == "compiled":
             grad_sum, projection, dx = self._backward_compiled(grad)
+        elif self.path == "running":
+            g = grad.reshape(self.x.shape)
+            scale = self.invstd if self.weight is None else self.invstd * self.weight
+            dx = g * scale if self.needs_input_grad(0) else None
+            grad_sum = g.sum(axis=(0, 2), keepdims=True)
+            projection = ((self.x - self.mean) * g).sum(axis=(0, 2), keepdims=True) * self.invstd
         else:
             xp = get_array_module(grad)
             centered, invstd = self.centered, self.invstd
