@@ -4,7 +4,9 @@ Fixed-window pooling works on an ``as_strided`` view of the padded input, ``(N, 
 with one vectorized step per kernel offset: no Python loop touches the batch or the channels. Max
 pooling keeps, per output, the offset of the first maximum of its window (PyTorch's rule, which
 matters for the many exact ties of blank image backgrounds), and its backward pass routes each
-gradient through that saved offset. 1-D pooling is 2-D pooling of height one.
+gradient through that saved offset. 1-D pooling is 2-D pooling of height one. With numba
+installed, max pooling over 2x2 windows at stride 2 and every max-pooling backward pass run as
+compiled loops instead (``shendu/_compiled/_pooling.py``).
 """
 
 from __future__ import annotations
