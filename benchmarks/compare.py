@@ -7,6 +7,9 @@ Reported per workload: seconds per epoch (median of the epochs after the first),
 the shendu/PyTorch ratio, samples per second, peak RSS, and test accuracy after the
 same number of epochs, so that nobody times a broken run.
 
+shendu uses its compiled kernels when numba is installed (the ``fast`` extra); run with
+``SHENDU_NUMBA=0`` in the environment to time its NumPy-only paths.
+
 Run:  python benchmarks/compare.py [--quick] [--workloads W1,W2] [--threads 2]
 """
 

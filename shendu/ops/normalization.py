@@ -172,6 +172,7 @@ class BatchNorm(_Normalize):
         return out
 
     def _forward_compiled(self, kernels: Any, xv: Any, weight: Any, bias: Any, options: dict[str, Any]) -> Any:
+        """Training with the compiled loops: the statistics in float64, then one normalizing pass."""
         count = self.meta[1]
         mean, var = kernels.channel_moments(xv)
         if options.get("running") is not None:
