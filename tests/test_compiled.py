@@ -94,3 +94,18 @@ def test_compiled_kernels_give_the_numpy_paths_bits(name: str) -> None:
     fn, *arrays = BIT_FOR_BIT[name]
     for got, want in zip(_run(True, fn, *arrays), _run(False, fn, *arrays)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_half_precision_takes_the_numpy_paths() -> None:
+    model = shendu.nn.Sequential(shendu.nn.Linear(4, 8), shendu.nn.ReLU(), shendu.nn.Linear(8, 2)).half()
+    out = model(shendu.randn(3, 4).half())
+    out.backward(shendu.ones(3, 2, dtype=shendu.float16))
+    assert model[0].weight.grad.dtype == shendu.float16
+
+
+def test_batch_norm_backward_after_the_kernels_are_turned_off() -> None:
+    x = shendu.randn(4, 3, 5, requires_grad=True)
+    y = shendu.nn.functional.batch_norm(x, None, None, training=True)
+    with _compiled.use_compiled(False):
+        y.sum().backward()
+    assert x.grad is not None and np.all(np.isfinite(x.grad.numpy()))

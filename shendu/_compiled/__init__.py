@@ -33,7 +33,8 @@ def kernels(family: str) -> types.ModuleType | None:
         pass
     try:
         module = importlib.import_module(f"{__name__}._{family}")
-    except ImportError:
+    except (ImportError, RuntimeError, OSError):
+        # No numba, or numba without a writable cache folder: the NumPy paths serve.
         module = None
     _loaded[family] = module
     return module

@@ -22,7 +22,7 @@ def adam_update(
     neg_step_size: Any,
     bias_correction2_sqrt: Any,
     eps: Any,
-    smallest_normal: Any,
+    flush_below: Any,
     weight_decay: Any,
     decay_factor: Any,
     maximize: bool,
@@ -32,8 +32,8 @@ def adam_update(
 ) -> None:
     # Each line rounds as the NumPy path's ufunc of the same name does, in the same order, so
     # both paths give bit-identical parameters; the scalars come in the arrays' dtype.
-    # Subnormal moments are the one difference (below).
-    zero = smallest_normal - smallest_normal
+    # Subnormal first moments are the one difference (below).
+    zero = flush_below - flush_below
     for i in range(param.size):
         g = grad[i]
         if maximize:
@@ -47,15 +47,14 @@ def adam_update(
         else:
             first = exp_avg[i] + (g - exp_avg[i]) * lerp_weight
         second = exp_avg_sq[i] * beta2 + g * one_minus_beta2 * g
-        # A moment that decays below the smallest normal float is stored as zero (the NumPy path
-        # keeps it). Weights whose gradient is always zero, such as those of an image's blank
-        # border, otherwise keep subnormal moments, and subnormal arithmetic made the whole
-        # step 5x slower. The update such a moment makes, under 1e-30 times the learning rate,
-        # is lost anyway when added to any weight that is not itself that small.
-        if abs(first) < smallest_normal:
+        # A first moment under ``flush_below`` (the smallest normal float, or zero where the
+        # caller rules it out) is stored as zero; the NumPy path keeps it. Weights whose
+        # gradient is always zero, such as those of an image's blank border, otherwise keep
+        # subnormal moments, and subnormal arithmetic made the whole step 5x slower. The
+        # caller allows it only where the update such a moment could make is under 1e-30.
+        # The second moment is kept: with eps = 0, zeroing it could zero the denominator.
+        if abs(first) < flush_below:
             first = zero
-        if second < smallest_normal:
-            second = zero
         exp_avg[i] = first
         exp_avg_sq[i] = second
         if amsgrad:

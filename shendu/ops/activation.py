@@ -83,7 +83,7 @@ def _softplus_array(z: Any) -> Any:
 # ----------------------------------------------------------------------------- ReLU family
 def _relu_kernels(out: Any, grad: Any) -> Any:
     """The compiled ReLU backward for same-dtype, C-contiguous float CPU arrays, else None."""
-    if type(out) is not np.ndarray or type(grad) is not np.ndarray or out.dtype.kind != "f":
+    if type(out) is not np.ndarray or type(grad) is not np.ndarray or out.dtype.kind != "f" or out.dtype.itemsize < 4:
         return None
     if grad.dtype != out.dtype or not (out.flags.c_contiguous and grad.flags.c_contiguous):
         return None

@@ -140,7 +140,7 @@ class BatchNorm(_Normalize):
             return self._forward_running(x.reshape(view), weight, bias, options).reshape(x.shape)
         kernels = _compiled.kernels("normalization") if type(x) is np.ndarray else None
         if kernels is not None:
-            self.path = "compiled"
+            self.path, self.kernels = "compiled", kernels
             return self._forward_compiled(kernels, x.reshape(view), weight, bias, options).reshape(x.shape)
         self.path = "fused"
         xp = get_array_module(x)
@@ -158,15 +158,17 @@ class BatchNorm(_Normalize):
         return out.reshape(x.shape)
 
     def _forward_running(self, xv: Any, weight: Any, bias: Any, options: dict[str, Any]) -> Any:
-        """Evaluation: ``x * scale + shift`` with the per-channel factors folded from the running
-        statistics, writing one full-size array (the general path writes four)."""
+        """Evaluation: ``(x - mean) * scale + bias``, with the weight folded into the per-channel
+        scale, in place in one full-size array (the general path writes four). Subtracting the
+        mean first, rather than folding it into the shift, keeps inputs with a large mean exact."""
         self.path = "running"
         mean, var = options["stats"]
         xp = get_array_module(xv)
         invstd = 1.0 / xp.sqrt(var + options["eps"])
-        scale = invstd if weight is None else invstd * weight
-        out = xv * scale
-        out += -mean * scale if bias is None else bias - mean * scale
+        out = xv - mean
+        out *= invstd if weight is None else invstd * weight
+        if bias is not None:
+            out += bias
         # Copies: the running statistics change in place at the next training step.
         self.x, self.mean, self.invstd = xv, mean.copy(), invstd
         return out
@@ -219,7 +221,7 @@ class BatchNorm(_Normalize):
         return tuple(grads)
 
     def _backward_compiled(self, grad: Any) -> tuple[Any, Any, Any]:
-        kernels = _compiled.kernels("normalization")
+        kernels = self.kernels
         xv, mean, invstd = self.x, self.mean, self.invstd
         dtype, count = xv.dtype, self.meta[1]
         g = grad.reshape(xv.shape)

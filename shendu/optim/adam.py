@@ -36,7 +36,6 @@ def _fused_constants(group: dict[str, Any], scalar: type) -> tuple[Any, ...]:
         scalar(beta2),
         scalar(1 - beta2),
         scalar(group["eps"]),
-        np.finfo(scalar).tiny,
         scalar(weight_decay),
         scalar(1 - lr * weight_decay),
         group["maximize"],
@@ -156,8 +155,9 @@ class Adam(Optimizer):
                     state["step"] = self._new_step()
                     state["exp_avg"] = self._zeros_like(data)
                     state["exp_avg_sq"] = self._zeros_like(data)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = self._zeros_like(data)
+                if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                    # Also when AMSGrad is switched on in a group that has already stepped.
+                    state["max_exp_avg_sq"] = self._zeros_like(data)
                 step_t = state["step"].data
                 step_t += 1
                 moments = [state[key].data for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
@@ -177,10 +177,17 @@ class Adam(Optimizer):
         """One parameter's step in a single compiled pass, rounding exactly as ``_update`` does.
 
         ``constants`` are the kernel's arguments shared by the group (``_fused_constants``), in
-        its order around the two that depend on this parameter's step count.
+        its order around the three that depend on this parameter's step count.
         """
         beta1, beta2 = group["betas"]
         scalar = data.dtype.type
+        step_size = group["lr"] / (1 - beta1**step)
+        eps = constants[4]
+        tiny = np.finfo(scalar).tiny
+        # A first moment under the smallest normal float moves the weight by at most
+        # tiny * step_size / eps; under 1e-30, that is lost in any weight above about 1e-23.
+        flushable = eps > 0 and float(tiny) * abs(step_size) / float(eps) < 1e-30
+        flush_below = tiny if flushable else scalar(0)
         exp_avg, exp_avg_sq = moments[0].reshape(-1), moments[1].reshape(-1)
         _compiled.kernels("adam").adam_update(
             data.reshape(-1),
@@ -189,9 +196,11 @@ class Adam(Optimizer):
             exp_avg_sq,
             moments[2].reshape(-1) if len(moments) > 2 else exp_avg_sq,
             *constants[:4],
-            scalar(-group["lr"] / (1 - beta1**step)),
+            scalar(-step_size),
             scalar((1 - beta2**step) ** 0.5),
-            *constants[4:],
+            eps,
+            flush_below,
+            *constants[5:],
         )
 
     def _update(self, group: dict[str, Any], step: float, data: Any, grad: Any, *moments: Any) -> None:
