@@ -31,8 +31,7 @@ def adam_update(
     amsgrad: bool,
 ) -> None:
     # Each line rounds as the NumPy path's ufunc of the same name does, in the same order, so
-    # both paths give bit-identical parameters; the scalars come in the arrays' dtype.
-    # Subnormal first moments are the one difference (below).
+    # both paths give bit-identical results; the scalars come in the arrays' dtype.
     zero = flush_below - flush_below
     for i in range(param.size):
         g = grad[i]
@@ -47,12 +46,8 @@ def adam_update(
         else:
             first = exp_avg[i] + (g - exp_avg[i]) * lerp_weight
         second = exp_avg_sq[i] * beta2 + g * one_minus_beta2 * g
-        # A first moment under ``flush_below`` (the smallest normal float, or zero where the
-        # caller rules it out) is stored as zero; the NumPy path keeps it. Weights whose
-        # gradient is always zero, such as those of an image's blank border, otherwise keep
-        # subnormal moments, and subnormal arithmetic made the whole step 5x slower. The
-        # caller allows it only where the update such a moment could make is under 1e-30.
-        # The second moment is kept: with eps = 0, zeroing it could zero the denominator.
+        # A first moment under ``flush_below`` is stored as zero, as on the NumPy path (see
+        # ``_flush_below`` in shendu/optim/adam.py).
         if abs(first) < flush_below:
             first = zero
         exp_avg[i] = first

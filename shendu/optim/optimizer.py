@@ -256,15 +256,17 @@ class Optimizer:
             out.append((p, data, g))
         return out
 
-    def _scratch(self, array: Any, count: int) -> list[Any]:
-        """``count`` scratch arrays shaped like ``array``, views of buffers reused across steps."""
+    def _scratch(self, array: Any, count: int, dtype: Any = None) -> list[Any]:
+        """``count`` scratch arrays shaped like ``array`` (in ``dtype``, default its own), views of
+        buffers reused across steps."""
         xp = _backend.get_array_module(array)
-        key = (array.dtype.str, _backend.device_of(array))
+        dtype = array.dtype if dtype is None else np.dtype(dtype)
+        key = (dtype.str, _backend.device_of(array))
         flats = self._buffers.get(key)
         size = array.size
         if flats is None or len(flats) < count or flats[0].size < size:
             have = 0 if flats is None else flats[0].size
-            flats = [xp.empty(max(size, have), dtype=array.dtype) for _ in range(max(count, len(flats or ())))]
+            flats = [xp.empty(max(size, have), dtype=dtype) for _ in range(max(count, len(flats or ())))]
             self._buffers[key] = flats
         return [flat[:size].reshape(array.shape) for flat in flats[:count]]
 
