@@ -303,7 +303,7 @@ class Linear(Function):
                 out += b
         self.x2, self.w2 = x2, w2
         self.meta = (x.shape, w.shape, None if b is None else b.shape)
-        return out.reshape(*x.shape[:-1], *w.shape[:-1])
+        return out.reshape(x.shape[:-1] + w.shape[:-1])
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         x_shape, w_shape, b_shape = self.meta

@@ -106,6 +106,8 @@ class _Normalize(Function):
 def _update_running(running: tuple[Any, Any], mean: Any, var: Any, count: int, momentum: float) -> None:
     running_mean, running_var = running
     channels = (running_mean if running_mean is not None else running_var).size
+    if channels == 0:
+        return
     # Statistics computed per (sample, channel), as in instance norm, are averaged over the batch.
     if running_mean is not None:
         batch_mean = mean.reshape(-1, channels).mean(axis=0)

@@ -91,6 +91,8 @@ def test_float32_stays_float32() -> None:
         ((2, 3, 5, 3), (4, 3), None),
         ((3,), (4, 3), (4,)),  # 1-D input
         ((5, 3), (3,), None),  # 1-D weight: one output
+        ((3,), (3,), None),  # 1-D input and weight: a scalar
+        ((3,), (3,), ()),
         ((5, 3), (4, 3), (1,)),  # broadcast bias
         ((5, 3), (4, 3), ()),
         ((2, 0, 3), (4, 3), (4,)),  # size-0 batch

@@ -383,3 +383,10 @@ def test_instance_norm_errors() -> None:
         SF.instance_norm(randn(2, 3, 4), shendu.zeros(3), shendu.ones(2))
     with pytest.raises(TypeError, match=r"instance_norm: momentum must be a float, got 'a'"):
         SF.instance_norm(randn(2, 3, 4), momentum="a")
+
+
+def test_batch_norm_training_with_zero_channels_and_running_statistics() -> None:
+    x = np.zeros((4, 0, 3), dtype=np.float32)
+    want = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(0), torch.ones(0), training=True)
+    got = shendu.nn.functional.batch_norm(shendu.tensor(x), shendu.zeros(0), shendu.ones(0), training=True)
+    assert tuple(got.shape) == tuple(want.shape) == (4, 0, 3)
