@@ -16,8 +16,11 @@ import os
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-__all__ = ["kernels", "use_compiled"]
+import numpy as np
+
+__all__ = ["kernels", "kernels_for", "use_compiled"]
 
 _enabled = os.environ.get("SHENDU_NUMBA", "1") != "0"
 _loaded: dict[str, types.ModuleType | None] = {}
@@ -38,6 +41,21 @@ def kernels(family: str) -> types.ModuleType | None:
         module = None
     _loaded[family] = module
     return module
+
+
+def kernels_for(family: str, *arrays: Any, contiguous: bool = False) -> types.ModuleType | None:
+    """``kernels(family)`` when the kernels can take ``arrays``, else None (the NumPy path runs).
+
+    They take NumPy arrays (not GPU arrays) of one dtype, float32 or float64 (numba has no CPU
+    float16), C-contiguous when ``contiguous`` is set.
+    """
+    dtype = arrays[0].dtype
+    if dtype.kind != "f" or dtype.itemsize < 4:
+        return None
+    for array in arrays:
+        if type(array) is not np.ndarray or array.dtype != dtype or (contiguous and not array.flags.c_contiguous):
+            return None
+    return kernels(family)
 
 
 @contextmanager

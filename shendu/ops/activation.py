@@ -81,15 +81,6 @@ def _softplus_array(z: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- ReLU family
-def _relu_kernels(out: Any, grad: Any) -> Any:
-    """The compiled ReLU backward for same-dtype, C-contiguous float CPU arrays, else None."""
-    if type(out) is not np.ndarray or type(grad) is not np.ndarray or out.dtype.kind != "f" or out.dtype.itemsize < 4:
-        return None
-    if grad.dtype != out.dtype or not (out.flags.c_contiguous and grad.flags.c_contiguous):
-        return None
-    return _compiled.kernels("activation")
-
-
 class Relu(Function):
     saves_output = True
 
@@ -100,7 +91,7 @@ class Relu(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         xp = get_array_module(grad)
         out = self.out
-        kernels = _relu_kernels(out, grad)
+        kernels = _compiled.kernels_for("activation", out, grad, contiguous=True)
         if kernels is not None:
             result = np.empty(out.shape, out.dtype)
             kernels.relu_backward(out.reshape(-1), grad.reshape(-1), result.reshape(-1))

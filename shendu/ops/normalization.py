@@ -138,15 +138,15 @@ class BatchNorm(_Normalize):
         self.meta = (x.shape, count, [a.shape for a in affine])
         # A copy, not a view: the gradient must use the weight this forward used.
         self.weight = None if weight is None else weight.copy()
+        xv = x.reshape(view)
         if options.get("stats") is not None:
-            return self._forward_running(x.reshape(view), weight, bias, options).reshape(x.shape)
-        kernels = _compiled.kernels("normalization") if type(x) is np.ndarray else None
+            return self._forward_running(xv, weight, bias, options).reshape(x.shape)
+        kernels = _compiled.kernels_for("normalization", xv)
         if kernels is not None:
             self.path, self.kernels = "compiled", kernels
-            return self._forward_compiled(kernels, x.reshape(view), weight, bias, options).reshape(x.shape)
+            return self._forward_compiled(kernels, xv, weight, bias, options).reshape(x.shape)
         self.path = "fused"
         xp = get_array_module(x)
-        xv = x.reshape(view)
         mean = _mean(xv, (0, 2), count)
         centered = xv - mean
         var = xp.einsum("ncl,ncl->c", centered, centered).reshape(1, -1, 1) / count

@@ -88,9 +88,8 @@ def _pad(x: Any, geom: _Geometry, fill: Any) -> Any:
     (pt, pb), (pl, pr) = geom.padding
     if not (pt or pb or pl or pr):
         return x
-    xp = get_array_module(x)
-    n, c, h, w = x.shape
-    padded = xp.full((n, c, h + pt + pb, w + pl + pr), fill, x.dtype)
+    h, w = x.shape[2:]
+    padded = get_array_module(x).full(_padded_shape(x.shape, geom), fill, x.dtype)
     padded[:, :, pt : pt + h, pl : pl + w] = x
     return padded
 
@@ -110,6 +109,13 @@ def _disjoint(geom: _Geometry) -> bool:
     return all(s >= d * (k - 1) + 1 for s, k, d in zip(geom.stride, geom.kernel, geom.dilation))
 
 
+def _padded_shape(shape: tuple[int, ...], geom: _Geometry) -> tuple[int, ...]:
+    """The shape of an ``(N, C, H, W)`` input with ``geom``'s padding added."""
+    (pt, pb), (pl, pr) = geom.padding
+    n, c, h, w = shape
+    return (n, c, h + pt + pb, w + pl + pr)
+
+
 def _unpad(padded: Any, geom: _Geometry) -> Any:
     (pt, _), (pl, _) = geom.padding
     h, w = geom.image
@@ -122,9 +128,7 @@ def _spread(grads: Any, geom: _Geometry, dtype: Any, shape: tuple[int, ...], xp:
     ``grads(i, j, out)`` gives the ``(N, C, Ho, Wo)`` gradients at offset ``(i, j)``, written into
     ``out`` when it is not None: disjoint windows take them directly in place, overlapping ones add.
     """
-    (pt, pb), (pl, pr) = geom.padding
-    n, c, h, w = shape
-    full = (n, c, h + pt + pb, w + pl + pr)
+    full = _padded_shape(shape, geom)
     padded = xp.empty(full, dtype) if _tiles(geom) else xp.zeros(full, dtype)
     windows = _windows(padded, geom)
     kh, kw = geom.kernel
@@ -146,13 +150,6 @@ def _restore(array: Any, spatial: int, unbatched: bool) -> Any:
 
 
 # ---------------------------------------------------------------------------------------- max pooling
-def _pool_kernels(array: Any) -> Any:
-    """The compiled max-pooling kernels for a float CPU array, or None (then the NumPy path runs)."""
-    if type(array) is not np.ndarray or array.dtype.kind != "f" or array.dtype.itemsize < 4:
-        return None
-    return _compiled.kernels("pooling")
-
-
 def _neg_fill(dtype: Any) -> Any:
     """The padding value that never wins a max."""
     return -math.inf if dtype.kind == "f" else np.iinfo(dtype).min
@@ -231,7 +228,8 @@ class MaxPool2d(Function):
         padded = _pad(x4, geom, fill)
         unbatched = x.ndim == spatial + 1
         keep_offsets = return_indices or self.recording
-        kernels = _pool_kernels(padded) if geom.kernel == geom.stride == (2, 2) and geom.dilation == (1, 1) else None
+        two_by_two = geom.kernel == geom.stride == (2, 2) and geom.dilation == (1, 1)
+        kernels = _compiled.kernels_for("pooling", padded) if two_by_two else None
         if kernels is not None:
             best = np.empty((*x4.shape[:2], *geom.out), x.dtype)
             offset = np.empty(best.shape, np.uint8)
@@ -261,11 +259,9 @@ class MaxPool2d(Function):
         xp = get_array_module(grad)
         offset = self.offset
         g = grad.reshape(offset.shape)
-        kernels = _pool_kernels(g)
+        kernels = _compiled.kernels_for("pooling", g)
         if kernels is not None and g.dtype == dtype:
-            (pt, pb), (pl, pr) = geom.padding
-            n, c, h, w = x4_shape
-            padded = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype)
+            padded = np.zeros(_padded_shape(x4_shape, geom), dtype)
             kernels.max_pool_backward(g, offset, geom.kernel[1], *geom.stride, *geom.dilation, padded)
             return (_unpad(padded, geom).reshape(x_shape),)
         kw = geom.kernel[1]

@@ -240,13 +240,6 @@ def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n
 
 
 # ---------------------------------------------------------------------------- LSTM
-def _lstm_kernels(array: Any) -> Any:
-    """The compiled LSTM step kernels for float32/64 CPU arrays, or None (then NumPy's ufuncs run)."""
-    if type(array) is not np.ndarray or array.dtype.kind != "f" or array.dtype.itemsize < 4:
-        return None
-    return _compiled.kernels("rnn")
-
-
 class LSTMLayer(_Recurrence):
     """One direction of an LSTM layer over a whole sequence.
 
@@ -291,7 +284,7 @@ class LSTMLayer(_Recurrence):
         cs = (xp.zeros if packed else xp.empty)((length + 1, hidden, batch), dtype)
         tanh_c = (xp.zeros if packed else xp.empty)((stored, hidden, batch), dtype)
         product = xp.empty((hidden, batch), dtype)
-        kernels = _lstm_kernels(z)
+        kernels = _compiled.kernels_for("rnn", z)
         half = dtype.type(0.5)
         cs[length if reverse else 0] = c0
         hs = z[:hidden]
@@ -351,7 +344,7 @@ class LSTMLayer(_Recurrence):
         through = xp.empty((hidden, batch), dtype)
         step_in = 1 if reverse else 0
         sizes = _active(batch_sizes, batch, length)
-        kernels = _lstm_kernels(gates)
+        kernels = _compiled.kernels_for("rnn", gates)
         for t in _steps(length, not reverse):
             n = sizes[t]
             a = gates[t, :, :n]

@@ -14,16 +14,6 @@ from .optimizer import Optimizer, check_interval, check_non_negative
 __all__ = ["Adam"]
 
 
-def _fusable(data: Any, *others: Any) -> bool:
-    """Whether the compiled kernel can update these arrays: float32/64, C-contiguous, on the CPU, numba present."""
-    if type(data) is not np.ndarray or data.dtype.kind != "f" or data.dtype.itemsize < 4:
-        return False
-    for array in (data, *others):
-        if not array.flags.c_contiguous or array.dtype != data.dtype:
-            return False
-    return _compiled.kernels("adam") is not None
-
-
 def _flush_below(dtype: Any, step_size: float, eps: float) -> float:
     """Below what magnitude a first moment is stored as zero: the smallest normal float, or 0 (never).
 
@@ -175,10 +165,11 @@ class Adam(Optimizer):
                 step_t = state["step"].data
                 step_t += 1
                 moments = [state[key].data for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
-                if _fusable(data, grad, *moments):
+                kernels = _compiled.kernels_for("adam", data, grad, *moments, contiguous=True)
+                if kernels is not None:
                     if data.dtype not in constants:
                         constants[data.dtype] = _fused_constants(group, data.dtype.type)
-                    self._update_fused(group, constants[data.dtype], float(step_t), data, grad, *moments)
+                    self._update_fused(kernels, group, constants[data.dtype], float(step_t), data, grad, *moments)
                 else:
                     self._update(group, float(step_t), data, grad, *moments)
                 p._vc[0] += 1
@@ -186,7 +177,13 @@ class Adam(Optimizer):
 
     @staticmethod
     def _update_fused(
-        group: dict[str, Any], constants: tuple[Any, ...], step: float, data: Any, grad: Any, *moments: Any
+        kernels: Any,
+        group: dict[str, Any],
+        constants: tuple[Any, ...],
+        step: float,
+        data: Any,
+        grad: Any,
+        *moments: Any,
     ) -> None:
         """One parameter's step in a single compiled pass, rounding exactly as ``_update`` does.
 
@@ -198,7 +195,7 @@ class Adam(Optimizer):
         step_size = group["lr"] / (1 - beta1**step)
         eps = constants[4]
         exp_avg, exp_avg_sq = moments[0].reshape(-1), moments[1].reshape(-1)
-        _compiled.kernels("adam").adam_update(
+        kernels.adam_update(
             data.reshape(-1),
             grad.reshape(-1),
             exp_avg,
