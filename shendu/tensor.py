@@ -93,6 +93,15 @@ class Tensor:
     def _make_grad(self, array: Any) -> Tensor:
         return Tensor._make(array)
 
+    @property
+    def _array(self) -> Any:
+        """The underlying NumPy or CuPy array (internal; users call ``numpy()``)."""
+        return self.data
+
+    @_array.setter
+    def _array(self, value: Any) -> None:
+        self.data = value
+
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> Size:
