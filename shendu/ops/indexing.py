@@ -224,6 +224,8 @@ def _broadcast_failure(op: str, key: tuple[Any, ...]) -> IndexOutOfRange:
 
 
 class GetItem(Function):
+    linear = True
+
     def forward(self, x: Any, first: tuple[Any, ...] | None, key: tuple[Any, ...], kind: int) -> Any:
         if kind == _BASIC:
             self.meta = (x.shape, kind, first, key)
