@@ -19,6 +19,7 @@ __all__ = [
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -187,4 +188,5 @@ def grad(
     return tuple(result)
 
 
+from . import functional  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

@@ -309,7 +309,7 @@ class _Transposed(Function):
         # A copy: a later backward with retain_graph=False may free the op's own state first.
         twin = type(op).__new__(type(op))
         twin.__dict__.update(op.__dict__)
-        twin.meta, twin.out_meta, twin.next_edges = op.meta, op.out_meta, op.next_edges
+        twin.meta, twin.out_meta, twin.next_edges = getattr(op, "meta", None), op.out_meta, op.next_edges
         twin.recording, twin.released, twin.hooks, twin.versions = False, False, None, []
         self.meta = twin
         return twin.backward(grad)[0]

@@ -12,7 +12,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..tensor import Tensor
 
-__all__ = ["cos", "exp", "log", "sin", "sqrt", "where", "zeros_like"]
+__all__ = ["abs", "broadcast_to", "cos", "exp", "log", "sin", "sqrt", "sum", "where", "zeros_like"]
 
 
 def _is_tensor(*values: Any) -> bool:
@@ -63,3 +63,19 @@ def zeros_like(x: Any) -> Any:
 
         return tensor_zeros_like(x)
     return get_array_module(x).zeros_like(x)
+
+
+def sum(x: Any, axes: tuple[int, ...], keepdims: bool = False) -> Any:
+    if isinstance(x, Tensor):
+        return x.sum(dim=axes, keepdim=keepdims)
+    return x.sum(axis=axes, keepdims=keepdims)
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(x, Tensor):
+        return x.expand(*shape)
+    return get_array_module(x).broadcast_to(x, shape)
+
+
+def abs(x: Any) -> Any:
+    return x.abs() if isinstance(x, Tensor) else get_array_module(x).abs(x)

@@ -768,7 +768,9 @@ class ClampScalar(Function):
             keep = x >= lo
         else:
             keep = (x >= lo) & (x <= hi)
-        return (get_array_module(grad).where(keep, grad, 0),)
+        return (_dual.where(keep, grad, 0),)
+
+    backward_graph = backward
 
 
 class ClampTensor(Function):
@@ -787,17 +789,18 @@ class ClampTensor(Function):
         return xp.minimum(self.low, hi)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
         x, lo, hi = self.x, self.lo, self.hi
         shape_x, shape_lo, shape_hi = self.meta
         gx = glo = ghi = None
         if self.needs_input_grad(0):
-            gx = sum_to(xp.where((x >= lo) & (x <= hi), grad, 0), shape_x)
+            gx = sum_to(_dual.where((x >= lo) & (x <= hi), grad, 0), shape_x)
         if self.needs_input_grad(1):
-            glo = sum_to(xp.where((x < lo) & (lo <= hi), grad, 0), shape_lo)
+            glo = sum_to(_dual.where((x < lo) & (lo <= hi), grad, 0), shape_lo)
         if self.needs_input_grad(2):
-            ghi = sum_to(xp.where(self.low > hi, grad, 0), shape_hi)
+            ghi = sum_to(_dual.where(self.low > hi, grad, 0), shape_hi)
         return gx, glo, ghi
+
+    backward_graph = backward
 
 
 def _extreme(dtype: np.dtype, upper: bool) -> Any:
@@ -873,6 +876,8 @@ class Maximum(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         return _extremum_grads(self, grad, self.a < self.b, self.a > self.b)
 
+    backward_graph = backward
+
 
 class Minimum(Function):
     saves_inputs = (0, 1)
@@ -884,14 +889,15 @@ class Minimum(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         return _extremum_grads(self, grad, self.a > self.b, self.a < self.b)
 
+    backward_graph = backward
+
 
 def _extremum_grads(fn: Function, grad: Any, a_lost: Any, b_lost: Any) -> tuple[Any, Any]:
     # Ties split the gradient in half, as PyTorch does; a NaN on either side wins for both.
-    xp = get_array_module(grad)
     a, b = fn.a, fn.b
-    shared = xp.where(a == b, grad * 0.5, grad)
-    ga = sum_to(xp.where(a_lost, 0, shared), a.shape) if fn.needs_input_grad(0) else None
-    gb = sum_to(xp.where(b_lost, 0, shared), b.shape) if fn.needs_input_grad(1) else None
+    shared = _dual.where(a == b, grad * 0.5, grad)
+    ga = sum_to(_dual.where(a_lost, 0, shared), a.shape) if fn.needs_input_grad(0) else None
+    gb = sum_to(_dual.where(b_lost, 0, shared), b.shape) if fn.needs_input_grad(1) else None
     return ga, gb
 
 
@@ -943,12 +949,13 @@ class Where(Function):
         return get_array_module(a).where(condition, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
         shape_a, shape_b = self.meta
         c = self.condition
-        ga = sum_to(xp.where(c, grad, 0), shape_a) if self.needs_input_grad(1) else None
-        gb = sum_to(xp.where(c, 0, grad), shape_b) if self.needs_input_grad(2) else None
+        ga = sum_to(_dual.where(c, grad, 0), shape_a) if self.needs_input_grad(1) else None
+        gb = sum_to(_dual.where(c, 0, grad), shape_b) if self.needs_input_grad(2) else None
         return None, ga, gb
+
+    backward_graph = backward
 
 
 def _check_bool(op: str, what: str, t: Any) -> Tensor:
@@ -1021,10 +1028,11 @@ class MaskedFill(Function):
         return get_array_module(x).where(mask, value, x)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
-        gx = sum_to(xp.where(self.mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
-        gv = xp.where(self.mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
+        gx = sum_to(_dual.where(self.mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
+        gv = _dual.where(self.mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
         return None, gx, gv
+
+    backward_graph = backward
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
