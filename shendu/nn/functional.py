@@ -32,6 +32,7 @@ from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3
 from ..ops.elementwise import sigmoid, tanh, where
 from ..ops.embedding import embedding
 from ..ops.indexing import one_hot
+from ..ops.interpolate import interpolate
 from ..ops.linalg import einsum, linear
 from ..ops.loss import (
     binary_cross_entropy,
@@ -45,17 +46,17 @@ from ..ops.loss import (
     smooth_l1_loss,
 )
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
+from ..ops.padding import pad
+from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from ..ops.pooling import (
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
-    interpolate,
     max_pool1d,
     max_pool2d,
 )
 from ..ops.reduction import norm
-from ..ops.shape import pad
 from ..tensor import Tensor
 
 __all__ = [
@@ -103,6 +104,8 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "prelu",
     "relu",
     "relu6",
