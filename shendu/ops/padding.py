@@ -143,14 +143,16 @@ def _by_copying(input: Tensor, amounts: tuple[int, ...], mode: str) -> Tensor:
                 f"pad: mode 'reflect' needs each padding amount below the size of its dim, got padding "
                 f"({before}, {after}) for dim {axis} of size {size} (input shape {shape})"
             )
-        if mode == "circular" and (before > size or after > size):
-            raise ShapeError(
-                f"pad: mode 'circular' can wrap around at most once, got padding ({before}, {after}) for dim "
-                f"{axis} of size {size} (input shape {shape})"
-            )
-        if mode == "circular" and size - max(-before, 0) - max(-after, 0) < 0:
+        kept = size - max(-before, 0) - max(-after, 0)
+        if mode == "circular" and kept < 0:
             raise ShapeError(
                 f"pad: padding ({before}, {after}) crops more than the size {size} of dim {axis} (input shape {shape})"
+            )
+        if mode == "circular" and max(before, after) > kept:
+            cropped = "" if kept == size else f" once cropped to {kept}"
+            raise ShapeError(
+                f"pad: mode 'circular' can wrap around at most once, got padding ({before}, {after}) for dim "
+                f"{axis} of size {size}{cropped} (input shape {shape})"
             )
         if mode != "circular" and out < 1:
             raise ShapeError(

@@ -16,11 +16,16 @@ import numpy as np
 
 from .. import backend as _backend
 from ..autograd import grad_mode
-from ..errors import DeviceError, DtypeError
+from ..errors import DeviceError
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_non_negative
 
 __all__ = ["LBFGS"]
+
+
+def _dot(a: Any, b: Any) -> Any:
+    """``a · b`` of two vectors; einsum sums as PyTorch's CPU dot does for short vectors (BLAS's dot does not)."""
+    return _backend.get_array_module(a).einsum("i,i->", a, b)
 
 
 def _cubic_minimum(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any, bounds: tuple[Any, Any] | None = None) -> Any:
@@ -63,7 +68,7 @@ def _strong_wolfe(
     d_norm = xp.abs(d).max()
     f_new, g_new = evaluate(t)
     evaluations = 1
-    gtd_new = xp.dot(g_new, d)
+    gtd_new = _dot(g_new, d)
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
@@ -90,12 +95,13 @@ def _strong_wolfe(
         t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new, gtd_new
         f_new, g_new = evaluate(t)
         evaluations += 1
-        gtd_new = xp.dot(g_new, d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
     insufficient_progress = False
-    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
+    # (A NaN loss compares false: a one-point bracket must still pick its one point.)
+    low, high = (0, 1) if len(bracket) == 1 or bracket_f[0] <= bracket_f[-1] else (1, 0)
     while not done and ls_iter < max_ls:
         if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
             break
@@ -114,7 +120,7 @@ def _strong_wolfe(
             insufficient_progress = False
         f_new, g_new = evaluate(t)
         evaluations += 1
-        gtd_new = xp.dot(g_new, d)
+        gtd_new = _dot(g_new, d)
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
             bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, g_new, gtd_new
@@ -143,14 +149,15 @@ class LBFGS(Optimizer):
 
     Suited to full-batch, deterministic problems of modest size; it keeps
     ``(history_size + 1)`` copies of the flattened parameters. There is one parameter group,
-    and all parameters share one dtype and device.
+    and all parameters live on one device. In float32, rounding can tip the line search's
+    decisions, so long runs may part from PyTorch's; in float64 they follow it.
 
     Args:
         params: the tensors to optimize.
         lr: the learning rate (the step length without a line search). Default: 1.
-        max_iter: the most iterations per ``step``. Default: 20.
-        max_eval: the most closure evaluations per ``step``. Default: None, meaning
-            ``max_iter * 5 // 4``.
+        max_iter: the most iterations per ``step`` (0: only evaluate the closure). Default: 20.
+        max_eval: the most closure evaluations per ``step``; iterations stop once it is reached.
+            Default: None, meaning ``max_iter * 5 // 4``.
         tolerance_grad: stop when the largest absolute gradient entry is at most this. Default: 1e-7.
         tolerance_change: stop when the step or the loss change is below this. Default: 1e-9.
         history_size: the number of correction pairs kept. Default: 100.
@@ -195,31 +202,30 @@ class LBFGS(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError(
-                f"LBFGS doesn't support per-parameter options (parameter groups): got {len(self.param_groups)} "
+                f"LBFGS: per-parameter options (parameter groups) are not supported, got {len(self.param_groups)} "
                 "groups; pass one list of parameters"
             )
         self._params: list[Tensor] = self.param_groups[0]["params"]
         first = self._params[0]
         for i, p in enumerate(self._params[1:], start=1):
-            if p._array.dtype != first._array.dtype:
-                raise DtypeError(
-                    f"LBFGS: all parameters must share one dtype, but parameter 0 is {first.dtype} "
-                    f"and parameter {i} is {p.dtype}"
-                )
             if type(p._array) is not type(first._array) or p.device != first.device:
                 raise DeviceError(
-                    f"LBFGS: all parameters must be on one device, but parameter 0 is on "
-                    f"{first.device} and parameter {i} on {p.device}"
+                    f"LBFGS: all parameters must be on one device, but parameter 0 is on {first.device} and "
+                    f"parameter {i} on {p.device}"
                 )
+        # The flat vectors take the widest dtype, as PyTorch's concatenation of the gradients does.
+        self._dtype = np.result_type(*(p._array.dtype for p in self._params))
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
         check_non_negative("LBFGS", "lr", "learning rate", group["lr"])
         check_non_negative("LBFGS", "tolerance_grad", "tolerance_grad", group["tolerance_grad"])
         check_non_negative("LBFGS", "tolerance_change", "tolerance_change", group["tolerance_change"])
-        for name in ("max_iter", "max_eval", "history_size"):
+        for name, least in (("max_iter", 0), ("max_eval", 0), ("history_size", 1)):
             value = group[name]
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"LBFGS: {name} must be a positive int, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"LBFGS: {name} must be an int, got {type(value).__name__} {value!r}")
+            if value < least:
+                raise ValueError(f"LBFGS: invalid {name}: {value}; {name} must be an int >= {least}")
         if group["line_search_fn"] not in (None, "strong_wolfe"):
             raise ValueError(
                 f"LBFGS: line_search_fn must be None or 'strong_wolfe' (the only line search), "
@@ -233,7 +239,7 @@ class LBFGS(Optimizer):
         views = []
         for p in self._params:
             if p.grad is None:
-                views.append(xp.zeros(p._array.size, p._array.dtype))
+                views.append(xp.zeros(p._array.size, self._dtype))
             else:
                 views.append(p.grad._array.reshape(-1))
         return xp.concatenate(views)
@@ -314,6 +320,8 @@ class LBFGS(Optimizer):
         evaluations = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
+        if flat_grad.size == 0:
+            raise ValueError("LBFGS.step: the parameters hold no elements; there is nothing to optimize")
         xp = _backend.get_array_module(flat_grad)
         if xp.abs(flat_grad).max() <= tolerance_grad:
             return orig_loss
@@ -332,7 +340,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = xp.dot(y, s)
+                ys = _dot(y, s)
                 # Keep a pair only when it has positive curvature, so the approximation stays positive definite.
                 if ys > 1e-10:
                     if len(old_dirs) == history_size:
@@ -342,17 +350,17 @@ class LBFGS(Optimizer):
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    h_diag = ys / xp.dot(y, y)
+                    h_diag = ys / _dot(y, y)
                 if al is None:
                     al = [None] * history_size
                 # The two-loop recursion: d = -H·g with H built from the stored pairs.
                 q = -flat_grad
                 for i in range(len(old_dirs) - 1, -1, -1):
-                    al[i] = xp.dot(old_stps[i], q) * ro[i]
+                    al[i] = _dot(old_stps[i], q) * ro[i]
                     q += old_dirs[i] * -al[i]
                 d = q * h_diag
                 for i in range(len(old_dirs)):
-                    be_i = xp.dot(old_dirs[i], d) * ro[i]
+                    be_i = _dot(old_dirs[i], d) * ro[i]
                     d += old_stps[i] * (al[i] - be_i)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
@@ -361,7 +369,7 @@ class LBFGS(Optimizer):
                 t = (inverse if inverse < 1.0 else 1.0) * lr
             else:
                 t = lr
-            gtd = xp.dot(flat_grad, d)
+            gtd = _dot(flat_grad, d)
             if gtd > -tolerance_change:
                 break  # not a descent direction
             spent = 0

@@ -234,6 +234,7 @@ def test_structure_matches_torch() -> None:
             (torch.nn.TransformerDecoderLayer(D, H, FF, bias=False), nn.TransformerDecoderLayer(D, H, FF, bias=False)),
         ]
     for t, s in pairs:
+        assert repr(s) == repr(t)
         assert [(n, tuple(p.shape)) for n, p in s.named_parameters()] == [
             (n, tuple(p.shape)) for n, p in t.named_parameters()
         ]

@@ -137,3 +137,73 @@ def test_the_default_scale_is_one_over_sqrt_of_the_embedding() -> None:
     q, k, v = (shendu.randn(*s, dtype=shendu.float64) for s in QKV)
     explicit = F.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(5))
     assert F.scaled_dot_product_attention(q, k, v).allclose(explicit)
+
+
+def mha_forward(m: Any, *args: Any, **kwargs: Any) -> Any:
+    return (TF if m is torch else F).multi_head_attention_forward(*args, **kwargs)
+
+
+def test_multi_head_attention_forward() -> None:
+    """The functional form with its weights as inputs: gradients reach every one of them."""
+
+    def packed(m: Any, q: Any, k: Any, w_in: Any, b_in: Any, w_out: Any, b_out: Any) -> Any:
+        return mha_forward(m, q, k, k, 6, 3, w_in, b_in, None, None, False, 0.0, w_out, b_out)
+
+    # The key bias's gradient is zero in exact arithmetic (a softmax ignores a constant added to a row);
+    # float32 leaves rounding noise of about 1e-6 there, beside entries of about 40.
+    check(packed, (4, 2, 6), (5, 2, 6), (18, 6), (18,), (6, 6), (6,), atol={"float32": 2e-5})
+
+    def separate(m: Any, q: Any, k: Any, v: Any, wq: Any, wk: Any, wv: Any, b: Any, w_out: Any, bias_k: Any) -> Any:
+        return mha_forward(
+            m, q, k, v, 4, 2, None, b, bias_k, bias_k * 2, True, 0.0, w_out, None,
+            use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk, v_proj_weight=wv,
+            average_attn_weights=False,
+        )  # fmt: skip
+
+    check(separate, (3, 2, 4), (5, 2, 3), (5, 2, 7), (4, 4), (4, 3), (4, 7), (12,), (4, 4), (1, 1, 4))
+
+    def static(m: Any, q: Any, w_in: Any, w_out: Any, sk: Any, sv: Any) -> Any:
+        return mha_forward(
+            m, q, q, q, 4, 2, w_in, None, None, None, False, 0.0, w_out, None, static_k=sk, static_v=sv,
+            need_weights=False,
+        )  # fmt: skip
+
+    check(static, (3, 2, 4), (12, 4), (4, 4), (4, 6, 2), (4, 6, 2))
+
+
+def test_multi_head_attention_forward_errors() -> None:
+    q, w = shendu.zeros(3, 2, 4), shendu.zeros(12, 4)
+    op = "multi_head_attention_forward"
+    with pytest.raises(shendu.ShapeError, match=rf"{op}: embed_dim 4 is not divisible by num_heads 3"):
+        F.multi_head_attention_forward(q, q, q, 4, 3, w, None, None, None, False, 0.0, shendu.zeros(4, 4), None)
+    with pytest.raises(ValueError, match=rf"{op}: give both bias_k and bias_v, or neither"):
+        F.multi_head_attention_forward(q, q, q, 4, 2, w, None, shendu.zeros(1, 1, 4), None, False, 0.0, w[:4], None)
+    with pytest.raises(shendu.ShapeError, match=rf"{op}: static_k must have shape \(N·num_heads, S, head_dim\)"):
+        F.multi_head_attention_forward(
+            q, q, q, 4, 2, w, None, None, None, False, 0.0, w[:4], None, static_k=shendu.zeros(3, 3, 2)
+        )
+    with pytest.raises(ValueError, match=rf"{op}: use_separate_proj_weight=True needs q_proj_weight"):
+        F.multi_head_attention_forward(
+            q, q, q, 4, 2, None, None, None, None, False, 0.0, w[:4], None, use_separate_proj_weight=True
+        )
+    with pytest.raises(shendu.DtypeError, match=rf"{op}: attn_mask must be a bool or floating-point mask"):
+        F.multi_head_attention_forward(
+            q,
+            q,
+            q,
+            4,
+            2,
+            w,
+            None,
+            None,
+            None,
+            False,
+            0.0,
+            w[:4],
+            None,
+            attn_mask=shendu.zeros(3, 3, dtype=shendu.int64),
+        )
+    with pytest.raises(TypeError, match=rf"{op}: key_padding_mask must be a Tensor or None, got list"):
+        F.multi_head_attention_forward(
+            q, q, q, 4, 2, w, None, None, None, False, 0.0, w[:4], None, key_padding_mask=[1]
+        )

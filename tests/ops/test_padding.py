@@ -154,6 +154,12 @@ def test_errors() -> None:
         shendu.ShapeError, match=r"pad: mode 'circular' can wrap around at most once, got padding \(5, 0\)"
     ):
         F.pad(shendu.zeros(1, 3, 4), (5, 0), mode="circular")
+    with pytest.raises(
+        shendu.ShapeError,
+        match=r"pad: mode 'circular' can wrap around at most once, got padding \(2, -3\) for dim 2 of size 4 "
+        r"once cropped to 1",
+    ):
+        F.pad(shendu.zeros(1, 3, 4), (2, -3), mode="circular")
     with pytest.raises(shendu.ShapeError, match=r"pad: padding \(-3, -3\) crops more than the size 4 of dim 2"):
         F.pad(shendu.zeros(1, 3, 4), (-3, -3), mode="circular")
     with pytest.raises(

@@ -35,6 +35,13 @@ def test_empty_batch() -> None:
     check(lambda m, x: lib(m).pixel_shuffle(x, 2), (0, 4, 2, 2), grad=False)
 
 
+def test_empty_unshuffle_keeps_the_definition() -> None:
+    """torch 2.13 returns an empty input of pixel_unshuffle unchanged; shendu rearranges its shape as for any input."""
+    assert tuple(F.pixel_unshuffle(shendu.zeros(0, 2, 2), 2).shape) == (0, 1, 1)
+    assert tuple(F.pixel_unshuffle(shendu.zeros(1, 0, 2, 4), 2).shape) == (1, 0, 1, 2)
+    assert tuple(TF.pixel_unshuffle(torch.zeros(0, 2, 2), 2).shape) == (0, 2, 2)
+
+
 def test_round_trip_and_integers() -> None:
     check(lambda m, x: lib(m).pixel_unshuffle(lib(m).pixel_shuffle(x, 2), 2), (2, 8, 3, 5), noncontiguous=True)
     check(lambda m, x: lib(m).pixel_shuffle(x, 2), np.arange(32).reshape(2, 4, 2, 2))

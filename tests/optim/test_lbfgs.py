@@ -255,20 +255,24 @@ def test_step_bumps_versions_and_records_no_graph() -> None:
 
 def test_errors() -> None:
     x = shendu.zeros(2, requires_grad=True)
-    with pytest.raises(ValueError, match="LBFGS doesn't support per-parameter options \\(parameter groups\\): got 2"):
+    with pytest.raises(
+        ValueError, match=r"LBFGS: per-parameter options \(parameter groups\) are not supported, got 2 groups"
+    ):
         optim.LBFGS([{"params": [x]}, {"params": [shendu.zeros(1, requires_grad=True)]}])
     with pytest.raises(ValueError, match=r"LBFGS: invalid learning rate: -1\.0; lr must be >= 0"):
         optim.LBFGS([x], lr=-1.0)
     with pytest.raises(ValueError, match=r"LBFGS: line_search_fn must be None or 'strong_wolfe'.*got 'armijo'"):
         optim.LBFGS([x], line_search_fn="armijo")
-    with pytest.raises(ValueError, match="LBFGS: history_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="LBFGS: invalid history_size: 0; history_size must be an int >= 1"):
         optim.LBFGS([x], history_size=0)
-    with pytest.raises(ValueError, match=r"LBFGS: max_iter must be a positive int, got 2\.5"):
+    with pytest.raises(TypeError, match=r"LBFGS: max_iter must be an int, got float 2\.5"):
         optim.LBFGS([x], max_iter=2.5)
-    with pytest.raises(ValueError, match="LBFGS: max_eval must be a positive int, got -1"):
+    with pytest.raises(ValueError, match="LBFGS: invalid max_eval: -1; max_eval must be an int >= 0"):
         optim.LBFGS([x], max_eval=-1)
-    with pytest.raises(shendu.DtypeError, match="LBFGS: all parameters must share one dtype, but parameter 0 is"):
-        optim.LBFGS([x, shendu.zeros(2, dtype=shendu.float64, requires_grad=True)])
+    with pytest.raises(ValueError, match=r"LBFGS\.step: the parameters hold no elements; there is nothing to optimize"):
+        empty = shendu.zeros(0, requires_grad=True)
+        opt = optim.LBFGS([empty])
+        opt.step(lambda: (empty * empty).sum())
     with pytest.raises(TypeError, match=r"LBFGS.step: needs a closure .* e.g. optimizer.step\(closure\); got None"):
         optim.LBFGS([x]).step()
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'closure'"):
@@ -277,6 +281,25 @@ def test_errors() -> None:
         torch.optim.LBFGS(
             [{"params": [torch.zeros(1, requires_grad=True)]}, {"params": [torch.zeros(1, requires_grad=True)]}]
         )
+
+
+def test_parameters_of_two_dtypes_as_torch() -> None:
+    def problem(lib: Any) -> tuple[list[Any], Callable[[], Any]]:
+        a = lib.tensor([1.5, -0.5], dtype=lib.float32, requires_grad=True)
+        b = lib.tensor([0.25], dtype=lib.float64, requires_grad=True)
+        return [a, b], lambda: ((a - 1) ** 2).sum() + ((b + 2) ** 4).sum()
+
+    want, _, _ = run(torch, problem, 2, line_search_fn="strong_wolfe")
+    got, _, s_state = run(shendu, problem, 2, line_search_fn="strong_wolfe")
+    np.testing.assert_allclose(got[-1], want[-1], rtol=1e-6, atol=1e-6)
+    assert s_state["d"].dtype == shendu.float64
+
+
+def test_zero_iterations_or_evaluations_as_torch() -> None:
+    for kwargs in ({"max_iter": 0}, {"max_eval": 0}, {"max_eval": 3, "line_search_fn": "strong_wolfe"}):
+        _, _, t_state = run(torch, rosenbrock, 1, **kwargs)
+        _, _, s_state = run(shendu, rosenbrock, 1, **kwargs)
+        assert (s_state["n_iter"], s_state["func_evals"]) == (t_state["n_iter"], t_state["func_evals"]), kwargs
 
 
 def test_defaults_and_repr_match_torch() -> None:

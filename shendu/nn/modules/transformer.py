@@ -23,7 +23,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._utils import check_tensor
+from ._utils import check_count, check_tensor
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -65,6 +65,17 @@ def _is_causal(mask: Tensor | None, is_causal: bool | None, size: int | None) ->
 
 def _seq_len(src: Tensor, batch_first: bool) -> int:
     return src.shape[0] if src.ndim == 2 else src.shape[1 if batch_first else 0]
+
+
+def _check_sequence(module: Module, name: str, x: Any, batch_first: bool) -> None:
+    """A ShapeError naming the module unless ``x`` is a 2-D (unbatched) or 3-D sequence."""
+    check_tensor(module, x)
+    if x.ndim not in (2, 3):
+        layout = "(N, S, E)" if batch_first else "(S, N, E)"
+        raise ShapeError(
+            f"{module._error_prefix()}expected {name} as a 2-D (S, E) or 3-D {layout} sequence, got a "
+            f"{x.ndim}-D tensor of shape {tuple(x.shape)}"
+        )
 
 
 class TransformerEncoderLayer(Module):
@@ -339,6 +350,7 @@ class TransformerEncoder(Module):
         mask_check: bool = True,
     ) -> None:
         super().__init__()
+        check_count(self, "num_layers", num_layers)
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
@@ -369,14 +381,13 @@ class TransformerEncoder(Module):
             src_key_padding_mask: ``(N, S)``; True (or -inf) marks padding. Default: None.
             is_causal: whether ``mask`` is the causal mask; None detects it by comparing. Default: None.
         """
-        check_tensor(self, src)
+        batch_first = self.layers[0].self_attn.batch_first
+        _check_sequence(self, "src", src, batch_first)
         prefix = self._error_prefix()
         src_key_padding_mask = canonical_mask(
             prefix, src_key_padding_mask, "src_key_padding_mask", src.dtype, mask, "mask"
         )
         mask = canonical_mask(prefix, mask, "mask", src.dtype)
-        first = self.layers[0] if len(self.layers) else None
-        batch_first = first.self_attn.batch_first if first is not None else False
         padded = self._nested_padding(src, mask, src_key_padding_mask)
         causal = _is_causal(mask, is_causal, _seq_len(src, batch_first))
         output = src
@@ -390,7 +401,7 @@ class TransformerEncoder(Module):
 
     def _nested_padding(self, src: Tensor, mask: Tensor | None, padding: Tensor | None) -> Tensor | None:
         """The padded positions ``(N, S)`` that PyTorch's nested-tensor path would zero, or None."""
-        if not self.use_nested_tensor or padding is None or mask is not None or not len(self.layers):
+        if not self.use_nested_tensor or padding is None or mask is not None:
             return None
         first = self.layers[0]
         if first.training or src.ndim != 3:
@@ -427,6 +438,7 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None) -> None:
         super().__init__()
+        check_count(self, "num_layers", num_layers)
         self.layers = ModuleList([copy.deepcopy(decoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
@@ -444,9 +456,9 @@ class TransformerDecoder(Module):
     ) -> Tensor:
         """Run the layers in turn; the arguments are those of ``TransformerDecoderLayer.forward``,
         except that ``tgt_is_causal=None`` detects a causal ``tgt_mask`` by comparing."""
-        check_tensor(self, tgt)
-        check_tensor(self, memory)
-        batch_first = self.layers[0].self_attn.batch_first if len(self.layers) else False
+        batch_first = self.layers[0].self_attn.batch_first
+        _check_sequence(self, "tgt", tgt, batch_first)
+        _check_sequence(self, "memory", memory, batch_first)
         tgt_is_causal = _is_causal(tgt_mask, tgt_is_causal, _seq_len(tgt, batch_first))
         output = tgt
         for layer in self.layers:
@@ -564,8 +576,8 @@ class Transformer(Module):
             src_is_causal, tgt_is_causal: whether those masks are causal; None detects it. Default: None.
             memory_is_causal: whether ``memory_mask`` is causal. Default: False.
         """
-        check_tensor(self, src)
-        check_tensor(self, tgt)
+        _check_sequence(self, "src", src, self.batch_first)
+        _check_sequence(self, "tgt", tgt, self.batch_first)
         batched = src.ndim == 3
         batch_dim = 0 if self.batch_first else 1
         if batched and src.shape[batch_dim] != tgt.shape[batch_dim]:
