@@ -46,7 +46,7 @@ class Tensor:
     functions; ``Tensor(data)`` is the same as ``shendu.tensor(data)``.
 
     Attributes:
-        data: the underlying ``numpy.ndarray`` (CPU) or ``cupy.ndarray`` (GPU).
+        data: the same values as a detached tensor sharing memory (PyTorch's ``.data``).
         grad: the accumulated gradient (a Tensor) after ``backward()``, or None.
         requires_grad: whether operations on this tensor are recorded for autograd.
 
@@ -57,7 +57,7 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "data", "grad")
+    __slots__ = ("__weakref__", "_array", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "_view", "grad")
     # NumPy must not take over `ndarray * tensor`: returning NotImplemented from its ufuncs lets
     # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
     __array_ufunc__ = None
@@ -66,12 +66,13 @@ class Tensor:
         from .ops.creation import tensor
 
         made = tensor([] if data is None else data, dtype=dtype, device=device, requires_grad=requires_grad)
-        self.data = made.data
+        self._array = made._array
         self.grad = None
         self._requires_grad = made._requires_grad
         self._grad_fn = None
         self._output_nr = 0
         self._vc = [0]
+        self._view = None
         self._hooks = None
 
     @staticmethod
@@ -81,12 +82,13 @@ class Tensor:
             # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays.
             array = np.asarray(array)
         t = object.__new__(Tensor)
-        t.data = array
+        t._array = array
         t.grad = None
         t._requires_grad = grad_fn is not None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
         t._vc = [0]
+        t._view = None
         t._hooks = None
         return t
 
@@ -94,56 +96,63 @@ class Tensor:
         return Tensor._make(array)
 
     @property
-    def _array(self) -> Any:
-        """The underlying NumPy or CuPy array (internal; users call ``numpy()``)."""
-        return self.data
+    def data(self) -> Tensor:
+        """The same values as a tensor outside autograd, sharing memory with this one.
 
-    @_array.setter
-    def _array(self, value: Any) -> None:
-        self.data = value
+        As in PyTorch, ``t.data`` is detached (``requires_grad=False``) and changes made through it
+        in place are not seen by autograd's in-place checks: ``p.data.add_(...)`` updates a parameter
+        without recording anything. Prefer ``detach()`` in new code, which keeps those checks.
+        """
+        return Tensor._make(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
+        self._array = value._array
 
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> Size:
         """The size of each dimension."""
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return Size(self.data.shape)
+            return Size(self._array.shape)
         from .errors import check_dim
 
-        return self.data.shape[check_dim("size", dim, self.data.ndim, self.data.shape)]
+        return self._array.shape[check_dim("size", dim, self._array.ndim, self._array.shape)]
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._array.size)
 
     nelement = numel
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def dtype(self) -> _DType:
         """The element type, e.g. ``shendu.float32``."""
-        return _dtype._BY_NP[self.data.dtype]
+        return _dtype._BY_NP[self._array.dtype]
 
     @property
     def device(self) -> _backend.device:
         """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
-        return _backend.device_of(self.data)
+        return _backend.device_of(self._array)
 
     @property
     def is_cuda(self) -> bool:
@@ -152,7 +161,7 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     def get_device(self) -> int:
         """The GPU index, or -1 on the CPU (as in PyTorch)."""
@@ -176,6 +185,10 @@ class Tensor:
     @property
     def grad_fn(self) -> _function.Function | None:
         """The graph node that made this tensor, or None for a leaf."""
+        if self._view is not None:
+            from .autograd.inplace import refresh_view
+
+            refresh_view(self)
         return self._grad_fn
 
     @property
@@ -185,12 +198,12 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The tensor with all its dimensions reversed."""
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        return self.permute(*range(self._array.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
         """The tensor with its last two dimensions swapped (a batch of transposed matrices)."""
-        if self.data.ndim < 2:
+        if self._array.ndim < 2:
             raise ShapeError(f"mT: expected a tensor with at least 2 dimensions, got shape {tuple(self.shape)}")
         return self.transpose(-2, -1)
 
@@ -204,34 +217,34 @@ class Tensor:
         """
         if self._requires_grad and not force:
             raise GraphError("numpy: cannot convert a tensor that requires grad; use tensor.detach().numpy() instead")
-        if type(self.data) is not np.ndarray:
+        if type(self._array) is not np.ndarray:
             if not force:
                 raise _backend.DeviceError(
                     f"numpy: the tensor is on {self.device}; call tensor.cpu().numpy() to copy it to the host first"
                 )
-            return _backend.to_device(self.data, _backend.CPU)
-        return self.data
+            return _backend.to_device(self._array, _backend.CPU)
+        return self._array
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(
                 f"item: only a tensor with one element can be converted to a Python number, "
-                f"got shape {tuple(self.shape)} with {self.data.size} elements"
+                f"got shape {tuple(self.shape)} with {self._array.size} elements"
             )
-        return self.data.reshape(()).item()
+        return self._array.reshape(()).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of Python numbers."""
-        return _backend.to_device(self.data, _backend.CPU).tolist()
+        return _backend.to_device(self._array, _backend.CPU).tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        array = _backend.to_device(self.data, _backend.CPU)
+        array = _backend.to_device(self._array, _backend.CPU)
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._array)
         t._vc = self._vc
         return t
 
@@ -330,7 +343,7 @@ class Tensor:
                 "requires_grad_: only leaf tensors can change requires_grad; "
                 "use tensor.detach() to get a tensor without history"
             )
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._array.dtype.kind != "f":
             raise DtypeError(
                 f"requires_grad_: only floating-point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -389,7 +402,8 @@ class Tensor:
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
-        if _read_only(self.data):
+        """Refuse an in-place change that autograd cannot record here, then bump the version."""
+        if _read_only(self._array):
             raise GraphError(
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
                 "memory, or a read-only NumPy array); clone() it before changing it in place"
@@ -401,88 +415,97 @@ class Tensor:
                     "wrap the update in `with shendu.no_grad():` (as optimizers do)"
                 )
             raise GraphError(
-                f"{op}: in-place changes to a tensor that is part of the autograd graph are not supported; "
-                "use the out-of-place form (e.g. x = x + y instead of x.add_(y))"
+                f"{op}: this tensor is part of the autograd graph and {op} is not recorded by autograd; "
+                "detach() or clone() it first"
             )
         self._vc[0] += 1
 
-    def _inplace(self, op: str, result: Tensor) -> Tensor:
-        self._check_inplace(op)
-        value = result.data
-        if value.dtype != self.data.dtype:
-            if _dtype.from_numpy_dtype(value.dtype)._category > self.dtype._category:
-                raise DtypeError(
-                    f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
-                    f"in a tensor of dtype {self.dtype}"
-                )
-        if value.shape != self.data.shape:
-            raise ShapeError(
-                f"{op}: the result has shape {tuple(value.shape)}, which does not match the in-place "
-                f"target's shape {tuple(self.shape)}"
-            )
-        xp = _backend.get_array_module(self.data)
-        xp.copyto(self.data, value, casting="unsafe")
-        return self
+    def _records_inplace(self, *others: Any) -> bool:
+        """Whether an in-place change must go through autograd (rather than straight into memory)."""
+        if not _grad_mode._State.enabled:
+            return False
+        if self._requires_grad or self._view is not None:
+            return True
+        return any(isinstance(o, Tensor) and o._requires_grad for o in others)
+
+    def _inplace_op(self, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        from .autograd.inplace import apply_inplace
+
+        return apply_inplace(op, self, compute)
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
-        return self._inplace("add_", self.add(other, alpha=alpha) if alpha != 1 else self + other)
+        return self._inplace_op("add_", lambda t: t.add(other, alpha=alpha) if alpha != 1 else t + other)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """In place: ``self -= alpha * other``."""
-        return self._inplace("sub_", self.sub(other, alpha=alpha) if alpha != 1 else self - other)
+        return self._inplace_op("sub_", lambda t: t.sub(other, alpha=alpha) if alpha != 1 else t - other)
 
     def mul_(self, other: Any) -> Tensor:
         """In place: ``self *= other``."""
-        return self._inplace("mul_", self * other)
+        return self._inplace_op("mul_", lambda t: t * other)
 
     def div_(self, other: Any) -> Tensor:
         """In place: ``self /= other``."""
-        return self._inplace("div_", self / other)
+        return self._inplace_op("div_", lambda t: t / other)
 
     def pow_(self, exponent: Any) -> Tensor:
         """In place: ``self **= exponent``."""
-        return self._inplace("pow_", self**exponent)
+        return self._inplace_op("pow_", lambda t: t**exponent)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """In place: clamp every element into ``[min, max]``."""
-        return self._inplace("clamp_", self.clamp(min, max))
+        return self._inplace_op("clamp_", lambda t: t.clamp(min, max))
 
     clip_ = clamp_
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast to this shape, cast to this dtype, moved to this device) into self."""
-        self._check_inplace("copy_")
         from .ops.creation import as_tensor
 
         src_t = as_tensor(src)
-        value = _backend.to_device(src_t.data, self.device, "copy_")
-        xp = _backend.get_array_module(self.data)
+        value = _backend.to_device(src_t._array, self.device, "copy_")
         try:
-            shape = np.broadcast_shapes(value.shape, self.data.shape)
+            shape = np.broadcast_shapes(value.shape, self._array.shape)
         except ValueError:
             shape = None
-        if shape != self.data.shape:
+        if shape != self._array.shape:
             raise ShapeError(
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to the target's "
                 f"shape {tuple(self.shape)}"
             )
-        xp.copyto(self.data, value, casting="unsafe")
+        if self._records_inplace(src_t):
+            from .autograd.inplace import Overwrite
+            from .ops.creation import move
+
+            moved = move(src_t, self.device) if src_t.device != self.device else src_t
+            return self._inplace_op("copy_", lambda t: Overwrite.apply(t, moved))
+        self._check_inplace("copy_")
+        _backend.get_array_module(self._array).copyto(self._array, value, casting="unsafe")
+        return self
+
+    def _overwrite(self, op: str, values: Any) -> Tensor:
+        """Fill in place with values that do not depend on the old ones (a scalar or an array)."""
+        if self._records_inplace():
+            from .autograd.inplace import Overwrite
+
+            return self._inplace_op(op, lambda t: Overwrite.apply(t, values=values))
+        self._check_inplace(op)
+        if np.ndim(values) == 0:
+            self._array.fill(values)
+        else:
+            _backend.get_array_module(self._array).copyto(self._array, values, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place."""
-        self._check_inplace("zero_")
-        self.data.fill(0)
-        return self
+        return self._overwrite("zero_", 0)
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` in place."""
-        self._check_inplace("fill_")
         if isinstance(value, Tensor):
             value = value.item()
-        self.data.fill(value)
-        return self
+        return self._overwrite("fill_", value)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from U(a, b)."""
@@ -490,7 +513,7 @@ class Tensor:
 
         self._check_random_fill("uniform_")
         sample = rand(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample.data * (b - a) + a)
+        return self._store_random("uniform_", sample._array * (b - a) + a)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from N(mean, std**2)."""
@@ -498,38 +521,26 @@ class Tensor:
 
         self._check_random_fill("normal_")
         sample = randn(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample.data * std + mean)
+        return self._store_random("normal_", sample._array * std + mean)
 
     def _check_random_fill(self, op: str) -> None:
-        if self.data.dtype.kind != "f":
+        if self._array.dtype.kind != "f":
             raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
-        self._check_inplace(op)
 
-    def _store_random(self, values: Any) -> Tensor:
-        xp = _backend.get_array_module(self.data)
-        xp.copyto(
-            self.data, _backend.to_device(values.astype(self.data.dtype, copy=False), self.device), casting="unsafe"
-        )
-        return self
-
-    def _iop(self, op: str, out_of_place: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
-        # `x += y` on a tensor in the graph rebinds x to a new tensor: what `x = x + y` does, which
-        # keeps residual code such as `out += identity` working with a correct gradient.
-        if self._requires_grad and _grad_mode._State.enabled:
-            return out_of_place(self, other)
-        return self._inplace(op, out_of_place(self, other))
+    def _store_random(self, op: str, values: Any) -> Tensor:
+        return self._overwrite(op, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device))
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._iop("add_", Tensor.__add__, other)
+        return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._iop("sub_", Tensor.__sub__, other)
+        return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._iop("mul_", Tensor.__mul__, other)
+        return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._iop("div_", Tensor.__truediv__, other)
+        return self.div_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         from .ops.indexing import setitem
@@ -543,19 +554,19 @@ class Tensor:
         return format_tensor(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len: a 0-d tensor has no length")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iter: cannot iterate over a 0-d tensor")
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous "
+                f"bool: the truth value of a tensor with {self._array.size} elements is ambiguous "
                 f"(shape {tuple(self.shape)}); use .any() or .all()"
             )
         return bool(self.item())
@@ -567,7 +578,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError(
                 f"index: only an integer tensor with one element can be used as an index, "
                 f"got dtype {self.dtype} and shape {tuple(self.shape)}"
@@ -578,15 +589,15 @@ class Tensor:
         return id(self)
 
     def __reduce__(self) -> Any:
-        return (_rebuild, (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad))
+        return (_rebuild, (_backend.to_device(self._array, _backend.CPU), str(self.device), self._requires_grad))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._grad_fn is not None:
             raise GraphError("deepcopy: only leaf tensors can be deep-copied; detach() the tensor first")
-        t = Tensor._make(self.data.copy())
+        t = Tensor._make(self._array.copy())
         t._requires_grad = self._requires_grad
         if self.grad is not None:
-            t.grad = Tensor._make(self.grad.data.copy())
+            t.grad = Tensor._make(self.grad._array.copy())
         memo[id(self)] = t
         return t
 

@@ -13,14 +13,14 @@ from .. import _dtype
 from .. import backend as _backend
 from ..autograd import anomaly as _anomaly
 from ..autograd.grad_mode import no_grad
-from ..errors import DeviceError, DtypeError, ShapeError, ShenduError
+from ..errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
 from ..tensor import Tensor
 from .parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle", "StateDictError"]
 
 # Errors from ops that get the path of the module whose forward raised them.
-_WRAPPED_ERRORS = (ShapeError, DtypeError, DeviceError)
+_WRAPPED_ERRORS = (ShapeError, DtypeError, DeviceError, GraphError)
 
 
 class StateDictError(ShenduError, RuntimeError):
@@ -559,7 +559,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data.fill(0)
+                param.grad._array.fill(0)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module; returns self.
@@ -583,9 +583,9 @@ class Module:
                 if param is None:
                     continue
                 # The Parameter object stays the same, so optimizers built before .to() keep working.
-                param.data = fn(param).data
+                param._array = fn(param)._array
                 if param.grad is not None:
-                    param.grad = Tensor._make(fn(param.grad).data)
+                    param.grad = Tensor._make(fn(param.grad)._array)
             for name, buffer in self._buffers.items():
                 if buffer is not None:
                     self._buffers[name] = fn(buffer)
