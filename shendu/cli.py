@@ -75,10 +75,46 @@ def _load_data(name: str, augment: bool) -> tuple[Any, Any, Any, list[str]]:
     raise CLIError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
 
 
-def _model_kwargs(model: str, dataset: str) -> dict[str, Any]:
+def _model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    model, dataset = config["model"], config["dataset"]
+    if dataset == "folder":
+        channels = 1 if config["image_mode"] == "L" else 3
+        size, classes = config["image_size"], len(config["classes"])
+        if model == "cnn":
+            return {"in_channels": channels, "image_size": size, "num_classes": classes}
+        return {"in_features": channels * size * size, "num_classes": classes}
     if dataset == "digits":
         return {"mlp": {"in_features": 64}, "cnn": {"image_size": 8}, "lstm": {"input_size": 8}}.get(model, {})
     return {}
+
+
+FOLDER_MODELS = ("cnn", "mlp")
+
+
+def _folder_settings(args: argparse.Namespace, settings: dict[str, Any]) -> None:
+    """Check and record the settings of training on one's own images (``--data DIR``)."""
+    if args.data is None:
+        for flag, value in (("--image-size", args.image_size), ("--val-split", args.val_split)):
+            if value is not None:
+                raise CLIError(f"{flag} applies to your own images: add --data DIR")
+        return
+    if args.dataset is not None:
+        raise CLIError("choose either --dataset or --data DIR, not both")
+    if settings["model"] not in FOLDER_MODELS:
+        raise CLIError(f"--data trains the {' or '.join(FOLDER_MODELS)} model, not {settings['model']!r}")
+    image_size = 64 if args.image_size is None else args.image_size
+    val_split = 0.2 if args.val_split is None else args.val_split
+    if image_size < 4:
+        raise CLIError(f"--image-size must be at least 4 (the CNN halves the size twice), got {image_size}")
+    if not 0 < val_split < 1:
+        raise CLIError(f"--val-split must be between 0 and 1 (the share held out for validation), got {val_split}")
+    settings.update(dataset="folder", data=str(Path(args.data).resolve()), image_size=image_size, val_split=val_split)
+
+
+def _eval_batch_size(dataset: Any) -> int:
+    """Evaluation batches of about 4 million input values (1000 Fashion-MNIST images; fewer large ones)."""
+    image = dataset[0][0]
+    return min(1000, max(1, (1 << 22) // max(1, int(np.prod(image.shape)))))
 
 
 def _check_out_dir(path: Path) -> None:
@@ -129,7 +165,19 @@ def _check_resume(checkpoint: Path, settings: dict[str, Any], seed: int) -> None
     wanted = {**settings, "seed": seed}
     fixed = [
         k
-        for k in ("model", "dataset", "batch_size", "lr", "optimizer", "scheduler", "seed", "augment")
+        for k in (
+            "model",
+            "dataset",
+            "batch_size",
+            "lr",
+            "optimizer",
+            "scheduler",
+            "seed",
+            "augment",
+            "data",
+            "image_size",
+            "val_split",
+        )
         if saved.get(k) != wanted.get(k)
     ]
     if saved.get("scheduler") == "onecycle" and saved.get("epochs") != wanted.get("epochs"):
@@ -159,23 +207,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"unknown model {settings['model']!r}; choose one of {', '.join(sorted(MODELS))}")
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
+    _folder_settings(args, settings)
     threads = args.threads if args.threads is not None else settings.get("threads")
     if threads is not None:
         from . import set_num_threads
 
         set_num_threads(threads)
-    name = args.name or f"{settings['model']}-{settings['dataset']}"
+    data_name = Path(settings["data"]).name if settings["dataset"] == "folder" else settings["dataset"]
+    name = args.name or f"{settings['model']}-{data_name}"
     out_dir = Path(args.out) / name
     _check_out_dir(out_dir)
     if args.resume:
         _check_resume(out_dir / "last.ckpt", settings, args.seed)
     manual_seed(args.seed)
-    train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
+    if settings["dataset"] == "folder":
+        train_set, val_set, classes, settings["image_mode"] = _load_folder(settings, quiet=args.quiet)
+        test_set = None
+    else:
+        train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
     train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator)
-    val_loader = DataLoader(val_set, batch_size=1000)
-    test_loader = DataLoader(test_set, batch_size=1000)
-    model = build_model(settings["model"], **_model_kwargs(settings["model"], settings["dataset"]))
+    eval_batch = _eval_batch_size(val_set)
+    val_loader = DataLoader(val_set, batch_size=eval_batch)
+    model = build_model(settings["model"], **_model_kwargs({**settings, "classes": classes}))
     if args.device != "cpu":
         model.to(args.device)
     optimizer = _make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
@@ -200,7 +254,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     trainer.fit(resume=args.resume)
-    test = trainer.evaluate(test_loader)
+    # Your own images have no separate test set: the held-out validation images stand in for it.
+    final_split = "test" if test_set is not None else "validation"
+    test = trainer.evaluate(DataLoader(test_set, batch_size=eval_batch) if test_set is not None else val_loader)
     elapsed = time.perf_counter() - start
     from .train.plots import plot_confusion_matrix, plot_history
 
@@ -209,9 +265,52 @@ def cmd_train(args: argparse.Namespace) -> int:
         plot_confusion_matrix(test["confusion_matrix"], classes, out_dir / "confusion_matrix.png")
     except ImportError as exc:
         print(f"plots skipped: {exc}")
-    print(f"test accuracy {test['accuracy']:.4f}  test loss {test['loss']:.4f}  ({elapsed:.0f} s)")
+    print(f"{final_split} accuracy {test['accuracy']:.4f}  {final_split} loss {test['loss']:.4f}  ({elapsed:.0f} s)")
     print(f"wrote {out_dir}/: last.ckpt, best.safetensors, history.csv, history.json, plots")
     return 0
+
+
+def _load_folder(settings: dict[str, Any], quiet: bool) -> tuple[Any, Any, list[str], str]:
+    from .datasets import transforms as T
+    from .train.folder_data import folder_splits
+
+    augment = T.RandomHorizontalFlip() if settings.get("augment") else None
+    train, val, classes, mode = folder_splits(
+        settings["data"],
+        settings["image_size"],
+        settings["val_split"],
+        augment,
+        progress=not quiet and sys.stderr.isatty(),
+    )
+    if not quiet:
+        size = settings["image_size"]
+        print(
+            f"{len(train) + len(val)} images in {len(classes)} classes ({', '.join(classes)}), "
+            f"{'grayscale' if mode == 'L' else 'RGB'} at {size}x{size}: {len(train)} to train, {len(val)} to validate"
+        )
+    settings["images"] = len(train) + len(val)
+    return train, val, classes, mode
+
+
+def _folder_eval_set(config: dict[str, Any], data: str | None) -> tuple[Any, str]:
+    """A folder model's evaluation images: a whole folder given by ``--data``, or the run's validation split."""
+    from .train.folder_data import decode_folder, folder_splits
+
+    if data is not None:
+        images, classes, _ = decode_folder(data, config["image_size"], config["image_mode"])
+        if classes != config["classes"]:
+            raise CLIError(
+                f"the classes of {data!r} ({', '.join(classes)}) differ from the model's "
+                f"({', '.join(config['classes'])})"
+            )
+        return images, f"{data} ({len(images)} images)"
+    _, val, classes, _ = folder_splits(config["data"], config["image_size"], config["val_split"])
+    if len(val.dataset) != config["images"] or classes != config["classes"]:
+        raise CLIError(
+            f"{config['data']!r} changed since training ({config['images']} images then, {len(val.dataset)} now), "
+            f"so its validation split is not the one held out; pass --data with a folder of test images"
+        )
+    return val, f"the validation split of {config['data']}"
 
 
 def _load_trained(path: str) -> tuple[Any, dict[str, Any]]:
@@ -222,7 +321,7 @@ def _load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     if "model" not in state or "config" not in state:
         raise CLIError(f"{path!r} is not a checkpoint written by `shendu train` (no model or config inside)")
     config = state["config"]
-    model = build_model(config["model"], **_model_kwargs(config["model"], config["dataset"]))
+    model = build_model(config["model"], **_model_kwargs(config))
     model.load_state_dict(state["model"])
     model.eval()
     return model, config
@@ -234,13 +333,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .utils.data import DataLoader
 
     model, config = _load_trained(args.checkpoint)
-    _, _, test_set, _ = _load_data(config["dataset"], False)
+    if config["dataset"] == "folder":
+        test_set, where = _folder_eval_set(config, args.data)
+    elif args.data is not None:
+        raise CLIError(f"--data evaluates models trained with --data; this one was trained on {config['dataset']}")
+    else:
+        _, _, test_set, _ = _load_data(config["dataset"], False)
+        where = f"{config['dataset']} test set"
     trainer = Trainer(model, None, nn.CrossEntropyLoss(), [], verbose=0)
-    result = trainer.evaluate(DataLoader(test_set, batch_size=1000))
-    print(
-        f"{config['model']} on {config['dataset']} test set: accuracy {result['accuracy']:.4f}, "
-        f"loss {result['loss']:.4f}"
-    )
+    result = trainer.evaluate(DataLoader(test_set, batch_size=_eval_batch_size(test_set)))
+    print(f"{config['model']} on {where}: accuracy {result['accuracy']:.4f}, loss {result['loss']:.4f}")
     return 0
 
 
@@ -250,16 +352,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     model, config = _load_trained(args.checkpoint)
     try:
-        from PIL import Image
+        import PIL  # noqa: F401
     except ImportError:
-        raise CLIError("predict reads images with Pillow: pip install pillow") from None
-    side = 8 if config["dataset"] == "digits" else 28
+        raise CLIError("predict reads images with Pillow: pip install 'shendu[images]'") from None
+    from .train.folder_data import load_pixels
+
+    side = config.get("image_size", 8 if config["dataset"] == "digits" else 28)
     for path in args.images:
-        try:
-            image = Image.open(path).convert("L").resize((side, side))
-        except OSError as exc:
-            raise CLIError(f"cannot read image {path!r}: {exc}") from None
-        pixels = np.asarray(image, dtype=np.float32)[None, None] / np.float32(255)
+        pixels = load_pixels(path, side, config.get("image_mode", "L"))[None].astype(np.float32) / np.float32(255)
         with no_grad():
             scores = model(Tensor._make(pixels))
         probs = np.exp(scores.data - scores.data.max()) / np.exp(scores.data - scores.data.max()).sum()
@@ -345,15 +445,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs", help="parent folder of the run folder")
-    train.add_argument("--name", help="run folder name (default: MODEL-DATASET)")
+    train.add_argument("--name", help="run folder name (default: MODEL-DATASET, or MODEL-DIR with --data)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/NAME/last.ckpt")
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.add_argument("--threads", type=int, help="BLAS threads (default: the preset's, 1)")
+    images = train.add_argument_group("your own images")
+    images.add_argument("--data", metavar="DIR", help="train on the images in DIR/<class>/<image> (PNG, JPEG...)")
+    images.add_argument("--image-size", type=int, metavar="N", help="resize every image to N x N (default: 64)")
+    images.add_argument("--val-split", type=float, metavar="F", help="share held out for validation (default: 0.2)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a trained checkpoint on its test set")
     evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data", metavar="DIR", help="for a model trained with --data: the images to evaluate on")
     evaluate.set_defaults(func=cmd_eval)
 
     predict = sub.add_parser("predict", help="classify image files with a trained checkpoint")
