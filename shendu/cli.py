@@ -111,6 +111,13 @@ def _folder_settings(args: argparse.Namespace, settings: dict[str, Any]) -> None
     settings.update(dataset="folder", data=str(Path(args.data).resolve()), image_size=image_size, val_split=val_split)
 
 
+def _check_tensorboard() -> None:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        raise CLIError("--tensorboard writes with the tensorboard package: pip install 'shendu[tensorboard]'") from None
+
+
 def _eval_batch_size(dataset: Any) -> int:
     """Evaluation batches of about 4 million input values (1000 Fashion-MNIST images; fewer large ones)."""
     image = dataset[0][0]
@@ -208,6 +215,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
     _folder_settings(args, settings)
+    if args.tensorboard:
+        _check_tensorboard()
     threads = args.threads if args.threads is not None else settings.get("threads")
     if threads is not None:
         from . import set_num_threads
@@ -234,6 +243,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         model.to(args.device)
     optimizer = _make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
     callbacks: list[Any] = [ModelCheckpoint(out_dir, monitor="val_accuracy")]
+    if args.tensorboard:
+        from .train import TensorBoard
+
+        callbacks.append(TensorBoard(out_dir / "tensorboard"))
     scheduler = _make_scheduler(settings["scheduler"], optimizer, settings["epochs"], len(train_loader))
     if scheduler is not None:
         callbacks.append(scheduler)
@@ -267,6 +280,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"plots skipped: {exc}")
     print(f"{final_split} accuracy {test['accuracy']:.4f}  {final_split} loss {test['loss']:.4f}  ({elapsed:.0f} s)")
     print(f"wrote {out_dir}/: last.ckpt, best.safetensors, history.csv, history.json, plots")
+    if args.tensorboard:
+        print(f"TensorBoard logs in {out_dir / 'tensorboard'}/; view them with: tensorboard --logdir {args.out}")
     return 0
 
 
@@ -450,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.add_argument("--threads", type=int, help="BLAS threads (default: the preset's, 1)")
+    train.add_argument(
+        "--tensorboard", action="store_true", help="log each epoch to OUT/NAME/tensorboard for TensorBoard"
+    )
     images = train.add_argument_group("your own images")
     images.add_argument("--data", metavar="DIR", help="train on the images in DIR/<class>/<image> (PNG, JPEG...)")
     images.add_argument("--image-size", type=int, metavar="N", help="resize every image to N x N (default: 64)")
