@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ._text import count
+
 PRESETS: dict[str, dict[str, Any]] = {
     # Reaches >= 0.91 test accuracy on Fashion-MNIST within 5 minutes on 2 CPU cores (see README).
     "default": {
@@ -274,8 +276,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train.plots import plot_confusion_matrix, plot_history
 
     try:
-        plot_history(trainer.history, out_dir)
-        plot_confusion_matrix(test["confusion_matrix"], classes, out_dir / "confusion_matrix.png")
+        what = f"{settings['model']} on {data_name}"
+        plot_history(trainer.history, out_dir, test=test if test_set is not None else None, title=what)
+        accuracy = f"{final_split} set, accuracy {test['accuracy']:.4f}"
+        plot_confusion_matrix(
+            test["confusion_matrix"], classes, out_dir / "confusion_matrix.png", title=f"{what} ({accuracy})"
+        )
     except ImportError as exc:
         print(f"plots skipped: {exc}")
     print(f"{final_split} accuracy {test['accuracy']:.4f}  {final_split} loss {test['loss']:.4f}  ({elapsed:.0f} s)")
@@ -300,8 +306,9 @@ def _load_folder(settings: dict[str, Any], quiet: bool) -> tuple[Any, Any, list[
     if not quiet:
         size = settings["image_size"]
         print(
-            f"{len(train) + len(val)} images in {len(classes)} classes ({', '.join(classes)}), "
-            f"{'grayscale' if mode == 'L' else 'RGB'} at {size}x{size}: {len(train)} to train, {len(val)} to validate"
+            f"{count(len(train) + len(val), 'image')} in {count(len(classes), 'class', 'classes')} "
+            f"({', '.join(classes)}), {'grayscale' if mode == 'L' else 'RGB'} at {size}x{size}: "
+            f"{len(train)} to train, {len(val)} to validate"
         )
     settings["images"] = len(train) + len(val)
     return train, val, classes, mode
@@ -318,7 +325,7 @@ def _folder_eval_set(config: dict[str, Any], data: str | None) -> tuple[Any, str
                 f"the classes of {data!r} ({', '.join(classes)}) differ from the model's "
                 f"({', '.join(config['classes'])})"
             )
-        return images, f"{data} ({len(images)} images)"
+        return images, f"{data} ({count(len(images), 'image')})"
     _, val, classes, _ = folder_splits(config["data"], config["image_size"], config["val_split"])
     if len(val.dataset) != config["images"] or classes != config["classes"]:
         raise CLIError(
@@ -426,9 +433,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
         if args.out:
             out = Path(args.out)
             _check_out_dir(out)
-            for name, png in result.outcome.figures.items():
-                (out / f"q{exp.number:02d}-{name}.png").write_bytes(png)
-            print(f"figures written to {out}/")
+            names = [f"q{exp.number:02d}-{name}.png" for name in result.outcome.figures]
+            for name, png in zip(names, result.outcome.figures.values()):
+                (out / name).write_bytes(png)
+            print(f"{count(len(names), 'figure')} written to {out}/: {', '.join(names)}")
+        elif result.outcome.figures:
+            figures = count(len(result.outcome.figures), "figure")
+            print(f"{figures} not written; add --out DIR to keep them as PNG files")
         return 0
     out = Path(args.out)
     _check_out_dir(out)
@@ -443,9 +454,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     from .models import MODELS
 
     parser = argparse.ArgumentParser(prog="shendu", description="Train, evaluate and explore deep learning models.")
+    parser.add_argument("--version", action="version", version=f"shendu {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a model on a dataset")

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._text import count
 from ..datasets.folder import ImageFileError, ImageFolder, open_image
 from ..errors import ShenduError
 from ..random import Generator
@@ -98,7 +99,7 @@ def decode_folder(
     needed = len(paths) * channels * size * size
     if needed > _MAX_BYTES:
         raise FolderDataError(
-            f"the {len(paths)} images of {os.fspath(root)!r} take {needed / 2**30:.1f} GiB at "
+            f"the {count(len(paths), 'image')} of {os.fspath(root)!r} take {needed / 2**30:.1f} GiB at "
             f"{size}x{size}x{channels}; pass a smaller --image-size"
         )
     from tqdm.auto import tqdm
@@ -125,7 +126,7 @@ def folder_splits(
     n_val = round(len(data) * val_split)
     if n_val < 1 or n_val >= len(data):
         raise FolderDataError(
-            f"a validation share of {val_split} of the {len(data)} images in {os.fspath(root)!r} leaves "
+            f"a validation share of {val_split} of the {count(len(data), 'image')} in {os.fspath(root)!r} leaves "
             f"{n_val} for validation and {len(data) - n_val} for training; both need at least one"
         )
     train, val = random_split(data, [len(data) - n_val, n_val], generator=Generator().manual_seed(1234))
