@@ -31,7 +31,7 @@ __all__ = [
 
 
 def _batched(op: str, image: Tensor) -> tuple[Any, bool]:
-    array = image.data
+    array = image._array
     if array.ndim == 3:
         return array[None], True
     if array.ndim == 4:
@@ -66,7 +66,7 @@ class ToTensor:
     """Turn a PIL image or a uint8 (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
 
     def __call__(self, image: Any) -> Tensor:
-        array = image.data if isinstance(image, Tensor) else np.asarray(image)
+        array = image._array if isinstance(image, Tensor) else np.asarray(image)
         if array.dtype == np.uint8:
             if array.ndim == 2:
                 array = array[None]
