@@ -89,12 +89,21 @@ for name in modules:
         elif target is not None:
             links[name].append((attr, target))
 
+
+
+def has_docstring(obj: object) -> bool:
+    """Classes and functions with their own docstring: what the reference renders (attributes need one too)."""
+    if inspect.isclass(obj):
+        return bool(obj.__dict__.get("__doc__"))  # its own, not one inherited from a base class
+    return inspect.isfunction(obj) and bool(obj.__doc__)
+
+
 nav = mkdocs_gen_files.Nav()
 documented = 0
 for name in modules:
     parts = tuple(name.split("."))
     nav[parts] = page_path(name).removeprefix("reference/")
-    documented += len(local[name])
+    documented += sum(has_docstring(getattr(loaded[name], attr)) for attr in local[name])
     with mkdocs_gen_files.open(page_path(name), "w") as page:
         members = f"[{', '.join(local[name])}]" if local[name] else "false"
         page.write(f"::: {name}\n    options:\n      members: {members}\n\n")
@@ -105,11 +114,13 @@ for name in modules:
                 page.write(f"| `{name}.{attr}` | [`{target}`][{target}] |\n")
 
 with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as summary:
+    summary.write("* [Overview](index.md)\n")
     summary.writelines(nav.build_literate_nav())
 with mkdocs_gen_files.open("reference/index.md", "w") as index:
     index.write(
         "# API reference\n\n"
-        f"Generated from the docstrings: {len(modules)} public modules, {documented} public names "
-        "documented where they are defined; the pages of the namespaces that re-export a name "
-        "(`shendu`, `shendu.nn`, `shendu.nn.functional`...) link to it.\n"
+        f"Generated from the docstrings: {len(modules)} public modules and {documented} public classes "
+        "and functions, each documented where it is defined, with its methods; the pages of the "
+        "namespaces that re-export a name (`shendu`, `shendu.nn`, `shendu.nn.functional`...) link "
+        "to it.\n"
     )
