@@ -79,6 +79,17 @@ def test_sentiment_lstm(tmp_path: Path) -> None:
     assert number(r"test accuracy (\S+)", out) > 0.55
 
 
+def test_transformer_lm(tmp_path: Path) -> None:
+    from shendu import nn
+
+    if not hasattr(nn, "TransformerEncoder"):
+        pytest.skip("nn.TransformerEncoder is not in this version yet")
+    out = run_example("transformer_lm.py", "--quick", cwd=tmp_path)
+    assert "\nThe " in out
+    # Better than guessing uniformly among the 94 characters (6.55 bits).
+    assert number(r"validation (\S+) bits/char", out) < 6.0
+
+
 def test_spirals(tmp_path: Path) -> None:
     out = run_example("spirals.py", cwd=tmp_path)
     assert number(r"step  1500  loss \S+  accuracy\s+(\S+)%", out) > 85
