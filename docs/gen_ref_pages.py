@@ -90,7 +90,6 @@ for name in modules:
             links[name].append((attr, target))
 
 
-
 def has_docstring(obj: object) -> bool:
     """Classes and functions with their own docstring: what the reference renders (attributes need one too)."""
     if inspect.isclass(obj):
