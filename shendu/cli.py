@@ -80,37 +80,12 @@ def _load_data(name: str, augment: bool) -> tuple[Any, Any, Any, list[str]]:
 def _model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
     model, dataset = config["model"], config["dataset"]
     if dataset == "folder":
-        channels = 1 if config["image_mode"] == "L" else 3
-        size, classes = config["image_size"], len(config["classes"])
-        if model == "cnn":
-            return {"in_channels": channels, "image_size": size, "num_classes": classes}
-        return {"in_features": channels * size * size, "num_classes": classes}
+        from ._cli_folder import folder_model_kwargs
+
+        return folder_model_kwargs(config)
     if dataset == "digits":
         return {"mlp": {"in_features": 64}, "cnn": {"image_size": 8}, "lstm": {"input_size": 8}}.get(model, {})
     return {}
-
-
-FOLDER_MODELS = ("cnn", "mlp")
-
-
-def _folder_settings(args: argparse.Namespace, settings: dict[str, Any]) -> None:
-    """Check and record the settings of training on one's own images (``--data DIR``)."""
-    if args.data is None:
-        for flag, value in (("--image-size", args.image_size), ("--val-split", args.val_split)):
-            if value is not None:
-                raise CLIError(f"{flag} applies to your own images: add --data DIR")
-        return
-    if args.dataset is not None:
-        raise CLIError("choose either --dataset or --data DIR, not both")
-    if settings["model"] not in FOLDER_MODELS:
-        raise CLIError(f"--data trains the {' or '.join(FOLDER_MODELS)} model, not {settings['model']!r}")
-    image_size = 64 if args.image_size is None else args.image_size
-    val_split = 0.2 if args.val_split is None else args.val_split
-    if image_size < 4:
-        raise CLIError(f"--image-size must be at least 4 (the CNN halves the size twice), got {image_size}")
-    if not 0 < val_split < 1:
-        raise CLIError(f"--val-split must be between 0 and 1 (the share held out for validation), got {val_split}")
-    settings.update(dataset="folder", data=str(Path(args.data).resolve()), image_size=image_size, val_split=val_split)
 
 
 def _check_tensorboard() -> None:
@@ -216,7 +191,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"unknown model {settings['model']!r}; choose one of {', '.join(sorted(MODELS))}")
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
-    _folder_settings(args, settings)
+    from ._cli_folder import folder_settings
+
+    folder_settings(args, settings)
     if args.tensorboard:
         _check_tensorboard()
     threads = args.threads if args.threads is not None else settings.get("threads")
@@ -232,7 +209,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         _check_resume(out_dir / "last.ckpt", settings, args.seed)
     manual_seed(args.seed)
     if settings["dataset"] == "folder":
-        train_set, val_set, classes, settings["image_mode"] = _load_folder(settings, quiet=args.quiet)
+        from ._cli_folder import load_folder
+
+        train_set, val_set, classes, settings["image_mode"] = load_folder(settings, quiet=args.quiet)
         test_set = None
     else:
         train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
@@ -291,50 +270,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_folder(settings: dict[str, Any], quiet: bool) -> tuple[Any, Any, list[str], str]:
-    from .datasets import transforms as T
-    from .train.folder_data import folder_splits
-
-    augment = T.RandomHorizontalFlip() if settings.get("augment") else None
-    train, val, classes, mode = folder_splits(
-        settings["data"],
-        settings["image_size"],
-        settings["val_split"],
-        augment,
-        progress=not quiet and sys.stderr.isatty(),
-    )
-    if not quiet:
-        size = settings["image_size"]
-        print(
-            f"{count(len(train) + len(val), 'image')} in {count(len(classes), 'class', 'classes')} "
-            f"({', '.join(classes)}), {'grayscale' if mode == 'L' else 'RGB'} at {size}x{size}: "
-            f"{len(train)} to train, {len(val)} to validate"
-        )
-    settings["images"] = len(train) + len(val)
-    return train, val, classes, mode
-
-
-def _folder_eval_set(config: dict[str, Any], data: str | None) -> tuple[Any, str]:
-    """A folder model's evaluation images: a whole folder given by ``--data``, or the run's validation split."""
-    from .train.folder_data import decode_folder, folder_splits
-
-    if data is not None:
-        images, classes, _ = decode_folder(data, config["image_size"], config["image_mode"])
-        if classes != config["classes"]:
-            raise CLIError(
-                f"the classes of {data!r} ({', '.join(classes)}) differ from the model's "
-                f"({', '.join(config['classes'])})"
-            )
-        return images, f"{data} ({count(len(images), 'image')})"
-    _, val, classes, _ = folder_splits(config["data"], config["image_size"], config["val_split"])
-    if len(val.dataset) != config["images"] or classes != config["classes"]:
-        raise CLIError(
-            f"{config['data']!r} changed since training ({config['images']} images then, {len(val.dataset)} now), "
-            f"so its validation split is not the one held out; pass --data with a folder of test images"
-        )
-    return val, f"the validation split of {config['data']}"
-
-
 def _load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     from .io import load
     from .models import build_model
@@ -356,7 +291,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     model, config = _load_trained(args.checkpoint)
     if config["dataset"] == "folder":
-        test_set, where = _folder_eval_set(config, args.data)
+        from ._cli_folder import folder_eval_set
+
+        test_set, where = folder_eval_set(config, args.data)
     elif args.data is not None:
         raise CLIError(f"--data evaluates models trained with --data; this one was trained on {config['dataset']}")
     else:
