@@ -8,7 +8,7 @@ printed score is the validation loss in bits per character, next to the 4.7 bits
 model that only knows how often each character occurs. Then the model writes text one
 character at a time, each drawn from its predicted distribution (temperature 0.8).
 
-Run:  python examples/char_rnn.py               (2,000 steps, a few minutes on 2 cores)
+Run:  python examples/char_rnn.py               (1,000 steps, about five minutes on 2 idle cores)
       python examples/char_rnn.py --quick       (seconds; the sample is still noise)
 """
 
@@ -87,7 +87,7 @@ def generate(model: CharLSTM, chars: list[str], prompt: str, length: int, temper
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2_000)
+    parser.add_argument("--steps", type=int, default=1_000)
     parser.add_argument("--quick", action="store_true", help="60 steps on a small model, validation on 20,000 chars")
     args = parser.parse_args()
     steps, hidden = (60, 64) if args.quick else (args.steps, 256)
