@@ -97,6 +97,17 @@ def has_docstring(obj: object) -> bool:
     return inspect.isfunction(obj) and bool(obj.__doc__)
 
 
+def cell(text: str, limit: int = 100) -> str:
+    """Text fit for one table cell: one line, no pipes, shortened."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    if len(text) <= limit:
+        return text
+    text = text[: limit - 3]
+    if text.count("`") % 2:  # do not leave a code span open
+        text = text.rsplit("`", 1)[0]
+    return text + "..."
+
+
 nav = mkdocs_gen_files.Nav()
 documented = 0
 for name in modules:
@@ -108,9 +119,10 @@ for name in modules:
         page.write(f"::: {name}\n    options:\n      members: {members}\n\n")
         if links[name]:
             page.write("## Also available here\n\n")
-            page.write("| name | documented at |\n|---|---|\n")
+            page.write("| name | documented at | summary |\n|---|---|---|\n")
             for attr, target in links[name]:
-                page.write(f"| `{name}.{attr}` | [`{target}`][{target}] |\n")
+                summary = cell((inspect.getdoc(getattr(loaded[name], attr)) or "").split("\n", 1)[0])
+                page.write(f"| `{attr}` | [`{target}`][{target}] | {summary} |\n")
 
 with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as summary:
     summary.write("* [Overview](index.md)\n")
