@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import GraphError
-from . import anomaly, grad_mode
+from . import accumulate_hooks, anomaly, grad_mode
 from .function import Function
 
 if TYPE_CHECKING:
@@ -103,11 +103,13 @@ def run_backward(
     owned: set[int] = set()
     buffers: dict[Function, list[Any]] = {}
     root_fns: list[Function] = []
+    root_leaves: list[Tensor] = []
     for tensor, grad in zip(roots, grads):
         fn = tensor._grad_fn
         if fn is None:
             if tensor.requires_grad:
                 _accumulate_leaf(tensor, grad, owned, capture)
+                root_leaves.append(tensor)
             continue
         buf = buffers.get(fn)
         if buf is None:
@@ -116,6 +118,9 @@ def run_backward(
         nr = tensor._output_nr
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
     deps = _count_dependencies(root_fns)
+    hooked = None if capture is not None else accumulate_hooks.pending_counts(root_fns, root_leaves)
+    for leaf in root_leaves:
+        accumulate_hooks.arrived(hooked, leaf)
     ready = [fn for fn in root_fns if deps.get(fn, 0) == 0]
     previous_mode = grad_mode._State.enabled
     grad_mode._State.enabled = False
@@ -169,8 +174,10 @@ def run_backward(
                     deps[child] = remaining
                     if remaining == 0:
                         ready.append(child)
-                elif g is not None:
-                    _accumulate_leaf(edge, g, owned, capture)
+                else:
+                    if g is not None:
+                        _accumulate_leaf(edge, g, owned, capture)
+                    accumulate_hooks.arrived(hooked, edge)
     finally:
         grad_mode._State.enabled = previous_mode
         np.seterr(**errors)
