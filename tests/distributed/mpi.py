@@ -45,3 +45,12 @@ def mpirun(args: list[str], np: int = 2, timeout: float = 120) -> tuple[subproce
         timeout=timeout,
     )
     return done, time.monotonic() - start
+
+
+def run_worker(program: str, out: Path, np: int = 2, timeout: float = 180) -> list[dict]:
+    """Run ``tests.distributed.worker PROGRAM`` on NP ranks; return each rank's results."""
+    import json
+
+    done, _ = mpirun(["-m", "tests.distributed.worker", program, str(out)], np=np, timeout=timeout)
+    assert done.returncode == 0, f"mpirun failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(np)]

@@ -116,6 +116,13 @@ def collectives(rank: int, world: int) -> dict[str, Any]:
     results["async is_completed after wait"] = all(w.is_completed() for w in works)
     dist.barrier()
     results["barrier"] = True
+    t = shendu.ones(2)
+    dist.all_reduce(t, group=dist.group.WORLD)
+    results["group=group.WORLD"] = bool(t.numpy()[0] == world)
+    try:
+        dist.all_reduce(t, group="mine")
+    except ValueError as exc:
+        results["another group"] = str(exc)
     results["rank and world"] = [dist.get_rank(), dist.get_world_size(), dist.get_backend()]
     return results
 
@@ -179,6 +186,9 @@ def ddp(rank: int, world: int) -> dict[str, Any]:
     results.update(ddp_buffers(rank, world))
     results.update(ddp_unused(rank, world))
     results.update(sampler(rank, world))
+    wrapped = DistributedDataParallel(nn.Linear(2, 3))
+    results["state_dict keys"] = list(wrapped.state_dict())
+    results["repr"] = repr(wrapped)
     return results
 
 
