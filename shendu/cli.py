@@ -148,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .models import MODELS, build_model
     from .random import Generator
     from .train import ModelCheckpoint, Trainer
+    from .train import distributed as data_parallel
     from .utils.data import DataLoader
 
     settings = dict(PRESETS[args.preset])
@@ -166,16 +167,26 @@ def cmd_train(args: argparse.Namespace) -> int:
         set_num_threads(threads)
     name = args.name or f"{settings['model']}-{settings['dataset']}"
     out_dir = Path(args.out) / name
-    _check_out_dir(out_dir)
+    rank, world_size = data_parallel.start(args.distributed)
+    if rank == 0:
+        _check_out_dir(out_dir)
     if args.resume:
         _check_resume(out_dir / "last.ckpt", settings, args.seed)
+        data_parallel.check_world_size(out_dir / "last.ckpt", world_size)
     manual_seed(args.seed)
     train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
-    train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator)
+    if args.distributed:
+        train_loader = data_parallel.rank_loader(train_set, settings["batch_size"], loader_generator, rank, world_size)
+    else:
+        train_loader = DataLoader(
+            train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator
+        )
     val_loader = DataLoader(val_set, batch_size=1000)
     test_loader = DataLoader(test_set, batch_size=1000)
     model = build_model(settings["model"], **_model_kwargs(settings["model"], settings["dataset"]))
+    if rank:
+        manual_seed(args.seed + rank)  # other dropout masks than rank 0's (the weights come from rank 0)
     if args.device != "cpu":
         model.to(args.device)
     optimizer = _make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
@@ -184,7 +195,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if scheduler is not None:
         callbacks.append(scheduler)
     config = {**settings, "seed": args.seed, "classes": classes, "name": name}
-    trainer = Trainer(
+    trainer = (data_parallel.DistributedTrainer if args.distributed else Trainer)(
         model,
         optimizer,
         nn.CrossEntropyLoss(),
@@ -202,6 +213,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     trainer.fit(resume=args.resume)
     test = trainer.evaluate(test_loader)
     elapsed = time.perf_counter() - start
+    if rank:
+        return 0
     from .train.plots import plot_confusion_matrix, plot_history
 
     try:
@@ -350,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.add_argument("--threads", type=int, help="BLAS threads (default: the preset's, 1)")
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of `mpirun -np N` (the batch is split over them)",
+    )
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a trained checkpoint on its test set")
@@ -389,11 +407,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (CLIError, DatasetNotFoundError, ShenduError) as exc:
-        print(f"shendu {args.command}: {exc}", file=sys.stderr)
+        print(f"shendu {args.command}: {_rank_prefix()}{exc}", file=sys.stderr)
+        _abort_job(1)
         return 1
     except KeyboardInterrupt:
-        print(f"shendu {args.command}: interrupted", file=sys.stderr)
+        print(f"shendu {args.command}: {_rank_prefix()}interrupted", file=sys.stderr)
+        _abort_job(130)
         return 130
+
+
+def _rank_prefix() -> str:
+    from .distributed.process_group import describe_rank
+
+    where = describe_rank()
+    return f"{where}: " if where else ""
+
+
+def _abort_job(code: int) -> None:
+    """In a distributed run, end every rank: the others would wait for this one until their timeout."""
+    from .distributed.process_group import abort
+
+    abort(code)
 
 
 if __name__ == "__main__":

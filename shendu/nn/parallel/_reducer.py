@@ -80,6 +80,9 @@ class Reducer:
     def __init__(self, named_params: Sequence[tuple[str, Tensor]], world_size: int, caps: Sequence[int]) -> None:
         self.buckets = assign_buckets(named_params, caps)
         self.world_size = world_size
+        # Each rank's gradient is multiplied by this before the sum: 1/N averages. A trainer whose ranks
+        # hold shares of different sizes sets it to share/batch, which makes the sum the batch's mean.
+        self.grad_scale = 1.0 / world_size
         self._where: dict[int, tuple[_Bucket, int]] = {
             id(p): (bucket, i) for bucket in self.buckets for i, p in enumerate(bucket.params)
         }
@@ -122,7 +125,7 @@ class Reducer:
             )
         self._ready.add(id(param))
         grad = _backend.to_device(param.grad._array, _backend.CPU)
-        np.multiply(grad, grad.dtype.type(1.0 / self.world_size), out=bucket.flat[bucket.slices[i]].reshape(grad.shape))
+        np.multiply(grad, grad.dtype.type(self.grad_scale), out=bucket.flat[bucket.slices[i]].reshape(grad.shape))
         self._arrived(bucket)
 
     def mark_unused(self, param: Tensor) -> None:
