@@ -35,6 +35,9 @@ __all__ = [
 #: As in PyTorch: how long a collective waits for the other ranks before it gives up.
 default_pg_timeout = timedelta(minutes=30)
 
+# How long a wait polls without pausing before it starts to sleep between polls (see _wait_for).
+_SPIN_SECONDS = 0.05
+
 _INSTALL_HINT = (
     "install Open MPI (Debian: apt-get install openmpi-bin libopenmpi-dev) and mpi4py "
     "(pip install 'shendu[distributed]'), then launch with mpirun -np N"
@@ -241,21 +244,27 @@ def _abort_on_uncaught(exc_type: type[BaseException], exc: BaseException, traceb
 
 
 def _wait_for(mpi: ModuleType, request: Any, timeout: float, op: str, where: str) -> None:
-    """Poll ``request`` until it completes, sleeping a little between polls; raise after ``timeout`` s.
+    """Poll ``request`` until it completes; raise ``DistBackendError`` after ``timeout`` seconds.
 
-    Polling rather than a blocking wait lets a timeout fire, and the short sleeps leave the core to
-    the other ranks while this one waits (Open MPI's blocking waits spin).
+    Polling rather than a blocking wait lets a timeout fire. A non-blocking collective moves on only
+    while its ranks call into MPI, one round per call, so the first ``_SPIN_SECONDS`` poll without
+    pause: sleeping even 50 us between polls made a 1.7 MB all-reduce of two processes 30 to 60
+    times slower (0.5 ms to 16-32 ms). A wait that lasts longer (a rank far behind) then sleeps
+    between polls, to leave the core to the ranks that still compute.
     """
-    if request.Test():
-        return
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
+    spin_until = start + _SPIN_SECONDS
     pause = 1e-5
     while not request.Test():
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now < spin_until:
+            continue
+        if now > deadline:
             raise DistBackendError(
                 f"{op}: {where} waited {timeout:g} s for the other ranks and gave up; another rank has "
                 f"died, hangs, or called a different collective (every rank must call the same "
                 f"collectives in the same order); a longer timeout is init_process_group(timeout=...)"
             )
         time.sleep(pause)
-        pause = min(pause * 2, 5e-4)
+        pause = min(pause * 2, 1e-3)
