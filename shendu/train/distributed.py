@@ -103,6 +103,7 @@ class RankBatchSampler(BatchSampler):
         world_size: the number of ranks.
 
     Example:
+        >>> from shendu.train.distributed import RankBatchSampler
         >>> from shendu.utils.data import SequentialSampler
         >>> list(RankBatchSampler(SequentialSampler(range(10)), 4, rank=1, world_size=2))
         [[2, 3], [6, 7], [9]]

@@ -31,6 +31,7 @@ class DistributedSampler(Sampler):
         drop_last: drop the tail instead of padding. Default: False.
 
     Example:
+        >>> from shendu.utils.data import DistributedSampler
         >>> sampler = DistributedSampler(range(10), num_replicas=3, rank=0, shuffle=False)
         >>> list(sampler)
         [0, 3, 6, 9]
