@@ -116,11 +116,13 @@ def _timeout_seconds(timeout: Any) -> float:
 
 def _load_mpi() -> ModuleType:
     if not is_available():
-        raise RuntimeError(f"init_process_group: backend 'mpi' needs mpi4py, which is not installed; {_INSTALL_HINT}")
+        raise DistBackendError(
+            f"init_process_group: backend 'mpi' needs mpi4py, which is not installed; {_INSTALL_HINT}"
+        )
     try:
         from mpi4py import MPI
     except (ImportError, RuntimeError) as exc:
-        raise RuntimeError(
+        raise DistBackendError(
             f"init_process_group: mpi4py is installed but cannot load an MPI library ({exc}); {_INSTALL_HINT}"
         ) from None
     return MPI

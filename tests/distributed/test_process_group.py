@@ -40,6 +40,15 @@ def test_availability() -> None:
     assert dist.is_available() and dist.is_mpi_available()
 
 
+def test_without_mpi4py_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shendu.distributed import process_group
+
+    monkeypatch.setattr(process_group, "is_available", lambda: False)
+    with pytest.raises(dist.DistBackendError, match=r"needs mpi4py, which is not installed; install Open MPI"):
+        dist.init_process_group(backend="mpi")
+    assert not dist.is_initialized()
+
+
 def test_a_rank_that_raises_aborts_the_job(tmp_path: Path) -> None:
     done, seconds = mpirun(["-m", "tests.distributed.worker", "raise", str(tmp_path)], timeout=60)
     assert done.returncode != 0

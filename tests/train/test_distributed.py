@@ -168,3 +168,17 @@ def test_rank_batches_need_a_sample_per_rank() -> None:
 
     with pytest.raises(DistributedRunError, match="the batch size 2 is smaller than the 3 processes"):
         RankBatchSampler(SequentialSampler(range(4)), 2, 0, 3)
+
+
+def test_distributed_without_mpi4py_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shendu.distributed import process_group
+
+    monkeypatch.setattr(process_group, "is_available", lambda: False)
+    code = cli.main(["train", "--distributed", "--out", str(tmp_path), *DIGITS])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("shendu train: init_process_group: backend 'mpi' needs mpi4py, which is not installed")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
