@@ -6,12 +6,15 @@ what the ranks measured.
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from shendu import nn
-from tests.distributed.mpi import run_worker
+from tests.distributed.mpi import ROOT, mpirun, run_worker
 from tests.helpers import FIGURES
 
 TOLERANCE = {"shendu.float64": 1e-10, "shendu.float32": 1e-5}
@@ -98,3 +101,18 @@ def test_state_dict_keys_are_prefixed_as_in_torch(ranks: list[dict[str, Any]]) -
     assert (
         ranks[0]["repr"] == "DistributedDataParallel(\n  (module): Linear(in_features=2, out_features=3, bias=True)\n)"
     )
+
+
+def test_a_pytorch_program_reaches_torchs_weights(tmp_path: Path) -> None:
+    # The same DDP program (DistributedSampler, DataLoader, SGD with momentum, 3 epochs, float64) under
+    # torch (gloo backend) and shendu (MPI), both on 2 processes started by mpirun.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    for lib in ("torch", "shendu"):
+        done, _ = mpirun([str(ROOT / "tests/distributed/ddp_program.py"), lib, str(tmp_path), str(port)], timeout=180)
+        assert done.returncode == 0, f"{lib}: {done.stderr}"
+    theirs, ours = np.load(tmp_path / "torch.npz"), np.load(tmp_path / "shendu.npz")
+    difference = max(float(np.abs(theirs[k] - ours[k]).max()) for k in theirs)
+    FIGURES["DDP program under shendu vs torch (2 processes, float64), max |weight difference|"] = f"{difference:.1e}"
+    assert difference < 1e-12
