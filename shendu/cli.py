@@ -176,12 +176,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     manual_seed(args.seed)
     train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
+    train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator)
     if args.distributed:
         train_loader = data_parallel.rank_loader(train_set, settings["batch_size"], loader_generator, rank, world_size)
-    else:
-        train_loader = DataLoader(
-            train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator
-        )
     val_loader = DataLoader(val_set, batch_size=1000)
     test_loader = DataLoader(test_set, batch_size=1000)
     model = build_model(settings["model"], **_model_kwargs(settings["model"], settings["dataset"]))
