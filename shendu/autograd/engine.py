@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import GraphError
 from . import accumulate_hooks, anomaly, grad_mode
 from .function import Function
+from .inplace import refresh_view
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -105,6 +106,8 @@ def run_backward(
     root_fns: list[Function] = []
     root_leaves: list[Tensor] = []
     for tensor, grad in zip(roots, grads):
+        if tensor._view is not None:
+            refresh_view(tensor)
         fn = tensor._grad_fn
         if fn is None:
             if tensor.requires_grad:
