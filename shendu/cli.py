@@ -180,6 +180,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .models import MODELS, build_model
     from .random import Generator
     from .train import ModelCheckpoint, Trainer
+    from .train import distributed as data_parallel
     from .utils.data import DataLoader
 
     settings = dict(PRESETS[args.preset])
@@ -204,9 +205,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     data_name = Path(settings["data"]).name if settings["dataset"] == "folder" else settings["dataset"]
     name = args.name or f"{settings['model']}-{data_name}"
     out_dir = Path(args.out) / name
-    _check_out_dir(out_dir)
+    rank, world_size = data_parallel.start(args.distributed)
+    if rank == 0:
+        _check_out_dir(out_dir)
     if args.resume:
         _check_resume(out_dir / "last.ckpt", settings, args.seed)
+        data_parallel.check_world_size(out_dir / "last.ckpt", world_size)
     manual_seed(args.seed)
     if settings["dataset"] == "folder":
         from ._cli_folder import load_folder
@@ -217,9 +221,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
     train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator)
+    if args.distributed:
+        train_loader = data_parallel.rank_loader(train_set, settings["batch_size"], loader_generator, rank, world_size)
     eval_batch = _eval_batch_size(val_set)
     val_loader = DataLoader(val_set, batch_size=eval_batch)
     model = build_model(settings["model"], **_model_kwargs({**settings, "classes": classes}))
+    if rank:
+        manual_seed(args.seed + rank)  # other dropout masks than rank 0's (the weights come from rank 0)
     if args.device != "cpu":
         model.to(args.device)
     optimizer = _make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
@@ -232,7 +240,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if scheduler is not None:
         callbacks.append(scheduler)
     config = {**settings, "seed": args.seed, "classes": classes, "name": name}
-    trainer = Trainer(
+    trainer = (data_parallel.DistributedTrainer if args.distributed else Trainer)(
         model,
         optimizer,
         nn.CrossEntropyLoss(),
@@ -252,6 +260,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     final_split = "test" if test_set is not None else "validation"
     test = trainer.evaluate(DataLoader(test_set, batch_size=eval_batch) if test_set is not None else val_loader)
     elapsed = time.perf_counter() - start
+    if rank:
+        return 0
     from .train.plots import plot_confusion_matrix, plot_history
 
     try:
@@ -418,6 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--tensorboard", action="store_true", help="log each epoch to OUT/NAME/tensorboard for TensorBoard"
     )
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the processes of `mpirun -np N` (the batch is split over them)",
+    )
     images = train.add_argument_group("your own images")
     images.add_argument("--data", metavar="DIR", help="train on the images in DIR/<class>/<image> (PNG, JPEG...)")
     images.add_argument("--image-size", type=int, metavar="N", help="resize every image to N x N (default: 64)")
@@ -462,11 +477,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (CLIError, DatasetNotFoundError, ShenduError) as exc:
-        print(f"shendu {args.command}: {exc}", file=sys.stderr)
+        print(f"shendu {args.command}: {_rank_prefix()}{exc}", file=sys.stderr)
+        _abort_job(1)
         return 1
     except KeyboardInterrupt:
-        print(f"shendu {args.command}: interrupted", file=sys.stderr)
+        print(f"shendu {args.command}: {_rank_prefix()}interrupted", file=sys.stderr)
+        _abort_job(130)
         return 130
+
+
+def _rank_prefix() -> str:
+    from .distributed.process_group import describe_rank
+
+    where = describe_rank()
+    return f"{where}: " if where else ""
+
+
+def _abort_job(code: int) -> None:
+    """In a distributed run, end every rank: the others would wait for this one until their timeout."""
+    from .distributed.process_group import abort
+
+    abort(code)
 
 
 if __name__ == "__main__":
