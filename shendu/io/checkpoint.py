@@ -3,16 +3,15 @@
 A file is a standard safetensors file. Its arrays are the tensors of the saved
 object; its metadata holds the object's structure as JSON, with each tensor
 replaced by a reference to its array. Loading never unpickles, so an untrusted
-file cannot run code, and every write goes to a temporary file that replaces
-the target only once it is complete and flushed to disk.
+file cannot run code, and every write goes through ``shendu.io.atomic``: a
+temporary file that replaces the target only once it is complete and flushed
+to disk, never through a symlink.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,8 +19,9 @@ import numpy as np
 from .. import backend as _backend
 from ..errors import ShenduError
 from ..tensor import Tensor
+from .atomic import WriteError, atomic_write_bytes
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]
+__all__ = ["CheckpointError", "load", "save"]
 
 _FORMAT = "shendu-checkpoint-1"
 
@@ -90,38 +90,6 @@ def _decode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     raise CheckpointError(f"load: {where}: unexpected entry {sorted(value)[:3]} in the checkpoint's structure")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that a crash leaves either the old file or the new one, never a mix."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def remove_stale_temporaries(path: str | os.PathLike[str]) -> int:
-    """Delete temporary files that interrupted writes of ``path`` left behind; returns how many."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    removed = 0
-    for leftover in folder.glob(f".{target.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
-    return removed
-
-
 def save(obj: Any, f: str | os.PathLike[str]) -> None:
     """Save tensors, state dicts, and nested dicts/lists/tuples of tensors and plain values to ``f``.
 
@@ -139,8 +107,8 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
     metadata = {"format": _FORMAT, "structure": json.dumps(structure, allow_nan=True)}
     try:
         atomic_write_bytes(f, st_save(arrays, metadata=metadata))
-    except OSError as exc:
-        raise CheckpointError(f"save: cannot write {os.fspath(f)!r}: {exc.strerror or exc}") from None
+    except WriteError as exc:
+        raise CheckpointError(f"save: {exc}") from None
 
 
 def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: bool = True) -> Any:

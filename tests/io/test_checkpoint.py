@@ -122,12 +122,3 @@ def test_zero_dim_tensors_keep_their_shape(tmp_path: Path) -> None:
     shendu.save({"step": shendu.tensor(3.0), "n": np.array(5)}, tmp_path / "s")
     loaded = shendu.load(tmp_path / "s")
     assert loaded["step"].shape == () and loaded["n"].shape == ()
-
-
-def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
-    from shendu.io import remove_stale_temporaries
-
-    shendu.save({"v": 1}, tmp_path / "last.ckpt")
-    (tmp_path / ".last.ckpt.abc123.tmp").write_bytes(b"half a checkpoint")
-    assert remove_stale_temporaries(tmp_path / "last.ckpt") == 1
-    assert sorted(os.listdir(tmp_path)) == ["last.ckpt"]
