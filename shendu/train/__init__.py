@@ -2,7 +2,7 @@
 
 from . import metrics
 from .callbacks import Callback, EarlyStopping, GradientClipping, LRSchedulerStep, ModelCheckpoint
-from .trainer import NonFiniteError, Trainer
+from .trainer import NonFiniteError, Trainer, TrainingInterrupted
 
 __all__ = [
     "Callback",
@@ -12,5 +12,6 @@ __all__ = [
     "ModelCheckpoint",
     "NonFiniteError",
     "Trainer",
+    "TrainingInterrupted",
     "metrics",
 ]
