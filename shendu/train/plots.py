@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..io.atomic import atomic_savefig
+
 __all__ = ["plot_confusion_matrix", "plot_history"]
 
 
@@ -23,7 +25,10 @@ def _pyplot() -> Any:
 
 
 def plot_history(history: Sequence[dict[str, float]], out_dir: str | Path) -> list[Path]:
-    """Write ``loss.png`` (and ``accuracy.png`` for classification) from a trainer's history."""
+    """Write ``loss.png`` (and ``accuracy.png`` for classification) from a trainer's history.
+
+    Each image is written atomically (``shendu.io.atomic``): a failure leaves the previous image or none.
+    """
     plt = _pyplot()
     out_dir = Path(out_dir)
     epochs = [row["epoch"] for row in history]
@@ -42,8 +47,10 @@ def plot_history(history: Sequence[dict[str, float]], out_dir: str | Path) -> li
         ax.legend()
         fig.tight_layout()
         path = out_dir / f"{metric}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        try:
+            atomic_savefig(fig, path, dpi=110)
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
 
@@ -72,6 +79,8 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str 
             )
     fig.colorbar(image, ax=ax)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        atomic_savefig(fig, path, dpi=110)
+    finally:
+        plt.close(fig)
     return Path(path)
