@@ -488,6 +488,8 @@ def _lab_experiment(question: str) -> Any:
     from . import lab
 
     try:
+        if not question.isascii():
+            raise ValueError(question)  # int() would read other scripts' digits as numbers
         return lab.get(question)
     except KeyError as exc:
         raise CLIError(str(exc.args[0])) from None

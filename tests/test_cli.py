@@ -5,10 +5,8 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 import shendu
 from shendu import cli
 from shendu.datasets import FashionMNIST
-from tests.cli_helpers import ROOT, error_line, run_many, shendu_cli, snapshot
+from tests.cli_helpers import ROOT, error_line, png, run_many, shendu_cli, snapshot
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -217,21 +215,6 @@ def test_a_symlink_planted_as_the_write_probe_is_never_followed(tmp_path: Path) 
     line = error_line(shendu_cli("train", *DIGITS, "--out", str(tmp_path / "runs"), "--name", "fresh"))
     assert "it holds symbolic links (.write-test ->" in line
     assert victim.read_text() == "precious"
-
-
-def png(width: int, height: int) -> bytes:
-    """A PNG whose header declares ``width`` x ``height`` pixels (the pixel data is a stub)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def test_argument_and_file_mistakes_are_one_line(trained: Path, tmp_path: Path) -> None:
