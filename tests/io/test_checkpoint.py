@@ -258,7 +258,8 @@ def _tiny_tensors_header(count: int) -> bytes:
 
 @pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's /proc to read the peak")
 def test_hostile_sizes_are_refused_before_they_cost_memory(tmp_path: Path) -> None:
-    """1.25 million tiny tensors, a tensor count over the limit, a giant claimed header, a 16 MiB structure."""
+    """1.25 million tiny tensors, a tensor count over the limit, a giant claimed header, 16 MiB structures,
+    and a 64 MB tensor that the structure never refers to."""
     many = tmp_path / "many_tiny_tensors"
     header = _tiny_tensors_header(1_250_000)
     many.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * 1_250_000)
@@ -288,6 +289,14 @@ def test_hostile_sizes_are_refused_before_they_cost_memory(tmp_path: Path) -> No
 
         peaks[path.name] = _peak_bytes_while(attempt)
         COUNTS["hostile structure files tried"] += 1
+    unreferenced = raw_checkpoint(
+        tmp_path / "unreferenced_tensor",
+        '{"__dict__": [["small", {"__tensor__": "t1"}]]}',
+        {"t1": ("I64", (), np.int64(7).tobytes()), "big": ("F32", (2**24,), bytes(2**26))},
+    )
+    peaks[unreferenced.name] = _peak_bytes_while(lambda: shendu.load(unreferenced))
+    assert peaks[unreferenced.name] < 16 * 2**20, peaks  # the 64 MB tensor that nothing refers to is never read
+    COUNTS["hostile structure files tried"] += 1
     worst = max(peaks, key=peaks.get)
     FIGURES["peak memory loading the worst hostile file"] = f"{peaks[worst] / 2**20:.0f} MB ({worst})"
     assert peaks[worst] < 512 * 2**20, peaks
