@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import atomic_write_text
 from .core import Result
 
 __all__ = ["write_report"]
@@ -93,5 +94,5 @@ def write_report(results: Sequence[Result], out_dir: str | Path, title: str = "s
         + "</body></html>"
     )
     path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)
     return path
