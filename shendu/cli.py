@@ -306,13 +306,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
             print(f"  {key:40s} {value:.4g}" if isinstance(value, float) else f"  {key:40s} {value}")
         for line in result.outcome.notes:
             print(line)
-        mark = "REPRODUCED" if result.verdict.passed else "NOT REPRODUCED"
-        print(f"\n{mark}: {result.verdict.sentence}  ({result.seconds:.1f} s, {result.mode} mode)")
+        verdict = result.verdict
+        print(f"\n{verdict.status.upper()}: {verdict.sentence}  ({result.seconds:.1f} s, {result.mode} mode)")
         if args.out:
             out = Path(args.out)
             _check_out_dir(out)
-            for name, png in result.outcome.figures.items():
-                (out / f"q{exp.number:02d}-{name}.png").write_bytes(png)
+            for name, figure in result.outcome.figures.items():
+                (out / f"q{exp.number:02d}-{name}.png").write_bytes(figure.png)
             print(f"figures written to {out}/")
         return 0
     out = Path(args.out)
@@ -321,8 +321,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
     for exp in lab.all_experiments():
         print(f"running {exp.number}. {exp.slug} ...", flush=True)
         results.append(lab.run(exp, seed=args.seed, quick=args.quick, full=args.full))
-        print(f"  {'reproduced' if results[-1].verdict.passed else 'NOT reproduced'} in {results[-1].seconds:.1f} s")
-    path = lab.write_report(results, out)
+        print(f"  {results[-1].verdict.status} in {results[-1].seconds:.1f} s")
+    path = lab.write_report(results, out, lang=args.lang)
     print(f"report written to {path}")
     return 0
 
@@ -368,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab_run.add_argument("question")
     lab_report = lab_sub.add_parser("report", help="run every experiment and write an HTML report")
     lab_report.add_argument("--out", required=True, help="folder for index.html")
+    lab_report.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default: en)")
     for p in (lab_run, lab_report):
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--quick", action="store_true", help="the fast mode CI uses (<= 10 s each)")

@@ -1,4 +1,10 @@
-"""One module per family of questions; importing this package registers every experiment."""
+"""One module per family of questions; importing this package registers every experiment.
+
+Every topic follows one pattern: module constants ``QUESTION``, ``EXPLANATION``, ``CLAIMS`` and ``LABELS``
+(prefixed by the question's subject where a module answers two), a ``run(seed, quick, full)`` registered
+with ``@experiment``, relative imports, and ``__all__`` naming what tests and other modules use. Training
+goes through ``_training.train``; data comes from ``_data``.
+"""
 
 # ruff: noqa: F401, I001 - one plain import per line, in question order
 
