@@ -49,3 +49,13 @@ def test_polarity_errors(tmp_path: Path) -> None:
         Polarity(tmp_path)
     with pytest.raises(ValueError, match="min_freq must be >= 1, got 0"):
         Vocabulary([], min_freq=0)
+
+
+def test_the_corpus_is_package_data() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    package = root / "shendu" / "datasets"
+    for path in BUNDLED.iterdir():
+        assert any(path.match(str(package / pattern)) for pattern in declared["shendu.datasets"]), path.name

@@ -59,3 +59,13 @@ def test_shipped_reference_is_what_torch_computes() -> None:
 def test_the_product_never_imports_torch() -> None:
     source = Path(frameworks.__file__).read_text()
     assert "import torch" not in source and "importlib" not in source
+
+
+def test_the_reference_and_its_readme_are_package_data() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["shendu.lab"]
+    folder, package = frameworks.REFERENCE.parent, frameworks.REFERENCE.parents[1]
+    for name in ("torch_reference.safetensors", "README.md"):
+        assert any((folder / name).match(str(package / pattern)) for pattern in declared), name
