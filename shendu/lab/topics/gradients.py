@@ -40,18 +40,13 @@ EXPLANATION = Text.prose(
     """,
     """
     反向传播把误差信号在每一层（循环网络中是每个时间步）乘上一个雅可比矩阵。当这些因子大多小于 1 时，乘积按指数缩小，
-    前面的层或
-    较早的时间步就停止学习（梯度消失）；当它们大于 1 时，乘积按指数增长，一次更新就可能把权重甩得很远（梯度爆炸）
-    。sigmoid 的斜率
-    最多只有 1/4（第 6 题测量了这一点）。ReLU 配合 He 初始化的目的是让信号的尺度逐层保持不变，批归一化则在每一层重新归
-    一化信号。
-    在时间方向上，普通 RNN 的梯度取决于循环权重的大小，而 LSTM 的细胞状态只被遗忘门缩放；shendu 沿用的 PyTorch 默认初
-    始化让遗忘门
-    从 sigmoid(0) = 0.5 附近开始，遗忘门偏置设为 3 则让它从 0.95 附近开始。在每一步之前裁剪梯度的范数，可以保持它的方
-    向并限制步长。
-    这里在初始化时测量梯度穿过一个 10 层、每层 256 单元的 MLP，以及穿过 64 单元 RNN 或 LSTM 的 100 个时间步的情况，并
-    在有无梯度
-    裁剪的情况下训练一个循环权重为正交矩阵两倍的 RNN。
+    前面的层或较早的时间步就停止学习（梯度消失）；当它们大于 1 时，乘积按指数增长，一次更新就可能把权重甩得很远（梯度
+    爆炸）。sigmoid 的斜率最多只有 1/4（第 6 题测量了这一点）。ReLU 配合 He 初始化的目的是让信号的尺度逐层保持不变，批
+    归一化则在每一层重新归一化信号。在时间方向上，普通 RNN 的梯度取决于循环权重的大小，而 LSTM 的细胞状态只被遗忘门缩
+    放；shendu 沿用的 PyTorch 默认初始化让遗忘门从 sigmoid(0) = 0.5 附近开始，遗忘门偏置设为 3 则让它从 0.95 附近开始
+    。在每一步之前裁剪梯度的范数，可以保持它的方向并限制步长。这里在初始化时测量梯度穿过一个 10 层、每层 256 单元
+    的 MLP，以及穿过 64 单元 RNN 或 LSTM 的 100 个时间步的情况，并在有无梯度裁剪的情况下训练一个循环权重为正交矩阵两倍
+    的 RNN。
     """,
 )
 
@@ -125,9 +120,9 @@ CLAIMS = (
     Claim(
         "lstm-default-vanishes",
         Text(
-            "The LSTM with the default initialization vanishes as well (less than 1e-6 left after 100 steps): a "
-            "forget gate near 0.5 halves the cell's signal at every step.",
-            "默认初始化的 LSTM 同样会消失（100 步后剩下不到 1e-6）：接近 0.5 的遗忘门每一步都把细胞的信号减半。",
+            "The LSTM with the default initialization vanishes as well: less than 1e-6 of the gradient is left after "
+            "100 steps.",
+            "默认初始化的 LSTM 同样会消失：往回传 100 步后，剩下的梯度不到 1e-6。",
         ),
         (Check("lstm_time_ratio", "<", 1e-6),),
     ),
