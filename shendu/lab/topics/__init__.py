@@ -6,7 +6,7 @@ with ``@experiment``, relative imports, and ``__all__`` naming what tests and ot
 goes through ``_training.train``; data comes from ``_data``.
 """
 
-# ruff: noqa: F401, I001 - one plain import per line, in question order
+# ruff: noqa: I001 - one plain import per line, in question order
 
 from . import foundations  # 1, 2
 from . import perceptron  # 3
@@ -30,3 +30,28 @@ from . import gradients  # 22
 from . import training_loop  # 23
 from . import tensors  # 24
 from . import frameworks  # 25
+
+__all__ = [
+    "activations",
+    "backprop",
+    "batching",
+    "boltzmann",
+    "capacity",
+    "cnn_layers",
+    "foundations",
+    "frameworks",
+    "gradients",
+    "hyperparameters",
+    "initialization",
+    "losses",
+    "lstm",
+    "normalization",
+    "optimization",
+    "perceptron",
+    "pooling",
+    "recurrent",
+    "regularization",
+    "softmax_relu",
+    "tensors",
+    "training_loop",
+]
