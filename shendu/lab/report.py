@@ -135,10 +135,13 @@ def _measurement(result: Result, outcome: CheckOutcome, lang: str) -> str:
     label = _label(result, check.left)
     if outcome.status == "not measured":
         return _esc(f"{label.get(lang)}: {_word('not measured (mode)', lang)}")
+    value = label.format(outcome.value, lang)
+    if check.op == "==" and not isinstance(check.right, str) and outcome.status == "held":
+        # "x = 1 = 1" says nothing the first half does not
+        return _esc(f"{label.get(lang)} = {value}")
     symbol = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "in": "∈"}[check.op]
     if outcome.status == "failed":
         symbol = {"<": "≥", "<=": ">", ">": "≤", ">=": "<", "==": "≠", "in": "∉"}[check.op]
-    value = label.format(outcome.value, lang)
     if isinstance(check.right, str):
         other = _label(result, check.right)
         factor = "" if check.times == 1.0 else f"{check.times:.3g} × "

@@ -176,3 +176,14 @@ def test_quick_report_of_all_25_questions_renders_in_both_languages(
         f"{figures} figures in both languages, {sum(r.seconds for r in results):.0f} s in all, "
         f"slowest {max(r.seconds for r in results):.1f} s"
     )
+
+
+def test_an_equality_that_held_is_shown_once_and_one_that_failed_with_its_expectation() -> None:
+    claim = Claim("flag", Text("It is on.", "它开着。"), (Check("on", "==", True), Check("count", "==", 3)))
+    labels = {"on": Label("switch on", "开关打开"), "count": Label("count", "个数")}
+    exp = Experiment(
+        5, "q5", Text("Q?", "问？"), Text("E.", "解。"), (claim,), labels, "on", lambda s, q, f: Outcome({})
+    )
+    numbers = {"on": True, "count": 4}
+    page = render_report([Result(exp, Outcome(numbers), exp.judge(numbers), 1.0, 0, "default")])
+    assert "switch on = yes<br>count = 4 ≠ 3" in page

@@ -107,7 +107,7 @@ LABELS = {
     "val_error_lowest": Label("degree 0: validation error (MSE)", "0 次：验证误差（均方误差）", ".4g"),
     "best_degree": Label("degree with the lowest validation error", "验证误差最低的次数"),
     "best_val_error": Label("lowest validation error (MSE)", "最低验证误差（均方误差）", ".4g"),
-    "train_error_best": Label("that degree's training error (MSE)", "该次数的训练误差（均方误差）", ".4g"),
+    "train_error_best": Label("best degree's training error (MSE)", "最佳次数的训练误差（均方误差）", ".4g"),
     "train_error_highest": Label("degree 15: training error (MSE)", "15 次：训练误差（均方误差）", ".4g"),
     "val_error_highest": Label("degree 15: validation error (MSE)", "15 次：验证误差（均方误差）", ".4g"),
     "cv_degree": Label("degree chosen by 5-fold CV", "5 折交叉验证选出的次数"),

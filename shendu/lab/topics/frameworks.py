@@ -105,11 +105,11 @@ LABELS: dict[str, Label] = {
     "state_dict_matches_torch": Label("parameter names and shapes match PyTorch's", "参数名和形状与 PyTorch 一致"),
     "timing_batch": Label("timed batch size", "计时用的批大小"),
     "shendu_mlp_ms": Label(
-        "shendu: MLP forward + backward (ms, median)", "shendu：MLP 前向 + 反向（毫秒，中位数）", ".3g"
+        "shendu: MLP forward + backward (ms, fastest run)", "shendu：MLP 前向 + 反向（毫秒，最快一次）", ".3g"
     ),
-    "numpy_mlp_ms": Label("plain NumPy: the same (ms, median)", "纯 NumPy：同样计算（毫秒，中位数）", ".3g"),
+    "numpy_mlp_ms": Label("plain NumPy: the same (ms, fastest run)", "纯 NumPy：同样计算（毫秒，最快一次）", ".3g"),
     "overhead_over_numpy": Label(
-        "shendu time / NumPy time (median of paired runs)", "shendu 时间 / NumPy 时间（成对运行的中位数）", ".2f"
+        "shendu time / NumPy time (fastest runs)", "shendu 时间 / NumPy 时间（最快的运行）", ".2f"
     ),
     "threads": Label("threads of NumPy's BLAS while timing", "计时时 NumPy 所用 BLAS 的线程数"),
 }
