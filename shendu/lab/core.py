@@ -150,7 +150,6 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "in": lambda value, allowed: value in allowed,
 }
-_SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "in": "∈"}
 
 
 @dataclass(frozen=True)
@@ -241,14 +240,6 @@ class ClaimOutcome:
             if status in statuses:
                 return status
         return "held"
-
-
-_VERDICT_SENTENCES = {
-    "reproduced": "every claim held",
-    "not reproduced": "some claims did not hold",
-    "partly measured": "every measured claim held; some are not measured in quick mode",
-    "error": "the experiment could not run",
-}
 
 
 @dataclass(frozen=True)
