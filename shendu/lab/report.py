@@ -51,7 +51,7 @@ _WORDS = {
         "这道题的实验无法运行，因此它的论断都没有检验：{error}",
     ),
     "not measured": Text("not measured in quick mode", "快速模式下未测量"),
-    "timed": Text("measured by wall-clock time", "按实际耗时测量"),
+    "timed": Text("rests on measured running times", "依据实测的运行时间"),
     "not measured (mode)": Text("not measured", "未测量"),
     "held": Text("held", "成立"),
     "failed": Text("did not hold", "不成立"),

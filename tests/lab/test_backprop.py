@@ -13,7 +13,7 @@ from tests.lab import judges
 JUDGES: judges.Judges = {
     9: (
         {
-            "backward_over_forward": 2.2,
+            "backward_over_forward": 1.2,
             "gradcheck_catches_a_wrong_backward": True,
             "gradcheck_passed": True,
             "max_abs_diff_autograd_vs_fd": 1.76e-10,
@@ -27,7 +27,7 @@ JUDGES: judges.Judges = {
             "gradcheck-can-fail": [{"gradcheck_catches_a_wrong_backward": False}],
             "hand-trace": [{"trace_max_abs_diff_hand_vs_autograd": 1.1e-12}],
             "one-step-descends": [{"trace_loss_after_one_step": 0.106}],
-            "backward-is-cheap": [{"backward_over_forward": 4.4}, {"timing_parameters": 599999}],
+            "backward-is-cheap": [{"backward_over_forward": 2.2}, {"timing_parameters": 599999}],
         },
     ),
 }
