@@ -613,12 +613,14 @@ def cmd_lab(args: argparse.Namespace) -> int:
             print(f"  {key:40s} {value:.4g}" if isinstance(value, float) else f"  {key:40s} {value}")
         for line in result.outcome.notes:
             print(line)
-        mark = "REPRODUCED" if result.verdict.passed else "NOT REPRODUCED"
-        print(f"\n{mark}: {result.verdict.sentence}  ({result.seconds:.1f} s, {result.mode} mode)", flush=True)
+        verdict = result.verdict
+        print(
+            f"\n{verdict.status.upper()}: {verdict.sentence}  ({result.seconds:.1f} s, {result.mode} mode)", flush=True
+        )
         if out is not None:
             names = [f"q{exp.number:02d}-{name}.png" for name in result.outcome.figures]
-            for name, png in zip(names, result.outcome.figures.values()):
-                atomic_write_bytes(out / name, png)
+            for name, figure in zip(names, result.outcome.figures.values()):
+                atomic_write_bytes(out / name, figure.png)
             print(f"{count(len(names), 'figure')} written to {out}/: {', '.join(names)}")
         elif result.outcome.figures:
             figures = count(len(result.outcome.figures), "figure")
@@ -629,8 +631,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
     for exp in lab.all_experiments():
         print(f"running {exp.number}. {exp.slug} ...", flush=True)
         results.append(lab.run(exp, seed=args.seed, quick=args.quick, full=args.full))
-        print(f"  {'reproduced' if results[-1].verdict.passed else 'NOT reproduced'} in {results[-1].seconds:.1f} s")
-    path = lab.write_report(results, out)
+        print(f"  {results[-1].verdict.status} in {results[-1].seconds:.1f} s")
+    path = lab.write_report(results, out, lang=args.lang)
     print(f"report written to {path}")
     return 0
 
@@ -721,6 +723,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab_run.add_argument("question")
     lab_report = lab_sub.add_parser("report", help="run every experiment and write an HTML report")
     lab_report.add_argument("--out", required=True, help="folder for index.html")
+    lab_report.add_argument("--lang", choices=["en", "zh"], default="en", help="the report's language (default: en)")
     for p in (lab_run, lab_report):
         p.add_argument("--seed", type=random_seed, default=0, help="random seed, in [0, 2**63 - 1] (default: 0)")
         mode = p.add_mutually_exclusive_group()
