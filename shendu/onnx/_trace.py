@@ -1,0 +1,236 @@
+"""Record one forward pass: every Function call, what it read, what it made, and the module it ran in.
+
+While recording, ``Function.apply`` is swapped for a version that notes each call (as anomaly mode
+swaps it), forward hooks keep the path of the running module, and in-place changes are followed:
+``x.relu_()`` makes ``x`` name the result of its ReLU, while an in-place change that autograd does
+not see (``x[0] = 1``) makes any later read of ``x`` an error instead of a silently wrong graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..autograd import anomaly as _anomaly
+from ..autograd.function import Function
+from ..nn.module import Module
+from ..tensor import Tensor
+from ._errors import OnnxExportError
+
+__all__ = ["Const", "Param", "Record", "Trace", "Val", "record"]
+
+
+@dataclass(frozen=True)
+class Val:
+    """A value computed in the graph (a graph input or an op's output); ``index`` counts them in order."""
+
+    index: int
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter or buffer of the model, by its ``state_dict`` name."""
+
+    name: str
+    array: Any = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Const:
+    """A tensor made outside the graph (e.g. zeros created in forward): its value at the time of the call."""
+
+    array: Any = field(compare=False, repr=False)
+
+
+Ref = Val | Param | Const
+
+
+@dataclass
+class Record:
+    """One op call: the Function, its inputs and outputs as references, its keyword parameters."""
+
+    op: type[Function]
+    inputs: list[Ref]
+    params: dict[str, Any]
+    outputs: list[Val]
+    module: str
+    # References for the arrays passed as keyword parameters (e.g. embedding indices), by id.
+    arrays: dict[int, Ref]
+
+    def where(self) -> str:
+        return f"op {self.op.__name__} in module {self.module}"
+
+
+@dataclass
+class Trace:
+    """What one forward pass did: the graph inputs, the op calls in order, and the outputs."""
+
+    inputs: list[Val]
+    records: list[Record]
+    outputs: list[Ref]
+
+
+def _flatten(value: Any, what: str) -> list[Any]:
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _flatten(item, what)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _flatten(item, what)]
+    raise OnnxExportError(
+        f"export: the model's {what} must be tensors, or tuples, lists or dicts of tensors; got {type(value).__name__}"
+    )
+
+
+class _Recorder:
+    def __init__(self, model: Module) -> None:
+        self.values: dict[int, Val] = {}
+        self.tensors: list[Tensor] = []  # kept alive, so that no id is reused while recording
+        self.arrays: dict[int, Val] = {}
+        self.dirty: dict[int, str] = {}
+        self.params: dict[int, str] = {}
+        for name, t in [*model.named_parameters(), *model.named_buffers()]:
+            self.params.setdefault(id(t), name)
+            self.params.setdefault(id(t._array), name)
+        self.records: list[Record] = []
+        self.stack: list[str] = [type(model).__name__]
+        self.count = 0
+
+    def add(self, t: Tensor) -> Val:
+        array = t._array
+        val = Val(self.count, tuple(array.shape), array.dtype)
+        self.count += 1
+        self.values[id(t)] = val
+        self.arrays[id(array)] = val
+        self.tensors.append(t)
+        self.dirty.pop(id(t), None)
+        return val
+
+    def ref(self, t: Tensor, op: str) -> Ref:
+        key = id(t)
+        if key in self.dirty:
+            raise OnnxExportError(
+                f"export: {op} in module {self.stack[-1]} reads a tensor that {self.dirty[key]} changed in place "
+                "in a way the exporter cannot follow; use the out-of-place form (e.g. y = x + 1, not x[...] = ...)"
+            )
+        if key in self.values:
+            return self.values[key]
+        name = self.params.get(key)
+        if name is not None:
+            return Param(name, t._array)
+        return self.array_ref(t._array)
+
+    def array_ref(self, array: Any) -> Ref:
+        """The reference of a raw array: a graph value, a parameter (or a view of one), or a constant."""
+        probe = array
+        while probe is not None:
+            if id(probe) in self.arrays:
+                if probe is array:
+                    return self.arrays[id(probe)]
+                raise OnnxExportError(
+                    f"export: an op in module {self.stack[-1]} reads a view of a computed value as a fixed array; "
+                    "the exporter cannot follow it (pass the tensor itself)"
+                )
+            if id(probe) in self.params:
+                if probe is array:
+                    return Param(self.params[id(probe)], probe)
+                if array.size == probe.size:
+                    # A reshaped view of a parameter, such as batch norm's running statistics.
+                    return Param(self.params[id(probe)], probe)
+                break
+            probe = getattr(probe, "base", None)
+        return Const(np.array(array.get() if hasattr(array, "get") else array, copy=True))
+
+    def changed_in_place(self, t: Tensor, op: str) -> None:
+        shared = t._vc
+        for other in self.tensors:
+            if other._vc is shared:
+                self.dirty[id(other)] = op
+
+    def call(self, cls: type[Function], inputs: tuple[Tensor, ...], params: dict[str, Any], out: Any) -> None:
+        refs = [self.ref(t, cls.__name__) for t in inputs]
+        arrays: dict[int, Ref] = {}
+        for value in params.values():
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, np.ndarray) or type(item).__module__.startswith("cupy"):
+                    arrays[id(item)] = self.array_ref(item)
+        outputs = [self.add(o) for o in (out if isinstance(out, tuple) else (out,))]
+        self.records.append(Record(cls, refs, dict(params), outputs, self.stack[-1], arrays))
+
+
+_active: list[_Recorder] = []
+
+
+def _recording_apply(cls: type[Function], *inputs: Tensor, **params: Any) -> Any:
+    out = _previous_apply[-1].__func__(cls, *inputs, **params)
+    _active[-1].call(cls, inputs, params, out)
+    return out
+
+
+_previous_apply: list[Any] = []
+
+
+@contextmanager
+def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
+    if _anomaly._plain_apply is None:
+        # Anomaly mode keeps the unpatched apply from its first use; it must never keep the recording one.
+        _anomaly._plain_apply = Function.__dict__["apply"]
+    plain_inplace, plain_check = Tensor._inplace, Tensor._check_inplace
+
+    def inplace(self: Tensor, op: str, result: Tensor) -> Tensor:
+        out = plain_inplace(self, op, result)
+        val = recorder.values.get(id(result))
+        if val is None:
+            recorder.changed_in_place(self, op)
+        else:
+            recorder.values[id(self)] = val
+            recorder.tensors.append(self)
+            recorder.dirty.pop(id(self), None)
+        return out
+
+    def check_inplace(self: Tensor, op: str) -> None:
+        plain_check(self, op)
+        recorder.changed_in_place(self, op)
+
+    def enter(label: str) -> Any:
+        def hook(module: Module, args: Any) -> None:
+            recorder.stack.append(label)
+
+        return hook
+
+    def leave(module: Module, args: Any, output: Any) -> None:
+        recorder.stack.pop()
+
+    handles = []
+    for path, module in model.named_modules():
+        label = f"{path} ({type(module).__name__})" if path else type(module).__name__
+        handles.append(module.register_forward_pre_hook(enter(label)))
+        handles.append(module.register_forward_hook(leave))
+    _previous_apply.append(Function.__dict__["apply"])
+    _active.append(recorder)
+    Function.apply = classmethod(_recording_apply)  # type: ignore[method-assign,assignment]
+    Tensor._inplace, Tensor._check_inplace = inplace, check_inplace  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Function.apply = _previous_apply.pop()  # type: ignore[method-assign]
+        _active.pop()
+        Tensor._inplace, Tensor._check_inplace = plain_inplace, plain_check  # type: ignore[method-assign]
+        for handle in handles:
+            handle.remove()
+
+
+def record(model: Module, args: tuple[Any, ...]) -> Trace:
+    """Run ``model(*args)`` once (the caller sets eval mode and no_grad) and return what it did."""
+    recorder = _Recorder(model)
+    inputs = [recorder.add(t) for t in args if isinstance(t, Tensor)]
+    with _patched(recorder, model):
+        result = model(*args)
+    outputs = [recorder.ref(t, "the output") for t in _flatten(result, "outputs")]
+    return Trace(inputs, recorder.records, outputs)
