@@ -12,16 +12,25 @@ onnxruntime to run the exported files).
 from ._errors import OnnxExportError, OnnxLoadError, OnnxUnavailableError
 from ._exporter import DEFAULT_OPSET, EXPORT_OPSETS, export
 from ._graph import CONVERTERS
+from ._import_ops import IMPORTERS
+from ._loader import OnnxModule, load
+from ._validate import IMPORT_OPSETS
 
 __all__ = [
     "DEFAULT_OPSET",
     "EXPORT_OPSETS",
+    "IMPORT_OPSETS",
+    "SUPPORTED_ONNX_OPS",
     "SUPPORTED_OPS",
     "OnnxExportError",
     "OnnxLoadError",
+    "OnnxModule",
     "OnnxUnavailableError",
     "export",
+    "load",
 ]
 
 # The shendu ops (Function classes) that export covers.
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted({cls.__name__ for cls in CONVERTERS} | {"Einsum"}))
+# The ONNX ops that load runs.
+SUPPORTED_ONNX_OPS: tuple[str, ...] = tuple(sorted(IMPORTERS))
