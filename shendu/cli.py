@@ -1,4 +1,4 @@
-"""The ``shendu`` command: train, eval, predict, info (and lab, for the interview-question experiments)."""
+"""The ``shendu`` command: train, eval, predict, export, info (and lab, for the interview-question experiments)."""
 
 from __future__ import annotations
 
@@ -268,6 +268,36 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .onnx import export
+
+    if args.batch == "dynamic":
+        batch = None
+    elif args.batch.isdigit() and int(args.batch) > 0:
+        batch = int(args.batch)
+    else:
+        raise CLIError(f"--batch must be a positive number or 'dynamic', got {args.batch!r}")
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise CLIError(f"{str(target)!r} already exists; pass --force to replace it")
+    model, config = _load_trained(args.checkpoint)
+    side = 8 if config["dataset"] == "digits" else 28
+    from .tensor import Tensor
+
+    example = Tensor._make(np.zeros((batch or 1, 1, side, side), np.float32))
+    dynamic = {"images": {0: "batch"}, "logits": {0: "batch"}} if batch is None else None
+    try:
+        export(model, example, target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic)
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    size = "batch" if batch is None else str(batch)
+    print(
+        f"wrote {target}: {config['model']} on {config['dataset']}, input images ({size}, 1, {side}, {side}) float32, "
+        f"output logits ({size}, {len(config['classes'])})"
+    )
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import shendu
 
@@ -360,6 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("checkpoint")
     predict.add_argument("images", nargs="+")
     predict.set_defaults(func=cmd_predict)
+
+    export = sub.add_parser("export", help="write a trained checkpoint as an ONNX model (for onnxruntime)")
+    export.add_argument("checkpoint")
+    export.add_argument("output", help="the .onnx file to write")
+    export.add_argument("--batch", default="1", help="the batch size, or 'dynamic' for any (default: 1)")
+    export.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    export.set_defaults(func=cmd_export)
 
     lab_parser = sub.add_parser("lab", help="interview questions answered by experiments")
     lab_sub = lab_parser.add_subparsers(dest="lab_command", required=True)

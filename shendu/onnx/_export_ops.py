@@ -21,7 +21,7 @@ from ..ops import linalg as L
 from ..ops import reduction as R
 from ..ops import shape as S
 from ._graph import INT64_MAX, INT64_MIN, Graph, converts, onnx_dtype
-from ._trace import Val
+from ._trace import ArgExtreme, Compare, Logical, Val
 
 __all__: list[str] = []
 
@@ -156,6 +156,70 @@ def _masked_fill(g: Graph, rec: Any) -> None:
     dtype = _outval(g).dtype
     value = g.cast(g.input(2), _val(g, 2).dtype, dtype)
     g.out(g.one("Where", [g.input(0), value, g.input(1)]))
+
+
+def _operands(g: Graph, rec: Any) -> tuple[list[str], list[Any]]:
+    """The names of a comparison's operands (numbers made constants) and their dtypes."""
+    names, dtypes, k = [], [], 0
+    for value in rec.params["operands"]:
+        if value is None:
+            names.append(g.input(k))
+            dtypes.append(_val(g, k).dtype)
+            k += 1
+        else:
+            names.append("")
+            dtypes.append(None)
+    return names, dtypes
+
+
+def _common(dtypes: list[Any], numbers: list[Any]) -> Any:
+    tensors = [d for d in dtypes if d is not None]
+    dtype = np.result_type(*tensors)
+    if any(isinstance(n, float) for n in numbers if n is not None) and dtype.kind in "biu":
+        return np.dtype(np.float32)
+    return dtype
+
+
+_COMPARE = {"equal": "Equal", "greater": "Greater", "less": "Less", "greater_equal": "GreaterOrEqual"}
+_COMPARE["less_equal"] = "LessOrEqual"
+
+
+@converts(Compare, Logical)
+def _compare(g: Graph, rec: Any) -> None:
+    names, dtypes = _operands(g, rec)
+    numbers = list(rec.params["operands"])
+    dtype = _common(dtypes, numbers)
+    args = [
+        g.cast(name, d, dtype) if d is not None else g.scalar(n, dtype) for name, d, n in zip(names, dtypes, numbers)
+    ]
+    ufunc = rec.params["ufunc"]
+    if ufunc == "not_equal":
+        g.out(g.one("Not", [g.one("Equal", args)]))
+    elif rec.op is Logical:
+        kind = ufunc.split("_")[1]
+        if ufunc.startswith("bitwise") and dtype.kind != "b":
+            if g.opset < 18:
+                raise g.error(f"bitwise {kind} of integers needs opset_version 18 or later")
+            g.out(g.one({"and": "BitwiseAnd", "or": "BitwiseOr", "xor": "BitwiseXor"}[kind], args))
+            return
+        bools = [g.cast(a, dtype, np.bool_) for a in args]
+        g.out(g.one({"and": "And", "or": "Or", "xor": "Xor"}[kind], bools))
+    else:
+        g.out(g.one(_COMPARE[ufunc], args))
+
+
+@converts(ArgExtreme)
+def _argmax(g: Graph, rec: Any) -> None:
+    dim, keepdim = rec.params["dim"], int(rec.params["keepdim"])
+    op_type = "ArgMax" if rec.params["largest"] else "ArgMin"
+    x = g.input(0)
+    shape = _val(g, 0).shape
+    if dim is None:
+        flat = g.one(op_type, [g.reshape(x, shape, g.other_shape(_val(g, 0)), [-1], [-1])], axis=0, keepdims=0)
+        out_val = _outval(g)
+        g.out(g.reshape(flat, (), (), out_val.shape, out_val.shape) if keepdim else flat)
+        return
+    g.out(g.one(op_type, [x], axis=dim % max(len(shape), 1), keepdims=keepdim))
 
 
 # ----------------------------------------------------------------------------- activations

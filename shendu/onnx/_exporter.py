@@ -77,7 +77,12 @@ def _dynamic_axes(
 
 
 def _probe_args(args: tuple[Any, ...], names: list[str], axes: dict[str, dict[int, str]]) -> tuple[Any, ...]:
-    """The inputs with every dynamic axis one longer (its values repeated), to see what depends on those sizes."""
+    """The inputs with their values moved one place (and each dynamic axis one longer, its values repeated).
+
+    Rolling keeps every value valid (indices stay in range) while changing what each position
+    holds; floating-point values are also scaled by 1 + 2**-10, which changes their sums. A
+    constant or an argument computed from the input then shows up as different.
+    """
     probe: list[Any] = []
     k = 0
     for arg in args:
@@ -91,7 +96,10 @@ def _probe_args(args: tuple[Any, ...], names: list[str], axes: dict[str, dict[in
             if size == 0:
                 raise OnnxExportError(f"export: dynamic axis {axis} of input {names[k]!r} has size 0; give an example")
             array = xp.take(array, xp.arange(size + 1) % size, axis=axis)
-        probe.append(Tensor._make(array))
+        moved = xp.roll(array.reshape(-1), 1).reshape(array.shape)
+        if moved.dtype.kind == "f":
+            moved = moved * moved.dtype.type(1 + 2**-10)
+        probe.append(Tensor._make(moved))
         k += 1
     return tuple(probe)
 
@@ -105,7 +113,7 @@ def _value_info(name: str, shape: tuple[int, ...], dtype: Any, symbols: dict[int
 
 def _build(
     trace: Trace,
-    probe: Trace | None,
+    probe: Trace,
     opset: int,
     input_names: list[str],
     output_names: list[str],
@@ -116,7 +124,7 @@ def _build(
 
     from .. import __version__
 
-    g = Graph(trace, probe, opset)
+    g = Graph(trace, probe, opset, any(name in axes for name in input_names))
     for val, name in zip(trace.inputs, input_names):
         g.bind(val, name)
     for index, rec in enumerate(trace.records):
@@ -128,6 +136,8 @@ def _build(
                 "the ops it covers are listed in shendu.onnx.SUPPORTED_OPS"
             )
         convert(g, rec)
+        if g.pending is not None:
+            raise g.pending
     g.record = None
     # Symbols of the input axes, so that an output axis that moves with an input axis gets the same name.
     moving: dict[tuple[int, int], str] = {}
@@ -151,7 +161,9 @@ def _build(
     inputs = [
         _value_info(name, val.shape, val.dtype, axes.get(name, {})) for val, name in zip(trace.inputs, input_names)
     ]
-    initializers = [numpy_helper.from_array(np.ascontiguousarray(a), name) for name, a in g.initializers.items()]
+    initializers = [
+        numpy_helper.from_array(np.array(a, order="C", copy=None), name) for name, a in g.initializers.items()
+    ]
     graph = helper.make_graph(g.nodes, "shendu", inputs, outputs, initializers)
     opsets = [helper.make_opsetid("", opset)]
     model = helper.make_model(
@@ -189,8 +201,10 @@ def export(
 
     The signature and meaning are those of ``torch.onnx.export``: ``args`` are the example
     inputs, the weights become initializers named as in ``state_dict()``, and ``dynamic_axes``
-    marks the axes (typically the batch) whose size may change at run time. To find the sizes
-    that depend on those axes, the model runs a second time with each of them one longer. The
+    marks the axes (typically the batch) whose size may change at run time. The model runs a
+    second time, on the example's values shifted by one place and with each dynamic axis one
+    longer: a size or a constant that changes then depends on the input, so it is written as a
+    computation, or the export fails with an explanation instead of writing a wrong graph. The
     model is put in eval mode for the export and then back in the mode it was in.
 
     Args:
@@ -242,23 +256,23 @@ def export(
             for ref, name in zip(trace.outputs, out_names):
                 shapes[name] = ref.shape if isinstance(ref, Val) else tuple(ref.array.shape)
             axes = _dynamic_axes(dynamic_axes, shapes)
-            probe = None
-            if any(name in axes for name in in_names):
-                try:
-                    probe = record(model, _probe_args(args, in_names, axes))
-                except OnnxExportError:
-                    raise
-                except Exception as exc:
-                    raise OnnxExportError(
-                        "export: the model failed when run with each dynamic axis one longer, which the exporter "
-                        f"does to find the sizes that depend on them: {type(exc).__name__}: {exc}"
-                    ) from None
-                if len(probe.records) != len(trace.records) or len(probe.outputs) != len(trace.outputs):
-                    raise OnnxExportError(
-                        "export: the model runs a different number of ops when a dynamic axis is one longer "
-                        f"({len(trace.records)} and {len(probe.records)}); its forward depends on the input's size, "
-                        "so it cannot be exported with these dynamic axes"
-                    )
+            try:
+                probe = record(model, _probe_args(args, in_names, axes))
+            except OnnxExportError:
+                raise
+            except Exception as exc:
+                raise OnnxExportError(
+                    "export: the model failed on a second input (the example's values shifted by one place, each "
+                    f"dynamic axis one longer), which the exporter runs to find what depends on the input: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+            if len(probe.records) != len(trace.records) or len(probe.outputs) != len(trace.outputs):
+                raise OnnxExportError(
+                    "export: the model runs a different number of ops on a second input (the example's values "
+                    "shifted, each dynamic axis one longer): "
+                    f"{len(trace.records)} and {len(probe.records)}; its forward depends on the input's values or "
+                    "size, which a graph cannot follow"
+                )
     finally:
         model.train(training)
     built = _build(trace, probe, opset, in_names, out_names, axes)

@@ -1,8 +1,10 @@
 """The ONNX graph being built from a trace: value names, nodes, initializers, and what varies with the dynamic axes.
 
 Converters (``_export_ops``, ``_export_nn``) turn one recorded op into nodes through this class.
-When dynamic axes were asked for, the model ran twice, at two sizes of those axes; a dimension that
-differs between the two runs depends on them, so it must not be written into the graph as a number.
+The model ran twice: on the example, and on a probe with other values (and each dynamic axis one
+longer). A dimension that differs between the two runs depends on the dynamic axes, so it must not
+be written into the graph as a number; a constant that differs depends on the input, so the
+graph would be wrong with it.
 """
 
 from __future__ import annotations
@@ -61,17 +63,43 @@ def _host(array: Any) -> np.ndarray:
     return np.asarray(array.get() if hasattr(array, "get") else array)
 
 
+def _same(a: Any, b: Any, dynamic: bool) -> bool:
+    """Whether two values of an op argument agree; with dynamic axes, integers (sizes, indices) may differ."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y, dynamic) for x, y in zip(a, b))
+    if hasattr(a, "dtype") and hasattr(a, "shape") and getattr(a, "ndim", 0) > 0:
+        return True  # arrays are compared through their references
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return bool(a == b)
+    if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
+        return dynamic or int(a) == int(b)
+    if isinstance(a, (float, np.floating, np.ndarray, np.generic)) and isinstance(b, (float, np.floating, np.generic)):
+        return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
+    try:
+        return bool(a == b)
+    except Exception:
+        return True
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 class Graph:
     """Nodes and initializers under construction, with helpers that make the common node patterns."""
 
-    def __init__(self, trace: Trace, probe: Trace | None, opset: int) -> None:
+    def __init__(self, trace: Trace, probe: Trace, opset: int, dynamic_axes: bool) -> None:
         self.trace = trace
+        self.dynamic_axes = dynamic_axes
         self.probe = probe
         self.opset = opset
         self.nodes: list[Any] = []
         self.initializers: dict[str, np.ndarray] = {}
         self.names: dict[int, str] = {}
         self.record: Record | None = None
+        # An argument that changed with the input: raised after the converter, whose own refusal reads better.
+        self.pending: OnnxExportError | None = None
         self._probe_record: Record | None = None
         self._probe_vals: dict[int, Val] = {}
         self._const_names: dict[int, str] = {}
@@ -92,11 +120,32 @@ class Graph:
             if other is None or other.op is not rec.op:
                 got = "no op" if other is None else f"op {other.op.__name__}"
                 raise OnnxExportError(
-                    f"export: the model runs different ops at the two sizes tried for its dynamic axes: call {index} "
-                    f"is {rec.where()} at the given size but {got} at the other; it cannot be exported with "
-                    "dynamic axes (its forward depends on the input's size or values)"
+                    f"export: the model runs different ops on the example and on a second input (its values "
+                    f"shifted, each dynamic axis one longer): call {index} is {rec.where()} on the example but "
+                    f"{got} on the other; its forward depends on the input's values or size, which a graph"
+                    " cannot follow"
                 )
             self._probe_record = other
+            self.pending = self._check_params(rec, other)
+
+    def _check_params(self, rec: Record, other: Record) -> OnnxExportError | None:
+        """The error for a call whose arguments changed with the input's values (a graph can hold only one)."""
+        for key, value in rec.params.items():
+            if not _same(value, other.params[key], self.dynamic_axes):
+                return self.error(
+                    f"its argument {key} changed when the input did ({_show(value)} on the example, "
+                    f"{_show(other.params[key])} on a second input); it was computed from the input outside the ops "
+                    "the exporter records (e.g. with .item() or .numpy()), so no fixed graph can reproduce it"
+                )
+        for (_, ref), (_, probe) in zip(rec.arrays.items(), other.arrays.items()):
+            if isinstance(ref, Const) and not (
+                isinstance(probe, Const) and np.array_equal(_host(ref.array), _host(probe.array))
+            ):
+                return self.error(
+                    "an array argument changed when the input did; it was computed from the input outside the "
+                    "ops the exporter records, so no fixed graph can reproduce it"
+                )
+        return None
 
     def error(self, message: str) -> OnnxExportError:
         assert self.record is not None
@@ -166,8 +215,9 @@ class Graph:
             other = self._probe_record.inputs[i]
             if not isinstance(other, Const) or not np.array_equal(_host(ref.array), _host(other.array)):
                 raise self.error(
-                    f"input {i} is a tensor made inside forward (not a parameter or a result of the input) whose "
-                    "value changes with the dynamic axes; build it from the input, or export without dynamic axes"
+                    f"input {i} is a tensor made inside forward that depends on the input (it changed when the "
+                    "input did), but was not computed by ops the exporter records (e.g. it came through .item(), "
+                    ".numpy(), torch-style shape arithmetic on a dynamic axis, or an unrecorded op)"
                 )
         return self.name(ref)
 

@@ -1,5 +1,6 @@
 """Record one forward pass: every Function call, what it read, what it made, and the module it ran in.
 
+Comparisons and ``argmax``, which make their tensors without a Function, are recorded too.
 While recording, ``Function.apply`` is swapped for a version that notes each call (as anomaly mode
 swaps it), forward hooks keep the path of the running module, and in-place changes are followed:
 ``x.relu_()`` makes ``x`` name the result of its ReLU, while an in-place change that autograd does
@@ -18,10 +19,24 @@ import numpy as np
 from ..autograd import anomaly as _anomaly
 from ..autograd.function import Function
 from ..nn.module import Module
+from ..ops import comparison as _comparison
+from ..ops import reduction as _reduction
 from ..tensor import Tensor
 from ._errors import OnnxExportError
 
-__all__ = ["Const", "Param", "Record", "Trace", "Val", "record"]
+__all__ = ["ArgExtreme", "Compare", "Const", "Logical", "Param", "Record", "Trace", "Val", "record"]
+
+
+class Compare:
+    """A comparison (``x > 0``): made without a Function, recorded under this name (params: ufunc, operands)."""
+
+
+class Logical:
+    """A logical and, or, xor of bool tensors (params: ufunc, operands)."""
+
+
+class ArgExtreme:
+    """``argmax`` or ``argmin`` (params: dim, keepdim, largest)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +70,7 @@ Ref = Val | Param | Const
 class Record:
     """One op call: the Function, its inputs and outputs as references, its keyword parameters."""
 
-    op: type[Function]
+    op: type
     inputs: list[Ref]
     params: dict[str, Any]
     outputs: list[Val]
@@ -153,7 +168,13 @@ class _Recorder:
             if other._vc is shared:
                 self.dirty[id(other)] = op
 
-    def call(self, cls: type[Function], inputs: tuple[Tensor, ...], params: dict[str, Any], out: Any) -> None:
+    def untracked(self, cls: type, operands: tuple[Any, ...], params: dict[str, Any], out: Tensor) -> None:
+        """Record an op that makes its tensor without a Function; numbers among its operands go in the params."""
+        tensors = tuple(a for a in operands if isinstance(a, Tensor))
+        params["operands"] = tuple(None if isinstance(a, Tensor) else a for a in operands)
+        self.call(cls, tensors, params, out)
+
+    def call(self, cls: type, inputs: tuple[Tensor, ...], params: dict[str, Any], out: Any) -> None:
         refs = [self.ref(t, cls.__name__) for t in inputs]
         arrays: dict[int, Ref] = {}
         for value in params.values():
@@ -207,6 +228,30 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
     def leave(module: Module, args: Any, output: Any) -> None:
         recorder.stack.pop()
 
+    plain_compare, plain_logical, plain_arg = _comparison._compare, _comparison._logical, _reduction._arg_extreme
+    plain_bitwise = _comparison._bitwise
+
+    def bitwise(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
+        out = plain_bitwise(op, ufunc, input, other)
+        operands = (input, other) if isinstance(input, Tensor) else (other, input)
+        recorder.untracked(Logical, operands, {"ufunc": ufunc}, out)
+        return out
+
+    def compare(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
+        out = plain_compare(op, ufunc, input, other)
+        recorder.untracked(Compare, (input, other), {"ufunc": ufunc}, out)
+        return out
+
+    def logical(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
+        out = plain_logical(op, ufunc, input, other)
+        recorder.untracked(Logical, (input, other), {"ufunc": ufunc}, out)
+        return out
+
+    def arg_extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Tensor:
+        out = plain_arg(op, input, dim, keepdim, largest)
+        recorder.untracked(ArgExtreme, (input,), {"dim": dim, "keepdim": keepdim, "largest": largest}, out)
+        return out
+
     handles = []
     for path, module in model.named_modules():
         label = f"{path} ({type(module).__name__})" if path else type(module).__name__
@@ -216,12 +261,16 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
     _active.append(recorder)
     Function.apply = classmethod(_recording_apply)  # type: ignore[method-assign,assignment]
     Tensor._inplace, Tensor._check_inplace = inplace, check_inplace  # type: ignore[method-assign]
+    _comparison._compare, _comparison._logical, _reduction._arg_extreme = compare, logical, arg_extreme
+    _comparison._bitwise = bitwise
     try:
         yield
     finally:
         Function.apply = _previous_apply.pop()  # type: ignore[method-assign]
         _active.pop()
         Tensor._inplace, Tensor._check_inplace = plain_inplace, plain_check  # type: ignore[method-assign]
+        _comparison._compare, _comparison._logical, _reduction._arg_extreme = plain_compare, plain_logical, plain_arg
+        _comparison._bitwise = plain_bitwise
         for handle in handles:
             handle.remove()
 

@@ -1,0 +1,88 @@
+"""Shared helpers of the ONNX tests: export a shendu module and run it in onnxruntime at two batch sizes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+import shendu
+from shendu import nn
+from tests.helpers import COUNTS
+
+ATOL = RTOL = 1e-5
+
+
+class Lambda(nn.Module):
+    """A module whose forward is a function of the input: one line per functional case."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+
+def _arrays(out: Any) -> list[np.ndarray]:
+    if isinstance(out, (tuple, list)):
+        return [a for item in out for a in _arrays(item)]
+    return [out.detach().numpy()]
+
+
+def make_input(shape: Sequence[int], dtype: str, rng: np.random.Generator, high: int) -> np.ndarray:
+    if dtype == "int64":
+        return rng.integers(0, high, size=shape).astype(np.int64)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+def session(payload: bytes) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(payload, options, providers=["CPUExecutionProvider"])
+
+
+def check_in_onnxruntime(
+    model: nn.Module,
+    shapes: Sequence[Sequence[int]],
+    batch_axis: int = 0,
+    sizes: tuple[int, int] = (2, 5),
+    dtype: str = "float32",
+    high: int = 10,
+    counter: str = "onnx layer cases run in onnxruntime",
+) -> bytes:
+    """Export ``model`` with a dynamic batch axis; run it in onnxruntime and shendu at two batch sizes and compare."""
+    rng = np.random.default_rng(0)
+    model.eval()
+
+    def inputs(batch: int) -> list[np.ndarray]:
+        out = []
+        for shape in shapes:
+            full = list(shape)
+            full.insert(batch_axis, batch)
+            out.append(make_input(full, dtype, rng, high))
+        return out
+
+    example = [shendu.tensor(a) for a in inputs(sizes[0])]
+    names = [f"x{i}" for i in range(len(shapes))]
+    buffer = io.BytesIO()
+    shendu.onnx.export(
+        model, tuple(example), buffer, input_names=names, dynamic_axes={n: {batch_axis: "batch"} for n in names}
+    )
+    payload = buffer.getvalue()
+    runner = session(payload)
+    for batch in sizes:
+        arrays = inputs(batch)
+        with shendu.no_grad():
+            want = _arrays(model(*[shendu.tensor(a) for a in arrays]))
+        got = runner.run(None, dict(zip(names, arrays)))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape, f"onnxruntime shape {g.shape} != shendu's {w.shape}"
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
+    COUNTS[counter] += 1
+    return payload
