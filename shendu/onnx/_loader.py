@@ -20,9 +20,8 @@ from ._validate import read_model, tensor_array
 
 __all__ = ["OnnxModule", "load"]
 
-# Input slots that take shapes, indices, bounds or statistics: an initializer used only there is a buffer.
+# Input slots that take shapes, indices or bounds: an initializer used only there is a buffer outside state_dict().
 _FIXED_SLOTS = {
-    "BatchNormalization": {3, 4},
     "Reshape": {1},
     "Slice": {1, 2, 3, 4},
     "Expand": {1},
@@ -45,10 +44,13 @@ _REDUCTIONS = {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"
 _REDUCTIONS |= {"ReduceL2", "ReduceSumSquare"}
 
 
-def _fixed(op_type: str, slot: int) -> bool:
-    if op_type in _REDUCTIONS:
-        return slot == 1
-    return slot in _FIXED_SLOTS.get(op_type, ())
+def _role(op_type: str, slot: int) -> str:
+    """What an input slot holds: ``"statistic"`` (batch norm's running statistics), ``"fixed"``, or ``"weight"``."""
+    if op_type == "BatchNormalization" and slot in (3, 4):
+        return "statistic"
+    if (slot == 1 and op_type in _REDUCTIONS) or slot in _FIXED_SLOTS.get(op_type, ()):
+        return "fixed"
+    return "weight"
 
 
 def _attributes(node: Any, where: str) -> dict[str, Any]:
@@ -79,9 +81,10 @@ class OnnxModule(Module):
     """An ONNX graph run with shendu's ops, as a module: evaluate it, or fine-tune its initializers.
 
     Floating-point initializers used as weights become parameters (named as in the file, so a
-    model exported by PyTorch keeps its ``state_dict`` keys); running statistics, shapes and
-    indices become buffers. Batch normalization follows ``train()`` and ``eval()``; dropout that
-    the exporter removed stays removed. Build one with ``shendu.onnx.load``.
+    model exported by PyTorch keeps its ``state_dict`` keys); running statistics become buffers;
+    shapes and indices become buffers outside ``state_dict()``. Batch normalization follows
+    ``train()`` and ``eval()``; dropout that the exporter removed stays removed. Build one with
+    ``shendu.onnx.load``.
 
     Attributes:
         input_names: the graph's inputs, in the order ``forward`` takes them.
@@ -93,18 +96,19 @@ class OnnxModule(Module):
         super().__init__()
         graph = model.graph
         opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
-        learnable: set[str] = set()
+        roles: dict[str, set[str]] = {}
         for node in graph.node:
             for slot, name in enumerate(node.input):
-                if name and not _fixed(node.op_type, slot):
-                    learnable.add(name)
+                roles.setdefault(name, set()).add(_role(node.op_type, slot))
         self._paths: dict[str, str] = {}
         for init in graph.initializer:
             array = tensor_array(init, f"{where}, initializer {init.name!r}")
-            if array.dtype.kind == "f" and array.ndim > 0 and init.name in learnable:
-                self._paths[init.name] = self._place(init.name, Parameter(Tensor._make(array)), True)
+            role = roles.get(init.name, set())
+            if array.dtype.kind == "f" and array.ndim > 0 and "weight" in role:
+                kind = "parameter"
             else:
-                self._paths[init.name] = self._place(init.name, Tensor._make(array), False)
+                kind = "state" if "statistic" in role else "constant"
+            self._paths[init.name] = self._place(init.name, Tensor._make(array), kind)
         self._nodes: list[Node] = []
         for index, node in enumerate(graph.node):
             label = f"node {index} ({node.op_type}{' ' + repr(node.name) if node.name else ''})"
@@ -119,7 +123,7 @@ class OnnxModule(Module):
         self.opset = opset
         self._where = where
 
-    def _place(self, name: str, value: Tensor, parameter: bool) -> str:
+    def _place(self, name: str, value: Tensor, kind: str) -> str:
         """Register ``value`` under the file's dotted name where possible, else under a cleaned-up flat name."""
         parts = name.split(".")
         owner: Module = self
@@ -134,7 +138,7 @@ class OnnxModule(Module):
                 owner = child
             else:
                 if not hasattr(owner, parts[-1]):
-                    self._register(owner, parts[-1], value, parameter)
+                    self._register(owner, parts[-1], value, kind)
                     return name
         flat = re.sub(r"\W+", "_", name).strip("_") or "tensor"
         if not flat[0].isalpha():
@@ -142,15 +146,17 @@ class OnnxModule(Module):
         candidate, k = flat, 2
         while hasattr(self, candidate):
             candidate, k = f"{flat}_{k}", k + 1
-        self._register(self, candidate, value, parameter)
+        self._register(self, candidate, value, kind)
         return candidate
 
     @staticmethod
-    def _register(owner: Module, name: str, value: Tensor, parameter: bool) -> None:
-        if parameter:
-            owner.register_parameter(name, value)  # type: ignore[arg-type]
+    def _register(owner: Module, name: str, value: Tensor, kind: str) -> None:
+        """A weight becomes a parameter; running statistics a buffer; shapes and indices a buffer kept out of
+        ``state_dict()`` (they are part of the graph, not of its learned state)."""
+        if kind == "parameter":
+            owner.register_parameter(name, Parameter(value))
         else:
-            owner.register_buffer(name, value)
+            owner.register_buffer(name, value, persistent=kind == "state")
 
     def _tensor(self, path: str) -> Tensor:
         owner: Module = self

@@ -114,11 +114,10 @@ def _check_graph(model: Any, where: str, known_ops: set[str]) -> None:
     unknown: dict[str, str] = {}
     for index, node in enumerate(graph.node):
         label = f"node {index} ({node.op_type}{' ' + repr(node.name) if node.name else ''})"
-        if node.domain not in ("", "ai.onnx"):
-            unknown.setdefault(f"{node.domain}.{node.op_type}", label)
-            continue
-        if node.op_type not in known_ops:
-            unknown.setdefault(node.op_type, label)
+        if node.domain not in ("", "ai.onnx") or node.op_type not in known_ops:
+            name = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+            unknown.setdefault(name, label)
+            defined.update(n for n in node.output if n)
             continue
         for attr in node.attribute:
             if attr.type == 4:  # a tensor attribute, such as Constant's value
