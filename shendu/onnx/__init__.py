@@ -11,7 +11,7 @@ onnxruntime to run the exported files).
 
 from ._errors import OnnxExportError, OnnxLoadError, OnnxUnavailableError
 from ._exporter import DEFAULT_OPSET, EXPORT_OPSETS, export
-from ._graph import CONVERTERS
+from ._graph import supported_ops
 from ._import_ops import IMPORTERS
 from ._loader import OnnxModule, load
 from ._validate import IMPORT_OPSETS
@@ -30,7 +30,7 @@ __all__ = [
     "load",
 ]
 
-# The shendu ops (Function classes) that export covers.
-SUPPORTED_OPS: tuple[str, ...] = tuple(sorted({cls.__name__ for cls in CONVERTERS} | {"Einsum"}))
+# The shendu ops (Function classes, and the comparisons and argmax/argmin) that export covers.
+SUPPORTED_OPS: tuple[str, ...] = supported_ops()
 # The ONNX ops that load runs.
 SUPPORTED_ONNX_OPS: tuple[str, ...] = tuple(sorted(IMPORTERS))

@@ -250,7 +250,7 @@ def _state(g: Graph, i: int) -> str:
     return g.axes_op("Unsqueeze", g.input(i), [0])
 
 
-def _recurrence(g: Graph, rec: Any, family: type, x: str, batch_first: bool, reverse: bool) -> list[str]:
+def _recurrence(g: Graph, rec: Any, family: type, x: str, reverse: bool) -> list[str]:
     """One direction of a recurrent layer over ``x`` ``(T, B, I)``; returns Y ``(T, 1, B, H)`` and the final states."""
     gates, order = _GATES[family]
     states = 2 if family is RN.LSTMLayer else 1
@@ -295,7 +295,7 @@ def _recurrent_layer(g: Graph, rec: Any) -> None:
         x = g.axes_op("Unsqueeze", x, [1])
     elif batch_first:
         x = g.one("Transpose", [x], perm=[1, 0, 2])
-    outputs = _recurrence(g, rec, rec.op, x, batch_first, reverse)
+    outputs = _recurrence(g, rec, rec.op, x, reverse)
     y = g.axes_op("Squeeze", outputs[0], [1])
     if unbatched:
         y = g.axes_op("Squeeze", y, [1])
@@ -311,7 +311,7 @@ def _recurrent_cell(g: Graph, rec: Any) -> None:
     family = next(base for base in _GATES if issubclass(rec.op, base))
     unbatched = len(_shape(g, 0)) == 1
     x = g.axes_op("Unsqueeze", g.input(0), [0, 1] if unbatched else [0])
-    outputs = _recurrence(g, rec, family, x, False, False)
+    outputs = _recurrence(g, rec, family, x, False)
     for k, state in enumerate(outputs[1:]):
         g.out(g.axes_op("Squeeze", state, [0, 1] if unbatched else [0]), k)
 

@@ -17,7 +17,7 @@ import numpy as np
 from ._errors import OnnxExportError
 from ._trace import Const, Param, Record, Ref, Trace, Val
 
-__all__ = ["CONVERTERS", "Graph", "converter_for", "converts", "onnx_dtype"]
+__all__ = ["CONVERTERS", "Graph", "converter_for", "converts", "onnx_dtype", "supported_ops"]
 
 Converter = Callable[["Graph", Record], None]
 CONVERTERS: dict[type, Converter] = {}
@@ -39,6 +39,11 @@ def converts(*classes: type, family: bool = False) -> Callable[[Converter], Conv
         return fn
 
     return register
+
+
+def supported_ops() -> tuple[str, ...]:
+    """The names of the shendu ops that have a converter."""
+    return tuple(sorted({cls.__name__ for cls in CONVERTERS} | {cls.__name__ for cls in _FAMILIES}))
 
 
 def converter_for(cls: type) -> Converter | None:
@@ -101,32 +106,24 @@ class Graph:
         # An argument that changed with the input: raised after the converter, whose own refusal reads better.
         self.pending: OnnxExportError | None = None
         self._probe_record: Record | None = None
-        self._probe_vals: dict[int, Val] = {}
+        self._probe_vals = {val.index: val for val in probe.inputs}
+        self._probe_vals.update((val.index, val) for rec in probe.records for val in rec.outputs)
         self._const_names: dict[int, str] = {}
         self._counter = 0
-        if probe is not None:
-            for val in probe.inputs:
-                self._probe_vals[val.index] = val
-            for rec in probe.records:
-                for val in rec.outputs:
-                    self._probe_vals[val.index] = val
 
     # ---------------------------------------------------------------- records and dynamic axes
     def begin(self, index: int, rec: Record) -> None:
         self.record = rec
-        self._probe_record = None
-        if self.probe is not None:
-            other = self.probe.records[index] if index < len(self.probe.records) else None
-            if other is None or other.op is not rec.op:
-                got = "no op" if other is None else f"op {other.op.__name__}"
-                raise OnnxExportError(
-                    f"export: the model runs different ops on the example and on a second input (its values "
-                    f"shifted, each dynamic axis one longer): call {index} is {rec.where()} on the example but "
-                    f"{got} on the other; its forward depends on the input's values or size, which a graph"
-                    " cannot follow"
-                )
-            self._probe_record = other
-            self.pending = self._check_params(rec, other)
+        other = self.probe.records[index] if index < len(self.probe.records) else None
+        if other is None or other.op is not rec.op:
+            got = "no op" if other is None else f"op {other.op.__name__}"
+            raise OnnxExportError(
+                f"export: the model runs different ops on the example and on a second input (its values "
+                f"shifted, each dynamic axis one longer): call {index} is {rec.where()} on the example but "
+                f"{got} on the other; its forward depends on the input's values or size, which a graph cannot follow"
+            )
+        self._probe_record = other
+        self.pending = self._check_params(rec, other)
 
     def _check_params(self, rec: Record, other: Record) -> OnnxExportError | None:
         """The error for a call whose arguments changed with the input's values (a graph can hold only one)."""
@@ -152,10 +149,9 @@ class Graph:
         return OnnxExportError(f"export: {self.record.where()}: {message}")
 
     def other(self, key: str) -> Any:
-        """A keyword parameter of this call as it was at the other size (the same value without dynamic axes)."""
-        assert self.record is not None
-        source = self._probe_record if self._probe_record is not None else self.record
-        return source.params[key]
+        """A keyword parameter of this call as it was on the second input."""
+        assert self._probe_record is not None
+        return self._probe_record.params[key]
 
     def val(self, i: int) -> Val:
         """Input ``i`` of the current call as a value with a shape (index -1 for a parameter or constant)."""
@@ -166,8 +162,8 @@ class Graph:
         return Val(-1, tuple(ref.array.shape), ref.array.dtype)
 
     def other_shape(self, val: Val) -> tuple[int, ...]:
-        """``val``'s shape at the other size (its shape itself without dynamic axes, or for a constant)."""
-        if self.probe is None or val.index < 0:
+        """``val``'s shape on the second input (a parameter's or constant's never changes)."""
+        if val.index < 0:
             return val.shape
         return self._probe_vals[val.index].shape
 
@@ -208,10 +204,10 @@ class Graph:
         return self._const_names[key]
 
     def input(self, i: int) -> str:
-        """The name of input ``i`` of the current call; a constant must not depend on the dynamic axes."""
-        assert self.record is not None
+        """The name of input ``i`` of the current call; a constant must not have changed with the input."""
+        assert self.record is not None and self._probe_record is not None
         ref = self.record.inputs[i]
-        if isinstance(ref, Const) and self._probe_record is not None:
+        if isinstance(ref, Const):
             other = self._probe_record.inputs[i]
             if not isinstance(other, Const) or not np.array_equal(_host(ref.array), _host(other.array)):
                 raise self.error(

@@ -10,12 +10,15 @@ from typing import Any
 import numpy as np
 import onnx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shendu
 from shendu import nn
 from shendu.models import MLP, FashionCNN, LeNet5, RowLSTM
 from shendu.nn import functional as F
 from shendu.onnx import OnnxExportError
+from tests.nn.test_conv import conv2d_configs, conv_transpose2d_configs
 from tests.onnx.helpers import Lambda, check_in_onnxruntime, session
 
 
@@ -167,6 +170,49 @@ _lstm_with_states.lstm = nn.LSTM(4, 5, batch_first=True)  # type: ignore[attr-de
 @pytest.mark.parametrize(("name", "factory", "shapes", "batch_axis"), LAYERS, ids=[c[0] for c in LAYERS])
 def test_layer_runs_in_onnxruntime_as_in_shendu(name: str, factory: Any, shapes: Any, batch_axis: int) -> None:
     check_in_onnxruntime(factory(), shapes, batch_axis)
+
+
+HYPOTHESIS = "onnx hypothesis cases run in onnxruntime"
+
+
+@settings(max_examples=20, deadline=None)
+@given(conv2d_configs())
+def test_random_conv2d_runs_in_onnxruntime(config: tuple[dict[str, Any], tuple[int, ...]]) -> None:
+    kwargs, shape = config
+    check_in_onnxruntime(nn.Conv2d(**kwargs), [shape[1:]], sizes=(shape[0], shape[0] + 2), counter=HYPOTHESIS)
+
+
+@settings(max_examples=20, deadline=None)
+@given(conv_transpose2d_configs())
+def test_random_conv_transpose2d_runs_in_onnxruntime(config: tuple[dict[str, Any], tuple[int, ...]]) -> None:
+    kwargs, shape = config
+    check_in_onnxruntime(nn.ConvTranspose2d(**kwargs), [shape[1:]], sizes=(shape[0], shape[0] + 2), counter=HYPOTHESIS)
+
+
+@st.composite
+def pool_configs(draw: st.DrawFn) -> tuple[nn.Module, tuple[int, ...]]:
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    ceil_mode = draw(st.booleans())
+    if draw(st.booleans()):
+        dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        module: nn.Module = nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode=ceil_mode)
+    else:
+        dilation = (1, 1)
+        include = draw(st.booleans())
+        module = nn.AvgPool2d(kernel, stride, padding, ceil_mode=ceil_mode, count_include_pad=include)
+    # At least the dilated kernel's extent: a window of padding alone is -inf in shendu and PyTorch, but the
+    # lowest float in onnxruntime.
+    size = tuple(draw(st.integers(d * (k - 1) + 1, 7)) for k, d in zip(kernel, dilation))
+    return module, (2, *size)
+
+
+@settings(max_examples=30, deadline=None)
+@given(pool_configs())
+def test_random_pooling_runs_in_onnxruntime(config: tuple[nn.Module, tuple[int, ...]]) -> None:
+    module, shape = config
+    check_in_onnxruntime(module, [shape], counter=HYPOTHESIS)
 
 
 def test_embedding_runs_in_onnxruntime() -> None:

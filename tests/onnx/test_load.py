@@ -362,3 +362,20 @@ def test_call_errors_name_the_input() -> None:
     with pytest.raises(TypeError, match=r"OnnxModule: the graph takes 1 input\(s\) \['input'\], got 2"):
         loaded(shendu.randn(2, 3), shendu.randn(2, 3))
     assert loaded(np.ones((2, 3), np.float32)).shape == (2, 4)
+
+
+def test_imported_graph_gradients_match_finite_differences() -> None:
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = torch.nn.Sequential(torch.nn.Conv1d(3, 4, 3, padding=1), torch.nn.Tanh())
+            self.lstm = torch.nn.LSTM(4, 3, bidirectional=True)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.lstm(self.conv(x).permute(2, 0, 1))[0]
+
+    torch.manual_seed(0)
+    example = np.random.default_rng(0).standard_normal((2, 3, 5))
+    loaded = shendu.onnx.load(_torch_export(Net().double(), example))
+    x = shendu.tensor(example, requires_grad=True)
+    assert shendu.autograd.gradcheck(loaded, (x,))
