@@ -269,7 +269,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .onnx import export
+    from .onnx import OnnxExportError, export
 
     if args.batch == "dynamic":
         batch = None
@@ -288,8 +288,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     dynamic = {"images": {0: "batch"}, "logits": {0: "batch"}} if batch is None else None
     try:
         export(model, example, target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic)
-    except OSError as exc:
-        raise CLIError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
+    except OnnxExportError as exc:
+        raise CLIError(str(exc).removeprefix("export: ")) from None
     size = "batch" if batch is None else str(batch)
     print(
         f"wrote {target}: {config['model']} on {config['dataset']}, input images ({size}, 1, {side}, {side}) float32, "

@@ -31,7 +31,10 @@ def _write_atomically(path: str | os.PathLike[str], payload: bytes) -> None:
 
     if os.path.islink(path):
         raise OnnxExportError(f"export: {os.fspath(path)!r} is a symbolic link; refusing to write through it")
-    atomic_write_bytes(path, payload)
+    try:
+        atomic_write_bytes(path, payload)
+    except OSError as exc:
+        raise OnnxExportError(f"export: cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
 
 
 def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> list[str]:

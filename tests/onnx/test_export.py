@@ -303,6 +303,10 @@ def test_writes_a_file_atomically_and_refuses_a_symlink(tmp_path: Path) -> None:
     ):
         shendu.onnx.export(model, shendu.randn(1, 3), link)
     assert victim.read_text() == "keep me"
+    with pytest.raises(
+        OnnxExportError, match=r"export: cannot write '.*missing/model\.onnx': No such file or directory"
+    ):
+        shendu.onnx.export(model, shendu.randn(1, 3), tmp_path / "missing" / "model.onnx")
 
 
 class Roller(nn.Module):
