@@ -134,15 +134,19 @@ def _pool(node: Node, x: list[Any]) -> list[Tensor]:
     average = node.op_type == "AveragePool"
     include = bool(node.attrs.get("count_include_pad", 0))
     padding: Any = tuple(pads[:spatial])
-    if pads[:spatial] != pads[spatial:] or any(p > k // 2 for p, k in zip(pads, kernel * 2)):
-        if average and not include and any(pads):
-            raise node.error(f"average pooling with pads {pads} that exclude the padding is not supported")
+    pre_padded = pads[:spatial] != pads[spatial:] or any(p > k // 2 for p, k in zip(pads, kernel * 2))
+    if pre_padded:
         data, padding = _pre_pad(data, pads, 0.0 if average else -math.inf), 0
     if average:
         if any(d != 1 for d in dilations):
             raise node.error("dilated average pooling is not supported")
         pool = F.avg_pool1d if spatial == 1 else F.avg_pool2d
-        return [pool(data, kernel, strides, padding, ceil_mode=ceil_mode, count_include_pad=include)]
+        y = pool(data, kernel, strides, padding, ceil_mode=ceil_mode, count_include_pad=include or pre_padded)
+        if pre_padded and not include:
+            # Padding added here counts as input: divide by the share of each window that is real.
+            real = _pre_pad(ops.ones(1, 1, *x[0].shape[2:], dtype=data.dtype), pads, 0.0)
+            y = y / pool(real, kernel, strides, 0, ceil_mode=ceil_mode, count_include_pad=True)
+        return [y]
     pool = F.max_pool1d if spatial == 1 else F.max_pool2d
     return [pool(data, kernel, strides, padding, dilation=dilations, ceil_mode=ceil_mode)]
 

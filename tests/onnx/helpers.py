@@ -55,7 +55,8 @@ def check_in_onnxruntime(
     high: int = 10,
     counter: str = "onnx layer cases run in onnxruntime",
 ) -> bytes:
-    """Export ``model`` with a dynamic batch axis; run it in onnxruntime and shendu at two batch sizes and compare."""
+    """Export ``model`` with a dynamic batch axis; run it at two batch sizes in onnxruntime, in shendu, and loaded
+    back with ``shendu.onnx.load``, and compare."""
     rng = np.random.default_rng(0)
     model.eval()
 
@@ -75,14 +76,17 @@ def check_in_onnxruntime(
     )
     payload = buffer.getvalue()
     runner = session(payload)
+    loaded = shendu.onnx.load(payload)
     for batch in sizes:
         arrays = inputs(batch)
         with shendu.no_grad():
             want = _arrays(model(*[shendu.tensor(a) for a in arrays]))
+            again = _arrays(loaded(*[shendu.tensor(a) for a in arrays]))
         got = runner.run(None, dict(zip(names, arrays)))
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            assert g.shape == w.shape, f"onnxruntime shape {g.shape} != shendu's {w.shape}"
-            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL)
+        assert len(got) == len(want) == len(again)
+        for g, a, w in zip(got, again, want):
+            assert g.shape == a.shape == w.shape, f"onnxruntime {g.shape}, loaded {a.shape}, shendu {w.shape}"
+            np.testing.assert_allclose(g, w, rtol=RTOL, atol=ATOL, err_msg="onnxruntime")
+            np.testing.assert_allclose(a, w, rtol=RTOL, atol=ATOL, err_msg="loaded back into shendu")
     COUNTS[counter] += 1
     return payload
