@@ -113,6 +113,17 @@ def _arithmetic(node: Node, x: list[Any]) -> list[Tensor]:
     return [fn(a, b)]
 
 
+@imports("Mod")
+def _mod(node: Node, x: list[Any]) -> list[Tensor]:
+    a, b = x
+    fmod = node.attrs.get("fmod", 0)
+    if not is_float(a):
+        return [wrap((np.fmod if fmod else np.mod)(host(a), host(b)))]
+    if not fmod:
+        raise node.error("Mod of floating-point values needs fmod=1")
+    return [a - ops.trunc(a / b) * b]
+
+
 @imports("Pow")
 def _pow(node: Node, x: list[Any]) -> list[Tensor]:
     base, exponent = x

@@ -17,11 +17,15 @@ ATOL = RTOL = 1e-5
 
 
 class Lambda(nn.Module):
-    """A module whose forward is a function of the input: one line per functional case."""
+    """A module whose forward is a function of the input: one line per functional case.
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    ``modules`` that the function uses are registered, so that eval() reaches them.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *modules: nn.Module) -> None:
         super().__init__()
         self.fn = fn
+        self.parts = nn.ModuleList(modules)
 
     def forward(self, *args: Any) -> Any:
         return self.fn(*args)

@@ -103,15 +103,20 @@ def _mlp() -> torch.nn.Module:
 
 
 def _trained_like(model: torch.nn.Module) -> torch.nn.Module:
-    """Random batch-norm statistics and affine weights, as after training (fresh ones coincide and get merged)."""
+    """Random normalization statistics, and every parameter moved a little, as after training.
+
+    Fresh norm weights are all ones and biases all zeros, the layers of a TransformerEncoder start
+    as copies of one another, and PyTorch's exporter stores equal initializers once: the layers
+    would then share one weight in the file, and a fine-tuning step would differ from PyTorch's.
+    """
     gen = torch.Generator().manual_seed(3)
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.copy_(torch.rand(m.num_features, generator=gen) - 0.5)
                 m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
-                m.bias.copy_(torch.rand(m.num_features, generator=gen) - 0.5)
+        for p in model.parameters():
+            p.copy_(p + torch.rand(p.shape, generator=gen) * 0.2 - 0.1)
     return model
 
 
