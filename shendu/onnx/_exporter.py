@@ -208,7 +208,7 @@ def export(
     second time, on the example's values shifted by one place and with each dynamic axis one
     longer: a size or a constant that changes then depends on the input, so it is written as a
     computation, or the export fails with an explanation instead of writing a wrong graph. The
-    model is put in eval mode for the export and then back in the mode it was in.
+    model is put in eval mode for the export, and each module back in its mode afterwards.
 
     Args:
         model: the module to export.
@@ -249,7 +249,8 @@ def export(
     if not tensors:
         raise OnnxExportError("export: args holds no tensor; pass an example input such as shendu.randn(1, 784)")
     in_names = _names(input_names, len(tensors), "input", "input_names")
-    training = model.training
+    # Each module's own mode, restored afterwards: a frozen submodule in eval mode stays in eval mode.
+    modes = [(m, m.training) for m in model.modules()]
     model.eval()
     try:
         with no_grad():
@@ -277,7 +278,8 @@ def export(
                     "size, which a graph cannot follow"
                 )
     finally:
-        model.train(training)
+        for module, mode in modes:
+            module.training = mode
     built = _build(trace, probe, opset, in_names, out_names, axes)
     payload = built.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
