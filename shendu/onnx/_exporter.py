@@ -199,6 +199,12 @@ def export(
     output_names: Sequence[str] | None = None,
     dynamic_axes: Mapping[str, Any] | None = None,
     opset_version: int | None = None,
+    *,
+    export_params: bool = True,
+    keep_initializers_as_inputs: bool = False,
+    do_constant_folding: bool = True,
+    verbose: bool = False,
+    dynamo: bool = False,
 ) -> None:
     """Write ``model`` as an ONNX file, by recording the ops of one forward pass in eval mode.
 
@@ -221,6 +227,13 @@ def export(
         dynamic_axes: ``{name: {axis: symbol}}`` or ``{name: [axes]}`` for inputs and outputs.
             Default: None (every size fixed).
         opset_version: the ONNX opset, 17 to 21. Default: 17.
+        export_params: write the weights into the file; only True is supported. Default: True.
+        keep_initializers_as_inputs: also list the weights among the graph's inputs, for
+            runtimes older than ONNX IR version 4. Default: False.
+        do_constant_folding: accepted for PyTorch compatibility; shendu writes the ops as
+            recorded and leaves folding to the runtime (onnxruntime folds at load). Default: True.
+        verbose: print the graph in ONNX's text form. Default: False.
+        dynamo: accepted for PyTorch compatibility; shendu has one exporter. Default: False.
 
     Raises:
         OnnxExportError: an op without an ONNX form (naming the op and the module path), a
@@ -236,6 +249,9 @@ def export(
         shendu.Size([5, 3])
     """
     require_onnx("shendu.onnx.export")
+    del do_constant_folding, dynamo
+    if not export_params:
+        raise OnnxExportError("export: export_params=False (a graph without its weights) is not supported")
     if not isinstance(model, Module):
         raise OnnxExportError(f"export: model must be a shendu nn.Module, got {type(model).__name__}")
     args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
@@ -281,6 +297,16 @@ def export(
         for module, mode in modes:
             module.training = mode
     built = _build(trace, probe, opset, in_names, out_names, axes)
+    if keep_initializers_as_inputs:
+        from onnx import helper
+
+        built.graph.input.extend(
+            helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in built.graph.initializer
+        )
+    if verbose:
+        from onnx import printer
+
+        print(printer.to_text(built.graph))
     payload = built.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
         _write_atomically(f, payload)

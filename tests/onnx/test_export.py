@@ -267,6 +267,28 @@ def test_weights_keep_their_state_dict_names_and_outputs_their_given_names() -> 
     assert [d.dim_value for d in graph.output[0].type.tensor_type.shape.dim] == [2, 3]
 
 
+def test_pytorch_style_keyword_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    model = nn.Sequential(nn.Linear(3, 2))
+    buffer = io.BytesIO()
+    shendu.onnx.export(
+        model,
+        (shendu.randn(1, 3),),
+        buffer,
+        export_params=True,
+        do_constant_folding=True,
+        opset_version=18,
+        keep_initializers_as_inputs=True,
+        verbose=True,
+        dynamo=False,
+    )
+    graph = onnx.load_from_string(buffer.getvalue()).graph
+    assert [i.name for i in graph.input] == ["input", "0.weight", "0.bias"]
+    assert "Gemm" in capsys.readouterr().out
+    assert [n for n, _ in shendu.onnx.load(buffer.getvalue()).named_parameters()] == ["0.weight", "0.bias"]
+    with pytest.raises(OnnxExportError, match=r"export_params=False \(a graph without its weights\) is not supported"):
+        shendu.onnx.export(model, shendu.randn(1, 3), io.BytesIO(), export_params=False)
+
+
 def test_export_restores_training_mode_and_leaves_dropout_out() -> None:
     model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.BatchNorm1d(4))
     model[2].eval()
