@@ -3,8 +3,9 @@
 Comparisons and ``argmax``, which make their tensors without a Function, are recorded too.
 While recording, ``Function.apply`` is swapped for a version that notes each call (as anomaly mode
 swaps it), forward hooks keep the path of the running module, and in-place changes are followed:
-``x.relu_()`` makes ``x`` name the result of its ReLU, while an in-place change that autograd does
-not see (``x[0] = 1``) makes any later read of ``x`` an error instead of a silently wrong graph.
+``x.relu_()`` makes ``x`` name the result of its ReLU, while an in-place change the exporter cannot
+express (``x[0] = 1``, or a write that other views of the same memory would see) makes any later
+read of the changed tensors an error instead of a silently wrong graph.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import anomaly as _anomaly
+from ..autograd import inplace as _inplace
 from ..autograd.function import Function
 from ..nn.module import Module
 from ..ops import comparison as _comparison
@@ -131,8 +133,9 @@ class _Recorder:
         key = id(t)
         if key in self.dirty:
             raise OnnxExportError(
-                f"export: {op} in module {self.stack[-1]} reads a tensor that {self.dirty[key]} changed in place "
-                "in a way the exporter cannot follow; use the out-of-place form (e.g. y = x + 1, not x[...] = ...)"
+                f"export: op {op} in module {self.stack[-1]} reads a tensor that {self.dirty[key]} changed in place "
+                "in a way the exporter cannot follow (a write into part of a tensor, or through another view of "
+                "its memory); use the out-of-place form (e.g. torch.where or torch.cat instead of x[...] = ...)"
             )
         if key in self.values:
             return self.values[key]
@@ -202,18 +205,17 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
     if _anomaly._plain_apply is None:
         # Anomaly mode keeps the unpatched apply from its first use; it must never keep the recording one.
         _anomaly._plain_apply = Function.__dict__["apply"]
-    plain_inplace, plain_check = Tensor._inplace, Tensor._check_inplace
+    plain_store, plain_check = _inplace._store, Tensor._check_inplace
 
-    def inplace(self: Tensor, op: str, result: Tensor) -> Tensor:
-        out = plain_inplace(self, op, result)
+    def store(op: str, target: Tensor, result: Tensor) -> None:
+        plain_store(op, target, result)
+        # Whatever shared the old memory is stale now; the target itself holds the recorded result.
+        recorder.changed_in_place(target, op)
         val = recorder.values.get(id(result))
-        if val is None:
-            recorder.changed_in_place(self, op)
-        else:
-            recorder.values[id(self)] = val
-            recorder.tensors.append(self)
-            recorder.dirty.pop(id(self), None)
-        return out
+        if val is not None:
+            recorder.values[id(target)] = val
+            recorder.tensors.append(target)
+            recorder.dirty.pop(id(target), None)
 
     def check_inplace(self: Tensor, op: str) -> None:
         plain_check(self, op)
@@ -260,7 +262,7 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
     _previous_apply.append(Function.__dict__["apply"])
     _active.append(recorder)
     Function.apply = classmethod(_recording_apply)  # type: ignore[method-assign,assignment]
-    Tensor._inplace, Tensor._check_inplace = inplace, check_inplace  # type: ignore[method-assign]
+    _inplace._store, Tensor._check_inplace = store, check_inplace  # type: ignore[method-assign]
     _comparison._compare, _comparison._logical, _reduction._arg_extreme = compare, logical, arg_extreme
     _comparison._bitwise = bitwise
     try:
@@ -268,7 +270,7 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
     finally:
         Function.apply = _previous_apply.pop()  # type: ignore[method-assign]
         _active.pop()
-        Tensor._inplace, Tensor._check_inplace = plain_inplace, plain_check  # type: ignore[method-assign]
+        _inplace._store, Tensor._check_inplace = plain_store, plain_check  # type: ignore[method-assign]
         _comparison._compare, _comparison._logical, _reduction._arg_extreme = plain_compare, plain_logical, plain_arg
         _comparison._bitwise = plain_bitwise
         for handle in handles:

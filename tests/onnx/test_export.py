@@ -82,6 +82,7 @@ LAYERS: list[tuple[str, Any, list[tuple[int, ...]], int]] = [
     ("dropout2d", lambda: nn.Dropout2d(0.5), [(3, 4, 4)], 0),
     ("relu", nn.ReLU, [(6,)], 0),
     ("relu inplace", lambda: nn.Sequential(nn.Linear(6, 6), nn.ReLU(inplace=True)), [(6,)], 0),
+    ("in-place arithmetic", lambda: Lambda(_add_in_place), [(6,)], 0),
     ("relu6", nn.ReLU6, [(6,)], 0),
     ("leaky_relu", lambda: nn.LeakyReLU(0.2), [(6,)], 0),
     ("elu", nn.ELU, [(6,)], 0),
@@ -156,6 +157,13 @@ LAYERS: list[tuple[str, Any, list[tuple[int, ...]], int]] = [
     ("matmul", lambda: Lambda(lambda x: x @ x.transpose(1, 2)), [(3, 4)], 0),
     ("einsum", lambda: Lambda(lambda x: shendu.einsum("bij,bkj->bik", x, x)), [(3, 4)], 0),
 ]
+
+
+def _add_in_place(x: Any) -> Any:
+    y = x * 2.0
+    y += 1.0
+    y.mul_(x)
+    return y.clamp_(-1.0, 3.0)
 
 
 def _lstm_with_states(x: Any, h: Any, c: Any) -> Any:
@@ -361,8 +369,21 @@ def test_an_in_place_change_the_exporter_cannot_follow_is_an_error() -> None:
         y[0, 0] = 1.0
         return y + 1.0
 
-    with pytest.raises(OnnxExportError, match=r"reads a tensor that setitem changed in place"):
+    with pytest.raises(
+        OnnxExportError, match=r"op AddScalar in module Lambda reads a tensor that setitem changed in place"
+    ):
         shendu.onnx.export(Lambda(poke), shendu.randn(2, 3), io.BytesIO())
+
+    def through_a_view(x: Any) -> Any:
+        y = x * 2.0
+        first = y[:, :1]
+        y.add_(1.0)
+        return first * 3.0
+
+    with pytest.raises(
+        OnnxExportError, match=r"op MulScalar in module Lambda reads a tensor that add_ changed in place"
+    ):
+        shendu.onnx.export(Lambda(through_a_view), shendu.randn(2, 3), io.BytesIO())
 
 
 def test_dynamic_axes_errors() -> None:
