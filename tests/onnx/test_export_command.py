@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import shendu
-from shendu.models import FashionCNN
+from shendu.models import FashionCNN, RowLSTM
 from tests.onnx.helpers import session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,21 @@ def test_export_with_a_dynamic_batch_runs_in_onnxruntime_as_in_shendu(checkpoint
         with shendu.no_grad():
             want = model(shendu.tensor(images)).numpy()
         np.testing.assert_allclose(runner.run(None, {"images": images})[0], want, rtol=1e-5, atol=1e-5)
+
+
+def test_export_of_a_digits_lstm(tmp_path: Path) -> None:
+    model = RowLSTM(input_size=8)
+    checkpoint = tmp_path / "lstm.safetensors"
+    config = {"model": "lstm", "dataset": "digits", "classes": [str(i) for i in range(10)]}
+    shendu.save({"model": model.state_dict(), "config": config}, checkpoint)
+    target = tmp_path / "lstm.onnx"
+    done = shendu_command("export", str(checkpoint), str(target), "--batch", "dynamic")
+    assert done.returncode == 0, done.stderr
+    assert "lstm on digits, input images (batch, 1, 8, 8) float32, output logits (batch, 10)" in done.stdout
+    images = np.random.default_rng(0).standard_normal((3, 1, 8, 8)).astype(np.float32)
+    with shendu.no_grad():
+        want = model.eval()(shendu.tensor(images)).numpy()
+    np.testing.assert_allclose(session(target.read_bytes()).run(None, {"images": images})[0], want, atol=1e-5)
 
 
 def test_export_with_a_fixed_batch(checkpoint: Path, tmp_path: Path) -> None:
