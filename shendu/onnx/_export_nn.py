@@ -196,7 +196,9 @@ def _batch_norm(g: Graph, rec: Any) -> None:
     channels = rec.params["view"][1]
     if stats is None:
         if rec.op is N.BatchNorm:
-            raise g.error("batch norm with batch statistics (training mode) cannot be exported; call model.eval()")
+            # Batch statistics in eval mode (track_running_stats=False): the mean over batch and positions.
+            g.out(_general_norm(g, rec, dtype))
+            return
         scale, bias = _affine(g, rec, channels, dtype)
         g.out(g.one("InstanceNormalization", [g.input(0), scale, bias], epsilon=float(rec.params["eps"])))
         return
@@ -231,13 +233,16 @@ def _group_norm(g: Graph, rec: Any) -> None:
 _GATES = {RN.LSTMLayer: (4, (0, 3, 1, 2)), RN.GRULayer: (3, (1, 0, 2)), RN.RNNLayer: (1, (0,))}
 
 
+def _split(g: Graph, name: str, parts: int) -> list[str]:
+    """``parts`` equal blocks along axis 0 (opset 18 made the count an attribute)."""
+    count = {"num_outputs": parts} if g.opset >= 18 else {}
+    return g.node("Split", [name], parts, axis=0, **count)
+
+
 def _reordered(g: Graph, name: str, gates: int, order: tuple[int, ...]) -> str:
     """A weight or bias with its gate blocks in ONNX's order, and a leading direction axis of 1."""
     if gates > 1 and order != tuple(range(gates)):
-        parts = g.node("Split", [name], gates, axis=0, num_outputs=gates) if g.opset >= 18 else None
-        if parts is None:
-            parts = g.node("Split", [name], gates, axis=0)
-        name = g.one("Concat", [parts[i] for i in order], axis=0)
+        name = g.one("Concat", [_split(g, name, gates)[i] for i in order], axis=0)
     return g.axes_op("Unsqueeze", name, [0])
 
 
@@ -263,9 +268,7 @@ def _recurrence(g: Graph, rec: Any, family: type, x: str, reverse: bool) -> list
         b_hh = g.input(first_weight + 3)
         both = g.one("Concat", [b_ih, b_hh], axis=0)
         if gates > 1:
-            parts = g.node("Split", [both], 2 * gates, axis=0, num_outputs=2 * gates) if g.opset >= 18 else None
-            if parts is None:
-                parts = g.node("Split", [both], 2 * gates, axis=0)
+            parts = _split(g, both, 2 * gates)
             both = g.one("Concat", [parts[i] for i in order] + [parts[gates + i] for i in order], axis=0)
         inputs.append(g.axes_op("Unsqueeze", both, [0]))
     else:

@@ -26,7 +26,7 @@ def _with_stats(module: nn.Module) -> nn.Module:
     """Random running statistics, as after training, so that evaluation really uses them."""
     rng = np.random.default_rng(1)
     for m in module.modules():
-        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.running_mean is not None:
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.InstanceNorm2d)) and m.running_mean is not None:
             m.running_mean._array[...] = rng.uniform(-1, 1, m.running_mean.shape)
             m.running_var._array[...] = rng.uniform(0.5, 2, m.running_var.shape)
     return module
@@ -72,12 +72,14 @@ LAYERS: list[tuple[str, Any, list[tuple[int, ...]], int]] = [
     ("batch_norm1d 3-d", lambda: _with_stats(nn.BatchNorm1d(5)), [(5, 4)], 0),
     ("batch_norm2d", lambda: _with_stats(nn.BatchNorm2d(3)), [(3, 4, 4)], 0),
     ("batch_norm2d no affine", lambda: _with_stats(nn.BatchNorm2d(3, affine=False)), [(3, 4, 4)], 0),
+    ("batch_norm2d batch statistics", lambda: nn.BatchNorm2d(3, track_running_stats=False), [(3, 4, 4)], 0),
     ("layer_norm", lambda: nn.LayerNorm(6), [(4, 6)], 0),
     ("layer_norm 3 dims", lambda: nn.LayerNorm((3, 4, 4)), [(3, 4, 4)], 0),
     ("layer_norm no affine", lambda: nn.LayerNorm(6, elementwise_affine=False), [(6,)], 0),
     ("group_norm", lambda: nn.GroupNorm(2, 4), [(4, 3, 3)], 0),
     ("instance_norm2d", lambda: nn.InstanceNorm2d(3, affine=True), [(3, 5, 5)], 0),
     ("instance_norm1d", lambda: nn.InstanceNorm1d(3), [(3, 6)], 0),
+    ("instance_norm2d running", lambda: _with_stats(nn.InstanceNorm2d(3, track_running_stats=True)), [(3, 4, 4)], 0),
     ("dropout", lambda: nn.Dropout(0.5), [(6,)], 0),
     ("dropout2d", lambda: nn.Dropout2d(0.5), [(3, 4, 4)], 0),
     ("relu", nn.ReLU, [(6,)], 0),
