@@ -23,8 +23,9 @@ from ._errors import OnnxLoadError
 
 __all__ = ["IMPORTERS", "Node", "imports"]
 
-# A tensor a graph may build at run time (ConstantOfShape, Expand, Tile, Range); beyond this it is refused.
-MAX_ELEMENTS = 2**31
+# The most elements a tensor that a graph builds from numbers (ConstantOfShape, Expand, Tile, Range) may have:
+# a few bytes in a file must not make a process allocate gigabytes.
+MAX_ELEMENTS = 2**28
 
 
 @dataclass
@@ -78,7 +79,7 @@ def is_float(t: Tensor) -> bool:
 def check_size(node: Node, shape: Any) -> tuple[int, ...]:
     shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape) or math.prod(shape) > MAX_ELEMENTS:
-        raise node.error(f"refuses to build a tensor of shape {shape}")
+        raise node.error(f"refuses to build a tensor of shape {shape} (more than 2**28 elements, or negative)")
     return shape
 
 

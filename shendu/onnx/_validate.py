@@ -122,8 +122,13 @@ def _check_graph(model: Any, where: str, known_ops: set[str]) -> None:
         for attr in node.attribute:
             if attr.type == 4:  # a tensor attribute, such as Constant's value
                 check_tensor(attr.t, f"{where}, {label}")
-            elif attr.type == 5:  # a subgraph (If, Loop, Scan)
+            elif attr.type == 9:
+                for tensor in attr.tensors:
+                    check_tensor(tensor, f"{where}, {label}")
+            elif attr.type in (5, 10):  # subgraphs (If, Loop, Scan)
                 raise OnnxLoadError(f"load: {where}: {label} holds a subgraph; control flow is not supported")
+            elif attr.type in (11, 12):
+                raise OnnxLoadError(f"load: {where}: {label} holds a sparse tensor, which shendu does not load")
         for name in node.input:
             if name and name not in defined:
                 raise OnnxLoadError(

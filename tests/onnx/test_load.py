@@ -358,6 +358,19 @@ def test_unsupported_op_forms_name_the_node(tmp_path: Path) -> None:
         loaded(shendu.randn(2, 3))
 
 
+def test_a_graph_asking_for_a_huge_tensor_at_run_time_is_refused(tmp_path: Path) -> None:
+    shape = onnx.numpy_helper.from_array(np.array([100_000, 100_000, 100], np.int64), "shape")
+    node = onnx.helper.make_node("ConstantOfShape", ["shape"], ["out"], name="bomb")
+    out = onnx.helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, [None, None, None])
+    graph = onnx.helper.make_graph([node], "bomb", [], [out], [shape])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", 17)])
+    loaded = shendu.onnx.load(_write(tmp_path, model))
+    with pytest.raises(
+        OnnxLoadError, match=r"onnx node 0 \(ConstantOfShape 'bomb'\): refuses to build a tensor of shape"
+    ):
+        loaded()
+
+
 def test_call_errors_name_the_input() -> None:
     loaded = shendu.onnx.load(_small_model().SerializeToString())
     with pytest.raises(ValueError, match=r"OnnxModule: input 'input' must have shape \(2, 3\), got \(2, 4\)"):
