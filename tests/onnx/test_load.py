@@ -170,6 +170,20 @@ def test_pytorch_export_evaluates_in_shendu_as_in_pytorch(name: str, factory: An
     COUNTS["onnx models from torch.onnx.export compared with torch"] += 1
 
 
+@pytest.mark.parametrize("opset", [13, 15, 17])
+def test_older_opsets_from_pytorch(opset: int) -> None:
+    torch.manual_seed(0)
+    model = _trained_like(TorchBiLSTM()).eval()
+    tokens = _input((7,), "int64", 3, 0)
+    payload = _torch_export(model, tokens, opset_version=opset)
+    assert onnx.load_from_string(payload).opset_import[0].version == opset
+    with torch.no_grad():
+        want = model(torch.from_numpy(tokens)).numpy()
+    with shendu.no_grad():
+        got = shendu.onnx.load(payload)(shendu.tensor(tokens)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def _loss(lib: Any, logits: Any, target: Any) -> Any:
     return lib.nn.functional.cross_entropy(logits, target)
 
