@@ -2,8 +2,9 @@
 
 Not a test: timings are noisy on shared machines. The three run on the CPU with the same
 number of threads, in alternating order, for several rounds; the table gives each one's median
-time per batch and the spread (lowest to highest round), and the machine's load average before
-and after, since other work on the machine slows every framework.
+time per batch and the spread (lowest to highest round), the median CPU time (which waiting for
+a busy core does not inflate), and the machine's load average before and after, since other
+work on the machine slows every framework.
 
 Run:  python benchmarks/onnx_inference.py [--threads 1] [--rounds 9]
 """
@@ -92,11 +93,12 @@ def build(threads: int) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     return {"shendu": in_shendu, "onnxruntime": in_onnxruntime, "PyTorch": in_torch}
 
 
-def per_batch_ms(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, calls: int) -> float:
-    start = time.perf_counter()
+def per_batch_ms(run: Callable[[np.ndarray], np.ndarray], x: np.ndarray, calls: int) -> tuple[float, float]:
+    """Wall-clock and CPU milliseconds per call (CPU time counts every thread of the process)."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         run(x)
-    return (time.perf_counter() - start) / calls * 1e3
+    return (time.perf_counter() - start) / calls * 1e3, (time.process_time() - cpu) / calls * 1e3
 
 
 def main() -> None:
@@ -112,7 +114,7 @@ def main() -> None:
         x = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
         outputs = {name: run(x) for name, run in runners.items()}  # also the warm-up
         agree = max(float(np.abs(out - outputs["PyTorch"]).max()) for out in outputs.values())
-        times: dict[str, list[float]] = {name: [] for name in runners}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
         names = list(runners)
         for r in range(args.rounds):
             # Alternate the order so that no framework always runs right after the same one.
@@ -122,14 +124,19 @@ def main() -> None:
     load_after = os.getloadavg()
     print(f"FashionCNN inference, CPU, {args.threads} thread(s) each, {args.rounds} rounds; milliseconds per batch")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} ({os.cpu_count()} cores)")
-    print("| batch | framework | median ms | spread (min-max) | vs onnxruntime |")
-    print("|---|---|---|---|---|")
+    print("| batch | framework | median ms | spread (min-max) | vs onnxruntime | median CPU ms | CPU vs onnxruntime |")
+    print("|---|---|---|---|---|---|---|")
     for batch, times, agree in rows:
-        base = statistics.median(times["onnxruntime"])
-        for name, values in times.items():
-            median = statistics.median(values)
-            print(f"| {batch} | {name} | {median:.3f} | {min(values):.3f}-{max(values):.3f} | {median / base:.2f} |")
-        print(f"| {batch} | outputs agree to | {agree:.1e} | | |")
+        base = statistics.median(t for t, _ in times["onnxruntime"])
+        base_cpu = statistics.median(c for _, c in times["onnxruntime"])
+        for name, pairs in times.items():
+            wall = [t for t, _ in pairs]
+            median, cpu = statistics.median(wall), statistics.median(c for _, c in pairs)
+            print(
+                f"| {batch} | {name} | {median:.3f} | {min(wall):.3f}-{max(wall):.3f} | {median / base:.2f} "
+                f"| {cpu:.3f} | {cpu / base_cpu:.2f} |"
+            )
+        print(f"| {batch} | outputs agree to | {agree:.1e} | | | | |")
 
 
 if __name__ == "__main__":
