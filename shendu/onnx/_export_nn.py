@@ -242,7 +242,8 @@ def _split(g: Graph, name: str, parts: int) -> list[str]:
 def _reordered(g: Graph, name: str, gates: int, order: tuple[int, ...]) -> str:
     """A weight or bias with its gate blocks in ONNX's order, and a leading direction axis of 1."""
     if gates > 1 and order != tuple(range(gates)):
-        name = g.one("Concat", [_split(g, name, gates)[i] for i in order], axis=0)
+        parts = _split(g, name, gates)
+        name = g.one("Concat", [parts[i] for i in order], axis=0)
     return g.axes_op("Unsqueeze", name, [0])
 
 
