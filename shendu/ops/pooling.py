@@ -22,6 +22,8 @@ from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from .conv import _as_batched, _check_input, _Geometry, _is_int, _ntuple, _show, _windows
+from .creation import zeros
+from .indexing import scatter_add
 
 __all__ = [
     "adaptive_avg_pool2d",
@@ -282,6 +284,11 @@ class MaxPool2d(Function):
 
         return (_spread(at, geom, dtype, x4_shape, xp).reshape(x_shape),)
 
+    def backward_graph(self, grad: Tensor, *rest: Tensor) -> tuple[Tensor]:
+        geom, x4_shape, x_shape, _ = self.meta
+        index = _flat_indices(self.offset, geom, get_array_module(self.offset))
+        return (_scatter_to_planes(grad, index, x4_shape).reshape(x_shape),)
+
 
 def _max_pool(
     op: str,
@@ -380,6 +387,8 @@ def _window_counts(size: int, kernel: int, stride: int, pad: int, out: int, incl
 
 class AvgPool2d(Function):
     """Average pooling over an ``(N, C, H, W)`` view of the input; also serves 1-D and unbatched inputs."""
+
+    linear = True
 
     def forward(self, x: Any, *, geom: _Geometry, spatial: int, divisor: Any) -> Any:
         xp = get_array_module(x)
@@ -554,6 +563,8 @@ def _window_means(x4: Any, out: tuple[int, int]) -> Any:
 class AdaptiveAvgPool2d(Function):
     """Adaptive average pooling as two matrix products, one per spatial dim, with exact averaging weights."""
 
+    linear = True
+
     def forward(self, x: Any, *, out: tuple[int, int]) -> Any:
         xp = get_array_module(x)
         x4 = x[None] if x.ndim == 3 else x
@@ -653,6 +664,20 @@ class AdaptiveMaxPool2d(Function):
         summed = xp.bincount(where, weights=grad.reshape(-1), minlength=planes * h * w)
         return (summed.astype(grad.dtype, copy=False).reshape(x_shape),)
 
+    def backward_graph(self, grad: Tensor, *rest: Tensor) -> tuple[Tensor]:
+        x_shape, (h, w) = self.meta
+        index = self.index
+        return (_scatter_to_planes(grad, index, (*index.shape[:2], h, w)).reshape(x_shape),)
+
+
+def _scatter_to_planes(grad: Tensor, index: Any, shape: tuple[int, ...]) -> Tensor:
+    """The gradient of a max pooling as differentiable ops: each window's gradient added at the flat
+    position ``index`` (``(N, C, Ho, Wo)``) of its maximum in a zero ``(N, C, H, W)`` plane."""
+    n, c = shape[:2]
+    flat = Tensor._make(index.reshape(n, c, -1).astype(np.int64, copy=False))
+    planes = zeros(n, c, shape[2] * shape[3], dtype=grad.dtype, device=grad.device)
+    return scatter_add(planes, 2, flat, grad.reshape(n, c, -1)).reshape(shape)
+
 
 def adaptive_max_pool2d(
     input: Tensor, output_size: int | tuple[int | None, int | None] | None, return_indices: bool = False
@@ -692,6 +717,8 @@ def _nearest_source(size: int, out: int, scale: float | None) -> np.ndarray:
 
 class NearestInterpolate(Function):
     """Nearest-neighbour resampling: a gather forward, a scatter-add backward."""
+
+    linear = True
 
     def forward(self, x: Any, *, sources: tuple[np.ndarray, ...]) -> Any:
         xp = get_array_module(x)

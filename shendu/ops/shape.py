@@ -23,7 +23,7 @@ from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
 from ._common import allocating, as_index, check_same_device, sum_to
-from .creation import _fill_value, cast
+from .creation import _fill_value, cast, zeros
 
 __all__ = [
     "cat",
@@ -104,6 +104,8 @@ def _need_dims(op: str, input: Tensor) -> None:
 
 
 class Reshape(Function):
+    linear = True
+
     def forward(self, x: Any, shape: tuple[int, ...]) -> Any:
         self.meta = x.shape
         return x.reshape(shape)
@@ -310,6 +312,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 class Transpose(Function):
+    linear = True
+
     def forward(self, x: Any, dim0: int, dim1: int) -> Any:
         self.meta = (dim0, dim1)
         if x.ndim == 0:
@@ -356,6 +360,8 @@ def t(input: Tensor) -> Tensor:
 
 
 class Permute(Function):
+    linear = True
+
     def forward(self, x: Any, dims: tuple[int, ...]) -> Any:
         inverse = [0] * len(dims)
         for i, d in enumerate(dims):
@@ -392,6 +398,8 @@ def permute(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Ten
 
 
 class Expand(Function):
+    linear = True
+
     def forward(self, x: Any, shape: tuple[int, ...]) -> Any:
         self.meta = x.shape
         return get_array_module(x).broadcast_to(x, shape)
@@ -443,6 +451,8 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
 
 
 class Repeat(Function):
+    linear = True
+
     def forward(self, x: Any, repeats: tuple[int, ...]) -> Any:
         padded = (1,) * (len(repeats) - x.ndim) + x.shape
         self.meta = (x.shape, padded, repeats)
@@ -491,6 +501,8 @@ def tile(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
 
 
 class Flip(Function):
+    linear = True
+
     def forward(self, x: Any, dims: tuple[int, ...]) -> Any:
         key = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim))
         self.meta = key
@@ -547,6 +559,8 @@ moveaxis = movedim
 
 
 class Select(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, index: int) -> Any:
         self.meta = (x.shape, (slice(None),) * dim + (index, Ellipsis))
         return x[self.meta[1]]
@@ -579,6 +593,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
 
 
 class Roll(Function):
+    linear = True
+
     def forward(self, x: Any, shifts: tuple[int, ...], dims: tuple[int, ...] | None) -> Any:
         self.meta = (shifts, dims, x.shape)
         if dims is None:
@@ -616,6 +632,8 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
 
 
 class RepeatInterleave(Function):
+    linear = True
+
     def forward(self, x: Any, repeats: Any, dim: int) -> Any:
         self.meta = (x.shape, dim, repeats if isinstance(repeats, int) else None)
         if not isinstance(repeats, int):
@@ -733,6 +751,18 @@ class Cat(Function):
             start += size
         return tuple(grads)
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        dim, sizes = self.meta
+        grads: list[Tensor | None] = []
+        start = 0
+        for i, size in enumerate(sizes):
+            if size is None:
+                grads.append(zeros(0, dtype=grad.dtype, device=grad.device) if self.needs_input_grad(i) else None)
+                continue
+            grads.append(narrow(grad, dim, start, size) if self.needs_input_grad(i) else None)
+            start += size
+        return tuple(grads)
+
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; their dtypes are promoted to a common one.
@@ -784,6 +814,11 @@ class Stack(Function):
         lead = (slice(None),) * self.meta
         return tuple(grad[(*lead, i)] if self.needs_input_grad(i) else None for i in range(grad.shape[self.meta]))
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return tuple(
+            select(grad, self.meta, i) if self.needs_input_grad(i) else None for i in range(grad.shape[self.meta])
+        )
+
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dim ``dim``; their dtypes are promoted to a common one.
@@ -815,6 +850,9 @@ class Split(Function):
 
     def backward(self, *grads: Any) -> tuple[Any]:
         return (get_array_module(grads[0]).concatenate(grads, axis=self.meta),)
+
+    def backward_graph(self, *grads: Tensor) -> tuple[Tensor]:
+        return (cat(list(grads), self.meta),)
 
 
 def _split_at(op: str, input: Tensor, d: int, sizes: Sequence[int]) -> tuple[Tensor, ...]:
@@ -886,6 +924,9 @@ class Unbind(Function):
     def backward(self, *grads: Any) -> tuple[Any]:
         return (get_array_module(grads[0]).stack(grads, axis=self.meta),)
 
+    def backward_graph(self, *grads: Tensor) -> tuple[Tensor]:
+        return (stack(list(grads), self.meta),)
+
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices of ``input`` along ``dim``, as views without that dim.
@@ -901,6 +942,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 class Narrow(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, start: int, stop: int) -> Any:
         self.meta = (x.shape, (slice(None),) * dim + (slice(start, stop),))
         return x[self.meta[1]]
@@ -938,6 +981,8 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
 
 
 class Contiguous(Function):
+    linear = True
+
     def forward(self, x: Any) -> Any:
         return get_array_module(x).ascontiguousarray(x)
 
@@ -956,6 +1001,8 @@ def contiguous(input: Tensor) -> Tensor:
 
 
 class ConstantPad(Function):
+    linear = True
+
     def forward(
         self, x: Any, shape: tuple[int, ...], src: tuple[slice, ...], dst: tuple[slice, ...], value: Any
     ) -> Any:
