@@ -54,10 +54,19 @@ class Fixed:
 _TOLERANCE = {"float64": (1e-10, 1e-10), "float32": (1e-5, 1e-6), "float16": (1e-3, 1e-3)}
 
 
-def _tolerance(run_dtype: str, value_dtype: str, rtol: float | None, atol: float | None) -> tuple[float, float]:
-    """The looser of the run's and the value's tolerances: float32 results of a float64 run get float32's."""
+def _tolerance(
+    run_dtype: str, value_dtype: str, rtol: float | dict[str, float] | None, atol: float | dict[str, float] | None
+) -> tuple[float, float]:
+    """The looser of the run's and the value's tolerances: float32 results of a float64 run get float32's.
+
+    An override given as a dict applies to the runs of the dtypes it names only.
+    """
     r1, a1 = _TOLERANCE.get(run_dtype, (0.0, 0.0))
     r2, a2 = _TOLERANCE.get(value_dtype, (0.0, 0.0))
+    if isinstance(rtol, dict):
+        rtol = rtol.get(run_dtype)
+    if isinstance(atol, dict):
+        atol = atol.get(run_dtype)
     return (rtol if rtol is not None else max(r1, r2)), (atol if atol is not None else max(a1, a2))
 
 
@@ -168,8 +177,8 @@ def check(
     high: float | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     noncontiguous: bool = False,
-    rtol: float | None = None,
-    atol: float | None = None,
+    rtol: float | dict[str, float] | None = None,
+    atol: float | dict[str, float] | None = None,
     seed: int = 0,
     torch_fn: Callable[..., Any] | None = None,
 ) -> None:
@@ -184,7 +193,8 @@ def check(
         low, high: draw values uniformly from [low, high) instead of a normal distribution.
         transform: applied to generated values (e.g. ``np.abs`` for a positive domain).
         noncontiguous: make every array input a transposed, non-contiguous view.
-        rtol, atol: override the tolerances (give a reason in a comment when loosening).
+        rtol, atol: override the tolerances (give a reason in a comment when loosening), for every
+            dtype or as a dict by dtype name (``{"float32": 1e-5}``).
         torch_fn: a different function to call for torch, where the names differ.
     """
     for dtype_name in dtypes:

@@ -12,10 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import attention as AT
 from ..ops import conv as CV
 from ..ops import dropout as D
 from ..ops import embedding as EM
+from ..ops import interpolate as IP
 from ..ops import normalization as N
+from ..ops import padding as PD
 from ..ops import pooling as P
 from ..ops import rnn as RN
 from ._graph import Graph, converts
@@ -152,12 +155,54 @@ def _adaptive_pool(g: Graph, rec: Any) -> None:
     g.out(_unbatched(g, y, added))
 
 
-@converts(P.NearestInterpolate)
+@converts(IP.NearestInterpolate)
 def _nearest(g: Graph, rec: Any) -> None:
     y = g.input(0)
     for k, source in enumerate(rec.params["sources"]):
         y = g.one("Gather", [y, g.const(np.asarray(source, dtype=np.int64))], axis=2 + k)
     g.out(y)
+
+
+@converts(IP.SeparableInterpolate)
+def _separable(g: Graph, rec: Any) -> None:
+    """Linear and cubic interpolation as shendu computes it: per spatial dim, from the last, a weighted sum
+    of gathers (the same terms in the same order, so float32 results agree)."""
+    taps, real = rec.params["taps"], np.dtype(rec.params["real"])
+    x_val = g.val(0)
+    y = g.cast(g.input(0), x_val.dtype, real)
+    ndim = len(x_val.shape)
+    for axis in range(ndim - 1, 1, -1):
+        ones = (1,) * (ndim - 1 - axis)
+        total = None
+        for index, weight in taps[axis - 2]:
+            picked = g.one("Gather", [y, g.const(np.asarray(index, dtype=np.int64))], axis=axis)
+            term = g.one("Mul", [picked, g.const(np.asarray(weight, dtype=real).reshape(-1, *ones))])
+            total = term if total is None else g.one("Add", [total, term])
+        y = total
+    g.out(g.cast(y, real, x_val.dtype))
+
+
+@converts(PD.GatherPad)
+def _gather_pad(g: Graph, rec: Any) -> None:
+    """Reflect, replicate and circular padding: one Gather of fixed positions per padded dim."""
+    y = g.input(0)
+    x_val = g.val(0)
+    for axis, index, _ in rec.params["sources"]:
+        if g.dynamic(x_val)[axis]:
+            raise g.error(f"padding along the dynamic axis {axis} copies positions that depend on its size")
+        y = g.one("Gather", [y, g.const(np.asarray(index, dtype=np.int64))], axis=axis)
+    g.out(y if rec.params["sources"] else g.one("Identity", [y]))
+
+
+@converts(AT.SafeSoftmax)
+def _safe_softmax(g: Graph, rec: Any) -> None:
+    """Softmax over the last dim, with rows of only -inf giving zeros (ONNX's Softmax gives NaN there)."""
+    x = g.input(0)
+    dtype = rec.outputs[0].dtype
+    soft = g.one("Softmax", [x], axis=-1)
+    top = g.axes_op("ReduceMax", x, [-1], keepdims=1)
+    empty = g.one("Equal", [top, g.scalar(-np.inf, dtype)])
+    g.out(g.one("Where", [empty, g.scalar(0, dtype), soft]))
 
 
 # ----------------------------------------------------------------------------- normalization

@@ -18,6 +18,7 @@ from ..ops import creation as C
 from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops import linalg as L
+from ..ops import padding as PD
 from ..ops import reduction as R
 from ..ops import shape as S
 from ._graph import INT64_MAX, INT64_MIN, Graph, converts, onnx_dtype
@@ -458,7 +459,7 @@ def _stack(g: Graph, rec: Any) -> None:
     g.out(g.one("Concat", parts, axis=dim))
 
 
-@converts(S.ConstantPad)
+@converts(PD.ConstantPad)
 def _pad(g: Graph, rec: Any) -> None:
     x_val, out_val = _val(g, 0), _outval(g)
     src, dst = rec.params["src"], rec.params["dst"]

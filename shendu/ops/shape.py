@@ -1,5 +1,5 @@
 """Shape ops: views (reshape, transpose, permute, squeeze, expand, narrow, split), joins (cat, stack) and copies
-(repeat, tile, flip, pad).
+(repeat, tile, flip); padding is in ``padding.py``.
 
 A view's output shares memory with its input, so it also shares the input's version
 counter: an in-place change through either one is then caught by the engine when a
@@ -23,7 +23,7 @@ from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
 from ._common import allocating, as_index, check_same_device, sum_to
-from .creation import _fill_value, cast, zeros
+from .creation import cast, zeros
 
 __all__ = [
     "cat",
@@ -38,7 +38,6 @@ __all__ = [
     "moveaxis",
     "movedim",
     "narrow",
-    "pad",
     "permute",
     "repeat",
     "repeat_interleave",
@@ -995,74 +994,3 @@ def contiguous(input: Tensor) -> Tensor:
     if input._array.flags.c_contiguous:
         return input
     return Contiguous.apply(input)
-
-
-# ----------------------------------------------------------------------------- padding
-
-
-class ConstantPad(Function):
-    linear = True
-
-    def forward(
-        self, x: Any, shape: tuple[int, ...], src: tuple[slice, ...], dst: tuple[slice, ...], value: Any
-    ) -> Any:
-        self.meta = (x.shape, src, dst)
-        out = get_array_module(x).full(shape, value, dtype=x.dtype)
-        out[dst] = x[src]
-        return out
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        shape, src, dst = self.meta
-        out = get_array_module(grad).zeros(shape, grad.dtype)
-        out[src] = grad[dst]
-        return (out,)
-
-
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad ``input`` with ``value``; ``pad`` gives (before, after) amounts from the last dim backwards.
-
-    Args:
-        input: the tensor.
-        pad: ``(left, right)`` for the last dim, then ``(top, bottom)`` for the one before, and so on;
-            negative amounts crop.
-        mode: only ``"constant"`` is supported. Default: ``"constant"``.
-        value: the fill value. Default: 0.
-
-    Shape:
-        Dim ``-1 - i`` grows by ``pad[2 * i] + pad[2 * i + 1]``.
-
-    Example:
-        >>> shendu.pad(shendu.ones(2, 3), (1, 1, 0, 2)).shape
-        shendu.Size([4, 5])
-    """
-    if mode != "constant":
-        if mode in ("reflect", "replicate", "circular"):
-            raise NotImplementedError(f"pad: mode {mode!r} is not supported yet; only mode='constant' is")
-        raise ValueError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
-    if not isinstance(pad, (tuple, list)):
-        raise TypeError(f"pad: pad must be a tuple or list of ints, got {type(pad).__name__}")
-    amounts = _sizes("pad", (pad,))
-    shape = input._array.shape
-    if len(amounts) % 2:
-        raise ShapeError(f"pad: the padding {amounts} must have an even length, a (before, after) pair per dim")
-    if len(amounts) > 2 * len(shape):
-        raise ShapeError(
-            f"pad: the padding {amounts} covers {len(amounts) // 2} dims but the input has only {len(shape)} "
-            f"(shape {tuple(shape)})"
-        )
-    out_shape, src, dst = list(shape), [slice(None)] * len(shape), [slice(None)] * len(shape)
-    for i in range(len(amounts) // 2):
-        d = len(shape) - 1 - i
-        before, after = amounts[2 * i], amounts[2 * i + 1]
-        size = shape[d]
-        crop_before, crop_after = max(-before, 0), max(-after, 0)
-        if crop_before + crop_after > size:
-            raise ShapeError(f"pad: padding ({before}, {after}) crops more than the size {size} of dim {d}")
-        kept = size - crop_before - crop_after
-        src[d] = slice(crop_before, crop_before + kept)
-        dst[d] = slice(max(before, 0), max(before, 0) + kept)
-        out_shape[d] = size + before + after
-    # PyTorch takes the value as a float, so -1 does not wrap into an unsigned dtype as a fill value would.
-    number = float(value) if isinstance(value, (int, float, np.number)) else value
-    fill = 0 if value is None else _fill_value("pad", number, input._array.dtype, "value")
-    return ConstantPad.apply(input, shape=tuple(out_shape), src=tuple(src), dst=tuple(dst), value=fill)

@@ -246,6 +246,34 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("layer_norm", lambda m, x, w, b: m.nn.functional.layer_norm(x * x, (4,), w, b) ** 2, ((3, 4), (4,), (4,)), {}),
     ("group_norm", lambda m, x, w, b: m.nn.functional.group_norm(x * x, 2, w, b) ** 2, ((2, 4, 3), (4,), (4,)), {}),
     ("instance_norm", lambda m, x: m.nn.functional.instance_norm(x * x) ** 2, ((2, 3, 5),), {}),
+    # padding, resampling and attention
+    (
+        "pad_modes",
+        lambda m, x: (
+            sum(m.nn.functional.pad(x * x, (1, 2, 2, 1), mode=k).sum() for k in ("reflect", "replicate", "circular"))
+            + m.nn.functional.pad(x, (1, 1)).pow(2).sum()
+        ),
+        ((1, 2, 3, 4),),
+        {},
+    ),
+    (
+        "pixel_shuffle",
+        lambda m, x: m.nn.functional.pixel_unshuffle(m.nn.functional.pixel_shuffle(x * x, 2) ** 2, 2) * x,
+        ((1, 4, 2, 3),),
+        {},
+    ),
+    (
+        "interpolate_bilinear",
+        lambda m, x: m.nn.functional.interpolate(x * x, scale_factor=2, mode="bilinear", align_corners=False) ** 2,
+        ((1, 2, 3, 3),),
+        {},
+    ),
+    (
+        "sdpa",
+        lambda m, q, k, v: m.nn.functional.scaled_dot_product_attention(q * q, k, v, is_causal=True) ** 2,
+        ((2, 3, 4), (2, 3, 4), (2, 3, 4)),
+        {},
+    ),
 ]
 
 

@@ -120,6 +120,32 @@ LAYERS: list[tuple[str, Any, list[tuple[int, ...]], int]] = [
     ("lstm_cell", lambda: nn.LSTMCell(4, 5), [(4,)], 0),
     ("gru_cell", lambda: nn.GRUCell(4, 5), [(4,)], 0),
     ("rnn_cell", lambda: nn.RNNCell(4, 5), [(4,)], 0),
+    ("multihead attention", lambda: Lambda(_self_attention, _attention), [(5, 8)], 0),
+    ("multihead attention with masks", lambda: Lambda(_masked_attention, _attention), [(5, 8)], 0),
+    ("scaled_dot_product_attention", lambda: Lambda(lambda q: F.scaled_dot_product_attention(q, q, q)), [(2, 5, 4)], 0),
+    ("sdpa causal", lambda: Lambda(lambda q: F.scaled_dot_product_attention(q, q, q, is_causal=True)), [(5, 4)], 0),
+    ("transformer encoder layer", lambda: nn.TransformerEncoderLayer(8, 2, 16, batch_first=True), [(5, 8)], 0),
+    (
+        "transformer encoder layer norm first gelu",
+        lambda: _encoder_layer(norm_first=True, activation="gelu"),
+        [(5, 8)],
+        1,
+    ),
+    ("transformer decoder layer", lambda: Lambda(_decoder_step, _decoder), [(4, 8), (5, 8)], 0),
+    ("reflection_pad2d", lambda: nn.ReflectionPad2d((1, 2, 2, 1)), [(2, 4, 5)], 0),
+    ("replication_pad1d", lambda: nn.ReplicationPad1d(2), [(2, 5)], 0),
+    ("circular_pad2d", lambda: nn.CircularPad2d(1), [(2, 4, 4)], 0),
+    ("pixel_shuffle", lambda: nn.PixelShuffle(2), [(8, 3, 3)], 0),
+    ("pixel_unshuffle", lambda: nn.PixelUnshuffle(2), [(2, 4, 6)], 0),
+    ("upsample bilinear", lambda: nn.Upsample(scale_factor=2, mode="bilinear"), [(2, 3, 4)], 0),
+    (
+        "upsample bilinear aligned",
+        lambda: nn.Upsample(size=(5, 7), mode="bilinear", align_corners=True),
+        [(2, 3, 4)],
+        0,
+    ),
+    ("upsample bicubic", lambda: nn.Upsample(scale_factor=2, mode="bicubic"), [(1, 3, 3)], 0),
+    ("upsample linear", lambda: nn.Upsample(scale_factor=3, mode="linear"), [(2, 4)], 0),
     ("transpose", lambda: Lambda(lambda x: x.transpose(1, 2)), [(3, 4)], 0),
     ("permute", lambda: Lambda(lambda x: x.permute(0, 2, 3, 1)), [(2, 3, 4)], 0),
     ("reshape", lambda: Lambda(lambda x: x.reshape(x.shape[0], 2, -1)), [(3, 4)], 0),
@@ -166,6 +192,28 @@ def _add_in_place(x: Any) -> Any:
     y += 1.0
     y.mul_(x)
     return y.clamp_(-1.0, 3.0)
+
+
+def _encoder_layer(**options: Any) -> nn.Module:
+    return nn.TransformerEncoderLayer(8, 2, 16, **options)
+
+
+_attention = nn.MultiheadAttention(8, 2, batch_first=True)
+_decoder = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True)
+
+
+def _self_attention(x: Any) -> Any:
+    out, weights = _attention(x, x, x)
+    return out, weights
+
+
+def _masked_attention(x: Any) -> Any:
+    causal = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
+    return _attention(x, x, x, attn_mask=causal, need_weights=False)[0]
+
+
+def _decoder_step(target: Any, memory: Any) -> Any:
+    return _decoder(target, memory, tgt_mask=nn.Transformer.generate_square_subsequent_mask(target.shape[1]))
 
 
 def _lstm_with_states(x: Any, h: Any, c: Any) -> Any:
@@ -244,6 +292,21 @@ class BiLSTMClassifier(nn.Module):
         return self.head(out[:, -1])
 
 
+class TransformerClassifier(nn.Module):
+    """Token and position embeddings, a 2-layer Transformer encoder, mean pooling, a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(20, 16)
+        self.position = nn.Parameter(shendu.randn(1, 7, 16) * 0.1)
+        layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 2)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, tokens: Any) -> Any:
+        return self.head(self.encoder(self.embed(tokens) + self.position).mean(dim=1))
+
+
 FAMILIES: list[tuple[str, Any, tuple[int, ...], str]] = [
     ("mlp", lambda: MLP(), (1, 28, 28), "float32"),
     ("lenet", lambda: LeNet5(), (1, 28, 28), "float32"),
@@ -251,6 +314,7 @@ FAMILIES: list[tuple[str, Any, tuple[int, ...], str]] = [
     ("row lstm", lambda: RowLSTM(), (1, 28, 28), "float32"),
     ("bidirectional lstm classifier", BiLSTMClassifier, (7,), "int64"),
     ("gru classifier", lambda: Head(nn.GRU(28, 16, batch_first=True), 16), (28, 28), "float32"),
+    ("transformer encoder classifier", TransformerClassifier, (7,), "int64"),
 ]
 
 

@@ -95,6 +95,21 @@ class TorchGRU(torch.nn.Module):
         return torch.log_softmax(self.head(h[-1]), dim=-1)
 
 
+class TorchTransformer(torch.nn.Module):
+    """Token and position embeddings, a 2-layer Transformer encoder, mean pooling, a linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = torch.nn.Embedding(20, 16)
+        self.position = torch.nn.Parameter(torch.randn(1, 7, 16) * 0.1)
+        layer = torch.nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)
+        self.encoder = torch.nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.head = torch.nn.Linear(16, 3)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(self.embed(tokens) + self.position).mean(dim=1))
+
+
 def _mlp() -> torch.nn.Module:
     return torch.nn.Sequential(
         torch.nn.Flatten(), torch.nn.Linear(784, 64), torch.nn.ReLU(), torch.nn.Linear(64, 64), torch.nn.ReLU(),
@@ -127,6 +142,7 @@ FAMILIES: list[tuple[str, Callable[[], torch.nn.Module], tuple[int, ...], str]] 
     ("fashion cnn", lambda: _trained_like(TorchFashionCNN()), (1, 28, 28), "float32"),
     ("bidirectional lstm classifier", TorchBiLSTM, (7,), "int64"),
     ("gru", TorchGRU, (28, 28), "float32"),
+    ("transformer encoder", lambda: _trained_like(TorchTransformer()), (7,), "int64"),
 ]
 
 
