@@ -511,3 +511,10 @@ def test_argument_errors() -> None:
         shendu.onnx.export(lambda t: t, x, io.BytesIO())
     with pytest.raises(OnnxExportError, match=r"the model's outputs must be tensors"):
         shendu.onnx.export(Lambda(lambda t: 3), x, io.BytesIO())
+
+
+def test_the_deployment_page_example_runs(tmp_path: Path) -> None:
+    from tests.test_docs import DOCS, python_blocks, run_program
+
+    out = run_program(python_blocks(DOCS / "deployment.md")[0], tmp_path)
+    assert out.splitlines() == ["True", "['0.weight', '0.bias']"]
