@@ -1,4 +1,4 @@
-"""The ``shendu`` command: train, eval, predict, info (and lab, for the interview-question experiments)."""
+"""The ``shendu`` command: train, eval, predict, export, info (and lab, for the interview-question experiments)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import numpy as np
 from ._text import count
 from .cli_args import (
     OneLineParser,
+    batch_or_dynamic,
     debug_requested,
     existing_file,
     one_line,
@@ -560,6 +561,36 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .onnx import OnnxExportError, export
+
+    batch = args.batch
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise CLIError(f"{str(target)!r} already exists; pass --force to replace it")
+    model, config = _load_trained(args.checkpoint)
+    side = config.get("image_size", 8 if config["dataset"] == "digits" else 28)
+    channels = 1 if config.get("image_mode", "L") == "L" else 3
+    from .tensor import Tensor
+
+    # Pixel-like values rather than zeros, so that the exporter's second run (on shifted values) can tell
+    # a graph that depends on the input's values.
+    pixels = np.random.default_rng(0).random((batch or 1, channels, side, side), dtype=np.float32)
+    example = Tensor._make(pixels)
+    dynamic = {"images": {0: "batch"}, "logits": {0: "batch"}} if batch is None else None
+    try:
+        export(model, example, target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic)
+    except OnnxExportError as exc:
+        raise CLIError(str(exc).removeprefix("export: ")) from None
+    size = "batch" if batch is None else str(batch)
+    shape = f"({size}, {channels}, {side}, {side})"
+    print(
+        f"wrote {target}: {config['model']} on {config['dataset']}, input images {shape} float32, "
+        f"output logits ({size}, {len(config['classes'])})"
+    )
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import shendu
 
@@ -715,6 +746,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("checkpoint", type=existing_file)
     predict.add_argument("images", nargs="+", type=existing_file)
     predict.set_defaults(func=cmd_predict)
+
+    export = sub.add_parser("export", help="write a trained checkpoint as an ONNX model (for onnxruntime)")
+    export.add_argument("checkpoint", type=existing_file)
+    export.add_argument("output", help="the .onnx file to write")
+    export.add_argument(
+        "--batch", type=batch_or_dynamic, default=1, help="the batch size, or 'dynamic' for any (default: 1)"
+    )
+    export.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    export.set_defaults(func=cmd_export)
 
     lab_parser = sub.add_parser("lab", help="interview questions answered by experiments")
     lab_sub = lab_parser.add_subparsers(dest="lab_command", required=True)

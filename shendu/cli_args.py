@@ -64,6 +64,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def batch_or_dynamic(text: str) -> int | None:
+    """A positive batch size, or ``dynamic`` (None): any batch size."""
+    if text == "dynamic":
+        return None
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'dynamic', got {text!r}") from None
+
+
 def non_negative_int(text: str) -> int:
     """An integer >= 0."""
     value = _integer(text)
