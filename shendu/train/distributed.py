@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import random as _random
 from ..errors import ShenduError
-from ..io import load, save
+from ..io import load
 from ..utils.data import BatchSampler, DataLoader, RandomSampler
 from .callbacks import Callback, ModelCheckpoint
 from .trainer import Trainer
@@ -211,11 +211,12 @@ class DistributedTrainer(Trainer):
             _random.set_rng_state(state["ranks"][self.rank])
 
     # ------------------------------------------------------------------ files: rank 0 writes, all read
-    def save_checkpoint(self, epoch_start_rng: dict[str, Any], batch_index: int) -> None:
+    def save_checkpoint(
+        self, epoch_start_rng: dict[str, Any], batch_index: int, partial: dict[str, float] | None = None
+    ) -> None:
         state = self.state_dict(epoch_start_rng, batch_index)  # a collective: every rank takes part
         if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            save(state, self.out_dir / "last.ckpt")
+            self._write_checkpoint(state, partial)
 
     def load_checkpoint(self, path: str | Path) -> None:
         check_world_size(Path(path), self.world_size)

@@ -191,7 +191,9 @@ class Trainer:
         """Write the resumable state to ``out_dir/last.ckpt`` (atomically); nothing without ``out_dir``."""
         if self.out_dir is None:
             return
-        state = self.state_dict(epoch_start_rng, batch_index)
+        self._write_checkpoint(self.state_dict(epoch_start_rng, batch_index), partial)
+
+    def _write_checkpoint(self, state: dict[str, Any], partial: dict[str, float] | None) -> None:
         if partial is not None:
             state["partial"] = dict(partial)
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -143,7 +143,7 @@ def test_mpirun_without_distributed_and_a_failing_rank(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     done, seconds = mpirun(["-m", "shendu", "train", "--distributed", "--out", str(blocker), *DIGITS], timeout=120)
     assert done.returncode != 0 and seconds < 30
-    assert "shendu train: rank 0 of 2: cannot write to the output folder" in done.stderr
+    assert "shendu train: rank 0 of 2: cannot write to the folder" in done.stderr
     assert "Traceback" not in done.stderr
     assert blocker.read_text() == "not a folder"
 
