@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._text import count
-from ..datasets.folder import ImageFileError, ImageFolder, open_image
+from ..datasets.folder import ImageFileError, ImageFolder, eight_bit, open_image
 from ..errors import ShenduError
 from ..random import Generator
 from ..tensor import Tensor
@@ -43,7 +43,7 @@ def folder_mode(paths: Sequence[str]) -> str:
 
 
 def load_pixels(path: str | os.PathLike[str], size: int, mode: str) -> np.ndarray:
-    """One image as uint8 (C, size, size): checked, converted to ``mode``, resized (bilinear)."""
+    """One image as uint8 (C, size, size): checked, scaled to 8 bits, converted to ``mode``, resized (bilinear)."""
     from PIL import Image
 
     image = open_image(path)
@@ -51,7 +51,7 @@ def load_pixels(path: str | os.PathLike[str], size: int, mode: str) -> np.ndarra
         with image:
             # A JPEG decodes directly at a reduced scale when that still leaves at least size x size.
             image.draft(mode, (size, size))
-            pixels = np.asarray(image.convert(mode).resize((size, size), Image.Resampling.BILINEAR))
+            pixels = np.asarray(eight_bit(image).convert(mode).resize((size, size), Image.Resampling.BILINEAR))
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageFileError(f"load_pixels: cannot decode {os.fspath(path)!r}: {exc}") from None
     return pixels[None] if pixels.ndim == 2 else np.ascontiguousarray(pixels.transpose(2, 0, 1))
