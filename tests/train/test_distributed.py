@@ -34,7 +34,7 @@ def weights(path: Path) -> dict[str, np.ndarray]:
 def test_two_processes_train_like_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The MLP has no dropout and no batch norm: the same global batches give the same weights. The
     # digits training set (1,295 samples) ends on a batch of 15, split 8 and 7 over the ranks.
-    args = ["--model", "mlp", "--epochs", "2", "--scheduler", "none", "--name", "run"]
+    args = ["--model", "mlp", "--epochs", "2", "--scheduler", "none", "--name", "run", "--tensorboard"]
     done = train(tmp_path / "two", *args, "--checkpoint-every", "5")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("test accuracy") == 1  # rank 0 alone prints
@@ -50,6 +50,9 @@ def test_two_processes_train_like_one(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(p.name for p in (tmp_path / "two/run").iterdir()) == sorted(
         p.name for p in (tmp_path / "one/run").iterdir()
     )
+    # Rank 0 alone logs for TensorBoard: one event file per folder, as in one process.
+    for split in ("train", "validation"):
+        assert len(list((tmp_path / "two/run/tensorboard" / split).iterdir())) == 1
 
 
 def rank_pids(parent: int) -> dict[int, int]:
@@ -182,3 +185,16 @@ def test_distributed_without_mpi4py_is_one_line(
     assert err.startswith("shendu train: init_process_group: backend 'mpi' needs mpi4py, which is not installed")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rank_loader_logs_the_global_batch(capsys: pytest.CaptureFixture[str]) -> None:
+    from shendu import nn, optim, tensor
+    from shendu.train import Trainer
+    from shendu.train.distributed import rank_loader
+    from shendu.utils.data import TensorDataset
+
+    data = TensorDataset(tensor(np.zeros((10, 2), dtype=np.float32)), tensor(np.zeros(10, dtype=np.int64)))
+    model = nn.Linear(2, 2)
+    loader = rank_loader(data, 4, None, rank=0, world_size=1)
+    Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), loader, epochs=1).fit()
+    assert "10 samples / batch 4 = 3 iterations per epoch, 1 epoch" in capsys.readouterr().out
