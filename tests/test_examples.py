@@ -99,3 +99,9 @@ def test_truncated_bptt(tmp_path: Path) -> None:
     out = run_example("truncated_bptt.py", cwd=tmp_path)
     model, naive = re.search(r"RMSE (\S+) sunspots; 'same as last year' gives (\S+)", out).groups()
     assert float(model) < float(naive)
+
+
+def test_wgan_gp(tmp_path: Path) -> None:
+    out = run_example("wgan_gp.py", "--steps", "10", cwd=tmp_path)
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"mode coverage: [0-8]/8 modes, \d+\.\d% of samples near a mode, \d+ s", last), last
