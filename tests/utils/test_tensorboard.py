@@ -163,4 +163,16 @@ def test_a_device_tensor_and_bad_values_are_clear_errors(tmp_path: Path) -> None
         writer.add_scalars("s", [1.0])
     with pytest.raises(ValueError, match="SummaryWriter: max_queue must be a positive int, got 0"):
         SummaryWriter(tmp_path, max_queue=0)
+    with pytest.raises(ValueError, match=r"add_scalar: global_step must fit in 64 bits .* got 1180591620717411303424"):
+        writer.add_scalar("x", 1.0, 2**70)
+    with pytest.raises(ValueError, match=r"add_images: there is no image to log: the images have shape \(0, 4, 4, 3\)"):
+        writer.add_images("i", np.zeros((0, 3, 4, 4)))
+    with pytest.raises(ValueError, match=r"add_image: there is no image to log: the images have shape \(1, 0, 4, 1\)"):
+        writer.add_image("i", np.zeros((0, 4)), dataformats="HW")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(
+        OSError, match=r"SummaryWriter: cannot write event files to '.*file': File exists; it is a file"
+    ):
+        SummaryWriter(tmp_path / "file")
+    assert (tmp_path / "file").read_text() == "not a folder"
     writer.close()

@@ -88,7 +88,14 @@ class SummaryWriter:
     def _writer(self, folder: str) -> Any:
         writer = self._writers.get(folder)
         if writer is None:
-            writer = _event_file_writer()(folder, self.max_queue, self.flush_secs, self.filename_suffix)
+            event_file_writer = _event_file_writer()
+            try:
+                writer = event_file_writer(folder, self.max_queue, self.flush_secs, self.filename_suffix)
+            except OSError as exc:
+                raise OSError(
+                    f"SummaryWriter: cannot write event files to {folder!r}: {exc.strerror or exc}"
+                    + ("; it is a file, and log_dir must be a folder" if os.path.isfile(folder) else "")
+                ) from None
             if self.purge_step is not None:
                 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
@@ -314,6 +321,8 @@ def _step(op: str, step: Any) -> int | None:
         whole = False
     if not whole:
         raise TypeError(f"{op}: global_step must be an int, got {step!r}")
+    if not -(2**63) <= int(step) < 2**63:
+        raise ValueError(f"{op}: global_step must fit in 64 bits (an event's step is an int64), got {step!r}")
     return int(step)
 
 
