@@ -122,6 +122,13 @@ def folder_splits(
     Returns:
         ``(train, val, classes, mode)``; ``augment`` applies to the training subset only.
     """
+    # Listing the classes is cheap; decoding every image of a one-class folder first is not.
+    classes = ImageFolder(root).classes
+    if len(classes) < 2:
+        raise FolderDataError(
+            f"{os.fspath(root)!r} holds one class folder ({classes[0]!r}); a classifier needs at least two, "
+            "one folder per class (root/cat/1.png, root/dog/2.png)"
+        )
     data, classes, mode = decode_folder(root, size, progress=progress)
     n_val = round(len(data) * val_split)
     if n_val < 1 or n_val >= len(data):
