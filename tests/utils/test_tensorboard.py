@@ -176,3 +176,22 @@ def test_a_device_tensor_and_bad_values_are_clear_errors(tmp_path: Path) -> None
         SummaryWriter(tmp_path / "file")
     assert (tmp_path / "file").read_text() == "not a folder"
     writer.close()
+
+
+def test_a_writer_left_open_is_flushed_when_the_program_ends(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "from shendu.utils.tensorboard import SummaryWriter\n"
+        f"writer = SummaryWriter({str(tmp_path / 'run')!r})\n"
+        "for step in range(5):\n"
+        "    writer.add_scalar('loss', 1.0 / (step + 1), step)\n"
+        "writer.add_scalars('acc', {'train': 0.5}, 0)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    values = [event.value for event in read(tmp_path / "run").Scalars("loss")]
+    np.testing.assert_allclose(values, [1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5], rtol=1e-6)
+    assert read(tmp_path / "run" / "acc_train").Tags()["scalars"] == ["acc"]

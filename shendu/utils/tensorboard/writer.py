@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -42,7 +44,7 @@ class SummaryWriter:
     View the files with ``tensorboard --logdir runs``. Values may be shendu tensors (on any
     device), NumPy arrays or Python numbers. Events are queued and written by a background
     thread; ``flush()`` writes them now, ``close()`` (or leaving a ``with`` block) writes and
-    closes the files.
+    closes the files, and a writer still open when the program ends is flushed then.
 
     Args:
         log_dir: the folder for the event files. Default: ``runs/<date>_<time>_<hostname><comment>``.
@@ -80,6 +82,8 @@ class SummaryWriter:
         self.max_queue, self.flush_secs, self.filename_suffix = max_queue, flush_secs, filename_suffix
         self._writers: dict[str, Any] = {}
         self._writer(self.log_dir)
+        # Events wait in a queue; a script that ends without close() would otherwise lose them all.
+        atexit.register(_flush_at_exit, weakref.ref(self))
 
     def get_logdir(self) -> str:
         """The folder the event files are written to."""
@@ -303,6 +307,12 @@ class SummaryWriter:
 
     def __repr__(self) -> str:
         return f"SummaryWriter(log_dir={self.log_dir!r})"
+
+
+def _flush_at_exit(ref: weakref.ref[SummaryWriter]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.flush()
 
 
 def _tag(op: str, tag: Any) -> None:
