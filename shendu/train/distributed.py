@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._text import count
 from ..errors import ShenduError
 from ..io import load, save
 from ..utils.data import BatchSampler, DataLoader, RandomSampler
@@ -130,6 +131,11 @@ class RankBatchSampler(BatchSampler):
 
 def rank_loader(dataset: Any, batch_size: int, generator: Any, rank: int, world_size: int) -> DataLoader:
     """This rank's training loader: ``shuffle=True`` with ``generator``, cut by ``RankBatchSampler``."""
+    if len(dataset) < world_size:
+        raise DistributedRunError(
+            f"the training set has {count(len(dataset), 'sample')}, fewer than the {world_size} processes; every "
+            "process needs at least one sample of each batch: use fewer processes or more data"
+        )
     sampler = RandomSampler(dataset, generator=generator)
     return DataLoader(dataset, batch_sampler=RankBatchSampler(sampler, batch_size, rank, world_size))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from shendu.train.distributed import RankBatchSampler
 from shendu.utils.data import SequentialSampler
 from tests.distributed.mpi import MPIRUN, ROOT, mpi_env, mpirun
 from tests.helpers import FIGURES
+from tests.image_folders import write_color_folder
 
 DIGITS = ["--dataset", "digits", "--quiet"]
 
@@ -149,6 +151,15 @@ def test_mpirun_without_distributed_and_a_failing_rank(tmp_path: Path) -> None:
     assert "shendu train: rank 0 of 2: cannot write to the output folder" in done.stderr
     assert "Traceback" not in done.stderr
     assert blocker.read_text() == "not a folder"
+    # Three images, two held out: one to train on, for two processes.
+    images = write_color_folder(tmp_path / "three", per_class=1)
+    args = ["--data", str(images), "--val-split", "0.6", "--image-size", "8", "--quiet", "--out", str(tmp_path)]
+    done, seconds = mpirun(["-m", "shendu", "train", "--distributed", *args], timeout=120)
+    assert done.returncode != 0 and seconds < 30
+    assert re.search(
+        r"shendu train: rank [01] of 2: the training set has 1 sample, fewer than the 2 processes", done.stderr
+    )
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -198,3 +209,11 @@ def test_a_rank_loader_logs_the_global_batch(capsys: pytest.CaptureFixture[str])
     loader = rank_loader(data, 4, None, rank=0, world_size=1)
     Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), loader, epochs=1).fit()
     assert "10 samples / batch 4 = 3 iterations per epoch, 1 epoch" in capsys.readouterr().out
+
+
+def test_a_training_set_smaller_than_the_processes_is_refused() -> None:
+    from shendu.train.distributed import DistributedRunError, rank_loader
+
+    with pytest.raises(DistributedRunError, match="the training set has 1 sample, fewer than the 2 processes; every"):
+        rank_loader(range(1), 4, None, rank=0, world_size=2)
+    assert len(rank_loader(range(2), 4, None, rank=1, world_size=2)) == 1
