@@ -219,11 +219,16 @@ class DistributedTrainer(Trainer):
             _random.set_rng_state(state["ranks"][self.rank])
 
     # ------------------------------------------------------------------ files: rank 0 writes, all read
-    def save_checkpoint(self, epoch_start_rng: dict[str, Any], batch_index: int) -> None:
+    def save_checkpoint(
+        self, epoch_start_rng: dict[str, Any], batch_index: int, partial: dict[str, float] | None = None
+    ) -> None:
         state = self.state_dict(epoch_start_rng, batch_index)  # a collective: every rank takes part
         if self.out_dir is not None:
+            if partial is not None:
+                state["partial"] = dict(partial)
             self.out_dir.mkdir(parents=True, exist_ok=True)
             save(state, self.out_dir / "last.ckpt")
+        self._last_saved = (self.epoch, self.iteration)
 
     def load_checkpoint(self, path: str | Path) -> None:
         check_world_size(Path(path), self.world_size)

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..io.atomic import atomic_savefig
+
 __all__ = ["plot_confusion_matrix", "plot_history"]
 
 _Plot = TypeVar("_Plot", bound=Callable[..., Any])
@@ -55,6 +57,8 @@ def plot_history(
         out_dir: the folder to write to.
         test: the final evaluation (``loss``, ``accuracy``), drawn as a dashed line. Default: None.
         title: what was trained, shown in each title (e.g. ``"cnn on fashion-mnist"``). Default: None.
+
+    Each image is written atomically (``shendu.io.atomic``): a failure leaves the previous image or none.
     """
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
@@ -83,8 +87,10 @@ def plot_history(
         ax.legend()
         fig.tight_layout()
         path = out_dir / f"{metric}.png"
-        fig.savefig(path, dpi=_DPI)
-        plt.close(fig)
+        try:
+            atomic_savefig(fig, path, dpi=_DPI)
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
 
@@ -124,6 +130,8 @@ def plot_confusion_matrix(
     fig.colorbar(image, ax=ax)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
+    try:
+        atomic_savefig(fig, path, dpi=_DPI)
+    finally:
+        plt.close(fig)
     return Path(path)
