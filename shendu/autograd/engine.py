@@ -46,23 +46,53 @@ def _count_dependencies(roots: list[Function], executable: set[Function] | None)
     return deps
 
 
+def _known_edges(fn: Function) -> tuple[Any, bool]:
+    """The node's edges, and whether some are unknown: an earlier backward freed the node and cut its
+    edges, keeping weak references that tell where they led while the nodes there still exist."""
+    if not fn.released:
+        return fn.next_edges, False
+    edges: list[Any] = []
+    lost = False
+    for weak in fn.freed_edges:
+        if type(weak) is tuple:
+            child = weak[0]()
+            if child is None:
+                lost = True
+            else:
+                edges.append((child, weak[1]))
+        elif weak is not None:
+            # A leaf that no longer exists cannot be among the inputs asked for.
+            leaf = weak()
+            if leaf is not None:
+                edges.append(leaf)
+    return edges, lost
+
+
 def _reaching(roots: list[Function], leaves: dict[int, Any], nodes: dict[tuple[Function, int], Any]) -> set[Function]:
     """The nodes from which one of the requested gradients (leaves by id, graph outputs) can be reached:
-    ``autograd.grad`` runs only those, so it never works (or frees values) beyond its inputs."""
+    ``autograd.grad`` runs only those, so it never works (or frees values) beyond its inputs.
+
+    A node freed by an earlier backward counts as reaching when it leads to a requested gradient, or
+    may (where it led is lost): it then runs and raises, instead of silently dropping its share of the
+    gradient, as PyTorch does. At a requested output the walk may stop, so there it counts only when
+    known to lead further.
+    """
     reach: dict[Function, bool] = {}
     visiting: set[Function] = set()
+    targets = {fn for fn, _ in nodes}
     stack = [(fn, False) for fn in roots]
     while stack:
         fn, expanded = stack.pop()
+        edges, lost = _known_edges(fn)
         if not expanded:
             if fn in reach or fn in visiting:
                 continue
             visiting.add(fn)
             stack.append((fn, True))
-            stack.extend((edge[0], False) for edge in fn.next_edges if type(edge) is tuple and edge[0] not in reach)
+            stack.extend((edge[0], False) for edge in edges if type(edge) is tuple and edge[0] not in reach)
             continue
-        found = False
-        for edge in fn.next_edges:
+        found = lost and fn not in targets
+        for edge in edges:
             if type(edge) is tuple:
                 if edge in nodes or reach.get(edge[0], False):
                     found = True
@@ -222,8 +252,8 @@ def run_backward(
                 if fn.released:
                     raise GraphError(
                         f"backward: {fn.name()} was already used by an earlier backward, which freed the values "
-                        "it saved; pass retain_graph=True to the first backward() to run backward through the "
-                        "graph again"
+                        "it saved; pass retain_graph=True to the first backward() (or autograd.grad()) to run "
+                        "backward through the graph again"
                     )
                 if fn.versions:
                     _check_versions(fn)

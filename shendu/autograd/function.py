@@ -23,6 +23,7 @@ gradient.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -65,6 +66,7 @@ class Function:
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "freed_edges",
         "hooks",
         "meta",
         "next_edges",
@@ -233,6 +235,9 @@ class Function:
             self.released = True
             # A released node can never run backward again, so the graph behind it is dead too; cutting
             # the edges lets it be freed even while the user keeps the output (e.g. a list of losses).
+            # Weak references remember where they led while that still exists, so that ``autograd.grad``
+            # can tell a path through this node to one of its inputs (an error) from a path elsewhere.
+            self.freed_edges = tuple(_weak_edge(edge) for edge in self.next_edges)
             self.next_edges = ()
 
     def register_output_hook(self, output_nr: int, hook: Callable[[Any], Any]) -> None:
@@ -283,6 +288,14 @@ def _register_saved(
         kinds.append(kind)
     fn.saved = tuple(saved)
     fn.saved_kinds = kinds
+
+
+def _weak_edge(edge: Any) -> Any:
+    if edge is None:
+        return None
+    if type(edge) is tuple:
+        return (weakref.ref(edge[0]), edge[1])
+    return weakref.ref(edge)
 
 
 def _shares_memory(a: Any, b: Any) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 from shendu.autograd import Function
@@ -69,6 +70,28 @@ def test_second_backward_through_freed_graph_is_a_clear_error() -> None:
     y.backward(shendu.ones(1, dtype=shendu.float64))
     with pytest.raises(shendu.GraphError, match=r"MulBackward was already used.*retain_graph=True"):
         y.backward(shendu.ones(1, dtype=shendu.float64))
+
+
+@pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+def test_grad_through_a_freed_graph_is_an_error_not_a_partial_gradient(lib: Any) -> None:
+    # x reaches the output directly and through h's freed graph: the second path cannot be dropped.
+    x = lib.tensor([0.5, 1.0], dtype=lib.float64, requires_grad=True)
+    h = x.sin()
+    h.sum().backward()
+    with pytest.raises(RuntimeError if lib is torch else shendu.GraphError, match=r"second time|already used"):
+        lib.autograd.grad((h * x).sum(), x)
+    # Paths that stay out of the freed graph work, as do gradients at its output.
+    w = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    np.testing.assert_allclose(lib.autograd.grad((h * w).sum(), w)[0].numpy(), np.sin([0.5, 1.0]))
+    np.testing.assert_allclose(lib.autograd.grad((h * x).sum(), h)[0].detach().numpy(), [0.5, 1.0])
+
+
+@pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+def test_differentiating_a_gradient_whose_graph_was_freed_is_an_error(lib: Any) -> None:
+    x = lib.tensor([0.5, -1.2], dtype=lib.float64, requires_grad=True)
+    (g,) = lib.autograd.grad((x.sin() ** 3).sum(), x, create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError if lib is torch else shendu.GraphError, match=r"second time|already used"):
+        lib.autograd.grad(g.sum(), x)
 
 
 def test_graph_without_saved_values_can_run_backward_again() -> None:
