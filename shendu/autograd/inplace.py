@@ -218,3 +218,14 @@ class Overwrite(Function):
         if src_shape is None:
             return (zeros,)
         return zeros, sum_to(grad, src_shape).astype(src_dtype, copy=False)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor, ...]:
+        from ..backend import get_array_module
+        from ..ops._common import sum_to
+
+        shape, dtype, src_shape, src_dtype = self.meta
+        zeros = type(grad)._make(get_array_module(grad._array).zeros(shape, dtype))
+        if src_shape is None:
+            return (zeros,)
+        to_source = sum_to(grad, src_shape)
+        return zeros, to_source if to_source._array.dtype == src_dtype else to_source.to(src_dtype)

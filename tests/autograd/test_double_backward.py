@@ -24,6 +24,7 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("pow", lambda m, a, b: a**b, ((3, 4), (3, 4)), POSITIVE),
     ("scalar_ops", lambda m, a: (2 - a) * 3 / 4 + 1 / (a + 3) + a**3 + 2**a - a / 2, ((5,),), POSITIVE),
     ("neg", lambda m, a: -(a * a), ((5,),), {}),
+    ("remainder", lambda m, a, b: (a * a) % 1.7 * a + m.remainder(a, b.abs() + 0.5) * b, ((3, 4), (4,)), {}),
     # reductions
     ("sum_mean", lambda m, a: (a * a).sum(1) * a.mean() + (a**3).sum(), ((3, 4),), {}),
     ("prod", lambda m, a: a.prod(1) + (a * a).prod(), ((3, 4),), {}),
@@ -56,6 +57,7 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("masked_fill", lambda m, a: (a * a).masked_fill(a < 0, 0.5) * a, ((3, 4),), {}),
     ("tril_triu", lambda m, a: (a * a).tril() * a.triu(1) + (a * a).tril(-1), ((4, 4),), {}),
     ("setitem_inplace", lambda m, a: _setitem_program(a), ((3, 4),), {}),
+    ("fill_copy_inplace", lambda m, a, b: _overwrite_program(a, b), ((3, 4), (4,)), {}),
     # linear algebra
     ("matmul", lambda m, a, b: (a @ b) * (a @ b), ((2, 3, 4), (4, 5)), {}),
     ("matmul_vec", lambda m, a, b: (a @ b) ** 2 + (b @ b) * a.sum(), ((3, 4), (4,)), {}),
@@ -275,6 +277,14 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
         {},
     ),
 ]
+
+
+def _overwrite_program(a: Any, b: Any) -> Any:
+    y = a * a
+    y[0].fill_(0.5)
+    z = y * 1
+    z[:, 1:3].copy_(b[1:3] * b[1:3])  # the source broadcasts over the rows
+    return z * a
 
 
 def _setitem_program(a: Any) -> Any:
