@@ -219,6 +219,67 @@ class TestAutogradGrad:
             shendu.autograd.grad(x * 2.0, [x, unused], retain_graph=True)
         assert shendu.autograd.grad(x * 2.0, [x, unused], allow_unused=True)[1] is None
 
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {"materialize_grads": True},
+            {"is_grads_batched": True, "allow_unused": True},
+            {"is_grads_batched": True, "create_graph": True, "allow_unused": True},
+        ],
+        ids=["materialize", "batched", "batched_create_graph"],
+    )
+    def test_grad_options_match_torch(self, options: dict[str, Any]) -> None:
+        def program(m: Any) -> list[Any]:
+            x = m.tensor([0.5, -1.0, 2.0], dtype=m.float64, requires_grad=True)
+            unused = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+            y = x.sin() * x
+            batched = options.get("is_grads_batched", False)
+            weights = m.eye(3, dtype=m.float64) * 2 if batched else m.ones(3, dtype=m.float64)
+            gx, gu = m.autograd.grad(y, [x, unused], weights, **options)
+            found = [gx, gu]
+            if options.get("create_graph"):
+                found.append(m.autograd.grad(gx.sum(), x)[0])
+            return found
+
+        for got, want in zip(program(shendu), program(torch)):
+            assert (got is None) == (want is None)
+            if want is not None:
+                np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+
+    def test_batched_materialized_gradient_keeps_the_batch_dim(self) -> None:
+        # PyTorch 2.13 returns zeros of the input's own shape here, unlike its batched gradients of used inputs.
+        x, unused = leaf([1.0, 2.0]), leaf([3.0])
+        gx, gu = shendu.autograd.grad(x * 3, [x, unused], shendu.eye(2), is_grads_batched=True, materialize_grads=True)
+        np.testing.assert_array_equal(gx.numpy(), [[3.0, 0.0], [0.0, 3.0]])
+        np.testing.assert_array_equal(gu.numpy(), [[0.0], [0.0]])
+
+    @pytest.mark.parametrize(
+        ("call", "error", "message"),
+        [
+            (lambda x, y: shendu.autograd.grad(y, []), ValueError, "grad: inputs must name at least one tensor"),
+            (lambda x, y: y.sum().backward(inputs=[]), ValueError, "backward: inputs must name at least one tensor"),
+            (
+                lambda x, y: shendu.autograd.grad(y, x, materialize_grads=True, allow_unused=False),
+                ValueError,
+                "grad: materialize_grads=True returns zeros for unused inputs, so allow_unused must be True",
+            ),
+            (
+                lambda x, y: shendu.autograd.grad(y, x, x, is_grads_batched=True),
+                shendu.ShapeError,
+                r"grad: is_grads_batched=True needs, for every output, a gradient tensor with one more \(batch\) dim",
+            ),
+            (
+                lambda x, y: shendu.autograd.grad(y.sum(), [x, leaf([1.0])]),
+                shendu.GraphError,
+                r"grad: input 1 \(shape \(1,\)\) was not used to compute the outputs",
+            ),
+        ],
+    )
+    def test_grad_argument_errors(self, call: Any, error: type[Exception], message: str) -> None:
+        x = leaf([1.0, 2.0])
+        with pytest.raises(error, match=message):
+            call(x, x * 2)
+
     def test_op_without_double_backward_is_named(self) -> None:
         class Cube(shendu.autograd.Function):
             def forward(self, x: Any) -> Any:
