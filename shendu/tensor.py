@@ -402,19 +402,21 @@ class Tensor:
         return accumulate_hooks.register(self, hook)
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (the gradient its hooks leave)."""
+        if not self._requires_grad:
+            raise GraphError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
         if self._grad_fn is None:
             return
-        import weakref
+        from .autograd import retain_grad
 
-        ref = weakref.ref(self)
+        retain_grad.retain(self)
 
-        def keep(grad: Tensor) -> None:
-            target = ref()
-            if target is not None:
-                target.grad = grad.clone() if target.grad is None else target.grad + grad
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose ``.grad`` is kept after backward (see ``retain_grad``)."""
+        from .autograd import retain_grad
 
-        self._grad_fn.register_output_hook(self._output_nr, keep)
+        return retain_grad.retains_grad(self)
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:

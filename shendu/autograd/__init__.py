@@ -8,6 +8,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..errors import GraphError, ShapeError
 from ..tensor import Tensor
+from . import retain_grad
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function
@@ -129,7 +130,8 @@ def backward(
     run_backward(outputs, grads, bool(retain_graph), leaves, nodes, create_graph)
     for t in ins:
         value = _captured(t, leaves, nodes)
-        if value is None:
+        if value is None or retain_grad.retains_grad(t):
+            # A tensor that retains its gradient got it from its hook already.
             continue
         if create_graph:
             t.grad = value if t.grad is None else t.grad + value

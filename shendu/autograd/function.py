@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import GraphError
 from . import grad_mode
+from .retain_grad import RetainGrad
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -243,7 +244,14 @@ class Function:
     def register_output_hook(self, output_nr: int, hook: Callable[[Any], Any]) -> None:
         if self.hooks is None:
             self.hooks = {}
-        self.hooks.setdefault(output_nr, []).append(hook)
+        hooks = self.hooks.setdefault(output_nr, [])
+        # As in PyTorch, a retained gradient is what the tensor's other hooks leave, whenever they came.
+        if type(hook) is not RetainGrad:
+            for i, other in enumerate(hooks):
+                if type(other) is RetainGrad:
+                    hooks.insert(i, hook)
+                    return
+        hooks.append(hook)
 
     def name(self) -> str:
         """The node's name as shown in ``grad_fn=<...>``."""

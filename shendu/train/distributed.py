@@ -22,7 +22,6 @@ from ..errors import ShenduError
 from ..io import load, save
 from ..utils.data import BatchSampler, DataLoader, RandomSampler
 from .callbacks import Callback, ModelCheckpoint
-from .tensorboard import TensorBoard
 from .trainer import Trainer
 
 __all__ = [
@@ -152,9 +151,9 @@ class DistributedTrainer(Trainer):
 
     Takes the Trainer's arguments. The trainer keeps the bare model (checkpoints hold its
     state dict, without DDP's ``module.`` prefix) and runs DDP's steps around its forward. Only
-    rank 0 prints, writes ``out_dir`` and runs ``ModelCheckpoint`` and ``TensorBoard``; every rank
-    reads the checkpoint on resume. The training loss and accuracy of an epoch are rank 0's share;
-    samples per second count every rank's samples.
+    rank 0 prints, writes ``out_dir`` and runs ``ModelCheckpoint``; every rank reads the checkpoint
+    on resume. The training loss and accuracy of an epoch are rank 0's share; samples per second
+    count every rank's samples.
     """
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
@@ -172,8 +171,7 @@ class DistributedTrainer(Trainer):
             kwargs["out_dir"] = None
             kwargs["verbose"] = 0
             kwargs["callbacks"] = [
-                _Muted(cb) if isinstance(cb, (ModelCheckpoint, TensorBoard)) else cb
-                for cb in kwargs.get("callbacks", ())
+                _Muted(cb) if isinstance(cb, ModelCheckpoint) else cb for cb in kwargs.get("callbacks", ())
             ]
         super().__init__(model, *args, **kwargs)
         self.ddp = DistributedDataParallel(model)

@@ -298,10 +298,7 @@ class Trainer:
                 self.load_checkpoint(checkpoint)
                 self.log(f"resuming from {checkpoint} at epoch {self.epoch + 1}, iteration {self.iteration}")
         n_samples = len(getattr(self.train_loader, "dataset", []) or [])
-        # A loader built on a batch sampler (a distributed run's) has no batch_size of its own.
-        batch_size = getattr(self.train_loader, "batch_size", None) or getattr(
-            getattr(self.train_loader, "batch_sampler", None), "batch_size", None
-        )
+        batch_size = getattr(self.train_loader, "batch_size", None)
         iterations = len(self.train_loader)  # type: ignore[arg-type]
         self.log(
             f"{count(n_samples, 'sample')} / batch {batch_size} = {count(iterations, 'iteration')} per epoch, "
