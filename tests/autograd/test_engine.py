@@ -467,6 +467,38 @@ class TestGradMode:
         shendu.set_grad_enabled(True)
         assert shendu.is_grad_enabled()
 
+    @pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+    def test_bare_decorators_and_inference_mode(self, lib: Any) -> None:
+        x = lib.ones(1, requires_grad=True)
+
+        @lib.no_grad
+        def off() -> Any:
+            return x * 2.0
+
+        @lib.enable_grad
+        def on() -> Any:
+            return x * 2.0
+
+        @lib.inference_mode()
+        def infer() -> Any:
+            return x * 2.0, lib.is_inference_mode_enabled()
+
+        @lib.inference_mode
+        def infer_bare() -> Any:
+            return x * 2.0
+
+        assert not off().requires_grad
+        with lib.no_grad():
+            assert on().requires_grad
+        y, inside = infer()
+        assert not y.requires_grad and inside and not lib.is_inference_mode_enabled()
+        assert not infer_bare().requires_grad
+        with lib.inference_mode(False):
+            assert (x * 2.0).requires_grad
+        with lib.inference_mode():
+            assert not (x * 2.0).requires_grad
+        assert lib.is_grad_enabled()
+
     def test_mode_is_restored_after_an_exception(self) -> None:
         with pytest.raises(RuntimeError), shendu.no_grad():
             raise RuntimeError("boom")
