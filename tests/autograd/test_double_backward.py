@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 from tests.helpers import COUNTS, check_grad_grad, make_inputs
@@ -312,3 +313,29 @@ def test_gradgradcheck(name: str, fn: Any, inputs: tuple[Any, ...], kwargs: dict
     tensors = [shendu.from_numpy(a).requires_grad_() for a in arrays]
     assert shendu.autograd.gradgradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=1e-5, rtol=1e-3)
     COUNTS["float64 gradgradchecks"] += 1
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.norm(dim=1),
+        lambda m, x: m.nn.functional.normalize(x, dim=1),
+        lambda m, x: x.std(1),
+        lambda m, x: x.std(1, correction=0) * x.norm(),
+    ],
+    ids=["norm", "normalize", "std", "std_times_norm"],
+)
+def test_gradients_at_a_zero_norm_or_std_stay_finite_under_create_graph(fn: Any) -> None:
+    # Row 0 is the zero vector, where the norm and the std have no derivative: PyTorch's first
+    # gradient is 0 there (a 1e12 slope for normalize's clamp) and so is shendu's, with or without
+    # create_graph; PyTorch's second derivative is nan there, shendu's stays 0.
+    values = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 1.0]])
+    firsts = []
+    for m in (torch, shendu):
+        x = (torch.from_numpy(values.copy()) if m is torch else shendu.from_numpy(values.copy())).requires_grad_()
+        (g,) = m.autograd.grad(fn(m, x).sum(), x, create_graph=True)
+        firsts.append(g.detach().numpy())
+        if m is shendu:
+            (second,) = shendu.autograd.grad((g * g).sum(), x)
+            assert np.isfinite(second.numpy()).all()
+    np.testing.assert_allclose(firsts[1], firsts[0], rtol=1e-12)
