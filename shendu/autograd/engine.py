@@ -148,7 +148,8 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
         if id(grad) in owned or grad.base is not None or grad.dtype != leaf._array.dtype:
             grad = grad.astype(leaf._array.dtype, copy=True)
         owned.add(id(grad))
-        leaf.grad = leaf._make_grad(grad)
+        # Shape, dtype and device fit by construction: skip the checks of the ``grad`` setter.
+        leaf._grad = leaf._make_grad(grad)
     else:
         leaf.grad._array += grad
 
