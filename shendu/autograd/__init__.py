@@ -10,7 +10,7 @@ from ..errors import GraphError, ShapeError
 from ..tensor import Tensor
 from . import retain_grad
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .engine import run_backward
+from .engine import own_graph_grad, run_backward
 from .function import Function
 from .grad_mode import (
     enable_grad,
@@ -143,7 +143,7 @@ def backward(
             # A tensor that retains its gradient got it from its hook already.
             continue
         if create_graph:
-            t.grad = value if t.grad is None else t.grad + value
+            t.grad = own_graph_grad(value, {id(g) for g in grads}) if t.grad is None else t.grad + value
         elif t.grad is None:
             t.grad = Tensor._make(value.astype(t._array.dtype, copy=True))
         else:

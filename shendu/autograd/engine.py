@@ -154,7 +154,19 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
         leaf.grad._array += grad
 
 
-def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, capture: dict[int, Any] | None) -> None:
+def own_graph_grad(grad: Tensor, owned: set[int]) -> Tensor:
+    """``grad`` itself, or a copy (recorded, so still differentiable) when a leaf may not keep it: the
+    engine hands one tensor to several consumers and passes the caller's gradient through, and a
+    broadcast view is read-only. An in-place change to one ``.grad`` (an optimizer's, clipping's)
+    must not reach another tensor."""
+    array = grad._array
+    if id(grad) in owned or array.base is not None or not array.flags.writeable:
+        grad = grad.clone()
+    owned.add(id(grad))
+    return grad
+
+
+def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, owned: set[int], capture: dict[int, Any] | None) -> None:
     """Like ``_accumulate_leaf`` for gradients that are tensors in a graph: sums are recorded, never in place."""
     if leaf._hooks:
         grad = _apply_hooks(leaf._hooks, grad, as_tensor=True)
@@ -166,7 +178,7 @@ def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, capture: dict[int, Any] |
             prev = capture[key]
             capture[key] = grad if prev is None else prev + grad
         return
-    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    leaf.grad = own_graph_grad(grad, owned) if leaf.grad is None else leaf.grad + grad
 
 
 def _zeros_like_meta(fn: Function, out_grads: list[Any], graph: bool) -> list[Any]:
@@ -200,7 +212,9 @@ def run_backward(
     ``capture_nodes``, are stored there instead, no ``.grad`` changes, and only the nodes on a path
     to them run (``autograd.grad``).
     """
-    owned: set[int] = set()
+    # Gradients that belong to someone else: a leaf's .grad must not be one of them (the caller's own
+    # tensors when building a graph; the arrays are copied before they get here).
+    owned: set[int] = {id(g) for g in grads} if create_graph else set()
     buffers: dict[Function, list[Any]] = {}
     root_fns: list[Function] = []
     root_leaves: list[Tensor] = []
@@ -211,7 +225,7 @@ def run_backward(
         if fn is None:
             if tensor.requires_grad:
                 if create_graph:
-                    _accumulate_leaf_graph(tensor, grad, capture)
+                    _accumulate_leaf_graph(tensor, grad, owned, capture)
                 else:
                     _accumulate_leaf(tensor, grad, owned, capture)
                 root_leaves.append(tensor)
@@ -282,7 +296,7 @@ def run_backward(
                 else:
                     if g is not None:
                         if create_graph:
-                            _accumulate_leaf_graph(edge, g, capture)
+                            _accumulate_leaf_graph(edge, g, owned, capture)
                         else:
                             _accumulate_leaf(edge, g, owned, capture)
                     accumulate_hooks.arrived(hooked, edge)

@@ -86,6 +86,28 @@ def test_grad_through_a_freed_graph_is_an_error_not_a_partial_gradient(lib: Any)
     np.testing.assert_allclose(lib.autograd.grad((h * x).sum(), h)[0].detach().numpy(), [0.5, 1.0])
 
 
+def _create_graph_then_change_grads_in_place(m: Any) -> list[Any]:
+    x = m.tensor([[0.5, -1.2, 2.0]], dtype=m.float64, requires_grad=True)
+    y = m.tensor([[1.0, 2.0, 3.0]], dtype=m.float64, requires_grad=True)
+    b = m.tensor([1.0], dtype=m.float64, requires_grad=True)
+    v = m.ones(1, 3, dtype=m.float64)
+    ((x + y) * 3 + b).backward(v * 2, create_graph=True)  # x and y get the same gradient, b a broadcast sum
+    x.backward(v, create_graph=True)  # x's root gradient is the caller's own tensor
+    w = m.tensor([4.0], dtype=m.float64, requires_grad=True)
+    w.sum().backward(create_graph=True)  # a sum's gradient is a broadcast view
+    with m.no_grad():
+        for t in (x, y, b, w):
+            t.grad.mul_(10)  # what clip_grad_norm_ and optimizers do
+    return [x.grad, y.grad, b.grad, w.grad, v]
+
+
+def test_leaf_gradients_from_create_graph_can_be_changed_in_place_like_torchs() -> None:
+    want = _create_graph_then_change_grads_in_place(torch)
+    got = _create_graph_then_change_grads_in_place(shendu)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
+
+
 @pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
 def test_differentiating_a_gradient_whose_graph_was_freed_is_an_error(lib: Any) -> None:
     x = lib.tensor([0.5, -1.2], dtype=lib.float64, requires_grad=True)
