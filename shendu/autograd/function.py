@@ -87,6 +87,13 @@ class Function:
     saves_output: ClassVar[bool] = False
     differentiable_outputs: ClassVar[tuple[int, ...] | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            # PyTorch's style, forward(ctx, ...) on tensors: refuse it at apply() with a message that
+            # says what differs, rather than with a TypeError about a missing argument.
+            cls.apply = classmethod(_refuse_ctx_style)  # type: ignore[method-assign,assignment]
+
     def forward(self, *arrays: Any, **params: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
 
@@ -262,6 +269,16 @@ class Function:
 
 
 _Tensor: Any = None
+
+
+def _refuse_ctx_style(cls: type[Function], *inputs: Any, **params: Any) -> Any:
+    raise TypeError(
+        f"{cls.__name__}.apply: this Function is written in PyTorch's style, with static forward(ctx, ...) "
+        "and backward(ctx, ...) on tensors, which shendu does not support; write forward(self, *arrays) "
+        "and backward(self, *grads) as methods on NumPy arrays, keeping arrays with "
+        "self.save_for_backward(...) (see help(shendu.autograd.Function)), or build the op from tensor "
+        "operations"
+    )
 
 
 def _register_saved(

@@ -546,6 +546,22 @@ def test_custom_multi_output_function_with_one_output_used() -> None:
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 0.0, 0.0])
 
 
+def test_pytorch_style_function_is_refused_with_a_clear_message() -> None:
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * grad
+
+    with pytest.raises(TypeError, match=r"Cube.apply: this Function is written in PyTorch's style, with static"):
+        Cube.apply(leaf([2.0]))
+
+
 def test_grad_fn_and_leaf_attributes() -> None:
     x = leaf([1.0])
     y = x * 2.0
