@@ -33,7 +33,14 @@ from ._dtype import (
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
 from ._threads import get_num_threads, set_num_threads
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import device, get_default_device, set_default_device
 from .errors import (
     DeviceError,
@@ -68,6 +75,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "Generator",
     "manual_seed",
     "seed",

@@ -201,6 +201,7 @@ INPLACE: dict[str, tuple[Any, str]] = {
             ),
         ),
         (arithmetic, ("neg", "floor_divide", "remainder")),
+        (comparison, ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")),
         (activation, ("relu",)),
         (indexing, ("scatter", "scatter_add")),
     )
@@ -229,6 +230,16 @@ OPERATORS: dict[str, tuple[Any, str]] = {
     "__xor__": (comparison, "bitwise_xor"),
     "__invert__": (comparison, "bitwise_not"),
     "__getitem__": (indexing, "getitem"),
+}
+# Augmented assignments that change the tensor in place, as in PyTorch (``+=``, ``-=``, ``*=`` and
+# ``/=`` are methods of Tensor); without them Python would rebind the name to a new tensor.
+INPLACE_OPERATORS = {
+    "__ifloordiv__": "floor_divide_",
+    "__imod__": "remainder_",
+    "__ipow__": "pow_",
+    "__iand__": "bitwise_and_",
+    "__ior__": "bitwise_or_",
+    "__ixor__": "bitwise_xor_",
 }
 REFLECTED = {
     "__radd__": "__add__",
@@ -303,6 +314,8 @@ def bind() -> None:
         module, func = OPERATORS[forward]
         if hasattr(module, func):
             setattr(Tensor, name, _reflected(getattr(module, func)))
+    for name, method in INPLACE_OPERATORS.items():
+        setattr(Tensor, name, getattr(Tensor, method))
     Tensor.__pos__ = lambda self: self
 
 
