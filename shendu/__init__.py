@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, autograd, cuda, nn, optim, utils
+from . import _allocator, _bind, accelerator, autograd, backends, cuda, nn, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -32,6 +32,7 @@ from ._dtype import (
 )
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
+from ._tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from ._threads import get_num_threads, set_num_threads
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device, get_default_device, set_default_device
@@ -53,12 +54,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "IntTensor",
+    "BoolTensor",
     "Size",
     "dtype",
     "device",
     "get_default_device",
     "set_default_device",
+    "accelerator",
     "autograd",
+    "backends",
     "cuda",
     "utils",
     "nn",

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-from .ops import activation, arithmetic, comparison, creation, elementwise, indexing, linalg, random, reduction, shape
+from .ops import (
+    activation,
+    arithmetic,
+    comparison,
+    creation,
+    diagonal,
+    elementwise,
+    indexing,
+    linalg,
+    random,
+    reduction,
+    shape,
+)
 
 __all__: list[str] = []
-for _module in (creation, random, arithmetic, elementwise, activation, reduction, linalg, shape, indexing, comparison):
+for _module in (
+    creation,
+    random,
+    arithmetic,
+    elementwise,
+    activation,
+    reduction,
+    linalg,
+    shape,
+    indexing,
+    comparison,
+    diagonal,
+):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)
         __all__.append(_name)
