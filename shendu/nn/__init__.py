@@ -6,15 +6,17 @@ Names and behaviour follow ``torch.nn``: ``nn.Module``, ``nn.Linear``, ``nn.func
 
 from __future__ import annotations
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .module import Module, RemovableHandle, StateDictError
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .modules.rbm import RBM
+from .parallel import DataParallel
 from .parameter import Parameter
 from .summary import ModelSummary, summary
 
 __all__ = [
+    "DataParallel",
     "Module",
     "ModelSummary",
     "Parameter",
@@ -23,6 +25,7 @@ __all__ = [
     "StateDictError",
     "functional",
     "init",
+    "parallel",
     "summary",
     "utils",
     *_modules_all,
