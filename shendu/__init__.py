@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, accelerator, autograd, backends, cuda, nn, optim, utils
+from . import _allocator, _bind, accelerator, autograd, backends, cuda, nn, optim, sparse, utils
 from ._dtype import (
     bool,
     double,
@@ -48,6 +48,7 @@ from .errors import (
 )
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .sparse.coo import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
@@ -68,6 +69,12 @@ __all__ = [
     "autograd",
     "backends",
     "cuda",
+    "sparse",
+    "sparse_coo_tensor",
+    "spmm",
+    "layout",
+    "strided",
+    "sparse_coo",
     "utils",
     "nn",
     "optim",

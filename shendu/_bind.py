@@ -23,6 +23,7 @@ from .ops import (
     reduction,
     shape,
 )
+from .sparse import coo
 from .tensor import Tensor
 
 # method name -> (module, function name); names equal unless stated.
@@ -54,6 +55,7 @@ _register(
 )
 _register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
 _register(diagonal, "diag", "diagonal")
+_register(coo, "to_sparse", "to_dense")
 _register(
     elementwise,
     "abs",
@@ -271,6 +273,10 @@ PROPERTIES: dict[str, tuple[str, Any]] = {
     "is_mps": ("Whether the data lives on an Apple GPU (never: shendu has no MPS backend).", lambda self: False),
     "is_xpu": ("Whether the data lives on an Intel GPU (never: shendu has no XPU backend).", lambda self: False),
     "is_sparse": ("Whether this is a sparse tensor (False: a dense, strided tensor).", lambda self: False),
+    "layout": (
+        "How the elements are stored: ``shendu.strided`` (sparse tensors: ``sparse_coo``).",
+        lambda self: coo.strided,
+    ),
 }
 
 
