@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, accelerator, autograd, backends, cuda, nn, optim, sparse, utils
+from . import _allocator, _bind, accelerator, autograd, backends, cuda, multiprocessing, nn, optim, sparse, utils
 from ._dtype import (
     bool,
     double,
@@ -69,6 +69,7 @@ __all__ = [
     "autograd",
     "backends",
     "cuda",
+    "multiprocessing",
     "sparse",
     "sparse_coo_tensor",
     "spmm",
@@ -123,3 +124,4 @@ __all__ = [
 
 del _bind
 _allocator.tune()
+multiprocessing.init_reductions()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _repr
+from .multiprocessing import sharing
 from .ops import (
     activation,
     arithmetic,
@@ -56,6 +57,7 @@ _register(
 _register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
 _register(diagonal, "diag", "diagonal")
 _register(coo, "to_sparse", "to_dense")
+_register(sharing, "share_memory_", "is_shared")
 _register(
     elementwise,
     "abs",

@@ -660,6 +660,17 @@ class Module:
         """Cast floating-point parameters and buffers to float16."""
         return self.to(_dtype.float16)
 
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer into shared memory, in place (see ``Tensor.share_memory_``).
+
+        Processes forked afterwards, or started by ``shendu.multiprocessing`` with the module as an
+        argument, work on the same parameters: Hogwild-style training, each process stepping its own
+        optimizer. Returns self.
+        """
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+        return self
+
     # ------------------------------------------------------------------ state_dict
     def state_dict(
         self, *, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
