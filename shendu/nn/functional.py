@@ -28,6 +28,7 @@ from ..ops.activation import (
     tanhshrink,
 )
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
+from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.elementwise import sigmoid, tanh, where
 from ..ops.embedding import embedding
@@ -72,6 +73,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "dropout1d",
@@ -103,6 +105,7 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
     "prelu",
     "relu",
     "relu6",
