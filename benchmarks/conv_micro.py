@@ -197,8 +197,8 @@ def layouts(repeats: int) -> None:
     for n, c, h, o, k, pad, stride, groups in LAYOUT_SHAPES:
         x = shendu.from_numpy(rng.standard_normal((n, c, h, h), dtype=np.float32)).requires_grad_()
         w = shendu.from_numpy(rng.standard_normal((o, c // groups, k, k), dtype=np.float32)).requires_grad_()
-        tx = torch.from_numpy(x.data.copy()).requires_grad_()
-        tw = torch.from_numpy(w.data.copy()).requires_grad_()
+        tx = torch.from_numpy(x._array.copy()).requires_grad_()
+        tw = torch.from_numpy(w._array.copy()).requires_grad_()
         s_fn = partial(conv.conv2d, x, w, padding=pad, stride=stride, groups=groups)
         t_fn = partial(torch.nn.functional.conv2d, tx, tw, padding=pad, stride=stride, groups=groups)
         out = s_fn()

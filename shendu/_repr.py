@@ -116,7 +116,7 @@ def _with_suffixes(text: str, suffixes: list[str], indent: int) -> str:
 
 
 def format_tensor(t: Tensor) -> str:
-    array = _backend.to_device(t.data, _backend.CPU)
+    array = _backend.to_device(t._array, _backend.CPU)
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []

@@ -262,7 +262,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         pixels = np.asarray(image, dtype=np.float32)[None, None] / np.float32(255)
         with no_grad():
             scores = model(Tensor._make(pixels))
-        probs = np.exp(scores.data - scores.data.max()) / np.exp(scores.data - scores.data.max()).sum()
+        probs = np.exp(scores._array - scores._array.max()) / np.exp(scores._array - scores._array.max()).sum()
         best = int(probs.argmax())
         print(f"{path}: {config['classes'][best]} ({probs[0, best]:.1%})")
     return 0

@@ -67,7 +67,7 @@ class Generator:
 
     def set_state(self, state: Tensor, op: str = "set_state") -> Generator:
         """Restore a state returned by ``get_state``."""
-        array = np.asarray(state.data if hasattr(state, "data") else state)
+        array = np.asarray(state._array if hasattr(state, "_array") else state)
         if array.dtype != np.uint8:
             raise TypeError(f"{op}: expected a uint8 tensor from get_state(), got dtype {array.dtype}")
         raw = array.tobytes()

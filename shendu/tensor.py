@@ -46,7 +46,7 @@ class Tensor:
     functions; ``Tensor(*sizes)`` and ``Tensor(data)`` behave as PyTorch's legacy constructor.
 
     Attributes:
-        data: the underlying ``numpy.ndarray`` (CPU) or ``cupy.ndarray`` (GPU).
+        data: the same values as a detached tensor sharing memory (PyTorch's ``.data``).
         grad: the accumulated gradient (a Tensor) after ``backward()``, or None.
         requires_grad: whether operations on this tensor are recorded for autograd.
 
@@ -57,7 +57,7 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "data", "grad")
+    __slots__ = ("__weakref__", "_array", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "grad")
     # NumPy must not take over `ndarray * tensor`: returning NotImplemented from its ufuncs lets
     # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
     __array_ufunc__ = None
@@ -91,7 +91,7 @@ class Tensor:
             # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays.
             array = np.asarray(array)
         t = object.__new__(Tensor)
-        t.data = array
+        t._array = array
         t.grad = None
         t._requires_grad = grad_fn is not None
         t._grad_fn = grad_fn
@@ -104,56 +104,63 @@ class Tensor:
         return Tensor._make(array)
 
     @property
-    def _array(self) -> Any:
-        """The underlying NumPy or CuPy array (internal; users call ``numpy()``)."""
-        return self.data
+    def data(self) -> Tensor:
+        """The same values as a tensor outside autograd, sharing memory with this one.
 
-    @_array.setter
-    def _array(self, value: Any) -> None:
-        self.data = value
+        As in PyTorch, ``t.data`` is detached (``requires_grad=False``) and changes made through it
+        in place are not seen by autograd's in-place checks: ``p.data.add_(...)`` updates a parameter
+        without recording anything. Prefer ``detach()`` in new code, which keeps those checks.
+        """
+        return Tensor._make(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
+        self._array = value._array
 
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> Size:
         """The size of each dimension."""
-        return Size(self.data.shape)
+        return Size(self._array.shape)
 
     def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
-            return Size(self.data.shape)
+            return Size(self._array.shape)
         from .errors import check_dim
 
-        return self.data.shape[check_dim("size", dim, self.data.ndim, self.data.shape)]
+        return self._array.shape[check_dim("size", dim, self._array.ndim, self._array.shape)]
 
     @property
     def ndim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def dim(self) -> int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._array.size)
 
     nelement = numel
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._array.itemsize
 
     @property
     def dtype(self) -> _DType:
         """The element type, e.g. ``shendu.float32``."""
-        return _dtype._BY_NP[self.data.dtype]
+        return _dtype._BY_NP[self._array.dtype]
 
     @property
     def device(self) -> _backend.device:
         """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda', index=0)``."""
-        return _backend.device_of(self.data)
+        return _backend.device_of(self._array)
 
     @property
     def is_cuda(self) -> bool:
@@ -162,7 +169,7 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
-        return self.data.dtype.kind == "f"
+        return self._array.dtype.kind == "f"
 
     def get_device(self) -> int:
         """The GPU index, or -1 on the CPU (as in PyTorch)."""
@@ -195,12 +202,12 @@ class Tensor:
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The tensor with all its dimensions reversed."""
-        return self.permute(*range(self.data.ndim - 1, -1, -1))
+        return self.permute(*range(self._array.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
         """The tensor with its last two dimensions swapped (a batch of transposed matrices)."""
-        if self.data.ndim < 2:
+        if self._array.ndim < 2:
             raise ShapeError(f"mT: expected a tensor with at least 2 dimensions, got shape {tuple(self.shape)}")
         return self.transpose(-2, -1)
 
@@ -214,34 +221,34 @@ class Tensor:
         """
         if self._requires_grad and not force:
             raise GraphError("numpy: cannot convert a tensor that requires grad; use tensor.detach().numpy() instead")
-        if type(self.data) is not np.ndarray:
+        if type(self._array) is not np.ndarray:
             if not force:
                 raise _backend.DeviceError(
                     f"numpy: the tensor is on {self.device}; call tensor.cpu().numpy() to copy it to the host first"
                 )
-            return _backend.to_device(self.data, _backend.CPU)
-        return self.data
+            return _backend.to_device(self._array, _backend.CPU)
+        return self._array
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(
                 f"item: only a tensor with one element can be converted to a Python number, "
-                f"got shape {tuple(self.shape)} with {self.data.size} elements"
+                f"got shape {tuple(self.shape)} with {self._array.size} elements"
             )
-        return self.data.reshape(()).item()
+        return self._array.reshape(()).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of Python numbers."""
-        return _backend.to_device(self.data, _backend.CPU).tolist()
+        return _backend.to_device(self._array, _backend.CPU).tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        array = _backend.to_device(self.data, _backend.CPU)
+        array = _backend.to_device(self._array, _backend.CPU)
         return array if dtype is None else array.astype(dtype, copy=False)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, cut from the graph."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._array)
         t._vc = self._vc
         return t
 
@@ -340,7 +347,7 @@ class Tensor:
                 "requires_grad_: only leaf tensors can change requires_grad; "
                 "use tensor.detach() to get a tensor without history"
             )
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._array.dtype.kind != "f":
             raise DtypeError(
                 f"requires_grad_: only floating-point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -399,7 +406,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
-        if _read_only(self.data):
+        if _read_only(self._array):
             raise GraphError(
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
                 "memory, or a read-only NumPy array); clone() it before changing it in place"
@@ -418,20 +425,20 @@ class Tensor:
 
     def _inplace(self, op: str, result: Tensor) -> Tensor:
         self._check_inplace(op)
-        value = result.data
-        if value.dtype != self.data.dtype:
+        value = result._array
+        if value.dtype != self._array.dtype:
             if _dtype.from_numpy_dtype(value.dtype)._category > self.dtype._category:
                 raise DtypeError(
                     f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
                     f"in a tensor of dtype {self.dtype}"
                 )
-        if value.shape != self.data.shape:
+        if value.shape != self._array.shape:
             raise ShapeError(
                 f"{op}: the result has shape {tuple(value.shape)}, which does not match the in-place "
                 f"target's shape {tuple(self.shape)}"
             )
-        xp = _backend.get_array_module(self.data)
-        xp.copyto(self.data, value, casting="unsafe")
+        xp = _backend.get_array_module(self._array)
+        xp.copyto(self._array, value, casting="unsafe")
         return self
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
@@ -466,24 +473,24 @@ class Tensor:
         from .ops.creation import as_tensor
 
         src_t = as_tensor(src)
-        value = _backend.to_device(src_t.data, self.device, "copy_")
-        xp = _backend.get_array_module(self.data)
+        value = _backend.to_device(src_t._array, self.device, "copy_")
+        xp = _backend.get_array_module(self._array)
         try:
-            shape = np.broadcast_shapes(value.shape, self.data.shape)
+            shape = np.broadcast_shapes(value.shape, self._array.shape)
         except ValueError:
             shape = None
-        if shape != self.data.shape:
+        if shape != self._array.shape:
             raise ShapeError(
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to the target's "
                 f"shape {tuple(self.shape)}"
             )
-        xp.copyto(self.data, value, casting="unsafe")
+        xp.copyto(self._array, value, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place."""
         self._check_inplace("zero_")
-        self.data.fill(0)
+        self._array.fill(0)
         return self
 
     def fill_(self, value: Any) -> Tensor:
@@ -491,7 +498,7 @@ class Tensor:
         self._check_inplace("fill_")
         if isinstance(value, Tensor):
             value = value.item()
-        self.data.fill(value)
+        self._array.fill(value)
         return self
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -500,7 +507,7 @@ class Tensor:
 
         self._check_random_fill("uniform_")
         sample = rand(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample.data * (b - a) + a)
+        return self._store_random(sample._array * (b - a) + a)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from N(mean, std**2)."""
@@ -508,17 +515,17 @@ class Tensor:
 
         self._check_random_fill("normal_")
         sample = randn(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample.data * std + mean)
+        return self._store_random(sample._array * std + mean)
 
     def _check_random_fill(self, op: str) -> None:
-        if self.data.dtype.kind != "f":
+        if self._array.dtype.kind != "f":
             raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
         self._check_inplace(op)
 
     def _store_random(self, values: Any) -> Tensor:
-        xp = _backend.get_array_module(self.data)
+        xp = _backend.get_array_module(self._array)
         xp.copyto(
-            self.data, _backend.to_device(values.astype(self.data.dtype, copy=False), self.device), casting="unsafe"
+            self._array, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device), casting="unsafe"
         )
         return self
 
@@ -553,19 +560,19 @@ class Tensor:
         return format_tensor(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len: a 0-d tensor has no length")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iter: cannot iterate over a 0-d tensor")
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ShapeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous "
+                f"bool: the truth value of a tensor with {self._array.size} elements is ambiguous "
                 f"(shape {tuple(self.shape)}); use .any() or .all()"
             )
         return bool(self.item())
@@ -577,7 +584,7 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError(
                 f"index: only an integer tensor with one element can be used as an index, "
                 f"got dtype {self.dtype} and shape {tuple(self.shape)}"
@@ -588,15 +595,15 @@ class Tensor:
         return id(self)
 
     def __reduce__(self) -> Any:
-        return (_rebuild, (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad))
+        return (_rebuild, (_backend.to_device(self._array, _backend.CPU), str(self.device), self._requires_grad))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self._grad_fn is not None:
             raise GraphError("deepcopy: only leaf tensors can be deep-copied; detach() the tensor first")
-        t = Tensor._make(self.data.copy())
+        t = Tensor._make(self._array.copy())
         t._requires_grad = self._requires_grad
         if self.grad is not None:
-            t.grad = Tensor._make(self.grad.data.copy())
+            t.grad = Tensor._make(self.grad._array.copy())
         memo[id(self)] = t
         return t
 

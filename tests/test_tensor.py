@@ -63,11 +63,36 @@ def test_cast_is_differentiable() -> None:
 def test_detach_shares_data_and_clone_copies() -> None:
     x = shendu.ones(3, requires_grad=True)
     d = x.detach()
-    assert d.data is x.data and not d.requires_grad
+    assert d._array is x._array and not d.requires_grad
     c = x.clone()
-    assert c.data is not x.data and c.grad_fn is not None
+    assert c._array is not x._array and c.grad_fn is not None
     c.backward(shendu.ones(3))
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("lib", ["torch", "shendu"])
+def test_data_is_a_detached_tensor_sharing_memory(lib: str) -> None:
+    # The same program under both frameworks: `.data` idioms that real training code uses.
+    import torch
+
+    t = torch if lib == "torch" else shendu
+    w = t.ones(3, requires_grad=True)
+    d = w.data
+    assert isinstance(d, t.Tensor) and not d.requires_grad and d.grad_fn is None
+    before = w._version
+    w.data.add_(1.0)
+    w.data.mul_(2.0)
+    assert w._version == before, "changes through .data are not seen by the version counter"
+    assert w.tolist() == [4.0, 4.0, 4.0]
+    w.data = t.zeros(2)
+    assert w.shape == (2,) and w.requires_grad
+    m = t.nn.Linear(2, 2)
+    m.bias.data.fill_(0)
+    m.weight.data.copy_(t.eye(2))
+    x = t.tensor([[1.0, 2.0]])
+    assert m(x).tolist() == [[1.0, 2.0]]
+    with pytest.raises(TypeError, match=r"data"):
+        w.data = [1.0, 2.0]
 
 
 def test_in_place_ops() -> None:
@@ -132,7 +157,7 @@ def test_pickle_and_deepcopy() -> None:
     y = pickle.loads(pickle.dumps(x))
     assert y.tolist() == [1.0, 2.0] and y.requires_grad
     z = copy.deepcopy(x)
-    assert z.data is not x.data and z.requires_grad
+    assert z._array is not x._array and z.requires_grad
 
 
 def test_in_place_on_expanded_view_is_a_clear_error() -> None:

@@ -51,21 +51,21 @@ def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any]) -> list
             )
         given = grad_outputs[i] if grad_outputs else None
         if given is None:
-            if out.data.size != 1:
+            if out._array.size != 1:
                 raise GraphError(
                     f"{op}: grad can be created implicitly only for a tensor with one element, but the output "
                     f"has shape {tuple(out.shape)}; reduce it first (e.g. loss.sum()) or pass gradient=... "
                     "of the same shape"
                 )
-            grads.append(get_array_module(out.data).ones_like(out.data))
+            grads.append(get_array_module(out._array).ones_like(out._array))
             continue
-        given_array = given.data if isinstance(given, Tensor) else given
-        if tuple(given_array.shape) != tuple(out.data.shape):
+        given_array = given._array if isinstance(given, Tensor) else given
+        if tuple(given_array.shape) != tuple(out._array.shape):
             raise ShapeError(
                 f"{op}: the gradient has shape {tuple(given_array.shape)} but the output has shape "
-                f"{tuple(out.data.shape)}; they must match"
+                f"{tuple(out._array.shape)}; they must match"
             )
-        grads.append(given_array.astype(out.data.dtype, copy=True))
+        grads.append(given_array.astype(out._array.dtype, copy=True))
     return grads
 
 

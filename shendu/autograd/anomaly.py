@@ -89,7 +89,7 @@ def _checking_apply(cls: type, *inputs: Any, **params: Any) -> Any:
     for o in outputs:
         if o._grad_fn is not None:
             o._grad_fn.trace = trace
-    if all(_finite(i.data) for i in inputs) and not all(_finite(o.data) for o in outputs):
+    if all(_finite(i._array) for i in inputs) and not all(_finite(o._array) for o in outputs):
         raise AnomalyError(
             f"anomaly: {_describe(cls.__name__, trace)} returned NaN or Inf in forward from finite inputs"
         )

@@ -51,7 +51,7 @@ def _apply_hooks(hooks: list[Any], grad: Any) -> Any:
                     f"register_hook: a hook returned a gradient of shape {tuple(result.shape)} "
                     f"for a tensor of shape {tuple(grad.shape)}"
                 )
-            grad = result.data
+            grad = result._array
     return grad
 
 
@@ -79,12 +79,12 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
     if leaf.grad is None:
         # The engine may hand the same array to several consumers (an add passes its gradient
         # through unchanged), so a leaf keeps its own copy unless this array is fresh.
-        if id(grad) in owned or grad.base is not None or grad.dtype != leaf.data.dtype:
-            grad = grad.astype(leaf.data.dtype, copy=True)
+        if id(grad) in owned or grad.base is not None or grad.dtype != leaf._array.dtype:
+            grad = grad.astype(leaf._array.dtype, copy=True)
         owned.add(id(grad))
         leaf.grad = leaf._make_grad(grad)
     else:
-        leaf.grad.data += grad
+        leaf.grad._array += grad
 
 
 def run_backward(

@@ -84,7 +84,7 @@ class Function:
         fn.released = False
         # Forward may skip what only backward needs (saved unfoldings, per-step gates) when not recording.
         fn.recording = record
-        out = fn.forward(*[t.data for t in inputs], **params)
+        out = fn.forward(*[t._array for t in inputs], **params)
         make = _Tensor._make
         if not record:
             if type(out) is tuple:

@@ -18,7 +18,7 @@ __all__ = ["gradcheck"]
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
     out = fn(*inputs)
     outs = [out] if isinstance(out, Tensor) else list(out)
-    return [o for o in outs if isinstance(o, Tensor) and o.data.dtype.kind == "f"]
+    return [o for o in outs if isinstance(o, Tensor) and o._array.dtype.kind == "f"]
 
 
 def gradcheck(
@@ -55,7 +55,7 @@ def gradcheck(
     args = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
     for t in checked:
-        if t.data.dtype != np.float64:
+        if t._array.dtype != np.float64:
             raise DtypeError(f"gradcheck: inputs that require grad must be float64, got {t.dtype}")
     rng = np.random.default_rng(0)
     outs = _outputs(fn, args)
@@ -64,7 +64,7 @@ def gradcheck(
     def weighted_sum() -> float:
         with no_grad():
             values = _outputs(fn, args)
-        return float(sum((to_device(v.data, CPU) * w).sum() for v, w in zip(values, weights)))
+        return float(sum((to_device(v._array, CPU) * w).sum() for v, w in zip(values, weights)))
 
     for t in checked:
         t.grad = None
@@ -76,16 +76,16 @@ def gradcheck(
 
     ok = True
     for index, t in enumerate(checked):
-        analytic = np.zeros(t.shape) if t.grad is None else to_device(t.grad.data, CPU)
+        analytic = np.zeros(t.shape) if t.grad is None else to_device(t.grad._array, CPU)
         numeric = np.zeros(t.shape)
         # Perturbing through an index into the original array (not a flat copy) works for any layout.
         for position in np.ndindex(*t.shape):
-            original = t.data[position].item()
-            t.data[position] = original + eps
+            original = t._array[position].item()
+            t._array[position] = original + eps
             plus = weighted_sum()
-            t.data[position] = original - eps
+            t._array[position] = original - eps
             minus = weighted_sum()
-            t.data[position] = original
+            t._array[position] = original
             numeric[position] = (plus - minus) / (2 * eps)
         if not np.allclose(analytic, numeric, atol=atol, rtol=rtol, equal_nan=True):
             ok = False

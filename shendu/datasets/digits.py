@@ -54,10 +54,10 @@ class Digits(Dataset[tuple[Tensor, int]]):
         return int(self.targets.shape[0])
 
     def __getitem__(self, index: int) -> tuple[Tensor, int]:
-        image = Tensor._make(self.data.data[index])
-        return (self.transform(image) if self.transform else image), int(self.targets.data[index])
+        image = Tensor._make(self.data._array[index])
+        return (self.transform(image) if self.transform else image), int(self.targets._array[index])
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor]:
         """Images (N, 1, 8, 8) and labels (N,) in one indexing step."""
-        images = Tensor._make(self.data.data[indices])
-        return (self.transform(images) if self.transform else images), Tensor._make(self.targets.data[indices])
+        images = Tensor._make(self.data._array[indices])
+        return (self.transform(images) if self.transform else images), Tensor._make(self.targets._array[indices])

@@ -169,10 +169,10 @@ class MNIST(Dataset[tuple[Tensor, int]]):
         return int(self.data.shape[0])
 
     def __getitem__(self, index: int) -> tuple[Tensor, Any]:
-        image = Tensor._make(self.data.data[index][None].astype(np.float32) / 255.0)
+        image = Tensor._make(self.data._array[index][None].astype(np.float32) / 255.0)
         if self.transform is not None:
             image = self.transform(image)
-        label: Any = int(self.targets.data[index])
+        label: Any = int(self.targets._array[index])
         if self.target_transform is not None:
             label = self.target_transform(label)
         return image, label
@@ -184,17 +184,17 @@ class MNIST(Dataset[tuple[Tensor, int]]):
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor]:
         """Images (N, 1, 28, 28) float32 in [0, 1] and labels (N,), fetched with one indexing step."""
-        images = Tensor._make(self.data.data[indices][:, None].astype(np.float32) * np.float32(1 / 255))
+        images = Tensor._make(self.data._array[indices][:, None].astype(np.float32) * np.float32(1 / 255))
         if self.transform is not None:
             images = self.transform(images)
-        return images, Tensor._make(self.targets.data[indices])
+        return images, Tensor._make(self.targets._array[indices])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All images as float32 (N, 1, 28, 28) in [0, 1], and the labels, as NumPy arrays."""
-        images = self.data.data[:, None].astype(np.float32)
+        images = self.data._array[:, None].astype(np.float32)
         # In place: a second float32 copy of the training set would double the peak memory (188 MB more).
         images /= np.float32(255)
-        return images, self.targets.data
+        return images, self.targets._array
 
 
 class FashionMNIST(MNIST):

@@ -114,8 +114,8 @@ class Polarity(Dataset[tuple[Tensor, int]]):
         return int(self.targets.shape[0])
 
     def __getitem__(self, index: int) -> tuple[Tensor, int]:
-        return Tensor._make(self.data.data[index]), int(self.targets.data[index])
+        return Tensor._make(self.data._array[index]), int(self.targets._array[index])
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor]:
         """Token ids (N, max_len) and labels (N,) in one indexing step."""
-        return Tensor._make(self.data.data[indices]), Tensor._make(self.targets.data[indices])
+        return Tensor._make(self.data._array[indices]), Tensor._make(self.targets._array[indices])

@@ -83,11 +83,11 @@ class WindowedSeries(Dataset[tuple[Tensor, Tensor]]):
         return int(self.inputs.shape[0])
 
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
-        return Tensor._make(self.inputs.data[index]), Tensor._make(self.targets.data[index])
+        return Tensor._make(self.inputs._array[index]), Tensor._make(self.targets._array[index])
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, Tensor]:
         """Inputs (N, window, 1) and targets (N, horizon) in one indexing step."""
-        return Tensor._make(self.inputs.data[indices]), Tensor._make(self.targets.data[indices])
+        return Tensor._make(self.inputs._array[indices]), Tensor._make(self.targets._array[indices])
 
 
 class Sunspots(WindowedSeries):

@@ -22,7 +22,7 @@ __all__ = ["Compose", "Normalize", "RandomCrop", "RandomErasing", "RandomHorizon
 
 
 def _batched(op: str, image: Tensor) -> tuple[Any, bool]:
-    array = image.data
+    array = image._array
     if array.ndim == 3:
         return array[None], True
     if array.ndim == 4:
@@ -57,7 +57,7 @@ class ToTensor:
     """Turn a uint8 image (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
 
     def __call__(self, image: Any) -> Tensor:
-        array = image.data if isinstance(image, Tensor) else np.asarray(image)
+        array = image._array if isinstance(image, Tensor) else np.asarray(image)
         if array.dtype == np.uint8:
             if array.ndim == 2:
                 array = array[None]

@@ -38,7 +38,7 @@ def _contiguous(array: np.ndarray) -> np.ndarray:
 def _encode(value: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
     if isinstance(value, Tensor):
         name = f"t{len(arrays)}"
-        arrays[name] = _contiguous(_backend.to_device(value.data, _backend.CPU))
+        arrays[name] = _contiguous(_backend.to_device(value._array, _backend.CPU))
         return {"__tensor__": name, "requires_grad": value.requires_grad}
     if isinstance(value, np.ndarray):
         name = f"t{len(arrays)}"
@@ -184,7 +184,7 @@ def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: bool
 
 def _move(obj: Any, device: Any) -> Any:
     if isinstance(obj, Tensor):
-        moved = Tensor._make(_backend.to_device(obj.data, device, "load"))
+        moved = Tensor._make(_backend.to_device(obj._array, device, "load"))
         moved._requires_grad = obj.requires_grad
         return moved
     if isinstance(obj, dict):

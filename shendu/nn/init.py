@@ -117,7 +117,7 @@ def _check_float(op: str, tensor: Tensor) -> None:
 
 
 def _draw_dtype(tensor: Tensor) -> type:
-    return np.float64 if tensor.data.dtype == np.float64 else np.float32
+    return np.float64 if tensor._array.dtype == np.float64 else np.float32
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:

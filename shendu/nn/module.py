@@ -559,7 +559,7 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.data.fill(0)
+                param.grad._array.fill(0)
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module; returns self.
@@ -583,9 +583,9 @@ class Module:
                 if param is None:
                     continue
                 # The Parameter object stays the same, so optimizers built before .to() keep working.
-                param.data = fn(param).data
+                param._array = fn(param)._array
                 if param.grad is not None:
-                    param.grad = Tensor._make(fn(param.grad).data)
+                    param.grad = Tensor._make(fn(param.grad)._array)
             for name, buffer in self._buffers.items():
                 if buffer is not None:
                     self._buffers[name] = fn(buffer)

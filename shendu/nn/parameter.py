@@ -40,7 +40,7 @@ class Parameter(Tensor):
             from ..ops.creation import as_tensor
 
             data = as_tensor(data)
-        self.data = data.data
+        self._array = data._array
         self.grad = None
         self._grad_fn = None
         self._output_nr = 0
@@ -57,16 +57,16 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
-        copy = Parameter(Tensor._make(self.data.copy()), requires_grad=self._requires_grad)
+        copy = Parameter(Tensor._make(self._array.copy()), requires_grad=self._requires_grad)
         if self.grad is not None:
-            copy.grad = Tensor._make(self.grad.data.copy())
+            copy.grad = Tensor._make(self.grad._array.copy())
         memo[id(self)] = copy
         return copy
 
     def __reduce__(self) -> Any:
         return (
             _rebuild_parameter,
-            (_backend.to_device(self.data, _backend.CPU), str(self.device), self._requires_grad),
+            (_backend.to_device(self._array, _backend.CPU), str(self.device), self._requires_grad),
         )
 
 

@@ -54,7 +54,7 @@ def as_operand(op: str, value: Any, like: Tensor | None = None) -> Tensor:
         return value
     from .creation import tensor
 
-    where = None if like is None else _backend.CPU if type(like.data) is np.ndarray else like.device
+    where = None if like is None else _backend.CPU if type(like._array) is np.ndarray else like.device
     if isinstance(value, _SCALARS):
         return tensor(value.item() if isinstance(value, np.generic) else value, device=where)
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -73,9 +73,9 @@ def as_index(op: str, name: str, value: Any) -> int:
 def check_same_device(op: str, *tensors: Tensor) -> None:
     """Raise a DeviceError naming the op and both devices when tensors live on different devices."""
     first = tensors[0]
-    kind = type(first.data)
+    kind = type(first._array)
     for t in tensors[1:]:
-        if type(t.data) is not kind or (kind is not np.ndarray and t.device != first.device):
+        if type(t._array) is not kind or (kind is not np.ndarray and t.device != first.device):
             if first.is_sparse or t.is_sparse:
                 from ..sparse.coo import unsupported
 
@@ -88,23 +88,23 @@ def check_same_device(op: str, *tensors: Tensor) -> None:
 
 def _scalar_joins_gpu(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """Move a 0-d CPU tensor to its GPU partner's device: PyTorch lets it join the op as a scalar would."""
-    if a.data.ndim == 0 and type(a.data) is np.ndarray:
+    if a._array.ndim == 0 and type(a._array) is np.ndarray:
         return a.to(b.device), b
-    if b.data.ndim == 0 and type(b.data) is np.ndarray:
+    if b._array.ndim == 0 and type(b._array) is np.ndarray:
         return a, b.to(a.device)
     return a, b
 
 
 def promote_pair(op: str, a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """Cast ``a`` and ``b`` to their common dtype under PyTorch's rules (0-d tensors rank lower)."""
-    if type(a.data) is not type(b.data):
+    if type(a._array) is not type(b._array):
         a, b = _scalar_joins_gpu(a, b)
         check_same_device(op, a, b)
-    if a.data.dtype is b.data.dtype or a.data.dtype == b.data.dtype:
+    if a._array.dtype is b._array.dtype or a._array.dtype == b._array.dtype:
         return a, b
     da, db = a.dtype, b.dtype
-    dims = [d for d, t in ((da, a), (db, b)) if t.data.ndim]
-    zero = [d for d, t in ((da, a), (db, b)) if not t.data.ndim]
+    dims = [d for d, t in ((da, a), (db, b)) if t._array.ndim]
+    zero = [d for d, t in ((da, a), (db, b)) if not t._array.ndim]
     target = _dtype.result_type(dims, zero, [])
     from .creation import cast
 
@@ -137,7 +137,7 @@ def fit_int(op: str, scalar: int, target: np.dtype, wrap: bool) -> Any:
 
 def float_operand(x: Tensor) -> Tensor:
     """``x`` itself when it is floating point, else ``x`` cast to the default float dtype."""
-    if x.data.dtype.kind == "f":
+    if x._array.dtype.kind == "f":
         return x
     from .creation import cast
 
@@ -145,7 +145,7 @@ def float_operand(x: Tensor) -> Tensor:
 
 
 def require_float(op: str, x: Tensor) -> None:
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}")
 
 

@@ -62,7 +62,7 @@ def _quiet() -> np.errstate:
 
 def _float_input(op: str, input: Any) -> Tensor:
     x = tensor_input(op, input)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}; convert it with .float() first")
     return x
 
@@ -116,7 +116,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         tensor([0., 2.])
     """
     x = tensor_input("relu", input)
-    if x.data.dtype.kind == "b":
+    if x._array.dtype.kind == "b":
         raise DtypeError("relu: bool tensors are not supported; convert with .int() or .float() first")
     return _finish("relu", x, Relu.apply(x), inplace)
 
@@ -237,13 +237,13 @@ class Hardtanh(Function):
 
 def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool) -> Tensor:
     x = tensor_input(op, input)
-    if x.data.dtype.kind == "b":
+    if x._array.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
     if min_val > max_val:
         raise ValueError(f"{op}: min_val ({min_val}) must not be greater than max_val ({max_val})")
-    if x.data.dtype.kind in "iu" and not (math.isfinite(min_val) and math.isfinite(max_val)):
+    if x._array.dtype.kind in "iu" and not (math.isfinite(min_val) and math.isfinite(max_val)):
         raise ValueError(f"{op}: an integer tensor needs finite bounds, got min_val={min_val}, max_val={max_val}")
-    kind = x.data.dtype.type
+    kind = x._array.dtype.type
     return _finish(op, x, Hardtanh.apply(x, lo=kind(min_val), hi=kind(max_val)), inplace)
 
 
@@ -582,7 +582,7 @@ class LogSoftmax(Function):
 
 def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Tensor, int | None]:
     x = tensor_input(op, input)
-    ndim = x.data.ndim
+    ndim = x._array.ndim
     if dim is None:
         dim = 0 if ndim in (0, 1, 3) else 1
         warnings.warn(
@@ -590,10 +590,10 @@ def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Te
             UserWarning,
             stacklevel=3,
         )
-    axis = check_dim(op, dim, ndim, x.data.shape)
+    axis = check_dim(op, dim, ndim, x._array.shape)
     if dtype is not None:
         x = cast(x, _dtype.to_dtype(dtype, op))
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise DtypeError(
             f"{op}: expected a floating-point tensor, got dtype {x.dtype}; "
             "pass dtype=shendu.float32 to compute in floating point"

@@ -217,31 +217,31 @@ def _tensor_scalar(op: str, x: Tensor, scalar: Any, func: type[Function], true_d
     else:
         if target.np.kind in "iu" and type(scalar) is int:
             scalar = fit_int(op, scalar, target.np, wrap=func is not PowScalar and func is not RPowScalar)
-        if target.np != x.data.dtype:
+        if target.np != x._array.dtype:
             x = cast(x, target)
     return func.apply(x, scalar=scalar)
 
 
 def _tensor_tensor(op: str, a: Tensor, b: Tensor, func: type[Function], true_division: bool = False) -> Tensor:
     a, b = promote_pair(op, a, b)
-    if true_division and a.data.dtype.kind != "f":
+    if true_division and a._array.dtype.kind != "f":
         a, b = float_operand(a), float_operand(b)
     try:
         return func.apply(a, b)
     except ValueError:
-        broadcast_shape(op, a.data.shape, b.data.shape)
+        broadcast_shape(op, a._array.shape, b._array.shape)
         raise
 
 
 def _is_float(value: Any) -> bool:
     if isinstance(value, Tensor):
-        return value.data.dtype.kind == "f"
+        return value._array.dtype.kind == "f"
     return isinstance(value, (float, np.floating))
 
 
 def _is_bool(value: Any) -> bool:
     if isinstance(value, Tensor):
-        return value.data.dtype.kind == "b"
+        return value._array.dtype.kind == "b"
     return isinstance(value, (bool, np.bool_))
 
 
@@ -258,8 +258,8 @@ def _scaled(input: Any, other: Any, alpha: Any) -> Any:
     if isinstance(other, Tensor):
         tensors = [t for t in (input, other) if isinstance(t, Tensor)]
         target = _dtype.result_type(
-            [t.dtype for t in tensors if t.data.ndim],
-            [t.dtype for t in tensors if not t.data.ndim],
+            [t.dtype for t in tensors if t._array.ndim],
+            [t.dtype for t in tensors if not t._array.ndim],
             [_scalar_value(input)] if is_scalar(input) else [],
         )
         other = cast(other, target)
@@ -343,26 +343,31 @@ def _integer_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
         b = cast(b, a.dtype)
     else:
         a, b = promote_pair(op, a, b)
-    broadcast_shape(op, a.data.shape, b.data.shape)
+    broadcast_shape(op, a._array.shape, b._array.shape)
     return a, b
 
 
 def _check_nonzero(op: str, dividend: Tensor, divisor: Tensor) -> None:
     """Integer division by zero is an error, as in PyTorch, unless there is nothing to divide."""
-    if divisor.data.dtype.kind != "f" and dividend.data.size and divisor.data.size and not bool(divisor.data.all()):
+    if (
+        divisor._array.dtype.kind != "f"
+        and dividend._array.size
+        and divisor._array.size
+        and not bool(divisor._array.all())
+    ):
         raise ValueError(f"{op}: integer division by zero (the divisor has zeros)")
 
 
 def _rounded_div(op: str, input: Any, other: Any, rounding_mode: str) -> Tensor:
     a, b = _integer_operands(op, input, other)
     _check_nonzero(op, a, b)
-    xp = get_array_module(a.data)
+    xp = get_array_module(a._array)
     with np.errstate(divide="ignore", invalid="ignore"):
         if rounding_mode == "floor":
-            out = xp.floor_divide(a.data, b.data)
+            out = xp.floor_divide(a._array, b._array)
         else:
-            quotient = a.data / b.data
-            out = xp.trunc(quotient).astype(a.data.dtype) if a.data.dtype.kind != "f" else xp.trunc(quotient)
+            quotient = a._array / b._array
+            out = xp.trunc(quotient).astype(a._array.dtype) if a._array.dtype.kind != "f" else xp.trunc(quotient)
     return Tensor._make(out)
 
 
@@ -420,7 +425,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
     """``input ** exponent``, elementwise; either side may be a number."""
     if isinstance(input, Tensor):
         if is_scalar(exponent):
-            if type(_scalar_value(exponent)) is int and exponent < 0 and input.data.dtype.kind in "biu":
+            if type(_scalar_value(exponent)) is int and exponent < 0 and input._array.dtype.kind in "biu":
                 raise ValueError(f"pow: integers to negative integer powers are not allowed, got exponent {exponent}")
             return _tensor_scalar("pow", input, exponent, PowScalar)
         return _tensor_tensor("pow", input, as_operand("pow", exponent, input), Pow)
@@ -431,7 +436,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
 
 def neg(input: Tensor) -> Tensor:
     """``-input``."""
-    if input.data.dtype.kind == "b":
+    if input._array.dtype.kind == "b":
         raise TypeError("neg: negating a bool tensor is not supported; use logical_not or ~ instead")
     return Neg.apply(input)
 

@@ -63,11 +63,11 @@ def _operands(op: str, input: Any, other: Any) -> tuple[Any, Any]:
     if is_scalar(other):
         value = _scalar_value(other)
         target = scalar_result_dtype(x, value)
-        data = x.data if target.np == x.data.dtype else x.data.astype(target.np)
+        data = x._array if target.np == x._array.dtype else x._array.astype(target.np)
         return data, value
     a, b = promote_pair(op, x, as_operand(op, other, x))
-    broadcast_shape(op, a.data.shape, b.data.shape)
-    return a.data, b.data
+    broadcast_shape(op, a._array.shape, b._array.shape)
+    return a._array, b._array
 
 
 def _compare(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
@@ -153,10 +153,10 @@ def equal(input: Tensor, other: Tensor) -> bool:
     if not isinstance(other, Tensor):
         raise TypeError(f"equal: expected other to be a Tensor, got {type(other).__name__}")
     check_same_device("equal", x, other)
-    if x.data.shape != other.data.shape:
+    if x._array.shape != other._array.shape:
         return False
     a, b = promote_pair("equal", x, other)
-    return bool(get_array_module(a.data).array_equal(a.data, b.data))
+    return bool(get_array_module(a._array).array_equal(a._array, b._array))
 
 
 def _check_tolerances(op: str, rtol: float, atol: float) -> None:
@@ -186,14 +186,14 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
     if not isinstance(other, Tensor):
         raise TypeError(f"isclose: expected other to be a Tensor, got {type(other).__name__}")
     check_same_device("isclose", x, other)
-    if x.data.dtype != other.data.dtype:
+    if x._array.dtype != other._array.dtype:
         raise DtypeError(
             f"isclose: input and other must have the same dtype, got {x.dtype} and {other.dtype}; "
             "convert one with .to(other.dtype)"
         )
     _check_tolerances("isclose", rtol, atol)
-    broadcast_shape("isclose", x.data.shape, other.data.shape)
-    a, b = x.data, other.data
+    broadcast_shape("isclose", x._array.shape, other._array.shape)
+    a, b = x._array, other._array
     xp = get_array_module(a)
     close = a == b
     if a.dtype.kind == "b" or (rtol == 0 and atol == 0):
@@ -221,12 +221,12 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
     _check_tolerances("allclose", rtol, atol)
     if not isinstance(other, Tensor):
         raise TypeError(f"allclose: expected other to be a Tensor, got {type(other).__name__}")
-    if x.data.dtype != other.data.dtype:
+    if x._array.dtype != other._array.dtype:
         raise DtypeError(
             f"allclose: input and other must have the same dtype, got {x.dtype} and {other.dtype}; "
             "convert one with .to(other.dtype)"
         )
-    return bool(isclose(x, other, rtol=rtol, atol=atol, equal_nan=equal_nan).data.all())
+    return bool(isclose(x, other, rtol=rtol, atol=atol, equal_nan=equal_nan)._array.all())
 
 
 # ----------------------------------------------------------------------------- logical
@@ -237,9 +237,9 @@ def _logical(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
     else:
         t = as_operand(op, other, x)
         check_same_device(op, x, t)
-        broadcast_shape(op, x.data.shape, t.data.shape)
-        b = t.data
-    return Tensor._make(getattr(get_array_module(x.data), ufunc)(x.data, b))
+        broadcast_shape(op, x._array.shape, t._array.shape)
+        b = t._array
+    return Tensor._make(getattr(get_array_module(x._array), ufunc)(x._array, b))
 
 
 def logical_and(input: Tensor, other: Any) -> Tensor:
@@ -280,7 +280,7 @@ def logical_not(input: Tensor) -> Tensor:
         tensor([ True, False])
     """
     x = tensor_input("logical_not", input)
-    return Tensor._make(get_array_module(x.data).logical_not(x.data))
+    return Tensor._make(get_array_module(x._array).logical_not(x._array))
 
 
 # ----------------------------------------------------------------------------- bitwise
@@ -294,21 +294,21 @@ def _bitwise(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
         # `True & mask` arrives here reflected; the ops are symmetric.
         input, other = other, input
     x = tensor_input(op, input)
-    _check_integral(op, x.data.dtype)
+    _check_integral(op, x._array.dtype)
     if is_scalar(other):
         value = _scalar_value(other)
         if isinstance(value, float):
             raise DtypeError(f"{op}: expected a bool or integer operand, got the float {value!r}")
         target = scalar_result_dtype(x, value)
-        a = x.data if target.np == x.data.dtype else x.data.astype(target.np)
+        a = x._array if target.np == x._array.dtype else x._array.astype(target.np)
         if target.np.kind in "iu" and type(value) is int:
             value = fit_int(op, value, target.np, wrap=True)
         return Tensor._make(getattr(get_array_module(a), ufunc)(a, value))
     t = as_operand(op, other, x)
-    _check_integral(op, t.data.dtype)
+    _check_integral(op, t._array.dtype)
     a, b = promote_pair(op, x, t)
-    broadcast_shape(op, a.data.shape, b.data.shape)
-    return Tensor._make(getattr(get_array_module(a.data), ufunc)(a.data, b.data))
+    broadcast_shape(op, a._array.shape, b._array.shape)
+    return Tensor._make(getattr(get_array_module(a._array), ufunc)(a._array, b._array))
 
 
 def bitwise_and(input: Tensor, other: Any) -> Tensor:
@@ -349,5 +349,5 @@ def bitwise_not(input: Tensor) -> Tensor:
         tensor([False,  True])
     """
     x = tensor_input("bitwise_not", input)
-    _check_integral("bitwise_not", x.data.dtype)
-    return Tensor._make(get_array_module(x.data).invert(x.data))
+    _check_integral("bitwise_not", x._array.dtype)
+    return Tensor._make(get_array_module(x._array).invert(x._array))

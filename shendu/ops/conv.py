@@ -79,11 +79,11 @@ def _show(values: tuple[int, ...], n: int) -> str:
 def _check_input(op: str, input: Any, spatial: int) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if ndim not in (spatial + 1, spatial + 2):
         raise ShapeError(
             f"{op}: expected a {spatial + 1}-D (unbatched) or {spatial + 2}-D (batched) input, "
-            f"got a {ndim}-D input of shape {tuple(input.data.shape)}"
+            f"got a {ndim}-D input of shape {tuple(input._array.shape)}"
         )
 
 
@@ -103,7 +103,7 @@ def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, 
     if not _is_int(groups) or groups < 1:
         raise ShapeError(f"{op}: groups must be a positive int, got {groups!r}")
     groups = int(groups)
-    wshape, xshape = tuple(weight.data.shape), tuple(input.data.shape)
+    wshape, xshape = tuple(weight._array.shape), tuple(input._array.shape)
     if len(wshape) != spatial + 2:
         kernel = "kW" if spatial == 1 else "kH, kW"
         layout = (
@@ -113,9 +113,9 @@ def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, 
         )
         raise ShapeError(f"{op}: expected a {spatial + 2}-D weight {layout}, got a weight of shape {wshape}")
     check_same_device(op, input, weight)
-    if input.data.dtype.kind not in "fiu":
+    if input._array.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
-    if weight.data.dtype != input.data.dtype:
+    if weight._array.dtype != input._array.dtype:
         raise DtypeError(
             f"{op}: input and weight must have the same dtype, got input {input.dtype} and weight {weight.dtype}"
         )
@@ -146,12 +146,12 @@ def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, 
         if not isinstance(bias, Tensor):
             raise TypeError(f"{op}: expected a Tensor or None as bias, got {type(bias).__name__}")
         check_same_device(op, input, bias)
-        if tuple(bias.data.shape) != (out_channels,):
+        if tuple(bias._array.shape) != (out_channels,):
             raise ShapeError(
                 f"{op}: bias must have shape ({out_channels},) to match the {out_channels} output channels, "
-                f"got shape {tuple(bias.data.shape)} (weight shape {wshape})"
+                f"got shape {tuple(bias._array.shape)} (weight shape {wshape})"
             )
-        if bias.data.dtype != input.data.dtype:
+        if bias._array.dtype != input._array.dtype:
             raise DtypeError(
                 f"{op}: input and bias must have the same dtype, got input {input.dtype} and bias {bias.dtype}"
             )
@@ -477,12 +477,12 @@ def _conv(
     groups = _check_weight(op, input, weight, bias, spatial, groups, transposed=False)
     strides = _ntuple(op, "stride", stride, spatial, 1)
     dilations = _ntuple(op, "dilation", dilation, spatial, 1)
-    kernel = tuple(weight.data.shape[2:])
+    kernel = tuple(weight._array.shape[2:])
     pads = _conv_padding(op, padding, spatial, kernel, strides, dilations)
-    image = tuple(input.data.shape[-spatial:])
+    image = tuple(input._array.shape[-spatial:])
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(image, pads))
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilations))
-    _check_fits(op, padded, extent, kernel, input.data.shape)
+    _check_fits(op, padded, extent, kernel, input._array.shape)
     out = tuple((p - e) // s + 1 for p, e, s in zip(padded, extent, strides))
     if spatial == 1:
         kernel, strides, dilations = (1, *kernel), (1, *strides), (1, *dilations)
@@ -607,8 +607,8 @@ def conv_transpose2d(
             f"{op}: output_padding {extra} must be smaller than either the stride {strides} "
             f"or the dilation {dilations} in each dimension"
         )
-    kernel = tuple(weight.data.shape[2:])
-    size = tuple(input.data.shape[-2:])
+    kernel = tuple(weight._array.shape[2:])
+    size = tuple(input._array.shape[-2:])
     image = tuple(
         (h - 1) * s - 2 * p + d * (k - 1) + e + 1
         for h, s, p, d, k, e in zip(size, strides, pads, dilations, kernel, extra)
@@ -616,7 +616,7 @@ def conv_transpose2d(
     if any(i <= 0 for i in image):
         raise ShapeError(
             f"{op}: the output size would be {image}, which is not positive "
-            f"(input shape {tuple(input.data.shape)}, weight shape {tuple(weight.data.shape)}, "
+            f"(input shape {tuple(input._array.shape)}, weight shape {tuple(weight._array.shape)}, "
             f"stride {strides}, padding {pads}, dilation {dilations}, output_padding {extra})"
         )
     geom = _Geometry(kernel, strides, tuple((p, p) for p in pads), dilations, groups, image, size)

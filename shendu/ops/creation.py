@@ -185,10 +185,12 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
                 [3., 4.]])
     """
     if isinstance(data, Tensor):
-        array = data.data.copy()
+        array = data._array.copy()
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(item, Tensor) for item in data):
-            data = [item.data if isinstance(item, Tensor) and type(item.data) is np.ndarray else item for item in data]
+            data = [
+                item._array if isinstance(item, Tensor) and type(item._array) is np.ndarray else item for item in data
+            ]
         wanted = _dtype.to_dtype(dtype, "tensor").np if dtype is not None else None
         array = np.array(_infer_array("tensor", data, wanted), copy=True)
     _check_array_dtype("tensor", array)
@@ -540,10 +542,10 @@ class Cast(Function):
 
 def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:
     """``input`` as ``dtype`` (itself when the dtype already matches); differentiable between float types."""
-    if input.data.dtype == dtype.np:
+    if input._array.dtype == dtype.np:
         return input
     if input._requires_grad and not dtype.is_floating_point:
-        return Tensor._make(input.data.astype(dtype.np))
+        return Tensor._make(input._array.astype(dtype.np))
     return Cast.apply(input, dtype=dtype.np)
 
 

@@ -55,7 +55,7 @@ def _keep_mask(op: str, shape: tuple[int, ...], p: float, device: Any) -> Any:
 
 
 def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplace: bool, alpha: bool = False) -> Tensor:
-    dtype = input.data.dtype
+    dtype = input._array.dtype
     # Only scaling needs floats: as in PyTorch, an integer input passes through (not training, p = 0)
     # or is zeroed (p = 1).
     if dtype.kind != "f" and p < 1.0:
@@ -76,9 +76,9 @@ def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplac
         shift = None
     if inplace:
         input._check_inplace(op)
-        input.data *= scale
+        input._array *= scale
         if shift is not None:
-            input.data += shift
+            input._array += shift
         return input
     return Dropout.apply(input, scale=scale, shift=shift)
 
@@ -105,7 +105,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     p = _check(op, input, p)
     if not training or p == 0.0:
         return input
-    return _apply(op, input, p, tuple(input.data.shape), inplace)
+    return _apply(op, input, p, tuple(input._array.shape), inplace)
 
 
 def _feature(
@@ -114,7 +114,7 @@ def _feature(
     """Dropout of whole channels: one draw per (sample, channel), or per channel when not batched."""
     if not training or p == 0.0:
         return input
-    shape = tuple(input.data.shape)
+    shape = tuple(input._array.shape)
     lead = 2 if batched else 1
     mask_shape = shape[:lead] + (1,) * (len(shape) - lead)
     return _apply(op, input, p, mask_shape, inplace, alpha)
@@ -134,12 +134,12 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """
     op = "dropout1d"
     p = _check(op, input, p)
-    if input.data.ndim not in (2, 3):
+    if input._array.ndim not in (2, 3):
         raise ShapeError(
-            f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(input.data.shape)}; "
+            f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(input._array.shape)}; "
             "use dropout for element-wise dropout"
         )
-    return _feature(op, input, p, training, inplace, batched=input.data.ndim == 3)
+    return _feature(op, input, p, training, inplace, batched=input._array.ndim == 3)
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -160,7 +160,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """
     op = "dropout2d"
     p = _check(op, input, p)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if training and 0.0 < p < 1.0 and ndim < 2:
         raise ShapeError(f"{op}: expected an input with at least 2 dimensions (N, C, *), got shape {(*input.shape,)}")
     if ndim not in (3, 4):
@@ -192,7 +192,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """
     op = "dropout3d"
     p = _check(op, input, p)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if training and 0.0 < p < 1.0 and ndim == 0:
         raise ShapeError(f"{op}: expected an input with channels, got a 0-d tensor")
     if ndim not in (4, 5):
@@ -223,7 +223,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     p = _check(op, input, p)
     if not training or p == 0.0:
         return input
-    return _apply(op, input, p, tuple(input.data.shape), inplace, alpha=True)
+    return _apply(op, input, p, tuple(input._array.shape), inplace, alpha=True)
 
 
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
@@ -240,9 +240,9 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     """
     op = "feature_alpha_dropout"
     p = _check(op, input, p)
-    if training and 0.0 < p < 1.0 and input.data.ndim < 2:
+    if training and 0.0 < p < 1.0 and input._array.ndim < 2:
         raise ShapeError(
             f"{op}: expected an input of shape (N, C, *) with at least 2 dimensions, got shape "
-            f"{tuple(input.data.shape)}"
+            f"{tuple(input._array.shape)}"
         )
     return _feature(op, input, p, training, inplace, batched=True, alpha=True)

@@ -85,7 +85,7 @@ def tensor_input(op: str, input: Any) -> Tensor:
 
 
 def _no_bool(op: str, x: Tensor) -> None:
-    if x.data.dtype.kind == "b":
+    if x._array.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
 
 
@@ -600,7 +600,7 @@ def square(input: Tensor) -> Tensor:
         tensor([4, 9])
     """
     x = tensor_input("square", input)
-    if x.data.dtype.kind == "b":
+    if x._array.dtype.kind == "b":
         x = cast(x, _dtype.int64)
     return Square.apply(x)
 
@@ -625,16 +625,16 @@ def sign(input: Tensor) -> Tensor:
         tensor([-1.,  0.,  1.])
     """
     x = tensor_input("sign", input)
-    if x.data.dtype.kind == "b":
-        return Tensor._make(x.data.copy())
+    if x._array.dtype.kind == "b":
+        return Tensor._make(x._array.copy())
     return Sign.apply(x)
 
 
 def _rounding(op: str, func: type[Function], input: Any, **params: Any) -> Tensor:
     x = tensor_input(op, input)
     _no_bool(op, x)
-    if x.data.dtype.kind != "f":
-        return Tensor._make(x.data.copy())
+    if x._array.dtype.kind != "f":
+        return Tensor._make(x._array.copy())
     return func.apply(x, **params)
 
 
@@ -685,7 +685,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
     if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
     x = tensor_input("round", input)
-    if decimals != 0 and x.data.dtype.kind in "iu":
+    if decimals != 0 and x._array.dtype.kind in "iu":
         raise DtypeError(
             f"round: decimals={decimals} is only supported for floating-point tensors, got dtype {x.dtype}"
         )
@@ -700,10 +700,10 @@ def isnan(input: Tensor) -> Tensor:
         tensor([False,  True])
     """
     x = tensor_input("isnan", input)
-    xp = get_array_module(x.data)
-    if x.data.dtype.kind != "f":
-        return Tensor._make(xp.zeros(x.data.shape, dtype=bool))
-    return Tensor._make(xp.isnan(x.data))
+    xp = get_array_module(x._array)
+    if x._array.dtype.kind != "f":
+        return Tensor._make(xp.zeros(x._array.shape, dtype=bool))
+    return Tensor._make(xp.isnan(x._array))
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -714,10 +714,10 @@ def isinf(input: Tensor) -> Tensor:
         tensor([False,  True])
     """
     x = tensor_input("isinf", input)
-    xp = get_array_module(x.data)
-    if x.data.dtype.kind != "f":
-        return Tensor._make(xp.zeros(x.data.shape, dtype=bool))
-    return Tensor._make(xp.isinf(x.data))
+    xp = get_array_module(x._array)
+    if x._array.dtype.kind != "f":
+        return Tensor._make(xp.zeros(x._array.shape, dtype=bool))
+    return Tensor._make(xp.isinf(x._array))
 
 
 def isfinite(input: Tensor) -> Tensor:
@@ -728,10 +728,10 @@ def isfinite(input: Tensor) -> Tensor:
         tensor([ True, False, False])
     """
     x = tensor_input("isfinite", input)
-    xp = get_array_module(x.data)
-    if x.data.dtype.kind != "f":
-        return Tensor._make(xp.ones(x.data.shape, dtype=bool))
-    return Tensor._make(xp.isfinite(x.data))
+    xp = get_array_module(x._array)
+    if x._array.dtype.kind != "f":
+        return Tensor._make(xp.ones(x._array.shape, dtype=bool))
+    return Tensor._make(xp.isfinite(x._array))
 
 
 def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
@@ -756,8 +756,8 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
             raise TypeError(f"nan_to_num: {name} must be a number or None, got {type(value).__name__} {value!r}")
     if nan is None:
         nan = 0.0
-    if x.data.dtype.kind != "f":
-        return Tensor._make(x.data.copy())
+    if x._array.dtype.kind != "f":
+        return Tensor._make(x._array.copy())
     return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
@@ -852,10 +852,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     max = max.item() if isinstance(max, np.generic) else max
     bounds = [b for b in (min, max) if b is not None]
     if all(is_scalar(b) for b in bounds):
-        dims = [x.dtype] if x.data.ndim else []
-        zero = [] if x.data.ndim else [x.dtype]
+        dims = [x.dtype] if x._array.ndim else []
+        zero = [] if x._array.ndim else [x.dtype]
         x = cast(x, _dtype.result_type(dims, zero, bounds))
-        kind, np_dtype = x.data.dtype.type, x.data.dtype
+        kind, np_dtype = x._array.dtype.type, x._array.dtype
         lo = None if min is None else kind(_fill_value("clamp", min, np_dtype, "min"))
         hi = None if max is None else kind(_fill_value("clamp", max, np_dtype, "max"))
         return ClampScalar.apply(x, lo=lo, hi=hi)
@@ -864,13 +864,13 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     # A number among tensor bounds ranks below every tensor, as in PyTorch's promotion.
     ranked = [x, *(t for b, t in zip(bounds, tensors) if not is_scalar(b))]
     target = _dtype.result_type(
-        [t.dtype for t in ranked if t.data.ndim],
-        [t.dtype for t in ranked if not t.data.ndim],
+        [t.dtype for t in ranked if t._array.ndim],
+        [t.dtype for t in ranked if not t._array.ndim],
         [b for b in bounds if is_scalar(b)],
     )
     x, *tensors = (cast(t, target) for t in (x, *tensors))
-    broadcast_shape("clamp", *(t.data.shape for t in (x, *tensors)))
-    xp = get_array_module(x.data)
+    broadcast_shape("clamp", *(t._array.shape for t in (x, *tensors)))
+    xp = get_array_module(x._array)
     lo = tensors[0] if min is not None else Tensor._make(xp.asarray(_extreme(target.np, False), dtype=target.np))
     hi = tensors[-1] if max is not None else Tensor._make(xp.asarray(_extreme(target.np, True), dtype=target.np))
     return ClampTensor.apply(x, lo, hi)
@@ -917,10 +917,10 @@ def _binary_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
     if is_scalar(other):
         value = other.item() if isinstance(other, np.generic) else other
         x = cast(x, scalar_result_dtype(x, value))
-        xp = get_array_module(x.data)
-        return x, Tensor._make(xp.asarray(_fill_value(op, value, x.data.dtype, "other"), dtype=x.data.dtype))
+        xp = get_array_module(x._array)
+        return x, Tensor._make(xp.asarray(_fill_value(op, value, x._array.dtype, "other"), dtype=x._array.dtype))
     a, b = promote_pair(op, x, as_operand(op, other, x))
-    broadcast_shape(op, a.data.shape, b.data.shape)
+    broadcast_shape(op, a._array.shape, b._array.shape)
     return a, b
 
 
@@ -971,7 +971,7 @@ class Where(Function):
 def _check_bool(op: str, what: str, t: Any) -> Tensor:
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}: expected {what} to be a bool Tensor, got {type(t).__name__}")
-    if t.data.dtype.kind != "b":
+    if t._array.dtype.kind != "b":
         raise DtypeError(f"{op}: expected {what} to be a bool tensor, got dtype {t.dtype}")
     return t
 
@@ -996,8 +996,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
     if input is None and other is None:
         # The indices of the nonzero elements, of a tensor of any dtype, as in PyTorch.
         cond = tensor_input("where", condition)
-        xp = get_array_module(cond.data)
-        return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(cond.data)))
+        xp = get_array_module(cond._array)
+        return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(cond._array)))
     cond = _check_bool("where", "condition", condition)
     if input is None or other is None:
         raise TypeError("where: expected both input and other, or neither (for the indices of True elements)")
@@ -1011,16 +1011,16 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
     scalars = [v.item() if isinstance(v, np.generic) else v for v in operands if not isinstance(v, Tensor)]
     check_same_device("where", cond, *tensors)
     target = _dtype.result_type(
-        [t.dtype for t in tensors if t.data.ndim], [t.dtype for t in tensors if not t.data.ndim], scalars
+        [t.dtype for t in tensors if t._array.ndim], [t.dtype for t in tensors if not t._array.ndim], scalars
     )
-    xp = get_array_module(cond.data)
+    xp = get_array_module(cond._array)
     a, b = (
         cast(v, target)
         if isinstance(v, Tensor)
         else Tensor._make(xp.asarray(_fill_value("where", v, target.np, name), dtype=target.np))
         for v, name in zip(operands, ("input", "other"))
     )
-    broadcast_shape("where", cond.data.shape, a.data.shape, b.data.shape)
+    broadcast_shape("where", cond._array.shape, a._array.shape, b._array.shape)
     return Where.apply(cond, a, b)
 
 
@@ -1061,17 +1061,17 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     x = tensor_input("masked_fill", input)
     m = _check_bool("masked_fill", "mask", mask)
     check_same_device("masked_fill", x, m)
-    broadcast_shape("masked_fill", x.data.shape, m.data.shape)
-    xp = get_array_module(x.data)
+    broadcast_shape("masked_fill", x._array.shape, m._array.shape)
+    xp = get_array_module(x._array)
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._array.ndim != 0:
             raise ShapeError(
                 f"masked_fill: value must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}"
             )
-        _fill_value("masked_fill", value.item(), x.data.dtype)
+        _fill_value("masked_fill", value.item(), x._array.dtype)
         fill = cast(move(value, x.device), x.dtype)
     elif is_scalar(value):
-        fill = Tensor._make(xp.asarray(_fill_value("masked_fill", value, x.data.dtype), dtype=x.data.dtype))
+        fill = Tensor._make(xp.asarray(_fill_value("masked_fill", value, x._array.dtype), dtype=x._array.dtype))
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got {type(value).__name__}")
     return MaskedFill.apply(m, x, fill)

@@ -40,15 +40,15 @@ class Embedding(Function):
 
 def _renorm_(weight: Tensor, indices: Any, max_norm: float, norm_type: float) -> None:
     """Scale, in place, the looked-up rows whose ``norm_type``-norm exceeds ``max_norm`` down to ``max_norm``."""
-    xp = get_array_module(weight.data)
+    xp = get_array_module(weight._array)
     rows = xp.unique(indices.reshape(-1))
-    values = weight.data[rows]
+    values = weight._array[rows]
     norms = (xp.abs(values) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     over = norms > max_norm
     if bool(over.any()):
         scale = (max_norm / (norms[over] + 1e-7)).astype(values.dtype)
         with no_grad():
-            weight.data[rows[over]] = values[over] * scale[:, None]
+            weight._array[rows[over]] = values[over] * scale[:, None]
             weight._vc[0] += 1
 
 
@@ -90,13 +90,13 @@ def embedding(
         )
     if sparse:
         raise NotImplementedError(f"{op}: sparse=True is not supported; shendu computes dense gradients")
-    if input.data.dtype.kind not in "iu":
+    if input._array.dtype.kind not in "iu":
         raise DtypeError(f"{op}: input must hold integer indices (int64 or int32), got dtype {input.dtype}")
     if weight.ndim != 2:
         raise ShapeError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     check_same_device(op, input, weight)
     count = weight.shape[0]
-    indices = input.data
+    indices = input._array
     if indices.size:
         low, high = int(indices.min()), int(indices.max())
         if low < 0 or high >= count:

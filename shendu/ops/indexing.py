@@ -39,7 +39,7 @@ def _move_like(array: Any, data: Any, op: str) -> Any:
 def _index_array(op: str, item: Any, data: Any) -> tuple[Any, bool]:
     """An index given as a tensor, array or (nested) list, as an array on ``data``'s device and whether it is a mask."""
     if isinstance(item, Tensor):
-        array = item.data
+        array = item._array
     elif isinstance(item, np.ndarray):
         array = item
     else:
@@ -102,7 +102,7 @@ def _parse_index(op: str, x: Tensor, index: Any) -> tuple[tuple[Any, ...] | None
     ``x[index]`` is ``x[first][key]`` (or ``x[key]`` when ``first`` is None); ``kind`` says whether
     ``key`` is basic, holds masks only, or holds integer arrays (whose positions may repeat).
     """
-    data = x.data
+    data = x._array
     shape = data.shape
     items = index if type(index) is tuple else (index,)
     # Python bools in `key` stand for 0-d boolean indices: a new dim of size 1 (True) or 0 (False).
@@ -273,18 +273,18 @@ def setitem(input: Tensor, index: Any, value: Any) -> None:
     Only allowed on a tensor that does not require grad, or under ``no_grad()``.
     """
     first, key, _ = _parse_index("setitem", input, index)
-    data = input.data
+    data = input._array
     if isinstance(value, Tensor):
         if value._requires_grad and _grad_mode._State.enabled:
             raise GraphError(
                 "setitem: the value requires grad, but assignment into a tensor is not recorded by autograd; "
                 "build the result out of place (e.g. with shendu.cat, shendu.stack or shendu.where)"
             )
-        if value.data.ndim == 0:
-            source = _move_like(value.data, data, "setitem")
+        if value._array.ndim == 0:
+            source = _move_like(value._array, data, "setitem")
         else:
             check_same_device("setitem", input, value)
-            source = value.data
+            source = value._array
     elif is_scalar(value):
         source = value.item() if isinstance(value, np.generic) else value
     elif isinstance(value, (list, tuple, np.ndarray)):
@@ -328,7 +328,7 @@ def _assignable(value: tuple[int, ...], target: tuple[int, ...]) -> bool:
 def _index_tensor(op: str, index: Any, what: str = "index") -> Tensor:
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}: {what} must be a Tensor of int64 or int32, got {type(index).__name__}")
-    if index.data.dtype.kind not in "iu":
+    if index._array.dtype.kind not in "iu":
         raise DtypeError(f"{op}: {what} must be an int64 or int32 tensor, got {index.dtype.name}")
     return index
 
@@ -355,15 +355,15 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         shendu.Size([2, 2])
     """
     index = _index_tensor("index_select", index)
-    if index.data.ndim > 1:
+    if index._array.ndim > 1:
         raise ShapeError(f"index_select: index must be a 0-d or 1-d tensor, got shape {tuple(index.shape)}")
-    if input.data.ndim == 0:
-        if index.data.size != 1:
-            raise ShapeError(f"index_select: the index into a 0-d tensor must hold one value, got {index.data.size}")
+    if input._array.ndim == 0:
+        if index._array.size != 1:
+            raise ShapeError(f"index_select: the index into a 0-d tensor must hold one value, got {index._array.size}")
         return index_select(input.reshape(1), dim, index).reshape(())
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("index_select", dim, len(shape), shape)
-    positions = _move_like(index.data.reshape(-1), input.data, "index_select")
+    positions = _move_like(index._array.reshape(-1), input._array, "index_select")
     _check_positions("index_select", positions, d, shape[d], negative=False)
     return IndexSelect.apply(input, dim=d, index=positions)
 
@@ -382,7 +382,7 @@ def _mesh(index: Any, dim: int) -> tuple[Any, ...]:
 
 
 def _check_scatter_index(op: str, input: Tensor, d: int, index: Tensor, src: Tensor | None) -> Any:
-    shape, ishape = input.data.shape, index.data.shape
+    shape, ishape = input._array.shape, index._array.shape
     if len(ishape) != len(shape):
         raise ShapeError(
             f"{op}: index must have as many dims as the input, got index shape {tuple(ishape)} "
@@ -394,12 +394,12 @@ def _check_scatter_index(op: str, input: Tensor, d: int, index: Tensor, src: Ten
             f"in every dim but dim {d}"
         )
     if src is not None:
-        sshape = src.data.shape
+        sshape = src._array.shape
         if len(sshape) != len(ishape) or any(i > s for i, s in zip(ishape, sshape)):
             raise ShapeError(
                 f"{op}: index of shape {tuple(ishape)} must be no larger than src of shape {tuple(sshape)} in every dim"
             )
-    positions = _move_like(index.data, input.data, op)
+    positions = _move_like(index._array, input._array, op)
     _check_positions(op, positions, d, shape[d] if shape else 1, negative=False)
     return positions
 
@@ -436,10 +436,10 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
                 [4., 3.]])
     """
     index = _index_tensor("gather", index)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("gather", dim, len(shape), shape)
     if not shape:
-        if index.data.ndim:
+        if index._array.ndim:
             raise ShapeError(f"gather: a 0-d input takes a 0-d index, got shape {tuple(index.shape)}")
         return gather(input.reshape(1), 0, index.reshape(1)).reshape(())
     positions = _check_scatter_index("gather", input, d, index, None)
@@ -497,16 +497,16 @@ class ScatterAdd(Function):
 
 
 def _as_1d(src: Any) -> Any:
-    return src.reshape(1) if isinstance(src, Tensor) and src.data.ndim == 0 else src
+    return src.reshape(1) if isinstance(src, Tensor) and src._array.ndim == 0 else src
 
 
 def _scatter_args(op: str, input: Tensor, dim: int, index: Tensor, src: Any) -> tuple[int, Any, Tensor | None]:
     index = _index_tensor(op, index)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim(op, dim, len(shape), shape)
     if isinstance(src, Tensor):
         check_same_device(op, input, src)
-        if src.data.dtype != input.data.dtype:
+        if src._array.dtype != input._array.dtype:
             raise DtypeError(f"{op}: src must have the input's dtype {input.dtype.name}, got {src.dtype.name}")
     elif src is not None:
         raise TypeError(f"{op}: src must be a Tensor, got {type(src).__name__}")
@@ -538,14 +538,14 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
     if src is None and value is None:
         raise TypeError("scatter: expected src (a tensor) or value (a number)")
     index = _index_tensor("scatter", index)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         check_dim("scatter", dim, 0)
         return scatter(input.reshape(1), 0, index.reshape(-1), _as_1d(src), value=value).reshape(())
     d, positions, src = _scatter_args("scatter", input, dim, index, src)
     if src is None:
         fill = value.item() if isinstance(value, np.generic) else value
         # With nothing to write, as in PyTorch, the value need not fit the dtype.
-        fill = _fill_value("scatter", fill, input.data.dtype, "value") if positions.size else 0
+        fill = _fill_value("scatter", fill, input._array.dtype, "value") if positions.size else 0
         return ScatterValue.apply(input, dim=d, index=positions, value=fill)
     return Scatter.apply(input, src, dim=d, index=positions)
 
@@ -562,7 +562,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
     index = _index_tensor("scatter_add", index)
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         check_dim("scatter_add", dim, 0)
         return scatter_add(input.reshape(1), 0, index.reshape(-1), _as_1d(src)).reshape(())
     d, positions, src = _scatter_args("scatter_add", input, dim, index, src)
@@ -595,11 +595,11 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """
     if not isinstance(mask, Tensor):
         raise TypeError(f"masked_select: mask must be a bool Tensor, got {type(mask).__name__}")
-    if mask.data.dtype.kind != "b":
+    if mask._array.dtype.kind != "b":
         raise DtypeError(f"masked_select: mask must be a bool tensor, got {mask.dtype.name}")
     check_same_device("masked_select", input, mask)
-    shape = broadcast_shape("masked_select", input.data.shape, mask.data.shape)
-    return MaskedSelect.apply(input, mask=mask.data, shape=shape)
+    shape = broadcast_shape("masked_select", input._array.shape, mask._array.shape)
+    return MaskedSelect.apply(input, mask=mask._array, shape=shape)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
@@ -619,7 +619,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if not isinstance(tensor, Tensor):
         raise TypeError(f"one_hot: expected a Tensor of class indices, got {type(tensor).__name__}")
-    data = tensor.data
+    data = tensor._array
     if data.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer (int64) tensor of class indices, got {tensor.dtype.name}")
     num_classes = as_index("one_hot", "num_classes", num_classes)
@@ -660,8 +660,8 @@ class Triu(Function):
 
 
 def _triangle(op: str, func: type[Function], input: Tensor, diagonal: int) -> Tensor:
-    if input.data.ndim < 2:
-        raise ShapeError(f"{op}: expected a tensor with at least 2 dimensions, got shape {tuple(input.data.shape)}")
+    if input._array.ndim < 2:
+        raise ShapeError(f"{op}: expected a tensor with at least 2 dimensions, got shape {tuple(input._array.shape)}")
     return func.apply(input, diagonal=as_index(op, "diagonal", diagonal))
 
 

@@ -108,14 +108,14 @@ class Outer(Function):
 def _operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
     a = input if isinstance(input, Tensor) else as_operand(op, input, other if isinstance(other, Tensor) else None)
     b = other if isinstance(other, Tensor) else as_operand(op, other, a)
-    if type(a.data) is not type(b.data) or a.device != b.device:
+    if type(a._array) is not type(b._array) or a.device != b.device:
         check_same_device(op, a, b)
     return a, b
 
 
 def _check_dtypes(op: str, *tensors: Tensor) -> None:
-    first = tensors[0].data.dtype
-    if any(t.data.dtype != first for t in tensors[1:]):
+    first = tensors[0]._array.dtype
+    if any(t._array.dtype != first for t in tensors[1:]):
         shown = " and ".join(str(t.dtype) for t in tensors)
         raise DtypeError(
             f"{op}: expected all operands to have the same dtype, but got {shown}; "
@@ -155,7 +155,7 @@ def matmul(input: Any, other: Any) -> Tensor:
 
         return sparse_mm(input, other)
     a, b = _operands("matmul", input, other)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._array.shape, b._array.shape
     if not sa or not sb:
         raise ShapeError(
             f"matmul: both arguments must be at least 1-D, but got shapes {tuple(sa)} and {tuple(sb)} "
@@ -195,14 +195,14 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
         return sparse_mm(input, mat2)
     a, b = _operands("mm", input, mat2)
-    if a.data.ndim != 2 or b.data.ndim != 2:
+    if a._array.ndim != 2 or b._array.ndim != 2:
         raise ShapeError(
             f"mm: expected two 2-D matrices, but got shapes {tuple(a.shape)} and {tuple(b.shape)}; "
             "use matmul for vectors and batches"
         )
     _check_dtypes("mm", a, b)
-    if a.data.shape[1] != b.data.shape[0]:
-        raise _mismatch("mm", a, b, a.data.shape[1], b.data.shape[0])
+    if a._array.shape[1] != b._array.shape[0]:
+        raise _mismatch("mm", a, b, a._array.shape[1], b._array.shape[0])
     return Mm.apply(a, b)
 
 
@@ -221,7 +221,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         shendu.Size([8, 2, 4])
     """
     a, b = _operands("bmm", input, mat2)
-    sa, sb = a.data.shape, b.data.shape
+    sa, sb = a._array.shape, b._array.shape
     if len(sa) != 3 or len(sb) != 3:
         raise ShapeError(
             f"bmm: expected two 3-D tensors (batch, rows, columns), but got shapes {tuple(sa)} and {tuple(sb)}; "
@@ -246,14 +246,14 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         tensor(11.)
     """
     a, b = _operands("dot", input, tensor)
-    if a.data.ndim != 1 or b.data.ndim != 1:
+    if a._array.ndim != 1 or b._array.ndim != 1:
         raise ShapeError(
             f"dot: expected two 1-D tensors, but got shapes {tuple(a.shape)} and {tuple(b.shape)}; "
             "use matmul for matrices"
         )
     _check_dtypes("dot", a, b)
-    if a.data.shape[0] != b.data.shape[0]:
-        raise _mismatch("dot", a, b, a.data.shape[0], b.data.shape[0])
+    if a._array.shape[0] != b._array.shape[0]:
+        raise _mismatch("dot", a, b, a._array.shape[0], b._array.shape[0])
     return Dot.apply(a, b)
 
 
@@ -268,7 +268,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
         shendu.Size([3, 2])
     """
     a, b = _operands("outer", input, vec2)
-    if a.data.ndim != 1 or b.data.ndim != 1:
+    if a._array.ndim != 1 or b._array.ndim != 1:
         raise ShapeError(f"outer: expected two 1-D tensors, but got shapes {tuple(a.shape)} and {tuple(b.shape)}")
     a, b = promote_pair("outer", a, b)
     return Outer.apply(a, b)
@@ -345,23 +345,23 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         b = bias if isinstance(bias, Tensor) else as_operand("linear", bias, x)
         tensors.append(b)
-    if len(tensors) == 3 or type(x.data) is not type(w.data):
+    if len(tensors) == 3 or type(x._array) is not type(w._array):
         check_same_device("linear", *tensors)
-    if x.data.ndim == 0:
+    if x._array.ndim == 0:
         raise ShapeError(f"linear: input must be at least 1-D (*, in_features), got shape {tuple(x.shape)}")
-    if w.data.ndim not in (1, 2):
+    if w._array.ndim not in (1, 2):
         raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(w.shape)}")
-    in_features = x.data.shape[-1]
-    if w.data.shape[-1] != in_features:
+    in_features = x._array.shape[-1]
+    if w._array.shape[-1] != in_features:
         raise ShapeError(
-            f"linear: input has {in_features} features but weight expects {w.data.shape[-1]} "
+            f"linear: input has {in_features} features but weight expects {w._array.shape[-1]} "
             f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})"
         )
     _check_dtypes("linear", *tensors)
     if bias is None:
         return Linear.apply(x, w)
-    out_shape = tuple(w.data.shape[:-1])
-    b_shape = tuple(b.data.shape)
+    out_shape = tuple(w._array.shape[:-1])
+    b_shape = tuple(b._array.shape)
     if len(b_shape) > len(out_shape) or any(s not in (1, o) for s, o in zip(b_shape[::-1], out_shape[::-1])):
         raise ShapeError(
             f"linear: bias of shape {b_shape} does not match the {out_shape[0] if out_shape else 1} output "
@@ -540,10 +540,10 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(tensors) > 1:
         check_same_device("einsum", *tensors)
         _check_dtypes("einsum", *tensors)
-    shapes = [tuple(t.data.shape) for t in tensors]
+    shapes = [tuple(t._array.shape) for t in tensors]
     labels, out = _parse_einsum(equation, shapes)
     _check_label_sizes(labels, shapes)
-    if len(tensors) == 1 and tensors[0].data.dtype.kind in "biu" and len(out) < len(set(labels[0])):
+    if len(tensors) == 1 and tensors[0]._array.dtype.kind in "biu" and len(out) < len(set(labels[0])):
         # PyTorch sums a single integer or bool operand in int64, as its sum() does.
-        tensors[0] = Tensor._make(tensors[0].data.astype(np.int64))
+        tensors[0] = Tensor._make(tensors[0]._array.astype(np.int64))
     return _einsum_class(len(tensors)).apply(*tensors, labels=tuple(labels), out=out)

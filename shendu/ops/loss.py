@@ -120,21 +120,21 @@ def _tensor(op: str, name: str, value: Any) -> Tensor:
 
 
 def _shape(t: Tensor) -> tuple[int, ...]:
-    return tuple(t.data.shape)
+    return tuple(t._array.shape)
 
 
 def _float_pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     input, target = _tensor(op, "input", input), _tensor(op, "target", target)
     check_same_device(op, input, target)
     x, t = promote_pair(op, input, target)
-    if x.data.dtype.kind != "f":
+    if x._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected floating-point input and target, got dtypes {input.dtype} and {target.dtype}")
     return x, t
 
 
 def _warn_broadcast(op: str, input: Tensor, target: Tensor) -> None:
-    if input.data.shape != target.data.shape:
-        broadcast_shape(op, input.data.shape, target.data.shape)
+    if input._array.shape != target._array.shape:
+        broadcast_shape(op, input._array.shape, target._array.shape)
         warnings.warn(
             f"{op}: the target shape {_shape(target)} differs from the input shape {_shape(input)}; they are "
             "broadcast together, which is likely not what you want. Give them the same shape.",
@@ -143,14 +143,14 @@ def _warn_broadcast(op: str, input: Tensor, target: Tensor) -> None:
 
 
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
-    if input.data.shape != target.data.shape:
+    if input._array.shape != target._array.shape:
         raise ShapeError(f"{op}: target shape {_shape(target)} must equal the input shape {_shape(input)}")
 
 
 def _weight_like_input(op: str, weight: Any, input: Tensor) -> Tensor:
     weight = _tensor(op, "weight", weight)
     check_same_device(op, input, weight)
-    if weight.data.shape != input.data.shape:
+    if weight._array.shape != input._array.shape:
         raise ShapeError(f"{op}: weight shape {_shape(weight)} must equal the input shape {_shape(input)}")
     return weight
 
@@ -159,7 +159,7 @@ def _broadcastable_to_input(op: str, name: str, value: Any, input: Tensor) -> Te
     value = _tensor(op, name, value)
     check_same_device(op, input, value)
     try:
-        fits = np.broadcast_shapes(value.data.shape, input.data.shape) == input.data.shape
+        fits = np.broadcast_shapes(value._array.shape, input._array.shape) == input._array.shape
     except ValueError:
         fits = False
     if not fits:
@@ -550,14 +550,14 @@ def _dtype_phrase(t: Tensor) -> str:
 
 def _check_logits(op: str, input: Any) -> int:
     input = _tensor(op, "input", input)
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise ShapeError(
             f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor; "
             "the class dimension is missing"
         )
-    classes = input.data.shape[0 if input.data.ndim == 1 else 1]
+    classes = input._array.shape[0 if input._array.ndim == 1 else 1]
     if classes == 0:
         raise ShapeError(f"{op}: the input has no classes (input shape {_shape(input)})")
     return classes
@@ -568,7 +568,7 @@ def _class_weight(op: str, weight: Any, classes: int, input: Tensor) -> Tensor |
         return None
     weight = _tensor(op, "weight", weight)
     check_same_device(op, input, weight)
-    if weight.data.shape != (classes,):
+    if weight._array.shape != (classes,):
         raise ShapeError(
             f"{op}: weight must hold one value per class, shape ({classes},), got shape {_shape(weight)} "
             f"(input shape {_shape(input)})"
@@ -584,12 +584,12 @@ def _index_shape(input: Tensor) -> tuple[int, ...]:
 def _class_indices(op: str, input: Tensor, target: Tensor, classes: int, ignore_index: int, expected: str) -> Any:
     """The target's class indices as an array, after checking dtype, shape and range."""
     index_shape = _index_shape(input)
-    if target.data.dtype.kind not in "iu" or _shape(target) != index_shape:
+    if target._array.dtype.kind not in "iu" or _shape(target) != index_shape:
         raise ShapeError(
             f"{op}: expected class indices (an integer tensor of shape {index_shape}){expected}, "
             f"got {_dtype_phrase(target)}"
         )
-    y = target.data
+    y = target._array
     bad = ((y < 0) | (y >= classes)) & (y != ignore_index)
     if bad.any():
         value = int(y[bad].ravel()[0])
@@ -650,7 +650,7 @@ def cross_entropy(
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     weight = _class_weight(op, weight, classes, input)
-    if target.data.dtype.kind == "f" and target.data.shape == input.data.shape:
+    if target._array.dtype.kind == "f" and target._array.shape == input._array.shape:
         if ignore_index >= 0:
             raise ValueError(
                 f"{op}: ignore_index is not supported with class-probability targets, got ignore_index={ignore_index}"
@@ -667,7 +667,7 @@ def cross_entropy(
     return CrossEntropy.apply(
         input,
         target=y,
-        weight=None if weight is None else weight.data.astype(input.data.dtype, copy=False),
+        weight=None if weight is None else weight._array.astype(input._array.dtype, copy=False),
         ignore_index=ignore_index,
         reduction=reduction,
         label_smoothing=float(label_smoothing),
@@ -709,7 +709,7 @@ def nll_loss(
     return NLLLoss.apply(
         input,
         target=y,
-        weight=None if weight is None else weight.data.astype(input.data.dtype, copy=False),
+        weight=None if weight is None else weight._array.astype(input._array.dtype, copy=False),
         ignore_index=ignore_index,
         reduction=reduction,
     )
@@ -817,16 +817,16 @@ def binary_cross_entropy(
     reduction = _reduction(op, size_average, reduce, reduction)
     x, t = _float_pair(op, input, target)
     _same_shape(op, input, target)
-    outside = ~((x.data >= 0) & (x.data <= 1))
+    outside = ~((x._array >= 0) & (x._array <= 1))
     if outside.any():
-        value = float(x.data[outside].ravel()[0])
+        value = float(x._array[outside].ravel()[0])
         raise ValueError(
             f"{op}: all elements of input should be between 0 and 1, got {value}; the input is a probability "
             "(apply sigmoid first, or use binary_cross_entropy_with_logits on logits)"
         )
-    outside = ~((t.data >= 0) & (t.data <= 1))
+    outside = ~((t._array >= 0) & (t._array <= 1))
     if outside.any():
-        value = float(t.data[outside].ravel()[0])
+        value = float(t._array[outside].ravel()[0])
         raise ValueError(f"{op}: all elements of target should be between 0 and 1, got {value}")
     if weight is None:
         return BinaryCrossEntropy.apply(x, t, reduction=reduction)
@@ -942,11 +942,11 @@ def kl_div(
             stacklevel=2,
         )
     x, t = _float_pair(op, input, target)
-    broadcast_shape(op, x.data.shape, t.data.shape)
+    broadcast_shape(op, x._array.shape, t._array.shape)
     count = None
     if reduction == "batchmean":
-        if x.data.ndim == 0:
+        if x._array.ndim == 0:
             reduction = "sum"
         else:
-            reduction, count = "mean", x.data.shape[0]
+            reduction, count = "mean", x._array.shape[0]
     return KLDiv.apply(x, t, reduction=reduction, count=count, log_target=bool(log_target))

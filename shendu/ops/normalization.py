@@ -258,15 +258,15 @@ class InstanceNorm(_Normalize):
 
 
 def _shape(t: Tensor) -> tuple[int, ...]:
-    return tuple(t.data.shape)
+    return tuple(t._array.shape)
 
 
 def _check_input(op: str, input: Any, min_ndim: int, layout: str) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
-    if input.data.ndim < min_ndim:
+    if input._array.ndim < min_ndim:
         raise ShapeError(
             f"{op}: expected an input of shape {layout} with at least {min_ndim} dimensions, got shape {_shape(input)}"
         )
@@ -280,7 +280,7 @@ def _check_per_channel(op: str, input: Tensor, channels: int, **tensors: Tensor 
             continue
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}: expected {name} to be a Tensor or None, got {type(t).__name__}")
-        if t.data.size != channels:
+        if t._array.size != channels:
             raise ShapeError(
                 f"{op}: {name} should have {channels} elements, one per channel of the input "
                 f"(input shape {_shape(input)}), got shape {_shape(t)}"
@@ -292,7 +292,7 @@ def _check_per_channel(op: str, input: Tensor, channels: int, **tensors: Tensor 
 
 
 def _check_dtype(op: str, input: Tensor, name: str, t: Tensor) -> None:
-    if t.data.dtype != input.data.dtype:
+    if t._array.dtype != input._array.dtype:
         raise DtypeError(
             f"{op}: {name} has dtype {t.dtype} but the input has dtype {input.dtype}; "
             f"use one dtype for all of them (e.g. module.to({input.dtype}))"
@@ -382,8 +382,8 @@ def batch_norm(
             None
             if (running_mean is None and running_var is None) or view[0] * view[2] == 0
             else (
-                None if running_mean is None else running_mean.data,
-                None if running_var is None else running_var.data,
+                None if running_mean is None else running_mean._array,
+                None if running_var is None else running_var._array,
             )
         )
         return BatchNorm.apply(
@@ -410,7 +410,7 @@ def batch_norm(
         wshape=wshape,
         eps=eps,
         has_weight=weight is not None,
-        stats=(running_mean.data.reshape(wshape), running_var.data.reshape(wshape)),
+        stats=(running_mean._array.reshape(wshape), running_var._array.reshape(wshape)),
     )
 
 
@@ -591,8 +591,8 @@ def instance_norm(
         if running_mean is not None or running_var is not None:
             _mark_updated(op, running_mean, running_var)
             running = (
-                None if running_mean is None else running_mean.data,
-                None if running_var is None else running_var.data,
+                None if running_mean is None else running_mean._array,
+                None if running_var is None else running_var._array,
             )
         return InstanceNorm.apply(
             input,
@@ -615,5 +615,5 @@ def instance_norm(
         wshape=wshape,
         eps=eps,
         has_weight=weight is not None,
-        stats=(running_mean.data.reshape(wshape), running_var.data.reshape(wshape)),
+        stats=(running_mean._array.reshape(wshape), running_var._array.reshape(wshape)),
     )

@@ -58,7 +58,7 @@ def _pool_geometry(
         raise ShapeError(
             f"{op}: padding {_show(pads, spatial)} must be at most half the kernel size {_show(kernel, spatial)}"
         )
-    image = tuple(input.data.shape[-spatial:])
+    image = tuple(input._array.shape[-spatial:])
     extent = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilations))
     out = []
     for size, p, e, s in zip(image, pads, extent, strides):
@@ -72,7 +72,7 @@ def _pool_geometry(
         dilated = f" (dilated extent {_show(extent, spatial)})" if extent != kernel else ""
         raise ShapeError(
             f"{op}: kernel size {_show(kernel, spatial)}{dilated} is larger than the padded input "
-            f"{_show(padded, spatial)} (input shape {tuple(input.data.shape)}, padding {_show(pads, spatial)})"
+            f"{_show(padded, spatial)} (input shape {tuple(input._array.shape)}, padding {_show(pads, spatial)})"
         )
     # The padding actually needed: ceil_mode may need more on the right, floor mode may need none.
     pairs = tuple(
@@ -295,7 +295,7 @@ def _max_pool(
     return_indices: bool,
 ) -> Any:
     geom = _pool_geometry(op, input, spatial, kernel_size, stride, padding, dilation, ceil_mode)
-    if input.data.dtype.kind not in "fiu":
+    if input._array.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
     return MaxPool2d.apply(input, geom=geom, spatial=spatial, return_indices=bool(return_indices))
 
@@ -428,7 +428,7 @@ def _avg_pool(
     divisor_override: Any,
 ) -> Tensor:
     geom = _pool_geometry(op, input, spatial, kernel_size, stride, padding, 1, ceil_mode)
-    if input.data.dtype.kind not in "fiu":
+    if input._array.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
     if divisor_override is not None:
         if not _is_int(divisor_override) or divisor_override == 0:
@@ -508,7 +508,7 @@ def avg_pool2d(
 # ---------------------------------------------------------------------------------------- adaptive pooling
 def _adaptive_size(op: str, input: Tensor, output_size: Any) -> tuple[int, int]:
     _check_input(op, input, 2)
-    size = tuple(input.data.shape[-2:])
+    size = tuple(input._array.shape[-2:])
     if output_size is None or _is_int(output_size):
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
@@ -521,10 +521,10 @@ def _adaptive_size(op: str, input: Tensor, output_size: Any) -> tuple[int, int]:
             raise ShapeError(f"{op}: output_size must hold non-negative ints or None, got {tuple(output_size)}")
         else:
             out.append(int(given))
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
     if 0 in size[-2:] and any(out):
-        raise ShapeError(f"{op}: cannot pool an empty input of shape {tuple(input.data.shape)} to size {tuple(out)}")
+        raise ShapeError(f"{op}: cannot pool an empty input of shape {tuple(input._array.shape)} to size {tuple(out)}")
     return out[0], out[1]
 
 
@@ -753,7 +753,7 @@ def interpolate(
         raise ShapeError(f"{op}: align_corners can only be set with the interpolating modes, not mode='nearest'")
     if antialias:
         raise ShapeError(f"{op}: antialias is only available for the bilinear and bicubic modes, not mode='nearest'")
-    shape = tuple(input.data.shape)
+    shape = tuple(input._array.shape)
     spatial = len(shape) - 2
     if spatial not in (1, 2, 3):
         raise ShapeError(

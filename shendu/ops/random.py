@@ -345,21 +345,21 @@ def normal(
     if isinstance(std, Tensor):
         _normal_param("std", std)
     first = tensors[0]
-    np_dtype = first.data.dtype
-    if len(tensors) == 2 and (type(mean.data) is not type(std.data) or mean.device != std.device):
+    np_dtype = first._array.dtype
+    if len(tensors) == 2 and (type(mean._array) is not type(std._array) or mean.device != std.device):
         from ._common import check_same_device
 
         check_same_device("normal", mean, std)
-    std_data = std.data if isinstance(std, Tensor) else std
+    std_data = std._array if isinstance(std, Tensor) else std
     if isinstance(std, Tensor):
-        if std.data.size and not bool((std.data >= 0).all()):
+        if std._array.size and not bool((std._array >= 0).all()):
             raise ValueError("normal: every element of std must be >= 0, but std has negative or NaN values")
     elif not std >= 0:
         raise ValueError(f"normal: std must be >= 0, but got {std}")
     shape = broadcast_shape("normal", *(tuple(t.shape) for t in tensors))
     noise = _standard_normal(numpy_generator(generator, "normal"), shape, np_dtype, "normal")
     noise = _backend.to_device(noise, first.device, "normal")
-    mean_data = mean.data if isinstance(mean, Tensor) else mean
+    mean_data = mean._array if isinstance(mean, Tensor) else mean
     return Normal.apply(*tensors, sample=(noise * std_data + mean_data).astype(np_dtype, copy=False))
 
 
@@ -384,16 +384,16 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
             raise ValueError(f"bernoulli: p must be in [0, 1], but got p={p}")
         probs: Any = p
     else:
-        probs = input.data
+        probs = input._array
         if probs.size:
             lo, hi = float(probs.min()), float(probs.max())
             if not (0 <= lo and hi <= 1):
                 raise ValueError(f"bernoulli: probabilities must be in [0, 1], but input has values in [{lo}, {hi}]")
     # With p given, input only lends its shape and dtype, which may be an integer one.
-    work = input.data.dtype if input.is_floating_point() else np.dtype(np.float32)
+    work = input._array.dtype if input.is_floating_point() else np.dtype(np.float32)
     u = _uniform(numpy_generator(generator, "bernoulli"), tuple(input.shape), work, "bernoulli")
     u = _backend.to_device(u, input.device, "bernoulli")
-    sample = (u < probs).astype(input.data.dtype)
+    sample = (u < probs).astype(input._array.dtype)
     return Bernoulli.apply(input, sample=sample)
 
 
@@ -419,23 +419,23 @@ def multinomial(
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"multinomial: expected a Tensor, got {type(input).__name__}")
-    if input.data.ndim not in (1, 2):
+    if input._array.ndim not in (1, 2):
         raise ShapeError(f"multinomial: expected a 1-D or 2-D tensor of probabilities, got shape {tuple(input.shape)}")
     if not input.is_floating_point():
         raise DtypeError(f"multinomial: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
         raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__}")
-    categories = input.data.shape[-1]
+    categories = input._array.shape[-1]
     if num_samples <= 0:
         raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
-    rows = 1 if input.data.ndim == 1 else input.data.shape[0]
+    rows = 1 if input._array.ndim == 1 else input._array.shape[0]
     if categories == 0 and rows:
         raise ValueError(f"multinomial: the probabilities must have at least one category, got shape {input.shape}")
     if not replacement and num_samples > categories:
         raise ValueError(
             f"multinomial: cannot draw {num_samples} samples without replacement from {categories} categories"
         )
-    weights = _backend.to_device(input.data, _backend.CPU).astype(np.float64).reshape(rows, categories)
+    weights = _backend.to_device(input._array, _backend.CPU).astype(np.float64).reshape(rows, categories)
     if not np.all(np.isfinite(weights)) or bool((weights < 0).any()):
         raise ValueError("multinomial: the probabilities must be finite and non-negative (found inf, nan or < 0)")
     if weights.shape[0] and (weights.shape[1] == 0 or bool((weights.sum(axis=1) <= 0).any())):
@@ -453,5 +453,5 @@ def multinomial(
         with np.errstate(divide="ignore"):
             keys = np.where(weights > 0, race / weights, np.inf)
         out = np.lexsort((race, keys), axis=-1)[:, :num_samples]
-    out = out.astype(np.int64).reshape(*input.data.shape[:-1], num_samples)
+    out = out.astype(np.int64).reshape(*input._array.shape[:-1], num_samples)
     return Tensor._make(_backend.to_device(out, input.device, "multinomial"))

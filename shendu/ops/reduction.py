@@ -73,12 +73,12 @@ def _axes(op: str, input: Tensor, dim: Dims, empty_means_all: bool = True) -> tu
     PyTorch reads an empty ``dim`` (``()`` or ``[]``) as "every dimension" for most reductions,
     but as "no dimension" for ``all``/``any``; ``empty_means_all`` picks which.
     """
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if dim is None:
         return tuple(range(ndim))
     if not isinstance(dim, (int, tuple, list)):
         raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got {type(dim).__name__} {dim!r}")
-    axes = normalize_dims(op, dim, ndim, input.data.shape)
+    axes = normalize_dims(op, dim, ndim, input._array.shape)
     if not axes and empty_means_all and isinstance(dim, (tuple, list)):
         return tuple(range(ndim))
     return axes
@@ -87,7 +87,7 @@ def _axes(op: str, input: Tensor, dim: Dims, empty_means_all: bool = True) -> tu
 def _one_axis(op: str, input: Tensor, dim: Any) -> int:
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{op}: dim must be a single int, got {type(dim).__name__} {tuple(dim)!r}")
-    return check_dim(op, dim, input.data.ndim, input.data.shape)
+    return check_dim(op, dim, input._array.ndim, input._array.shape)
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -113,8 +113,8 @@ def _spread(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
 
 def _check_nonempty(op: str, input: Tensor, axes: tuple[int, ...], whole: bool) -> None:
     """Max-like reductions have no identity, so an empty reduced dimension is an error."""
-    shape = input.data.shape
-    if whole and input.data.size == 0:
+    shape = input._array.shape
+    if whole and input._array.size == 0:
         raise ShapeError(
             f"{op}: cannot reduce an empty tensor (shape {tuple(shape)}) without a dim, because the "
             "operation has no identity; pass dim= to reduce a dimension that is not empty"
@@ -131,7 +131,7 @@ def _accumulating_dtype(op: str, input: Tensor, dtype: Any) -> Tensor:
     """``input`` cast to ``dtype``, or to int64 when it is an integer or bool tensor (as PyTorch sums)."""
     if dtype is not None:
         return cast(input, _dtype.to_dtype(dtype, op))
-    if input.data.dtype.kind in "biu":
+    if input._array.dtype.kind in "biu":
         return cast(input, _dtype.int64)
     return input
 
@@ -228,7 +228,7 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
                 f"mean: could not infer the output dtype: dtype must be a floating-point dtype, got {target}"
             )
         input = cast(input, target)
-    elif input.data.dtype.kind != "f":
+    elif input._array.dtype.kind != "f":
         raise DtypeError(
             f"mean: could not infer the output dtype: the input must be a floating-point tensor, got dtype "
             f"{input.dtype}; cast it first (x.float()) or pass dtype=shendu.float32"
@@ -333,7 +333,7 @@ def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> 
     if dim is None:
         if keepdim:
             raise TypeError(f"{op}: keepdim=True needs a dim; use a{op}(input, keepdim=True) to keep every dim")
-        axes = tuple(range(input.data.ndim))
+        axes = tuple(range(input._array.ndim))
         _check_nonempty(op, input, axes, whole=True)
         return (Amax if largest else Amin).apply(input, axes=axes, keepdim=False)
     if isinstance(dim, (tuple, list)):
@@ -341,8 +341,8 @@ def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> 
             f"{op}: dim must be a single int, got {type(dim).__name__} {tuple(dim)!r}; "
             f"use a{op}(input, dim) to reduce several dims"
         )
-    axis = check_dim(op, dim, input.data.ndim, input.data.shape)
-    if input.data.ndim:
+    axis = check_dim(op, dim, input._array.ndim, input._array.shape)
+    if input._array.ndim:
         _check_nonempty(op, input, (axis,), whole=False)
     return ValuesIndices(*(Max if largest else Min).apply(input, axis=axis, keepdim=keepdim))
 
@@ -480,11 +480,11 @@ def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, co
         correction = 1
     elif isinstance(correction, bool) or not isinstance(correction, (int, float)):
         raise TypeError(f"{op}: correction must be a number, got {type(correction).__name__} {correction!r}")
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
     # ``dim=()`` reduces every dim too; PyTorch's gradient for it divides by 1 - correction, a
     # quirk not copied here.
-    whole = dim is None or input.data.ndim == 0 or (isinstance(dim, (tuple, list)) and not dim)
+    whole = dim is None or input._array.ndim == 0 or (isinstance(dim, (tuple, list)) and not dim)
     return {"axes": _axes(op, input, dim), "keepdim": keepdim, "correction": correction, "whole": whole}
 
 
@@ -654,10 +654,10 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
         raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__} {p!r}")
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype, "norm"))
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise DtypeError(f"norm: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
     axes = _axes("norm", input, dim)
-    if (p < 0 or math.isinf(p)) and _count(input.data.shape, axes) == 0:
+    if (p < 0 or math.isinf(p)) and _count(input._array.shape, axes) == 0:
         raise ShapeError(
             f"norm: cannot compute the {p} norm over no elements (input shape {tuple(input.shape)}, "
             f"dims {axes}), because the operation has no identity"
@@ -805,7 +805,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 # ----------------------------------------------------------------- argmax, argmin, all, any
 def _arg_extreme(op: str, input: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
     _check_input(op, input)
-    data = input.data
+    data = input._array
     if data.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; cast the input first (x.int())")
     xp = get_array_module(data)
@@ -846,7 +846,7 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def _truth(op: str, input: Tensor, dim: Dims, keepdim: bool, every: bool) -> Tensor:
     _check_input(op, input)
-    data = input.data
+    data = input._array
     xp = get_array_module(data)
     axes = None if dim is None else _axes(op, input, dim, empty_means_all=False)
     out = (xp.all if every else xp.any)(data, axis=axes, keepdims=keepdim)

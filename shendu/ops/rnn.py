@@ -697,7 +697,7 @@ def _check_weights(op: str, input: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any
     check_same_device(op, *tensors)
     dtype = w_ih.dtype
     for t in tensors:
-        if t.dtype != dtype or t.data.dtype.kind != "f":
+        if t.dtype != dtype or t._array.dtype.kind != "f":
             raise DtypeError(
                 f"{op}: input and weights must share one floating-point dtype, got "
                 + ", ".join(str(u.dtype) for u in tensors)
@@ -758,8 +758,8 @@ def _layer_setup(
             )
     order = None
     if sorted_indices is not None:
-        data = sorted_indices.data if isinstance(sorted_indices, Tensor) else sorted_indices
-        xp = get_array_module(input.data)
+        data = sorted_indices._array if isinstance(sorted_indices, Tensor) else sorted_indices
+        xp = get_array_module(input._array)
         order = xp.asarray(data, dtype="int64")
         if order.shape != (batch,):
             raise ShapeError(f"{op}: sorted_indices must have shape ({batch},), got {tuple(order.shape)}")

@@ -90,7 +90,7 @@ def _dims(op: str, args: Sequence[Any]) -> tuple[int, ...]:
 
 
 def _need_dims(op: str, input: Tensor) -> None:
-    if input.data.ndim == 0:
+    if input._array.ndim == 0:
         raise ShapeError(f"{op}: expected a tensor with at least 1 dimension, got a 0-d tensor")
 
 
@@ -120,7 +120,7 @@ class Unsqueeze(Reshape):
 
 def _infer_shape(op: str, args: Sequence[Any], input: Tensor) -> tuple[int, ...]:
     shape = _sizes(op, args)
-    numel = input.data.size
+    numel = input._array.size
     known = 1
     for s in shape:
         known *= s
@@ -140,7 +140,7 @@ def _infer_shape(op: str, args: Sequence[Any], input: Tensor) -> tuple[int, ...]
         else:
             known *= s
     invalid = ShapeError(
-        f"{op}: shape {shape} is invalid for input of size {numel} (input shape {tuple(input.data.shape)})"
+        f"{op}: shape {shape} is invalid for input of size {numel} (input shape {tuple(input._array.shape)})"
     )
     if inferred < 0:
         raise invalid
@@ -176,7 +176,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 def _reshape_to(input: Tensor, shape: tuple[int, ...]) -> Tensor:
     out = Reshape.apply(input, shape=shape)
-    if _shares_memory(out.data, input.data):
+    if _shares_memory(out._array, input._array):
         out._vc = input._vc
     return out
 
@@ -200,10 +200,10 @@ def view(input: Tensor, *shape: Any) -> Tensor:
         raise TypeError("view: reinterpreting the bytes as another dtype is not supported; use .to(dtype) instead")
     target = _infer_shape("view", shape, input)
     out = View.apply(input, shape=target)
-    if not _shares_memory(out.data, input.data):
+    if not _shares_memory(out._array, input._array):
         raise ShapeError(
             f"view: shape {target} is not compatible with the memory layout of the input (shape "
-            f"{tuple(input.data.shape)}, not contiguous, e.g. after transpose or permute); "
+            f"{tuple(input._array.shape)}, not contiguous, e.g. after transpose or permute); "
             "use .reshape(...) instead, which copies when it must"
         )
     return _view_of(out, input)
@@ -211,12 +211,12 @@ def view(input: Tensor, *shape: Any) -> Tensor:
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.view(other.shape)``."""
-    return view(input, tuple(other.data.shape))
+    return view(input, tuple(other._array.shape))
 
 
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.reshape(other.shape)``."""
-    return reshape(input, tuple(other.data.shape))
+    return reshape(input, tuple(other._array.shape))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -231,7 +231,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         >>> shendu.zeros(2, 3, 4).flatten(1).shape
         shendu.Size([2, 12])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     ndim = len(shape)
     start = check_dim("flatten", start_dim, ndim, shape)
     end = check_dim("flatten", end_dim, ndim, shape)
@@ -251,7 +251,7 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
         >>> shendu.zeros(2, 12).unflatten(1, (3, -1)).shape
         shendu.Size([2, 3, 4])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("unflatten", dim, len(shape), shape)
     _need_dims("unflatten", input)
     if not isinstance(sizes, (tuple, list)):
@@ -285,7 +285,7 @@ def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
         >>> shendu.zeros(2, 1, 3, 1).squeeze(1).shape
         shendu.Size([2, 3, 1])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     dims = normalize_dims("squeeze", dim, len(shape), shape)
     target = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     return _view_of(Squeeze.apply(input, shape=target), input)
@@ -298,7 +298,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
         >>> shendu.zeros(2, 3).unsqueeze(-1).shape
         shendu.Size([2, 3, 1])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("unsqueeze", dim, len(shape) + 1, shape)
     return _view_of(Unsqueeze.apply(input, shape=(*shape[:d], 1, *shape[d:])), input)
 
@@ -323,7 +323,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
         >>> shendu.zeros(2, 3, 4).transpose(0, -1).shape
         shendu.Size([4, 3, 2])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     d0 = check_dim("transpose", dim0, len(shape), shape)
     d1 = check_dim("transpose", dim1, len(shape), shape)
     return _view_of(Transpose.apply(input, dim0=d0, dim1=d1), input)
@@ -340,10 +340,10 @@ def t(input: Tensor) -> Tensor:
         >>> shendu.zeros(2, 3).t().shape
         shendu.Size([3, 2])
     """
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if ndim > 2:
         raise ShapeError(
-            f"t: expects a tensor with at most 2 dimensions, got shape {tuple(input.data.shape)}; "
+            f"t: expects a tensor with at most 2 dimensions, got shape {tuple(input._array.shape)}; "
             "use transpose(dim0, dim1) or mT for batches of matrices"
         )
     return transpose(input, 0, ndim - 1 if ndim else 0)
@@ -373,7 +373,7 @@ def permute(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Ten
         shendu.Size([4, 2, 3])
     """
     order = _dims("permute", args if dims is None else (dims,))
-    shape = input.data.shape
+    shape = input._array.shape
     if len(order) != len(shape):
         raise ShapeError(
             f"permute: expected {len(shape)} dims, one per dimension of the input (shape {tuple(shape)}), "
@@ -407,7 +407,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
         shendu.Size([2, 3, 4])
     """
     target = _sizes("expand", sizes)
-    shape = input.data.shape
+    shape = input._array.shape
     lead = len(target) - len(shape)
     if lead < 0:
         raise ShapeError(
@@ -433,7 +433,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
     """``input.expand(other.shape)``."""
-    return expand(input, tuple(other.data.shape))
+    return expand(input, tuple(other._array.shape))
 
 
 class Repeat(Function):
@@ -461,11 +461,11 @@ def repeat(input: Tensor, *repeats: Any) -> Tensor:
         shendu.Size([4, 2, 6])
     """
     counts = _sizes("repeat", repeats)
-    ndim = input.data.ndim
+    ndim = input._array.ndim
     if len(counts) < ndim:
         raise ShapeError(
             f"repeat: got {len(counts)} repeats {counts} for a tensor of {ndim} dimensions "
-            f"(shape {tuple(input.data.shape)}); give at least one per dimension"
+            f"(shape {tuple(input._array.shape)}); give at least one per dimension"
         )
     if any(c < 0 for c in counts):
         raise ShapeError(f"repeat: repeats must be >= 0, got {counts}")
@@ -480,7 +480,7 @@ def tile(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
         shendu.Size([2, 6])
     """
     counts = _sizes("tile", args if dims is None else (dims,))
-    counts = (1,) * (input.data.ndim - len(counts)) + counts
+    counts = (1,) * (input._array.ndim - len(counts)) + counts
     return repeat(input, counts)
 
 
@@ -502,7 +502,7 @@ def flip(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
         tensor([2, 1, 0])
     """
     order = _dims("flip", args if dims is None else (dims,))
-    shape = input.data.shape
+    shape = input._array.shape
     normal = normalize_dims("flip", order, len(shape), shape)
     return Flip.apply(input, dims=normal)
 
@@ -522,7 +522,7 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
         >>> shendu.zeros(2, 3, 4).movedim(0, -1).shape
         shendu.Size([3, 4, 2])
     """
-    shape = input.data.shape
+    shape = input._array.shape
     ndim = len(shape)
     src = _dim_list("movedim", source, ndim, shape)
     dst = _dim_list("movedim", destination, ndim, shape)
@@ -560,7 +560,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
         tensor([2, 5])
     """
     _need_dims("select", input)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("select", dim, len(shape), shape)
     i = as_index("select", "index", index)
     size = shape[d]
@@ -595,7 +595,7 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
         tensor([3, 0, 1, 2])
     """
     steps = _sizes("roll", (shifts,) if isinstance(shifts, (int, np.integer)) else (tuple(shifts),))
-    shape = input.data.shape
+    shape = input._array.shape
     if dims is None:
         if len(steps) != 1:
             raise ShapeError(f"roll: without dims, shifts must be a single int, got {steps}")
@@ -644,7 +644,7 @@ def repeat_interleave(
         tensor([1, 1, 2, 2])
     """
     if repeats is None:
-        counts = input.data
+        counts = input._array
         if counts.dtype.kind not in "iu":
             raise DtypeError(f"repeat_interleave: expected an int tensor of counts, got {input.dtype.name}")
         if counts.ndim > 1:
@@ -657,23 +657,23 @@ def repeat_interleave(
     if dim is None:
         input, d = reshape(input, -1), 0
     else:
-        d = check_dim("repeat_interleave", dim, input.data.ndim, input.data.shape)
-        if input.data.ndim == 0:
+        d = check_dim("repeat_interleave", dim, input._array.ndim, input._array.shape)
+        if input._array.ndim == 0:
             input = reshape(input, 1)
-    size = input.data.shape[d]
+    size = input._array.shape[d]
     if isinstance(repeats, Tensor):
-        if repeats.data.dtype.kind not in "iu":
+        if repeats._array.dtype.kind not in "iu":
             raise DtypeError(f"repeat_interleave: repeats must be an int tensor, got {repeats.dtype.name}")
         check_same_device("repeat_interleave", input, repeats)
-        if repeats.data.ndim == 0 or repeats.data.size == 1:
-            repeats = int(repeats.data.reshape(-1)[0])
-        elif repeats.data.ndim != 1 or repeats.data.size != size:
+        if repeats._array.ndim == 0 or repeats._array.size == 1:
+            repeats = int(repeats._array.reshape(-1)[0])
+        elif repeats._array.ndim != 1 or repeats._array.size != size:
             raise ShapeError(
                 f"repeat_interleave: repeats of shape {tuple(repeats.shape)} must hold one count per element "
                 f"along dim {d} (size {size})"
             )
     if isinstance(repeats, Tensor):
-        counts = repeats.data
+        counts = repeats._array
         if counts.size and int(counts.min()) < 0:
             raise ShapeError("repeat_interleave: repeats must be >= 0")
         total = sum(counts.tolist())  # Python ints: an int64 sum could wrap around
@@ -684,8 +684,8 @@ def repeat_interleave(
         counts, total = repeats, repeats * size
     if output_size is not None and output_size != total:
         raise ShapeError(f"repeat_interleave: output_size {output_size} does not match the repeated size {total}")
-    shape = (*input.data.shape[:d], total, *input.data.shape[d + 1 :])
-    with allocating("repeat_interleave", shape, input.data.dtype):
+    shape = (*input._array.shape[:d], total, *input._array.shape[d + 1 :])
+    with allocating("repeat_interleave", shape, input._array.dtype):
         return RepeatInterleave.apply(input, repeats=counts, dim=d)
 
 
@@ -741,15 +741,15 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """
     tensors = _tensor_list("cat", tensors)
     for i, t in enumerate(tensors):
-        if t.data.ndim == 0:
+        if t._array.ndim == 0:
             raise ShapeError(f"cat: a 0-d tensor (at position {i}) cannot be concatenated; unsqueeze it first")
     # PyTorch skips 1-d empty tensors whatever the others' shapes, a legacy that code relies on.
-    ref = next((i for i, t in enumerate(tensors) if t.data.shape != (0,)), 0)
-    ref_shape = tensors[ref].data.shape
+    ref = next((i for i, t in enumerate(tensors) if t._array.shape != (0,)), 0)
+    ref_shape = tensors[ref]._array.shape
     d = check_dim("cat", dim, len(ref_shape), ref_shape)
-    keep = tuple(t.data.shape != (0,) or len(ref_shape) == 1 for t in tensors)
+    keep = tuple(t._array.shape != (0,) or len(ref_shape) == 1 for t in tensors)
     for i, t in enumerate(tensors):
-        shape = t.data.shape
+        shape = t._array.shape
         if not keep[i] or i == ref:
             continue
         if len(shape) != len(ref_shape):
@@ -787,13 +787,13 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         shendu.Size([2, 2, 3])
     """
     tensors = _tensor_list("stack", tensors)
-    shape = tensors[0].data.shape
+    shape = tensors[0]._array.shape
     d = check_dim("stack", dim, len(shape) + 1, shape)
     for i, t in enumerate(tensors[1:], 1):
-        if t.data.shape != shape:
+        if t._array.shape != shape:
             raise ShapeError(
                 f"stack: expects tensors of equal shape, but tensor 0 has shape {tuple(shape)} "
-                f"and tensor {i} has shape {tuple(t.data.shape)}"
+                f"and tensor {i} has shape {tuple(t._array.shape)}"
             )
     return Stack.apply(*tensors, dim=d)
 
@@ -831,7 +831,7 @@ def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int =
         [2, 2, 1]
     """
     _need_dims("split", input)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("split", dim, len(shape), shape)
     size = shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -863,7 +863,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     chunks = as_index("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ShapeError(f"chunk: chunks must be > 0, got {chunks}")
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("chunk", dim, len(shape), shape)
     size = shape[d]
     if size == 0:
@@ -889,7 +889,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
         [shendu.Size([2]), shendu.Size([2]), shendu.Size([2])]
     """
     _need_dims("unbind", input)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("unbind", dim, len(shape), shape)
     return tuple(_view_of(out, input) for out in Unbind.apply(input, dim=d))
 
@@ -914,7 +914,7 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
         tensor([1, 2, 3])
     """
     _need_dims("narrow", input)
-    shape = input.data.shape
+    shape = input._array.shape
     d = check_dim("narrow", dim, len(shape), shape)
     size = shape[d]
     begin, length = as_index("narrow", "start", start), as_index("narrow", "length", length)
@@ -941,7 +941,7 @@ class Contiguous(Function):
 
 def contiguous(input: Tensor) -> Tensor:
     """``input`` itself when its memory is C-contiguous, else a contiguous copy (differentiable)."""
-    if input.data.flags.c_contiguous:
+    if input._array.flags.c_contiguous:
         return input
     return Contiguous.apply(input)
 
@@ -989,7 +989,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if not isinstance(pad, (tuple, list)):
         raise TypeError(f"pad: pad must be a tuple or list of ints, got {type(pad).__name__}")
     amounts = _sizes("pad", (pad,))
-    shape = input.data.shape
+    shape = input._array.shape
     if len(amounts) % 2:
         raise ShapeError(f"pad: the padding {amounts} must have an even length, a (before, after) pair per dim")
     if len(amounts) > 2 * len(shape):
@@ -1011,5 +1011,5 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         out_shape[d] = size + before + after
     # PyTorch takes the value as a float, so -1 does not wrap into an unsigned dtype as a fill value would.
     number = float(value) if isinstance(value, (int, float, np.number)) else value
-    fill = 0 if value is None else _fill_value("pad", number, input.data.dtype, "value")
+    fill = 0 if value is None else _fill_value("pad", number, input._array.dtype, "value")
     return ConstantPad.apply(input, shape=tuple(out_shape), src=tuple(src), dst=tuple(dst), value=fill)

@@ -88,7 +88,7 @@ class Adadelta(Optimizer):
                     state["square_avg"] = self._zeros_like(data)
                     state["acc_delta"] = self._zeros_like(data)
                 g_eff, std, delta = self._scratch(data, 3)
-                state["step"].data += 1
+                state["step"]._array += 1
                 g = grad
                 if maximize:
                     xp.negative(grad, out=g_eff)
@@ -97,7 +97,7 @@ class Adadelta(Optimizer):
                     xp.multiply(data, weight_decay, out=std)
                     xp.add(g, std, out=g_eff)
                     g = g_eff
-                square_avg, acc_delta = state["square_avg"].data, state["acc_delta"].data
+                square_avg, acc_delta = state["square_avg"]._array, state["acc_delta"]._array
                 xp.multiply(square_avg, rho, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - rho, std)
                 xp.add(square_avg, eps, out=std)

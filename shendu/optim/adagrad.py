@@ -74,8 +74,8 @@ class Adagrad(Optimizer):
         # PyTorch fills every accumulator with the constructor's value, whatever a group says.
         state = self.state[p]
         state["step"] = self._new_step()
-        xp = _backend.get_array_module(p.data)
-        state["sum"] = Tensor._make(xp.full_like(p.data, self.defaults["initial_accumulator_value"]))
+        xp = _backend.get_array_module(p._array)
+        state["sum"] = Tensor._make(xp.full_like(p._array, self.defaults["initial_accumulator_value"]))
         return state
 
     def _check_hyperparameters(self, group: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ class Adagrad(Optimizer):
             for p, data, grad in self._grads(index, group):
                 xp = _backend.get_array_module(data)
                 state = self.state[p] or self._init_state(p)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
                 step = float(step_t)
                 g_eff, tmp = self._scratch(data, 2)
@@ -116,7 +116,7 @@ class Adagrad(Optimizer):
                     xp.add(g, tmp, out=g_eff)
                     g = g_eff
                 clr = lr / (1 + (step - 1) * lr_decay)
-                total = state["sum"].data
+                total = state["sum"]._array
                 xp.multiply(g, g, out=tmp)
                 xp.add(total, tmp, out=total)
                 xp.sqrt(total, out=tmp)

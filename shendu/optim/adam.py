@@ -162,9 +162,9 @@ class Adam(Optimizer):
                 if group["amsgrad"] and "max_exp_avg_sq" not in state:
                     # Also when AMSGrad is switched on in a group that has already stepped.
                     state["max_exp_avg_sq"] = self._zeros_like(data)
-                step_t = state["step"].data
+                step_t = state["step"]._array
                 step_t += 1
-                moments = [state[key].data for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
+                moments = [state[key]._array for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq") if key in state]
                 kernels = _compiled.kernels_for("adam", data, grad, *moments, contiguous=True)
                 if kernels is not None:
                     if data.dtype not in constants:

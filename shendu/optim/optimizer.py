@@ -6,7 +6,7 @@ and the running quantities of each parameter (step count, moment buffers) in ``s
 keyed by the parameter tensor. ``state_dict()`` has the same layout as PyTorch's, so a
 checkpoint lists the state by parameter index and the groups with index lists.
 
-Subclasses update the parameters in place on raw arrays (``p.data``) with ``out=``
+Subclasses update the parameters in place on raw arrays (``p._array``) with ``out=``
 arguments; the scratch space they need comes from ``_scratch``, which keeps a few flat
 buffers per dtype and device and reuses them on every step, so that a step allocates
 nothing once the state exists.
@@ -172,7 +172,7 @@ class Optimizer:
                     f"{name}: can't optimize a non-leaf tensor (parameter {i} of group {index} was computed by "
                     f"{p.grad_fn.name()}); optimize the leaf tensors it was computed from"
                 )
-            if p.data.dtype.kind != "f":
+            if p._array.dtype.kind != "f":
                 raise DtypeError(
                     f"{name}: can only optimize floating-point tensors, but parameter {i} of group {index} "
                     f"has dtype {p.dtype}"
@@ -237,7 +237,7 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
-            data, g = p.data, grad.data
+            data, g = p._array, grad._array
             if type(g) is not type(data):
                 raise DeviceError(
                     f"{name}: the gradient of parameter {i} in group {group_index} is on {grad.device} "
@@ -373,10 +373,10 @@ def _cast_state(key: str, value: Any, param: Tensor) -> Any:
         value = Tensor._make(value)
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
-    array = value.data
+    array = value._array
     if key != "step":
         array = _backend.to_device(array, param.device, "load_state_dict")
         if array.dtype.kind == "f":
-            array = array.astype(param.data.dtype, copy=False)
+            array = array.astype(param._array.dtype, copy=False)
     xp = _backend.get_array_module(array)
     return Tensor._make(xp.array(array, copy=True))

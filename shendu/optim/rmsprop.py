@@ -99,7 +99,7 @@ class RMSprop(Optimizer):
                     if centered:
                         state["grad_avg"] = self._zeros_like(data)
                 g_eff, avg = self._scratch(data, 2)
-                state["step"].data += 1
+                state["step"]._array += 1
                 g = grad
                 if maximize:
                     xp.negative(grad, out=g_eff)
@@ -108,11 +108,11 @@ class RMSprop(Optimizer):
                     xp.multiply(data, weight_decay, out=avg)
                     xp.add(g, avg, out=g_eff)
                     g = g_eff
-                square_avg = state["square_avg"].data
+                square_avg = state["square_avg"]._array
                 xp.multiply(square_avg, alpha, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - alpha, avg)
                 if centered:
-                    grad_avg = state["grad_avg"].data
+                    grad_avg = state["grad_avg"]._array
                     lerp_(xp, grad_avg, g, 1 - alpha, avg)
                     xp.negative(grad_avg, out=avg)
                     xp.multiply(avg, grad_avg, out=avg)
@@ -122,7 +122,7 @@ class RMSprop(Optimizer):
                     xp.sqrt(square_avg, out=avg)
                 xp.add(avg, eps, out=avg)
                 if momentum > 0:
-                    buf = state["momentum_buffer"].data
+                    buf = state["momentum_buffer"]._array
                     xp.multiply(buf, momentum, out=buf)
                     xp.divide(g, avg, out=avg)
                     xp.add(buf, avg, out=buf)

@@ -114,7 +114,7 @@ class SGD(Optimizer):
                         buf = Tensor._make(xp.array(g, copy=True))
                         state["momentum_buffer"] = buf
                     else:
-                        b = buf.data
+                        b = buf._array
                         xp.multiply(b, momentum, out=b)
                         if dampening != 0:
                             xp.multiply(g, 1 - dampening, out=tmp)
@@ -122,11 +122,11 @@ class SGD(Optimizer):
                         else:
                             xp.add(b, g, out=b)
                     if nesterov:
-                        xp.multiply(buf.data, momentum, out=tmp)
+                        xp.multiply(buf._array, momentum, out=tmp)
                         xp.add(g, tmp, out=d_p)
                         g = d_p
                     else:
-                        g = buf.data
+                        g = buf._array
                 xp.multiply(g, -lr, out=tmp)
                 xp.add(data, tmp, out=data)
                 p._vc[0] += 1

@@ -15,7 +15,7 @@ __all__ = ["accuracy", "confusion_matrix", "mae", "mse", "precision_recall_f1", 
 
 def _array(value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        return np.asarray(to_device(value.data, CPU))
+        return np.asarray(to_device(value._array, CPU))
     return np.asarray(value)
 
 

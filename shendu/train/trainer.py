@@ -175,7 +175,7 @@ class Trainer:
 
     def _grads_finite(self) -> bool:
         for p in self.model.parameters():
-            if p.grad is not None and not bool(np.isfinite(to_device(p.grad.data, CPU)).all()):
+            if p.grad is not None and not bool(np.isfinite(to_device(p.grad._array, CPU)).all()):
                 return False
         return True
 
@@ -272,8 +272,8 @@ class Trainer:
                 n = _batch_size(batch)
                 total_loss += float(self.loss_fn(output, targets).item()) * n
                 seen += n
-                outputs.append(np.asarray(to_device(output.data, CPU)))
-                targets_all.append(np.asarray(to_device(targets.data, CPU)))
+                outputs.append(np.asarray(to_device(output._array, CPU)))
+                targets_all.append(np.asarray(to_device(targets._array, CPU)))
         if not seen:
             raise ValueError("Trainer.evaluate: the loader yielded no batches")
         out, tgt = np.concatenate(outputs), np.concatenate(targets_all)

@@ -42,7 +42,7 @@ def test_gradients_accumulate_across_backward_calls() -> None:
 def test_leaf_grad_does_not_alias_other_gradients() -> None:
     a, b = leaf([1.0]), leaf([2.0])
     (a + b).backward(shendu.ones(1, dtype=shendu.float64))
-    a.grad.data += 10
+    a.grad._array += 10
     assert b.grad.item() == 1.0
 
 
@@ -50,7 +50,7 @@ def test_user_gradient_is_not_aliased_into_leaf_grad() -> None:
     x = leaf([1.0, 2.0])
     upstream = shendu.ones(2, dtype=shendu.float64)
     (x + 1.0).backward(upstream)
-    x.grad.data *= 5
+    x.grad._array *= 5
     np.testing.assert_array_equal(upstream.numpy(), [1.0, 1.0])
 
 
@@ -81,7 +81,7 @@ def test_graph_without_saved_values_can_run_backward_again() -> None:
 def test_saved_arrays_are_released_after_backward() -> None:
     x = leaf(np.arange(4.0).tolist())
     hidden = x * 2.0
-    saved = weakref.ref(hidden.data)
+    saved = weakref.ref(hidden._array)
     out = hidden * hidden
     del hidden
     gc.collect()
@@ -94,7 +94,7 @@ def test_saved_arrays_are_released_after_backward() -> None:
 def test_retain_graph_keeps_saved_arrays() -> None:
     x = leaf([1.0, 2.0])
     hidden = x * 2.0
-    saved = weakref.ref(hidden.data)
+    saved = weakref.ref(hidden._array)
     out = hidden * hidden
     del hidden
     out.backward(shendu.ones(2, dtype=shendu.float64), retain_graph=True)
@@ -248,9 +248,9 @@ class TestInPlace:
 
     def test_augmented_assignment_without_grad_is_in_place(self) -> None:
         x = shendu.ones(2)
-        before = x.data
+        before = x._array
         x += 1
-        assert x.data is before
+        assert x._array is before
         np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
 
 

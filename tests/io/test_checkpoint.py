@@ -44,7 +44,7 @@ def test_round_trip_keeps_values_types_and_keys(tmp_path: Path) -> None:
 
 def test_requires_grad_and_non_contiguous_tensors(tmp_path: Path) -> None:
     w = randn(3, 2).requires_grad_()
-    shendu.save({"w": w, "t": randn(4, 5).data.T}, tmp_path / "a")
+    shendu.save({"w": w, "t": randn(4, 5)._array.T}, tmp_path / "a")
     loaded = shendu.load(tmp_path / "a", map_location="cpu")
     assert loaded["w"].requires_grad and loaded["t"].shape == (5, 4)
 

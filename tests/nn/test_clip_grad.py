@@ -103,7 +103,7 @@ def test_mixed_dtypes_promote_the_total_like_torch() -> None:
 def test_nonfinite_norm(bad: float) -> None:
     t_params, s_params = _pair("float64")
     t_params[0].grad[0, 0] = bad
-    s_params[0].grad.data[0, 0] = bad
+    s_params[0].grad._array[0, 0] = bad
     with pytest.raises(
         RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 of the gradients is (nan|inf)"
     ):
@@ -155,13 +155,13 @@ def test_clip_grad_value_matches_torch(clip_value: float, dtype: str) -> None:
 def test_clipping_is_in_place() -> None:
     p = shendu.zeros(3, requires_grad=True)
     p.grad = shendu.tensor([3.0, 4.0, 0.0])
-    grad, array = p.grad, p.grad.data
+    grad, array = p.grad, p.grad._array
     total = clip_grad_norm_([p], 1.0)
     assert total.item() == pytest.approx(5.0)
-    assert p.grad is grad and p.grad.data is array
+    assert p.grad is grad and p.grad._array is array
     np.testing.assert_allclose(array, [0.6, 0.8, 0.0], rtol=1e-5)
     clip_grad_value_(p, 0.7)
-    assert p.grad.data is array
+    assert p.grad._array is array
     np.testing.assert_allclose(array, [0.6, 0.7, 0.0], rtol=1e-6)
 
 
@@ -198,7 +198,7 @@ def test_parameters_to_vector_and_back_match_torch(dtype: str) -> None:
     for t, s in zip(t_params, s_params):
         assert s.shape == tuple(t.shape)
         np.testing.assert_array_equal(s.detach().numpy(), t.detach().numpy())
-        assert np.shares_memory(s.data, s_new.data)
+        assert np.shares_memory(s._array, s_new._array)
     COUNTS["clipping cases compared with torch"] += 1
 
 

@@ -84,7 +84,7 @@ def test_from_pretrained_freezes_by_default_and_shares_data() -> None:
     frozen = Embedding.from_pretrained(pretrained)
     assert not frozen.weight.requires_grad
     np.testing.assert_allclose(frozen(shendu.tensor([1])).numpy(), [[4.0, 5.1, 6.3]])
-    assert np.shares_memory(frozen.weight.data, pretrained.data)
+    assert np.shares_memory(frozen.weight._array, pretrained._array)
     trainable = Embedding.from_pretrained(pretrained, freeze=False, padding_idx=1)
     assert trainable.weight.requires_grad and trainable.padding_idx == 1
     trainable(shendu.tensor([0, 1])).sum().backward()

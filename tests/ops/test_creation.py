@@ -109,14 +109,14 @@ def test_memory_sharing() -> None:
     copied = shendu.tensor(array)
     array[0] = 5.0
     assert shared.tolist()[0] == 5.0 and alias.tolist()[0] == 5.0 and copied.tolist()[0] == 0.0
-    shared.data[1] = 7.0
+    shared._array[1] = 7.0
     assert array[1] == 7.0
     assert shendu.as_tensor(array, dtype=shendu.float64).tolist()[0] == 5.0
     assert np.shares_memory(shendu.as_tensor(array).numpy(), array)
     assert not np.shares_memory(shendu.as_tensor(array, dtype=shendu.float64).numpy(), array)
     t = shendu.ones(2)
     assert shendu.as_tensor(t) is t
-    assert shendu.tensor(t).data is not t.data
+    assert shendu.tensor(t)._array is not t._array
     assert np.shares_memory(t.numpy(), t.numpy())
     strided = np.arange(12.0).reshape(3, 4)[:, ::2]
     view = shendu.from_numpy(strided)

@@ -168,7 +168,7 @@ def test_narrow_contiguous() -> None:
     check(lambda m, x: x.contiguous(), (3, 4), noncontiguous=True)
     x = shendu.ones(2, 3)
     assert x.contiguous() is x
-    assert x.t().contiguous().data.flags.c_contiguous
+    assert x.t().contiguous()._array.flags.c_contiguous
 
 
 def test_select_movedim_roll_repeat_interleave() -> None:

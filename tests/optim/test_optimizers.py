@@ -196,7 +196,7 @@ def test_adam_on_a_non_contiguous_parameter_takes_the_array_path() -> None:
     base = np.arange(12, dtype=np.float32).reshape(3, 4)
     want = shendu.tensor(base.T.copy(), requires_grad=True)
     got = shendu.from_numpy(base.copy()).t().detach().requires_grad_()
-    assert not got.data.flags.c_contiguous
+    assert not got._array.flags.c_contiguous
     for p in (want, got):
         p.grad = shendu.from_numpy(np.full((4, 3), 0.5, dtype=np.float32))
         optim.Adam([p], lr=0.1).step()
@@ -350,9 +350,9 @@ def test_step_allocates_no_arrays(name: str) -> None:
         p.grad = shendu.from_numpy(np.full(p.shape, 0.25, dtype=np.float32))
     opt.step()
     opt.step()
-    data_before = [(p.data, p.data.ctypes.data) for p in (big, small)]
+    data_before = [(p._array, p._array.ctypes.data) for p in (big, small)]
     state_before = {
-        (id(p), key): (value.data, value.data.ctypes.data)
+        (id(p), key): (value._array, value._array.ctypes.data)
         for p in (big, small)
         for key, value in opt.state[p].items()
         if key != "step"
@@ -367,16 +367,16 @@ def test_step_allocates_no_arrays(name: str) -> None:
     # A temporary of the big parameter's size would be 800 kB; only small Python objects are allowed.
     assert peak < 50_000, f"{name}.step allocated {peak} bytes"
     for p, (array, address) in zip((big, small), data_before):
-        assert p.data is array
-        assert p.data.ctypes.data == address
+        assert p._array is array
+        assert p._array.ctypes.data == address
     for p in (big, small):
         for key, value in opt.state[p].items():
             if key == "step":
                 continue
             array, address = state_before[(id(p), key)]
-            assert value.data is array, key
-            assert np.shares_memory(value.data, array)
-            assert value.data.ctypes.data == address
+            assert value._array is array, key
+            assert np.shares_memory(value._array, array)
+            assert value._array.ctypes.data == address
 
 
 def test_zero_grad_semantics() -> None:
@@ -677,7 +677,7 @@ def test_custom_optimizer_subclass() -> None:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        p.data -= group["lr"] * np.sign(p.grad.data)
+                        p.data -= group["lr"] * p.grad.sign()
 
     a = shendu.tensor([1.0, -1.0], requires_grad=True)
     opt = SignDescent([a])

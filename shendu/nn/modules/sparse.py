@@ -100,7 +100,7 @@ class Embedding(Module):
     def _fill_padding_idx_with_zero(self) -> None:
         if self.padding_idx is not None:
             with no_grad():
-                self.weight.data[self.padding_idx] = 0
+                self.weight._array[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(
@@ -147,14 +147,14 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         check_tensor(self, input)
-        if input.data.dtype.kind not in "iu":
+        if input._array.dtype.kind not in "iu":
             raise DtypeError(
                 f"{self._error_prefix()}expected integer indices (int64 or int32), got dtype {input.dtype}; "
                 f"input shape {tuple(input.shape)}"
             )
         count = self.num_embeddings
         if input.numel():
-            low, high = int(input.data.min()), int(input.data.max())
+            low, high = int(input._array.min()), int(input._array.max())
             if low < 0 or high >= count:
                 bad = low if low < 0 else high
                 raise IndexOutOfRange(

@@ -72,8 +72,8 @@ def _total_norm(op: str, tensors: Tensor | Iterable[Tensor], norm_type: Any, err
             raise DeviceError(f"{op}: tensor {i} is on {t.device} but tensor 0 is on {device}")
     # Negative orders divide by zero for zero elements, and large orders overflow, as in PyTorch.
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        norms = [_vector_norm(t.data, p) for t in items]
-        xp = _backend.get_array_module(items[0].data)
+        norms = [_vector_norm(t._array, p) for t in items]
+        xp = _backend.get_array_module(items[0]._array)
         dtype = np.result_type(*[n.dtype for n in norms])
         total = _vector_norm(xp.stack([n.astype(dtype, copy=False) for n in norms]), p)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
@@ -125,13 +125,13 @@ def clip_grads_with_norm_(
     if not grads:
         return
     max_norm = float(max_norm)
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     with np.errstate(invalid="ignore", over="ignore"):
         coef = max_norm / (total + 1e-6)
     xp = _backend.get_array_module(coef)
     coef = xp.minimum(coef, 1.0)
     for g in grads:
-        array = g.data
+        array = g._array
         factor = _backend.to_device(coef, g.device).astype(array.dtype)
         # A non-finite norm scales gradients to NaN, as in PyTorch, without NumPy's warnings.
         with np.errstate(invalid="ignore", over="ignore"):
@@ -200,6 +200,6 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
     for p in params:
         if p.grad is None:
             continue
-        array = p.grad.data
+        array = p.grad._array
         _backend.get_array_module(array).clip(array, -clip_value, clip_value, out=array)
         p.grad._vc[0] += 1

@@ -96,5 +96,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in params:
         n = p.numel()
-        p.data = vec.data[start : start + n].reshape(p.data.shape)
+        p._array = vec._array[start : start + n].reshape(p._array.shape)
         start += n

@@ -106,7 +106,7 @@ class PackedSequence(_PackedFields):
 
 
 def _invert(permutation: Tensor) -> Tensor:
-    order = np.asarray(to_device(permutation.data, CPU))
+    order = np.asarray(to_device(permutation._array, CPU))
     inverse = np.empty_like(order)
     inverse[order] = np.arange(order.shape[0])
     return tensor(inverse).to(permutation.device)
@@ -114,7 +114,7 @@ def _invert(permutation: Tensor) -> Tensor:
 
 def _lengths_list(op: str, lengths: Any) -> list[int]:
     if isinstance(lengths, Tensor):
-        if lengths.ndim != 1 or lengths.data.dtype.kind not in "iu":
+        if lengths.ndim != 1 or lengths._array.dtype.kind not in "iu":
             raise ShapeError(f"{op}: lengths must be a 1-D integer tensor or a list of ints, got {lengths!r}")
         return [int(v) for v in lengths.tolist()]
     try:
@@ -157,7 +157,7 @@ def packed_positions(
     for t, n in enumerate(batch_sizes):
         parts.append(rows[:n] * length + t if batch_first else t * batch + rows[:n])
     index = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-    xp = get_array_module(like.data)
+    xp = get_array_module(like._array)
     return index if xp is np else xp.asarray(index)
 
 

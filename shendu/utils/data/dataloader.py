@@ -28,7 +28,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate: cannot collate an empty batch")
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([s.data for s in batch]))
+        return Tensor._make(np.stack([s._array for s in batch]))
     if isinstance(first, np.ndarray):
         return Tensor._make(np.stack(batch))
     if isinstance(first, (bool, np.bool_)):

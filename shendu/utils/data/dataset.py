@@ -68,7 +68,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
         """All samples at ``indices`` at once, already batched."""
-        return tuple(Tensor._make(t.data[indices]) for t in self.tensors)
+        return tuple(Tensor._make(t._array[indices]) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]

@@ -68,7 +68,7 @@ class StratifiedKFold(KFold):
         """Yield ``(train_indices, validation_indices)``; ``labels`` gives each sample's class."""
         if labels is None:
             raise ValueError("StratifiedKFold: split() needs the labels to stratify by")
-        y = np.asarray(labels.data if isinstance(labels, Tensor) else labels).reshape(-1)
+        y = np.asarray(labels._array if isinstance(labels, Tensor) else labels).reshape(-1)
         n = data if isinstance(data, int) else len(data)
         if len(y) != n:
             raise ValueError(f"StratifiedKFold: got {len(y)} labels for {n} samples")

@@ -125,7 +125,7 @@ class WeightedRandomSampler(Sampler):
         replacement: bool = True,
         generator: Generator | None = None,
     ) -> None:
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64).reshape(-1)
+        w = np.asarray(weights._array if isinstance(weights, Tensor) else weights, dtype=np.float64).reshape(-1)
         if w.size == 0 or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and not all zero")
         if not isinstance(num_samples, int) or num_samples <= 0:
