@@ -235,6 +235,17 @@ class SparseTensor(Tensor):
         return _storage(self).values.device
 
     @property
+    def data(self) -> SparseTensor:
+        """The same indices and values outside autograd (PyTorch's ``.data`` of a sparse tensor)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: SparseTensor) -> None:
+        if not isinstance(value, SparseTensor):
+            raise TypeError(f"SparseTensor.data: expected a sparse tensor, got {type(value).__name__}")
+        self._array = value._array
+
+    @property
     def is_leaf(self) -> bool:
         """Whether the values were made by the user rather than by a recorded op."""
         return _storage(self).values._grad_fn is None

@@ -52,7 +52,7 @@ METRICS: dict[str, dict[str, Tolerance]] = {
     "gru_classifier": {"accuracy": Tolerance(abs=0.03)},
     "hogwild": {"accuracy": Tolerance(abs=0.08)},
     "lbfgs_time_series": {"test_loss": Tolerance(factor=5.0)},
-    "lstm_language_model": {"test_ppl": Tolerance(rel=0.05)},
+    "lstm_language_model": {"test_ppl": Tolerance(rel=0.08)},
     "manual_updates": {"test_loss": Tolerance(rel=0.02)},
     "siamese": {"pair_accuracy": Tolerance(abs=0.06)},
     "style_transfer": {"test_loss": Tolerance(rel=0.35)},
@@ -64,21 +64,17 @@ METRICS: dict[str, dict[str, Tolerance]] = {
 # Programs waiting for a feature, with the feature they wait for.
 PENDING: dict[str, str] = {
     "checkpoint": "save/load with file objects and whole modules (weights_only=False)",
-    "cnn_digits": "Tensor.data as a Tensor (m.bias.data.fill_)",
-    "dcgan": "Tensor.data as a Tensor (nn.init.normal_(m.weight.data, ...))",
-    "gcn": "Tensor.data as a Tensor (self.weight.data.uniform_)",
     "lbfgs_time_series": "optim.LBFGS",
-    "lstm_language_model": "Tensor.data as a Tensor (p.data.add_)",
-    "manual_updates": "Tensor.data as a Tensor (p.data.add_, weight.data.copy_)",
     "style_transfer": "nn.ReflectionPad2d",
     "super_resolution": "nn.PixelShuffle",
     "transformer_language_model": "nn.TransformerEncoderLayer, nn.TransformerEncoder, nn.Transformer",
 }
 
-_torch_results: dict[str, dict[str, float]] = {}
+# Each program's two runs start together (one thread each), so they share the machine's cores.
+_outcomes: dict[tuple[str, str], subprocess.CompletedProcess[str]] = {}
 
 
-def _run(framework: str, name: str) -> dict[str, float]:
+def _launch(framework: str, name: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -87,19 +83,31 @@ def _run(framework: str, name: str) -> dict[str, float]:
         "MKL_NUM_THREADS": "1",
     }
     command = [sys.executable, "-m", "tests.compat.run_program", framework, str(PROGRAMS / f"{name}.py")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _run_both(name: str) -> None:
+    running = {framework: _launch(framework, name) for framework in ("torch", "shendu")}
+    for framework, process in running.items():
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stdout, stderr = process.communicate()
+            stderr += f"\n(killed after {TIMEOUT_S} s)"
+        _outcomes[framework, name] = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _metrics(framework: str, name: str) -> dict[str, float]:
+    if (framework, name) not in _outcomes:
+        _run_both(name)
+    done = _outcomes[framework, name]
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).splitlines()[-25:])
         pytest.fail(f"{name} failed under {framework} (exit code {done.returncode}):\n{tail}", pytrace=False)
     metrics = {m[1]: float(m[2]) for m in re.finditer(r"^METRIC (\w+) (\S+)$", done.stdout, re.MULTILINE)}
     assert set(metrics) == set(METRICS[name]), f"{name} under {framework} printed metrics {sorted(metrics)}"
     return metrics
-
-
-def _under_torch(name: str) -> dict[str, float]:
-    if name not in _torch_results:
-        _torch_results[name] = _run("torch", name)
-    return _torch_results[name]
 
 
 def test_every_program_is_listed() -> None:
@@ -111,7 +119,7 @@ def test_every_program_is_listed() -> None:
 
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_runs_under_torch(name: str) -> None:
-    _under_torch(name)
+    _metrics("torch", name)
 
 
 @pytest.mark.parametrize(
@@ -122,8 +130,8 @@ def test_runs_under_torch(name: str) -> None:
     ],
 )
 def test_runs_unchanged_under_shendu(name: str) -> None:
-    want = _under_torch(name)
-    got = _run("shendu", name)
+    want = _metrics("torch", name)
+    got = _metrics("shendu", name)
     for metric, tolerance in METRICS[name].items():
         assert tolerance.accepts(got[metric], want[metric]), (
             f"{name}: {metric} is {got[metric]} under shendu and {want[metric]} under torch ({tolerance})"

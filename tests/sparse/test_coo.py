@@ -162,6 +162,17 @@ def test_sharing_copies_and_pickles() -> None:
     assert shendu.sparse.FloatTensor(shendu.tensor(IDX), shendu.ones(NNZ), (3, 4)).dtype == shendu.float32
 
 
+def test_data_is_the_sparse_tensor_outside_autograd() -> None:
+    a = sp(shendu, shendu.ones(NNZ, requires_grad=True))
+    assert a.data.is_sparse and not a.data.requires_grad
+    assert np.array_equal(a.data.to_dense().numpy(), a.detach().to_dense().numpy())
+    b = sp(shendu, shendu.zeros(NNZ))
+    b.data = a.data
+    assert b.to_dense().sum().item() == NNZ
+    with pytest.raises(TypeError, match=r"SparseTensor\.data: expected a sparse tensor, got Tensor"):
+        b.data = shendu.ones(3, 4)
+
+
 def test_gradcheck() -> None:
     grad_check(lambda m, v, x: m.sparse.mm(sp(m, v), x), (NNZ,), (4, 2))
     grad_check(lambda m, v, x: m.sparse.mm(x, sp(m, v).coalesce()), (NNZ,), (2, 3))

@@ -137,7 +137,7 @@ def train(lr):
 
 
 lr, best_val_loss = 10.0, None
-for epoch in range(1, 5):
+for epoch in range(1, 9):
     train(lr)
     val_loss = evaluate(val_data)
     print(f"| end of epoch {epoch:3d} | valid loss {val_loss:5.2f} | valid ppl {math.exp(val_loss):8.2f}")
