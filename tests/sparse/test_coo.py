@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 import shendu
 from shendu.sparse import SparseLayoutError
@@ -94,6 +96,23 @@ def test_products() -> None:
     check(lambda m, a, x: m.sparse.mm(a.to_sparse(), x), (3, 4), (4, 2), transform=sparse_pattern)
     check(lambda m, v, x: m.sparse.mm(sp(m, v, (3, 6)), x), (NNZ,), (6, 2))
     check(lambda m, v, x: m.sparse.mm(sp(m, v), x), (NNZ,), (4, 0))
+
+
+@given(
+    rows=st.integers(1, 5),
+    cols=st.integers(1, 5),
+    out=st.integers(0, 3),
+    nnz=st.integers(0, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_random_sparse_products(rows: int, cols: int, out: int, nnz: int, seed: int) -> None:
+    idx = np.random.default_rng(seed).integers(0, (rows, cols), size=(nnz, 2)).T.astype(np.int64)
+
+    def make(m: Any, v: Any) -> Any:
+        return m.sparse_coo_tensor(m.tensor(idx), v, (rows, cols))
+
+    check(lambda m, v, x: m.sparse.mm(make(m, v), x), (nnz,), (cols, out), dtypes=("float64",), seed=seed)
+    check(lambda m, v: make(m, v).coalesce().to_dense(), (nnz,), dtypes=("float64",), seed=seed)
 
 
 def test_a_two_layer_graph_convolution_trains_like_torch() -> None:
