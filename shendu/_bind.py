@@ -174,6 +174,46 @@ _register(
     "greater_equal",
 )
 
+# In-place variants (``exp_``, ``masked_fill_``...): method name -> (module, out-of-place function). The
+# result is computed out of place and written back as ``Tensor._inplace_op`` describes.
+INPLACE: dict[str, tuple[Any, str]] = {
+    name + "_": (module, name)
+    for module, names in (
+        (
+            elementwise,
+            (
+                "abs",
+                "exp",
+                "log",
+                "log2",
+                "log10",
+                "log1p",
+                "expm1",
+                "sqrt",
+                "rsqrt",
+                "sin",
+                "cos",
+                "tanh",
+                "sigmoid",
+                "sign",
+                "square",
+                "reciprocal",
+                "floor",
+                "ceil",
+                "round",
+                "trunc",
+                "nan_to_num",
+                "erf",
+                "masked_fill",
+            ),
+        ),
+        (arithmetic, ("neg", "floor_divide", "remainder")),
+        (activation, ("relu",)),
+        (indexing, ("scatter", "scatter_add")),
+    )
+    for name in names
+}
+
 OPERATORS: dict[str, tuple[Any, str]] = {
     "__add__": (arithmetic, "add"),
     "__sub__": (arithmetic, "sub"),
@@ -237,6 +277,15 @@ def _reflected(func: Any) -> Any:
     return method
 
 
+def _inplace(name: str, func: Any) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return self._inplace_op(name, lambda t: func(t, *args, **kwargs))
+
+    method.__name__ = name
+    method.__doc__ = f"In place: ``self = {func.__name__}(self, ...)``."
+    return method
+
+
 def missing_methods() -> list[str]:
     """Names in the tables that no op provides yet (a test keeps this empty)."""
     return [name for name, (module, func) in {**METHODS, **OPERATORS}.items() if not hasattr(module, func)]
@@ -250,6 +299,8 @@ def bind() -> None:
     for name, (module, func) in METHODS.items():
         if hasattr(module, func):
             setattr(Tensor, name, getattr(module, func))
+    for name, (module, func) in INPLACE.items():
+        setattr(Tensor, name, _inplace(name, getattr(module, func)))
     for name, (module, func) in OPERATORS.items():
         if not hasattr(module, func):
             continue

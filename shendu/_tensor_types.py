@@ -75,12 +75,8 @@ def _alias(op: str, source: Tensor, dtype: _dtype.dtype | None, device: Any) -> 
         raise TypeError(
             f"{op}: the tensor is on {source.device} but device={device!r} was given; move it with tensor.to(device)"
         )
-    if source.requires_grad:
-        # A view of the whole tensor: shares memory and the version counter, and keeps the graph.
-        return source[...]
-    alias = Tensor._make(source._array)
-    alias._vc = source._vc
-    return alias
+    # A view of the whole tensor: it shares the memory and the version counter, and keeps the graph.
+    return source[...]
 
 
 class _TensorType(type):

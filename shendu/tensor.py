@@ -57,7 +57,7 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_array", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "grad")
+    __slots__ = ("__weakref__", "_array", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "_view", "grad")
     # NumPy must not take over `ndarray * tensor`: returning NotImplemented from its ufuncs lets
     # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
     __array_ufunc__ = None
@@ -82,6 +82,7 @@ class Tensor:
         self._grad_fn = made._grad_fn
         self._output_nr = made._output_nr
         self._vc = made._vc
+        self._view = made._view
         self._hooks = None
 
     @staticmethod
@@ -97,6 +98,7 @@ class Tensor:
         t._grad_fn = grad_fn
         t._output_nr = output_nr
         t._vc = [0]
+        t._view = None
         t._hooks = None
         return t
 
@@ -193,6 +195,10 @@ class Tensor:
     @property
     def grad_fn(self) -> _function.Function | None:
         """The graph node that made this tensor, or None for a leaf."""
+        if self._view is not None:
+            from .autograd.inplace import refresh_view
+
+            refresh_view(self)
         return self._grad_fn
 
     @property
@@ -406,6 +412,7 @@ class Tensor:
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
+        """Refuse an in-place change that autograd cannot record here, then bump the version."""
         if _read_only(self._array):
             raise GraphError(
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
@@ -418,63 +425,56 @@ class Tensor:
                     "wrap the update in `with shendu.no_grad():` (as optimizers do)"
                 )
             raise GraphError(
-                f"{op}: in-place changes to a tensor that is part of the autograd graph are not supported; "
-                "use the out-of-place form (e.g. x = x + y instead of x.add_(y))"
+                f"{op}: this tensor is part of the autograd graph and {op} is not recorded by autograd; "
+                "detach() or clone() it first"
             )
         self._vc[0] += 1
 
-    def _inplace(self, op: str, result: Tensor) -> Tensor:
-        self._check_inplace(op)
-        value = result._array
-        if value.dtype != self._array.dtype:
-            if _dtype.from_numpy_dtype(value.dtype)._category > self.dtype._category:
-                raise DtypeError(
-                    f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
-                    f"in a tensor of dtype {self.dtype}"
-                )
-        if value.shape != self._array.shape:
-            raise ShapeError(
-                f"{op}: the result has shape {tuple(value.shape)}, which does not match the in-place "
-                f"target's shape {tuple(self.shape)}"
-            )
-        xp = _backend.get_array_module(self._array)
-        xp.copyto(self._array, value, casting="unsafe")
-        return self
+    def _records_inplace(self, *others: Any) -> bool:
+        """Whether an in-place change must go through autograd (rather than straight into memory)."""
+        if not _grad_mode._State.enabled:
+            return False
+        if self._requires_grad or self._view is not None:
+            return True
+        return any(isinstance(o, Tensor) and o._requires_grad for o in others)
+
+    def _inplace_op(self, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        from .autograd.inplace import apply_inplace
+
+        return apply_inplace(op, self, compute)
 
     def add_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
-        return self._inplace("add_", self.add(other, alpha=alpha) if alpha != 1 else self + other)
+        return self._inplace_op("add_", lambda t: t.add(other, alpha=alpha) if alpha != 1 else t + other)
 
     def sub_(self, other: Any, *, alpha: float = 1) -> Tensor:
         """In place: ``self -= alpha * other``."""
-        return self._inplace("sub_", self.sub(other, alpha=alpha) if alpha != 1 else self - other)
+        return self._inplace_op("sub_", lambda t: t.sub(other, alpha=alpha) if alpha != 1 else t - other)
 
     def mul_(self, other: Any) -> Tensor:
         """In place: ``self *= other``."""
-        return self._inplace("mul_", self * other)
+        return self._inplace_op("mul_", lambda t: t * other)
 
     def div_(self, other: Any) -> Tensor:
         """In place: ``self /= other``."""
-        return self._inplace("div_", self / other)
+        return self._inplace_op("div_", lambda t: t / other)
 
     def pow_(self, exponent: Any) -> Tensor:
         """In place: ``self **= exponent``."""
-        return self._inplace("pow_", self**exponent)
+        return self._inplace_op("pow_", lambda t: t**exponent)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         """In place: clamp every element into ``[min, max]``."""
-        return self._inplace("clamp_", self.clamp(min, max))
+        return self._inplace_op("clamp_", lambda t: t.clamp(min, max))
 
     clip_ = clamp_
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast to this shape, cast to this dtype, moved to this device) into self."""
-        self._check_inplace("copy_")
         from .ops.creation import as_tensor
 
         src_t = as_tensor(src)
         value = _backend.to_device(src_t._array, self.device, "copy_")
-        xp = _backend.get_array_module(self._array)
         try:
             shape = np.broadcast_shapes(value.shape, self._array.shape)
         except ValueError:
@@ -484,22 +484,38 @@ class Tensor:
                 f"copy_: the source of shape {tuple(value.shape)} cannot be broadcast to the target's "
                 f"shape {tuple(self.shape)}"
             )
-        xp.copyto(self._array, value, casting="unsafe")
+        if self._records_inplace(src_t):
+            from .autograd.inplace import Overwrite
+            from .ops.creation import move
+
+            moved = move(src_t, self.device) if src_t.device != self.device else src_t
+            return self._inplace_op("copy_", lambda t: Overwrite.apply(t, moved))
+        self._check_inplace("copy_")
+        _backend.get_array_module(self._array).copyto(self._array, value, casting="unsafe")
+        return self
+
+    def _overwrite(self, op: str, values: Any) -> Tensor:
+        """Fill in place with values that do not depend on the old ones (a scalar or an array)."""
+        if self._records_inplace():
+            from .autograd.inplace import Overwrite
+
+            return self._inplace_op(op, lambda t: Overwrite.apply(t, values=values))
+        self._check_inplace(op)
+        if np.ndim(values) == 0:
+            self._array.fill(values)
+        else:
+            _backend.get_array_module(self._array).copyto(self._array, values, casting="unsafe")
         return self
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place."""
-        self._check_inplace("zero_")
-        self._array.fill(0)
-        return self
+        return self._overwrite("zero_", 0)
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` in place."""
-        self._check_inplace("fill_")
         if isinstance(value, Tensor):
             value = value.item()
-        self._array.fill(value)
-        return self
+        return self._overwrite("fill_", value)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from U(a, b)."""
@@ -507,7 +523,7 @@ class Tensor:
 
         self._check_random_fill("uniform_")
         sample = rand(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample._array * (b - a) + a)
+        return self._store_random("uniform_", sample._array * (b - a) + a)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from N(mean, std**2)."""
@@ -515,38 +531,26 @@ class Tensor:
 
         self._check_random_fill("normal_")
         sample = randn(*self.shape, dtype=self.dtype, generator=generator)
-        return self._store_random(sample._array * std + mean)
+        return self._store_random("normal_", sample._array * std + mean)
 
     def _check_random_fill(self, op: str) -> None:
         if self._array.dtype.kind != "f":
             raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
-        self._check_inplace(op)
 
-    def _store_random(self, values: Any) -> Tensor:
-        xp = _backend.get_array_module(self._array)
-        xp.copyto(
-            self._array, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device), casting="unsafe"
-        )
-        return self
-
-    def _iop(self, op: str, out_of_place: Callable[[Tensor, Any], Tensor], other: Any) -> Tensor:
-        # `x += y` on a tensor in the graph rebinds x to a new tensor: what `x = x + y` does, which
-        # keeps residual code such as `out += identity` working with a correct gradient.
-        if self._requires_grad and _grad_mode._State.enabled:
-            return out_of_place(self, other)
-        return self._inplace(op, out_of_place(self, other))
+    def _store_random(self, op: str, values: Any) -> Tensor:
+        return self._overwrite(op, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device))
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._iop("add_", Tensor.__add__, other)
+        return self.add_(other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._iop("sub_", Tensor.__sub__, other)
+        return self.sub_(other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._iop("mul_", Tensor.__mul__, other)
+        return self.mul_(other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._iop("div_", Tensor.__truediv__, other)
+        return self.div_(other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         from .ops.indexing import setitem

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import GraphError
 from . import anomaly, grad_mode
 from .function import Function
+from .inplace import refresh_view
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -104,6 +105,8 @@ def run_backward(
     buffers: dict[Function, list[Any]] = {}
     root_fns: list[Function] = []
     for tensor, grad in zip(roots, grads):
+        if tensor._view is not None:
+            refresh_view(tensor)
         fn = tensor._grad_fn
         if fn is None:
             if tensor.requires_grad:

@@ -78,9 +78,12 @@ class Function:
         record = False
         if grad_mode._State.enabled:
             for t in inputs:
+                view = t._view
+                if view is not None and view[2] != t._vc[0]:
+                    # The view's memory changed in place since its history was recorded.
+                    _refresh_view(t)
                 if t._requires_grad:
                     record = True
-                    break
         fn.released = False
         # Forward may skip what only backward needs (saved unfoldings, per-step gates) when not recording.
         fn.recording = record
@@ -137,6 +140,12 @@ class Function:
 
 
 _Tensor: Any = None
+
+
+def _refresh_view(t: Tensor) -> None:
+    from .inplace import refresh_view
+
+    refresh_view(t)
 
 
 def _bind_tensor(tensor_class: type) -> None:

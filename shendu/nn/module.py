@@ -13,14 +13,14 @@ from .. import _dtype
 from .. import backend as _backend
 from ..autograd import anomaly as _anomaly
 from ..autograd.grad_mode import no_grad
-from ..errors import DeviceError, DtypeError, ShapeError, ShenduError
+from ..errors import DeviceError, DtypeError, GraphError, ShapeError, ShenduError
 from ..tensor import Tensor
 from .parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle", "StateDictError"]
 
 # Errors from ops that get the path of the module whose forward raised them.
-_WRAPPED_ERRORS = (ShapeError, DtypeError, DeviceError)
+_WRAPPED_ERRORS = (ShapeError, DtypeError, DeviceError, GraphError)
 
 
 class StateDictError(ShenduError, RuntimeError):

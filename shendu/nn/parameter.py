@@ -46,6 +46,7 @@ class Parameter(Tensor):
         self._output_nr = 0
         # Sharing the version counter keeps in-place checks on ``data`` and the parameter in step.
         self._vc = data._vc
+        self._view = None
         self._hooks = None
         self._requires_grad = False
         if requires_grad:

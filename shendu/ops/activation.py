@@ -4,9 +4,8 @@ The signatures are those of ``torch.nn.functional``. Each function is written so
 intermediate overflows: exponentials only ever see non-positive arguments, so inputs of
 ±1e4 or ±inf give the limits PyTorch gives, without warnings.
 
-``inplace=True`` modifies ``input`` when autograd does not need its old value (it does not
-require grad, or grad mode is off); otherwise the result is returned out of place, which
-computes the same values and the correct gradient.
+``inplace=True`` writes the result into ``input`` and returns it, as in PyTorch; on a tensor in
+the autograd graph the write is recorded (see ``shendu.autograd.inplace``).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled, _dtype
-from ..autograd import grad_mode
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, check_dim
@@ -67,10 +65,11 @@ def _float_input(op: str, input: Any) -> Tensor:
     return x
 
 
-def _finish(op: str, input: Tensor, result: Tensor, inplace: bool) -> Tensor:
-    if inplace and not (input._requires_grad and grad_mode._State.enabled):
-        return input._inplace(op + "_", result)
-    return result
+def _finish(op: str, input: Tensor, inplace: bool, cls: type[Function], **params: Any) -> Tensor:
+    """``cls.apply(input, **params)``, written into ``input`` when ``inplace`` (recorded as PyTorch does)."""
+    if inplace:
+        return input._inplace_op(op, lambda t: cls.apply(t, **params))
+    return cls.apply(input, **params)
 
 
 def _softplus_array(z: Any) -> Any:
@@ -109,7 +108,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a tensor (not bool).
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.relu(shendu.tensor([-1.0, 2.0]))
@@ -118,7 +117,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     x = tensor_input("relu", input)
     if x._array.dtype.kind == "b":
         raise DtypeError("relu: bool tensors are not supported; convert with .int() or .float() first")
-    return _finish("relu", x, Relu.apply(x), inplace)
+    return _finish("relu", x, inplace, Relu)
 
 
 class LeakyRelu(Function):
@@ -139,14 +138,14 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     Args:
         input: a floating-point tensor.
         negative_slope: the slope for negative inputs. Default: 0.01.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.leaky_relu(shendu.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000])
     """
     x = _float_input("leaky_relu", input)
-    return _finish("leaky_relu", x, LeakyRelu.apply(x, slope=float(negative_slope)), inplace)
+    return _finish("leaky_relu", x, inplace, LeakyRelu, slope=float(negative_slope))
 
 
 class Elu(Function):
@@ -175,14 +174,14 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: a floating-point tensor.
         alpha: the saturation value for large negative inputs is ``-alpha``. Default: 1.0.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.elu(shendu.tensor([-1.0, 2.0]))
         tensor([-0.6321,  2.0000])
     """
     x = _float_input("elu", input)
-    return _finish("elu", x, Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0), inplace)
+    return _finish("elu", x, inplace, Elu, alpha=float(alpha), scale=1.0, input_scale=1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -190,14 +189,14 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a floating-point tensor.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.selu(shendu.tensor([-1.0, 1.0]))
         tensor([-1.1113,  1.0507])
     """
     x = _float_input("selu", input)
-    return _finish("selu", x, Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0), inplace)
+    return _finish("selu", x, inplace, Elu, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -206,7 +205,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Args:
         input: a floating-point tensor.
         alpha: the scale of the negative part; must not be 0. Default: 1.0.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.celu(shendu.tensor([-1.0, 1.0]), alpha=2.0)
@@ -216,7 +215,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (the input is divided by it)")
     alpha = float(alpha)
-    return _finish("celu", x, Elu.apply(x, alpha=alpha, scale=1.0, input_scale=1.0 / alpha), inplace)
+    return _finish("celu", x, inplace, Elu, alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
 
 
 class Hardtanh(Function):
@@ -244,7 +243,7 @@ def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool
     if x._array.dtype.kind in "iu" and not (math.isfinite(min_val) and math.isfinite(max_val)):
         raise ValueError(f"{op}: an integer tensor needs finite bounds, got min_val={min_val}, max_val={max_val}")
     kind = x._array.dtype.type
-    return _finish(op, x, Hardtanh.apply(x, lo=kind(min_val), hi=kind(max_val)), inplace)
+    return _finish(op, x, inplace, Hardtanh, lo=kind(min_val), hi=kind(max_val))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -254,7 +253,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         input: a tensor (not bool).
         min_val: the lower end of the linear region. Default: -1.0.
         max_val: the upper end of the linear region. Default: 1.0.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     The gradient is 1 strictly inside ``(min_val, max_val)`` and 0 elsewhere, as in PyTorch.
 
@@ -270,7 +269,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a tensor (not bool).
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.relu6(shendu.tensor([-1.0, 3.0, 8.0]))
@@ -297,14 +296,14 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a floating-point tensor.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.hardsigmoid(shendu.tensor([-4.0, 0.0, 4.0]))
         tensor([0.0000, 0.5000, 1.0000])
     """
     x = _float_input("hardsigmoid", input)
-    return _finish("hardsigmoid", x, Hardsigmoid.apply(x), inplace)
+    return _finish("hardsigmoid", x, inplace, Hardsigmoid)
 
 
 class Hardswish(Function):
@@ -326,14 +325,14 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a floating-point tensor.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.hardswish(shendu.tensor([-4.0, 1.0, 4.0]))
         tensor([-0.0000,  0.6667,  4.0000])
     """
     x = _float_input("hardswish", input)
-    return _finish("hardswish", x, Hardswish.apply(x), inplace)
+    return _finish("hardswish", x, inplace, Hardswish)
 
 
 # ----------------------------------------------------------------------------- smooth activations
@@ -401,14 +400,14 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a floating-point tensor.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.silu(shendu.tensor([-1.0, 1.0]))
         tensor([-0.2689,  0.7311])
     """
     x = _float_input("silu", input)
-    return _finish("silu", x, Silu.apply(x), inplace)
+    return _finish("silu", x, inplace, Silu)
 
 
 class Softplus(Function):
@@ -463,14 +462,14 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
     Args:
         input: a floating-point tensor.
-        inplace: write the result into ``input`` when autograd allows. Default: False.
+        inplace: write the result into ``input`` and return it. Default: False.
 
     Example:
         >>> shendu.mish(shendu.tensor([-1.0, 1.0]))
         tensor([-0.3034,  0.8651])
     """
     x = _float_input("mish", input)
-    return _finish("mish", x, Mish.apply(x), inplace)
+    return _finish("mish", x, inplace, Mish)
 
 
 class Logsigmoid(Function):

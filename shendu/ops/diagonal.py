@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Function
+from ..autograd.inplace import record_view
 from ..backend import get_array_module
 from ..errors import ShapeError, check_dim
 from ..tensor import Tensor
@@ -122,6 +123,5 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d2 = check_dim("diagonal", dim2, len(shape), shape)
     if d1 == d2:
         raise ShapeError(f"diagonal: dim1 and dim2 must be different dims, got {dim1} and {dim2} (shape {shape})")
-    out = Diagonal.apply(input, offset=as_index("diagonal", "offset", offset), dim1=d1, dim2=d2)
-    out._vc = input._vc
-    return out
+    params = {"offset": as_index("diagonal", "offset", offset), "dim1": d1, "dim2": d2}
+    return record_view(Diagonal.apply(input, **params), input, Diagonal, params)

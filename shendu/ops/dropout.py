@@ -75,11 +75,7 @@ def _apply(op: str, input: Tensor, p: float, mask_shape: tuple[int, ...], inplac
         scale = keep.astype(dtype) * (1.0 / (1.0 - p))
         shift = None
     if inplace:
-        input._check_inplace(op)
-        input._array *= scale
-        if shift is not None:
-            input._array += shift
-        return input
+        return input._inplace_op(op, lambda t: Dropout.apply(t, scale=scale, shift=shift))
     return Dropout.apply(input, scale=scale, shift=shift)
 
 
@@ -91,7 +87,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         p: the probability of zeroing an element, in [0, 1]. Default: 0.5.
         training: apply dropout; when False (or ``p == 0``) the input is returned unchanged.
             Default: True.
-        inplace: write the result into ``input`` (not allowed for tensors in the autograd graph).
+        inplace: write the result into ``input`` and return it.
             Default: False.
 
     Shape:

@@ -13,13 +13,13 @@ from typing import Any
 import numpy as np
 
 from .. import backend as _backend
-from ..autograd import grad_mode as _grad_mode
 from ..autograd.function import Function
+from ..autograd.inplace import record_view
 from ..backend import get_array_module
-from ..errors import DtypeError, GraphError, IndexOutOfRange, ShapeError, check_dim
+from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim
 from ..tensor import Tensor
 from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
-from .creation import _fill_value
+from .creation import _fill_value, move
 
 __all__ = ["gather", "index_select", "masked_select", "one_hot", "scatter", "scatter_add", "tril", "triu"]
 
@@ -263,23 +263,48 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     except IndexError:
         raise _broadcast_failure("getitem", key) from None
     if kind == _BASIC:
-        out._vc = input._vc
+        record_view(out, input, GetItem, {"first": first, "key": key, "kind": kind})
     return out
+
+
+class IndexPut(Function):
+    """``input`` with ``value`` written at ``[first][key]``: what ``input[index] = value`` records in a graph."""
+
+    def forward(self, x: Any, value: Any, first: tuple[Any, ...] | None, key: tuple[Any, ...], kind: int) -> Any:
+        out = x.copy()
+        (out if first is None else out[first])[key] = value
+        self.meta = (value.shape, value.dtype, first, None if kind != _BASIC else key)
+        if kind != _BASIC:
+            self.key = key
+        return out
+
+    def backward(self, grad: Any) -> tuple[Any, Any]:
+        shape, dtype, first, key = self.meta
+        if key is None:
+            key = self.key
+        rest = grad.copy()
+        (rest if first is None else rest[first])[key] = 0
+        written = None
+        if self.needs_input_grad(1):
+            written = (grad if first is None else grad[first])[key]
+            # Assignment drops leading size-1 dimensions of the value; put them back before summing.
+            extra = len(shape) - written.ndim
+            if extra > 0:
+                written = written.reshape((1,) * extra + written.shape)
+            written = sum_to(written, shape).astype(dtype, copy=False)
+        return rest, written
 
 
 def setitem(input: Tensor, index: Any, value: Any) -> None:
     """``input[index] = value``, in place: ``value`` is broadcast to the indexed shape and cast to ``input``'s dtype.
 
-    Only allowed on a tensor that does not require grad, or under ``no_grad()``.
+    On a tensor in the autograd graph, or with a value that requires grad, the assignment is recorded
+    as in PyTorch: ``input``'s history becomes the assignment, whose gradient flows to the value for
+    the written positions and to ``input``'s old history for the rest.
     """
-    first, key, _ = _parse_index("setitem", input, index)
+    first, key, kind = _parse_index("setitem", input, index)
     data = input._array
     if isinstance(value, Tensor):
-        if value._requires_grad and _grad_mode._State.enabled:
-            raise GraphError(
-                "setitem: the value requires grad, but assignment into a tensor is not recorded by autograd; "
-                "build the result out of place (e.g. with shendu.cat, shendu.stack or shendu.where)"
-            )
         if value._array.ndim == 0:
             source = _move_like(value._array, data, "setitem")
         else:
@@ -291,25 +316,33 @@ def setitem(input: Tensor, index: Any, value: Any) -> None:
         source = _move_like(np.asarray(value), data, "setitem")
     else:
         raise TypeError(f"setitem: the value must be a tensor, a number or a list, got {type(value).__name__}")
-    input._check_inplace("setitem")
     target = data if first is None else data[first]
+    if input._records_inplace(value):
+        _check_assignable(input, target, key, source)
+        if isinstance(value, Tensor):
+            written = value if value.device == input.device else move(value, input.device)
+        else:
+            written = Tensor._make(get_array_module(data).asarray(source, dtype=data.dtype))
+        input._inplace_op("setitem", lambda t: IndexPut.apply(t, written, first=first, key=key, kind=kind))
+        return
+    input._check_inplace("setitem")
     try:
         target[key] = source
     except OverflowError:
         raise DtypeError(f"setitem: the value {source!r} does not fit in dtype {input.dtype.name}") from None
     except (ValueError, IndexError) as exc:
-        try:
-            indexed = tuple(target[key].shape)
-        except IndexError:
-            raise _broadcast_failure("setitem", key) from None
-        shown = tuple(getattr(source, "shape", ()))
-        if _assignable(shown, indexed):
-            raise DtypeError(
-                f"setitem: cannot store the value in a tensor of dtype {input.dtype.name}: {exc}"
-            ) from None
-        raise ShapeError(
-            f"setitem: a value of shape {shown} cannot be broadcast to the indexed shape {indexed}"
-        ) from None
+        _check_assignable(input, target, key, source)
+        raise DtypeError(f"setitem: cannot store the value in a tensor of dtype {input.dtype.name}: {exc}") from None
+
+
+def _check_assignable(input: Tensor, target: Any, key: tuple[Any, ...], source: Any) -> None:
+    try:
+        indexed = tuple(target[key].shape)
+    except IndexError:
+        raise _broadcast_failure("setitem", key) from None
+    shown = tuple(getattr(source, "shape", ()))
+    if not _assignable(shown, indexed):
+        raise ShapeError(f"setitem: a value of shape {shown} cannot be broadcast to the indexed shape {indexed}")
 
 
 def _assignable(value: tuple[int, ...], target: tuple[int, ...]) -> bool:

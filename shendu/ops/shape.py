@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.function import Function
+from ..autograd.inplace import record_view
 from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
 from ..tensor import Tensor
@@ -61,9 +62,14 @@ __all__ = [
 ]
 
 
-def _view_of(out: Tensor, input: Tensor) -> Tensor:
-    out._vc = input._vc
-    return out
+def _view(cls: type[Function], input: Tensor, **params: Any) -> Tensor:
+    """Apply a view op: the result shares ``input``'s memory, and in-place changes to either reach the other."""
+    return record_view(cls.apply(input, **params), input, cls, params)
+
+
+def _views(cls: type[Function], input: Tensor, **params: Any) -> tuple[Tensor, ...]:
+    """Apply a view op with several outputs (split, unbind)."""
+    return tuple(record_view(out, input, cls, params, i) for i, out in enumerate(cls.apply(input, **params)))
 
 
 def _sizes(op: str, args: Sequence[Any]) -> tuple[int, ...]:
@@ -177,7 +183,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def _reshape_to(input: Tensor, shape: tuple[int, ...]) -> Tensor:
     out = Reshape.apply(input, shape=shape)
     if _shares_memory(out._array, input._array):
-        out._vc = input._vc
+        record_view(out, input, Reshape, {"shape": shape})
     return out
 
 
@@ -206,7 +212,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
             f"{tuple(input._array.shape)}, not contiguous, e.g. after transpose or permute); "
             "use .reshape(...) instead, which copies when it must"
         )
-    return _view_of(out, input)
+    return record_view(out, input, View, {"shape": target})
 
 
 def view_as(input: Tensor, other: Tensor) -> Tensor:
@@ -288,7 +294,7 @@ def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     shape = input._array.shape
     dims = normalize_dims("squeeze", dim, len(shape), shape)
     target = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    return _view_of(Squeeze.apply(input, shape=target), input)
+    return _view(Squeeze, input, shape=target)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
@@ -300,7 +306,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     """
     shape = input._array.shape
     d = check_dim("unsqueeze", dim, len(shape) + 1, shape)
-    return _view_of(Unsqueeze.apply(input, shape=(*shape[:d], 1, *shape[d:])), input)
+    return _view(Unsqueeze, input, shape=(*shape[:d], 1, *shape[d:]))
 
 
 class Transpose(Function):
@@ -326,7 +332,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     shape = input._array.shape
     d0 = check_dim("transpose", dim0, len(shape), shape)
     d1 = check_dim("transpose", dim1, len(shape), shape)
-    return _view_of(Transpose.apply(input, dim0=d0, dim1=d1), input)
+    return _view(Transpose, input, dim0=d0, dim1=d1)
 
 
 swapaxes = transpose
@@ -382,7 +388,7 @@ def permute(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Ten
     normal = tuple(check_dim("permute", d, len(shape), shape) for d in order)
     if len(set(normal)) != len(normal):
         raise ShapeError(f"permute: dims {order} name the same dimension twice; expected a permutation")
-    return _view_of(Permute.apply(input, dims=normal), input)
+    return _view(Permute, input, dims=normal)
 
 
 class Expand(Function):
@@ -428,7 +434,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"expand: the expanded size {s} must match the existing size {own} at non-singleton dim {i}; "
                 f"target sizes {target}, input shape {tuple(shape)}"
             )
-    return _view_of(Expand.apply(input, shape=tuple(out)), input)
+    return _view(Expand, input, shape=tuple(out))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -569,7 +575,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
             f"select: index {i} is out of range for dim {d} with size {size}; "
             f"expected an index in [{-size}, {size - 1}]"
         )
-    return _view_of(Select.apply(input, dim=d, index=i), input)
+    return _view(Select, input, dim=d, index=i)
 
 
 class Roll(Function):
@@ -815,7 +821,7 @@ def _split_at(op: str, input: Tensor, d: int, sizes: Sequence[int]) -> tuple[Ten
     if not sizes:
         return ()
     bounds = (0, *np.cumsum(sizes).tolist())
-    return tuple(_view_of(out, input) for out in Split.apply(input, dim=d, bounds=tuple(int(b) for b in bounds)))
+    return _views(Split, input, dim=d, bounds=tuple(int(b) for b in bounds))
 
 
 def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
@@ -891,7 +897,7 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     _need_dims("unbind", input)
     shape = input._array.shape
     d = check_dim("unbind", dim, len(shape), shape)
-    return tuple(_view_of(out, input) for out in Unbind.apply(input, dim=d))
+    return _views(Unbind, input, dim=d)
 
 
 class Narrow(Function):
@@ -928,7 +934,7 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
         raise ShapeError(f"narrow: length must be >= 0, got {length}")
     if begin + length > size:
         raise ShapeError(f"narrow: start ({begin}) + length ({length}) exceeds the size {size} of dim {dim}")
-    return _view_of(Narrow.apply(input, dim=d, start=begin, stop=begin + length), input)
+    return _view(Narrow, input, dim=d, start=begin, stop=begin + length)
 
 
 class Contiguous(Function):

@@ -43,6 +43,14 @@ def test_diagonal_is_a_view() -> None:
     view = x.diagonal()
     view.fill_(1.0)
     assert x.tolist() == torch.eye(3).tolist() and view._vc is x._vc
+    # A write through the view reaches the base's gradient, as in PyTorch.
+    check(lambda m, a, b: _written(a, b), (3, 3), (3,))
+
+
+def _written(a, b):
+    y = a * 1.0
+    y.diagonal().mul_(b)
+    return y
 
 
 @given(rows=st.integers(1, 4), cols=st.integers(1, 4), offset=st.integers(-4, 4))

@@ -1,7 +1,7 @@
 """Activation layers: module forms of the elementwise nonlinearities and of softmax.
 
-``inplace=True`` is accepted wherever PyTorch accepts it, so that models port unchanged; shendu
-computes the result out of place (the values are the same).
+``inplace=True`` writes the result into the input, as in PyTorch (recorded by autograd when the
+input is in the graph).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class ReLU(_InplaceActivation):
     """``max(0, x)`` elementwise.
 
     Args:
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
 
     Example:
         >>> nn.ReLU()(shendu.tensor([-1.0, 2.0]))
@@ -69,18 +69,18 @@ class ReLU(_InplaceActivation):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
 
 class ReLU6(_InplaceActivation):
     """``min(max(0, x), 6)`` elementwise.
 
     Args:
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu6(input)
+        return F.relu6(input, inplace=self.inplace)
 
 
 class LeakyReLU(Module):
@@ -88,7 +88,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: the slope for negative inputs. Default: 0.01.
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
@@ -97,7 +97,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace, first=False)
@@ -164,11 +164,11 @@ class ELU(_ExponentialActivation):
 
     Args:
         alpha: the saturation value for negative inputs. Default: 1.0.
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, inplace=self.inplace)
 
 
 class CELU(_ExponentialActivation):
@@ -176,22 +176,22 @@ class CELU(_ExponentialActivation):
 
     Args:
         alpha: Default: 1.0.
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, inplace=self.inplace)
 
 
 class SELU(_InplaceActivation):
     """Scaled ELU with the self-normalizing constants of Klambauer et al. (2017).
 
     Args:
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.selu(input)
+        return F.selu(input, inplace=self.inplace)
 
 
 class GELU(Module):
@@ -218,22 +218,22 @@ class SiLU(_InplaceActivation):
     """``x * sigmoid(x)`` (also called swish).
 
     Args:
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+        return F.silu(input, inplace=self.inplace)
 
 
 class Mish(_InplaceActivation):
     """``x * tanh(softplus(x))``.
 
     Args:
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.mish(input)
+        return F.mish(input, inplace=self.inplace)
 
 
 class Sigmoid(Module):
@@ -270,7 +270,7 @@ class Hardtanh(Module):
     Args:
         min_val: the lower bound. Default: -1.0.
         max_val: the upper bound. Default: 1.0.
-        inplace: accepted for compatibility. Default: False.
+        inplace: write the result into the input. Default: False.
         min_value, max_value: deprecated aliases of ``min_val`` and ``max_val``. Default: None.
     """
 
@@ -296,7 +296,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(self.inplace, first=False)

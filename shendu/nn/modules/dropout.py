@@ -28,7 +28,7 @@ class Dropout(_DropoutNd):
 
     Args:
         p: the probability of zeroing an element. Default: 0.5.
-        inplace: accepted for compatibility; the result is a new tensor. Default: False.
+        inplace: write the result into the input. Default: False.
 
     Shape:
         - Input: any shape. Output: the same shape.
@@ -41,7 +41,7 @@ class Dropout(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         check_tensor(self, input)
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -52,7 +52,7 @@ class Dropout2d(_DropoutNd):
 
     Args:
         p: the probability of zeroing a channel. Default: 0.5.
-        inplace: accepted for compatibility; the result is a new tensor. Default: False.
+        inplace: write the result into the input. Default: False.
 
     Shape:
         - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`. Output: the same shape.
@@ -64,4 +64,4 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         check_tensor(self, input)
-        return F.dropout2d(input, self.p, self.training)
+        return F.dropout2d(input, self.p, self.training, self.inplace)
