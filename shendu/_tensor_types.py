@@ -22,6 +22,9 @@ __all__ = ["BoolTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor
 
 
 def _is_size_arg(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        # A 0-d integer array is a size, as NumPy integers are (PyTorch reads it through __index__).
+        return value.ndim == 0 and value.dtype.kind in "iu"
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 

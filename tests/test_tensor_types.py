@@ -33,6 +33,7 @@ def test_sizes_make_an_uninitialised_tensor_of_the_type(name: str) -> None:
     same(lambda m: getattr(m, name)(2, 3), values=False)
     same(lambda m: getattr(m, name)(0), values=False)
     same(lambda m: getattr(m, name)(np.int64(3)), values=False)
+    same(lambda m: getattr(m, name)(np.array(5)), values=False)
     same(lambda m: getattr(m, name)(m.zeros(2, 4).shape), values=False)
     same(lambda m: getattr(m, name)())
 
@@ -46,6 +47,7 @@ def test_data_is_converted_to_the_type(name: str) -> None:
     same(lambda m: getattr(m, name)([]))
     same(lambda m: getattr(m, name)(np.array([1.5, 2.0])))
     same(lambda m: getattr(m, name)(np.array([[1, 2]], dtype=np.int32)))
+    same(lambda m: getattr(m, name)(np.array(2.5)))
 
 
 def test_shendu_tensors_are_float32_but_keep_a_tensor_arguments_dtype() -> None:
