@@ -8,7 +8,20 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, accelerator, autograd, backends, cuda, multiprocessing, nn, optim, sparse, utils
+from . import (
+    _allocator,
+    _bind,
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    multiprocessing,
+    nn,
+    optim,
+    serialization,
+    sparse,
+    utils,
+)
 from ._dtype import (
     bool,
     double,
@@ -70,6 +83,7 @@ __all__ = [
     "backends",
     "cuda",
     "multiprocessing",
+    "serialization",
     "sparse",
     "sparse_coo_tensor",
     "spmm",
