@@ -37,6 +37,6 @@ def test_a_pair_names_where_a_file_finds_the_class() -> None:
 
 
 def test_what_is_not_importable_is_refused() -> None:
-    with pytest.raises(TypeError, match="add_safe_globals: .* is not a class or function importable by its name"):
+    with pytest.raises(TypeError, match=r"add_safe_globals: .* is not a class or function importable by its name"):
         add_safe_globals([lambda: 0])
     assert shendu.serialization.save is shendu.save and shendu.serialization.load is shendu.load
