@@ -11,6 +11,7 @@ from .ops import (
     elementwise,
     indexing,
     linalg,
+    padding,
     random,
     reduction,
     shape,
@@ -29,6 +30,7 @@ for _module in (
     indexing,
     comparison,
     diagonal,
+    padding,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

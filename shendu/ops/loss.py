@@ -19,7 +19,9 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import broadcast_shape, check_same_device, promote_pair, sum_to
+from .activation import log_softmax
 from .creation import cast
 
 __all__ = [
@@ -98,6 +100,12 @@ class WeightedLoss(Function):
                 # The weights also appear in the denominator: d(out)/dw = (loss - out) / sum(w).
                 gw = gw - g * self.out
         return gl, gw
+
+    @staticmethod
+    def composite(loss: Tensor, weight: Tensor, reduction: str, by_weight_sum: bool) -> Tensor:
+        weighted = loss * weight
+        denom = weight.sum() if by_weight_sum and reduction == "mean" else weighted.numel()
+        return _reduce(weighted, reduction, denom)
 
 
 def _broadcast(array: Any, shape: tuple[int, ...]) -> Any:
@@ -186,6 +194,11 @@ class _PointwiseLoss(Function):
         gt = sum_to(-slope, t_shape) if self.needs_input_grad(1) else None
         return gx, gt
 
+    @classmethod
+    def composite(cls, x: Tensor, t: Tensor, reduction: str, param: float = 0.0) -> Tensor:
+        d = x - t
+        return _reduce(cls.value(d, param), reduction, d.numel())
+
     @staticmethod
     def value(d: Any, param: float) -> Any:
         raise NotImplementedError
@@ -208,7 +221,7 @@ class MSELoss(_PointwiseLoss):
 class L1Loss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, param: float) -> Any:
-        return get_array_module(d).abs(d)
+        return _dual.abs(d)
 
     @staticmethod
     def slope(d: Any, param: float) -> Any:
@@ -218,9 +231,8 @@ class L1Loss(_PointwiseLoss):
 class SmoothL1Loss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, beta: float) -> Any:
-        xp = get_array_module(d)
-        a = xp.abs(d)
-        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+        a = _dual.abs(d)
+        return _dual.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
 
     @staticmethod
     def slope(d: Any, beta: float) -> Any:
@@ -230,9 +242,8 @@ class SmoothL1Loss(_PointwiseLoss):
 class HuberLoss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, delta: float) -> Any:
-        xp = get_array_module(d)
-        a = xp.abs(d)
-        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+        a = _dual.abs(d)
+        return _dual.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
 
     @staticmethod
     def slope(d: Any, delta: float) -> Any:
@@ -414,6 +425,12 @@ class NLLLoss(Function):
             dx[self.idx] = -(self.coef * g)
         return (dx,)
 
+    @staticmethod
+    def composite(x: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str) -> Tensor:
+        classes, coef, keep = _picked_coefficients(target, weight, ignore_index, x._array.dtype)
+        picked = x[_class_index(get_array_module(target), classes)]
+        return _reduce(_dual.where(keep, picked * -coef, 0), reduction, coef.sum())
+
 
 class CrossEntropy(Function):
     """Log-softmax and negative log-likelihood of class indices in one op, with optional label smoothing.
@@ -487,6 +504,19 @@ class CrossEntropy(Function):
         dx[self.idx] -= picked
         return (dx,)
 
+    @staticmethod
+    def composite(
+        x: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str, label_smoothing: float
+    ) -> Tensor:
+        axis = 0 if x.ndim == 1 else 1
+        logp = log_softmax(x, axis)
+        classes, coef, keep = _picked_coefficients(target, weight, ignore_index, x._array.dtype)
+        loss = logp[_class_index(get_array_module(target), classes)] * -coef
+        if label_smoothing:
+            spread = logp.sum(axis) if weight is None else (logp * _along(weight, axis, x.ndim)).sum(axis)
+            loss = (1.0 - label_smoothing) * loss - (label_smoothing / x.shape[axis]) * spread
+        return _reduce(_dual.where(keep, loss, 0), reduction, coef.sum())
+
 
 class CrossEntropyProbs(Function):
     """Log-softmax and cross-entropy against class probabilities in one op.
@@ -536,6 +566,15 @@ class CrossEntropyProbs(Function):
                 else None
             )
         return tuple(grads)
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, *weight: Tensor, reduction: str, label_smoothing: float) -> Tensor:
+        axis = 0 if x.ndim == 1 else 1
+        logp = log_softmax(x, axis)
+        q = t if not label_smoothing else t * (1.0 - label_smoothing) + label_smoothing / x.shape[axis]
+        a = q if not weight else q * _along(weight[0], axis, x.ndim)
+        loss = -(a * logp).sum(axis)
+        return _reduce(loss, reduction, loss.numel())
 
 
 def _along(vector: Any, axis: int, ndim: int) -> Any:
@@ -751,6 +790,11 @@ class BinaryCrossEntropy(Function):
                 gt = -g * xp.log(x / (1.0 - x))
         return gx, gt
 
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, reduction: str) -> Tensor:
+        loss = -(t * x.log().clamp(min=_LOG_FLOOR) + (1.0 - t) * (-x).log1p().clamp(min=_LOG_FLOOR))
+        return _reduce(loss, reduction, loss.numel())
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """``(1 - t) * x + (1 + (p - 1) * t) * softplus(-x)``, with ``softplus(-x) = max(-x, 0) + log1p(exp(-|x|))``."""
@@ -790,6 +834,13 @@ class BinaryCrossEntropyWithLogits(Function):
         if pw_shape is not None:
             grads.append(sum_to(_broadcast(g * t * softplus, shape), pw_shape) if self.needs_input_grad(2) else None)
         return tuple(grads)
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, *pos_weight: Tensor, reduction: str) -> Tensor:
+        softplus = (-x).clamp(min=0) + (-x.abs()).exp().log1p()
+        scale = 1.0 + (pos_weight[0] - 1.0) * t if pos_weight else 1.0
+        loss = (1.0 - t) * x + scale * softplus
+        return _reduce(loss, reduction, loss.numel())
 
 
 def binary_cross_entropy(
@@ -909,6 +960,15 @@ class KLDiv(Function):
                     slope = xp.where(t != 0, xp.log(t), 0) + t / t - x
             gt = sum_to(_broadcast(slope * g, shape), t.shape)
         return gx, gt
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, reduction: str, count: int | None, log_target: bool) -> Tensor:
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            # t log t is 0 at t = 0; the log of a safe stand-in keeps nan out of the unused branch's gradient.
+            loss = _dual.where(t == 0, 0, t * _dual.where(t == 0, 1, t).log()) - t * x
+        return _reduce(loss, reduction, loss.numel() if count is None else count)
 
 
 def kl_div(
