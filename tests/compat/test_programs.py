@@ -64,10 +64,6 @@ METRICS: dict[str, dict[str, Tolerance]] = {
 # Programs waiting for a feature, with the feature they wait for.
 PENDING: dict[str, str] = {
     "checkpoint": "save/load with file objects and whole modules (weights_only=False)",
-    "lbfgs_time_series": "optim.LBFGS",
-    "style_transfer": "nn.ReflectionPad2d",
-    "super_resolution": "nn.PixelShuffle",
-    "transformer_language_model": "nn.TransformerEncoderLayer, nn.TransformerEncoder, nn.Transformer",
 }
 
 # Each program's two runs start together (one thread each), so they share the machine's cores.
