@@ -64,9 +64,13 @@ def save(obj: Any, f: str | os.PathLike[str] | IO[bytes]) -> None:
             (more than ``MAX_TENSORS`` arrays, or a structure over ``MAX_HEADER_BYTES``).
 
     Example:
-        >>> shendu.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
+        >>> import io
+        >>> model = nn.Linear(4, 2)
         >>> buffer = io.BytesIO()
-        >>> shendu.save(model, buffer)
+        >>> shendu.save({"model": model.state_dict(), "epoch": 3}, buffer)
+        >>> _ = buffer.seek(0)
+        >>> shendu.load(buffer)["epoch"]
+        3
     """
     from safetensors.numpy import save as st_save
 
@@ -166,6 +170,14 @@ def load(f: str | os.PathLike[str] | IO[bytes], map_location: Any = None, weight
         CheckpointError: the file is missing, not a regular file, truncated, corrupt, too large in
             its header, or not a shendu checkpoint; or it holds a module that ``weights_only``
             refuses or that cannot be built again. The message names the path and what was wrong.
+
+    Example:
+        >>> import io
+        >>> buffer = io.BytesIO()
+        >>> shendu.save(nn.Linear(4, 2), buffer)
+        >>> _ = buffer.seek(0)
+        >>> shendu.load(buffer, weights_only=False)
+        Linear(in_features=4, out_features=2, bias=True)
     """
     from safetensors import SafetensorError, safe_open
 
