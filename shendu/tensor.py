@@ -295,19 +295,9 @@ class Tensor:
     def type(self, dtype: Any = None) -> str | Tensor:
         """Without an argument, the type name (``"shendu.FloatTensor"``); with one, ``to(dtype)``."""
         if dtype is None:
-            names = {
-                "float32": "Float",
-                "float64": "Double",
-                "float16": "Half",
-                "int64": "Long",
-                "int32": "Int",
-                "int16": "Short",
-                "int8": "Char",
-                "uint8": "Byte",
-                "bool": "Bool",
-            }
-            return f"shendu.{names[self.dtype.name]}Tensor"
-        return self.to(dtype)
+            return "shendu." + next(name for name, d in _dtype.LEGACY_TYPE_NAMES.items() if d is self.dtype)
+        # A type name ("torch.LongTensor") is a dtype here, not a device as it would be for to().
+        return self.to(_dtype.to_dtype(dtype, "type"))
 
     def float(self) -> Tensor:
         """Cast to float32."""

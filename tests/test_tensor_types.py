@@ -87,10 +87,22 @@ def test_typed_constructors_are_isinstance_checks_on_dtype_and_device() -> None:
     assert repr(shendu.LongTensor) == "<class 'shendu.LongTensor'>"
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"])
+def test_type_names_match_torch(dtype: str) -> None:
+    t = torch.zeros(2, dtype=getattr(torch, dtype))
+    s = shendu.zeros(2, dtype=getattr(shendu, dtype))
+    assert s.type() == t.type().replace("torch.", "shendu.")
+    for name in ("torch.LongTensor", "torch.DoubleTensor", "torch.BoolTensor"):
+        same(lambda m, name=name: m.zeros(2, dtype=getattr(m, dtype)).type(name))
+
+
 def test_legacy_type_names_convert() -> None:
     assert shendu.zeros(2).type(shendu.LongTensor).dtype == shendu.int64
     assert shendu.tensor([1, 2]).type(shendu.DoubleTensor).dtype == shendu.float64
     assert shendu.tensor([1.5]).to(shendu.IntTensor).tolist() == [1]
+    assert shendu.tensor([1.5]).type("shendu.IntTensor").dtype == shendu.int32
+    with pytest.raises(TypeError, match=r"type: 'torch.cuda.LongTensor' is not a dtype"):
+        shendu.zeros(2).type("torch.cuda.LongTensor")
 
 
 def test_constructor_errors() -> None:
