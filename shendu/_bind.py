@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _repr
+from .multiprocessing import sharing
 from .ops import (
     activation,
     arithmetic,
     comparison,
     creation,
+    diagonal,
     elementwise,
     indexing,
     linalg,
@@ -21,6 +24,7 @@ from .ops import (
     reduction,
     shape,
 )
+from .sparse import coo
 from .tensor import Tensor
 
 # method name -> (module, function name); names equal unless stated.
@@ -50,7 +54,10 @@ _register(
     "multiply=mul",
     "divide=div",
 )
-_register(creation, "clone")
+_register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
+_register(diagonal, "diag", "diagonal")
+_register(coo, "to_sparse", "to_dense")
+_register(sharing, "share_memory_", "is_shared")
 _register(
     elementwise,
     "abs",
@@ -230,6 +237,7 @@ OPERATORS: dict[str, tuple[Any, str]] = {
     "__xor__": (comparison, "bitwise_xor"),
     "__invert__": (comparison, "bitwise_not"),
     "__getitem__": (indexing, "getitem"),
+    "__format__": (_repr, "format_spec"),
 }
 # Augmented assignments that change the tensor in place, as in PyTorch (``+=``, ``-=``, ``*=`` and
 # ``/=`` are methods of Tensor); without them Python would rebind the name to a new tensor.
@@ -308,7 +316,7 @@ def bind() -> None:
         if not hasattr(module, func):
             continue
         target = getattr(module, func)
-        unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__")
+        unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__", "__format__")
         setattr(Tensor, name, target if unary else _binary(target))
     for name, forward in REFLECTED.items():
         module, func = OPERATORS[forward]
@@ -317,6 +325,25 @@ def bind() -> None:
     for name, method in INPLACE_OPERATORS.items():
         setattr(Tensor, name, getattr(Tensor, method))
     Tensor.__pos__ = lambda self: self
+    for name, (doc, answer) in PROPERTIES.items():
+        setattr(Tensor, name, property(answer, doc=doc))
+
+
+def _on(device_type: str) -> Any:
+    return lambda self: self.device.type == device_type
+
+
+# Device and layout queries PyTorch programs branch on; shendu has CPU and CUDA devices and dense tensors.
+PROPERTIES: dict[str, tuple[str, Any]] = {
+    "is_cpu": ("Whether the data lives on the CPU.", _on("cpu")),
+    "is_mps": ("Whether the data lives on an Apple GPU (never: shendu has no MPS backend).", lambda self: False),
+    "is_xpu": ("Whether the data lives on an Intel GPU (never: shendu has no XPU backend).", lambda self: False),
+    "is_sparse": ("Whether this is a sparse tensor (False: a dense, strided tensor).", lambda self: False),
+    "layout": (
+        "How the elements are stored: ``shendu.strided`` (sparse tensors: ``sparse_coo``).",
+        lambda self: coo.strided,
+    ),
+}
 
 
 bind()

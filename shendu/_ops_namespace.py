@@ -7,6 +7,7 @@ from .ops import (
     arithmetic,
     comparison,
     creation,
+    diagonal,
     elementwise,
     indexing,
     linalg,
@@ -26,9 +27,10 @@ for _module in (
     reduction,
     linalg,
     shape,
-    padding,
     indexing,
     comparison,
+    diagonal,
+    padding,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

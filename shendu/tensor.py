@@ -43,7 +43,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it for autograd.
 
     Create tensors with ``shendu.tensor``, ``shendu.zeros``, ``shendu.randn`` and the other creation
-    functions; ``Tensor(data)`` is the same as ``shendu.tensor(data)``.
+    functions; ``Tensor(*sizes)`` and ``Tensor(data)`` behave as PyTorch's legacy constructor.
 
     Attributes:
         data: the same values as a detached tensor sharing memory (PyTorch's ``.data``).
@@ -62,17 +62,27 @@ class Tensor:
     # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> None:
-        from .ops.creation import tensor
+    def __init__(self, *args: Any, device: Any = None) -> None:
+        """PyTorch's constructor: ``Tensor(*sizes)``, ``Tensor(data)`` or ``Tensor(tensor)``.
 
-        made = tensor([] if data is None else data, dtype=dtype, device=device, requires_grad=requires_grad)
+        ``Tensor(2, 3)`` is an uninitialised float32 tensor of shape (2, 3) (shendu fills it with zeros),
+        ``Tensor([1, 2])`` a float32 tensor holding the values, ``Tensor(t)`` a tensor sharing ``t``'s memory
+        (and dtype), ``Tensor()`` an empty float32 tensor. ``shendu.tensor(data)`` infers the dtype instead.
+
+        Args:
+            args: sizes (ints or one ``Size``), one sequence or NumPy array of values, or one tensor.
+            device: where to create the tensor. Default: the default device.
+        """
+        from ._tensor_types import construct
+
+        made = construct("Tensor", args, None, device)
         self._array = made._array
         self._grad = None
         self._requires_grad = made._requires_grad
-        self._grad_fn = None
-        self._output_nr = 0
-        self._vc = [0]
-        self._view = None
+        self._grad_fn = made._grad_fn
+        self._output_nr = made._output_nr
+        self._vc = made._vc
+        self._view = made._view
         self._hooks = None
 
     @staticmethod
@@ -296,19 +306,9 @@ class Tensor:
     def type(self, dtype: Any = None) -> str | Tensor:
         """Without an argument, the type name (``"shendu.FloatTensor"``); with one, ``to(dtype)``."""
         if dtype is None:
-            names = {
-                "float32": "Float",
-                "float64": "Double",
-                "float16": "Half",
-                "int64": "Long",
-                "int32": "Int",
-                "int16": "Short",
-                "int8": "Char",
-                "uint8": "Byte",
-                "bool": "Bool",
-            }
-            return f"shendu.{names[self.dtype.name]}Tensor"
-        return self.to(dtype)
+            return "shendu." + next(name for name, d in _dtype.LEGACY_TYPE_NAMES.items() if d is self.dtype)
+        # A type name ("torch.LongTensor") is a dtype here, not a device as it would be for to().
+        return self.to(_dtype.to_dtype(dtype, "type"))
 
     def float(self) -> Tensor:
         """Cast to float32."""

@@ -172,6 +172,9 @@ ALIASES = {
     "tile": ("repeat",),
     "softmin": ("softmax",),
     "normalize": ("norm",),
+    "spmm": ("sparse_coo_tensor", "sparse.mm"),
+    "pairwise_distance": ("norm",),
+    "cosine_similarity": ("norm",),
 }
 # Torch refusals (regexes of torch's message) that shendu need not copy, beyond fuzz_helpers.LENIENT.
 LENIENT_OPS: dict[str, tuple[str, ...]] = {
@@ -243,6 +246,9 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
         r"expected class indices \(an integer tensor of shape \(\)\)",  # torch also takes (1,) for (C,)
     ),
     "nll_loss": (r"expected class indices \(an integer tensor of shape \(\)\)",),
+    # Scope: integer indices and one value per stored element (no hybrid sparse tensors).
+    "sparse_coo_tensor": (r"indices must be integers", r"no hybrid sparse tensors"),
+    "spmm": (r"indices must be integers", r"no hybrid sparse tensors"),
     # torch skips its dtype check when there is nothing to draw.
     "rand": (r"expected a floating-point dtype",),
     "randn": (r"expected a floating-point dtype",),
@@ -285,6 +291,18 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     # torch only checks the channel count of a GroupNorm with affine parameters.
     "group_norm": (r"eps must be positive", MIXED_PRECISION, r"expected input with \d+ channels"),
 }
+# Sparse results are compared through their dense form; spmm's sparse operand is built from
+# (indices, values, size). torch checks the indices only when asked (else an out-of-range one crashes).
+DENSE_FORMS: dict[str, Callable[[Any], Callable[..., Any]]] = {
+    "sparse_coo_tensor": lambda lib: lambda *a, **k: lib.sparse_coo_tensor(*a, **k, **_checked(lib)).to_dense(),
+    "spmm": lambda lib: lambda i, v, size, x: lib.spmm(lib.sparse_coo_tensor(i, v, size, **_checked(lib)), x),
+}
+
+
+def _checked(lib: Any) -> dict[str, bool]:
+    return {"check_invariants": True} if lib is torch else {}
+
+
 TORCH_TWINS: dict[str, Callable[..., Any] | None] = {
     "get_rng_state": None,  # a different generator: the states share nothing
     "get_num_threads": None,  # BLAS's threads in shendu, torch's own thread pool in torch
@@ -1054,6 +1072,63 @@ def p_tri(d: Draw) -> Call:
     return Call((x,), {"diagonal": d.int(-5, 5)} if d.bool() else {})
 
 
+def p_diag(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.85) else 0, max_rank=2 if d.maybe(0.85) else 3)
+    return Call((x,), {"diagonal": d.int(-5, 5)} if d.bool() else {})
+
+
+def p_diagonal(d: Draw) -> Call:
+    x = d.tensor(min_rank=2 if d.maybe(0.85) else 0)
+    kwargs = {"offset": d.int(-5, 5)} if d.bool() else {}
+    if d.bool():
+        kwargs.update(dim1=d.dim(x.array.ndim), dim2=d.dim(x.array.ndim))
+    return Call((x,), kwargs)
+
+
+def coo_parts(d: Draw, rows: int, cols: int) -> tuple[T, T]:
+    """The indices and values of a sparse (rows, cols) matrix, sometimes out of range or of the wrong shape."""
+    nnz = d.int(0, 5)
+    shape = (2, nnz) if d.maybe(0.85) else d.choice(((nnz,), (3, nnz), (2, nnz + 1)))
+    indices = d.index(shape, max(min(rows, cols), 1), d.choice(("int64", "int64", "int32", "float32")))
+    values = d.tensor(shape=(nnz,) if d.maybe(0.9) else (nnz, 2), dtype=d.choice((FLOATS, ("float32",))))
+    return indices, values
+
+
+def p_sparse_coo_tensor(d: Draw) -> Call:
+    rows, cols = d.int(0, 4), d.int(0, 4)
+    indices, values = coo_parts(d, rows, cols)
+    return Call((indices, values, (rows, cols))) if d.maybe(0.8) else Call((indices, values))
+
+
+def p_spmm(d: Draw) -> Call:
+    rows, cols, out = d.int(1, 4), d.int(1, 4), d.int(0, 3)
+    indices, values = coo_parts(d, rows, cols)
+    dense = d.tensor(shape=(cols if d.maybe(0.85) else cols + 1, out), dtype=values.array.dtype.name)
+    return Call((indices, values, (rows, cols), dense))
+
+
+def p_pairwise_distance(d: Draw) -> Call:
+    x1 = d.tensor(shape=d.shape(1, 2, 0, 4) if d.maybe(0.9) else (), dtype=FLOATS)
+    x2 = d.tensor(shape=broadcastable(d, x1.array.shape), dtype=x1.array.dtype.name)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["p"] = d.choice((2.0, 1.0, 3.0, math.inf))
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-6, 0.0))
+    if d.bool():
+        kwargs["keepdim"] = d.bool()
+    return Call((x1, x2), kwargs)
+
+
+def p_cosine_similarity(d: Draw) -> Call:
+    x1 = d.tensor(shape=d.shape(1, 3, 0, 4), dtype=FLOATS)
+    x2 = d.tensor(shape=broadcastable(d, x1.array.shape), dtype=x1.array.dtype.name)
+    kwargs: dict[str, Any] = {"dim": d.dim(x1.array.ndim)} if d.bool() else {}
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-8, 1e-3))
+    return Call((x1, x2), kwargs)
+
+
 def p_gather(d: Draw) -> Call:
     x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
     dim = d.dim(x.array.ndim)
@@ -1568,6 +1643,12 @@ OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "scatter_add": lambda d: p_scatter(d, add=True),
     "tril": p_tri,
     "triu": p_tri,
+    "diag": p_diag,
+    "diagonal": p_diagonal,
+    "sparse_coo_tensor": p_sparse_coo_tensor,
+    "spmm": p_spmm,
+    "pairwise_distance": p_pairwise_distance,
+    "cosine_similarity": p_cosine_similarity,
     "allclose": p_isclose,
     "isclose": p_isclose,
     "equal": lambda d: tensor_pair(d),
@@ -1657,10 +1738,13 @@ def dim_argument(call: Call) -> Any:
 def op_case(name: str) -> Case:
     fn = PUBLIC_OPS[name]
     names = (name, fn.__name__, *ALIASES.get(name, ()))
+    twin = torch_twin(name, fn)
+    if name in DENSE_FORMS:
+        fn, twin = DENSE_FORMS[name](shendu), DENSE_FORMS[name](torch)
     return Case(
         name,
         fn,
-        torch_twin(name, fn),
+        twin,
         names,
         values=name not in NONDETERMINISTIC,
         lenient=LENIENT_OPS.get(name, ()),
@@ -2138,6 +2222,14 @@ def loss_layer(input_pattern: Callable[[Draw], Call], **pools: tuple[Any, ...]) 
     return pattern
 
 
+def l_data_parallel(d: Draw) -> tuple[Call, Call]:
+    wrapped = ("Linear", 3, 2) if d.maybe(0.85) else d.scalar()
+    kwargs: dict[str, Any] = {"kind": "modules"}
+    if d.maybe(0.2):
+        kwargs["dim"] = d.choice((0, 1))
+    return Call((wrapped,), kwargs), Call((layer_input(d, (d.int(0, 3), 3), d.choice(FLOATS[:2])),))
+
+
 def l_sequential(d: Draw) -> tuple[Call, Call]:
     kind = d.choice(("layers", "layers", "empty", "not_module", "dict"))
     if kind == "layers":
@@ -2325,6 +2417,9 @@ LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "RNNCellBase": l_cell("RNNCellBase"),
     "RBM": l_rbm,
     "Sequential": l_sequential,
+    "DataParallel": l_data_parallel,
+    "PairwiseDistance": loss_layer(p_pairwise_distance),
+    "CosineSimilarity": loss_layer(p_cosine_similarity),
     "ModuleList": l_module_list,
     "ModuleDict": l_module_dict,
 }
@@ -2386,6 +2481,9 @@ LAYER_FUNCTIONS = {
     "Softmax": ("softmax",),
     "LogSoftmax": ("log_softmax",),
     "Embedding": ("embedding",),
+    "PairwiseDistance": ("pairwise_distance", "norm"),
+    "CosineSimilarity": ("cosine_similarity", "norm"),
+    "DataParallel": ("Linear", "linear"),  # errors come from the wrapped module, under its path
 }
 
 
