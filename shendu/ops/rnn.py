@@ -37,6 +37,8 @@ from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from ._common import check_same_device
+from ._rnn_graph import elman_cell_graph, elman_graph, gru_cell_graph, gru_graph, lstm_cell_graph, lstm_graph
+from .shape import cat, stack
 
 __all__ = [
     "gru_cell",
@@ -249,6 +251,7 @@ class LSTMLayer(_Recurrence):
 
     saves_inputs = (0, 3, 4)
     gate_order = (0, 1, 3, 2)
+    composite = staticmethod(lstm_graph)
 
     def forward(
         self,
@@ -395,6 +398,7 @@ class GRULayer(_Recurrence):
 
     saves_inputs = (0, 2, 3)
     gate_order = (0, 1, 2)
+    composite = staticmethod(gru_graph)
 
     def _bias(self, b_ih: Any, b_hh: Any) -> Any:
         # b_hn sits inside r * (W_hn h + b_hn), so only the r and z parts of b_hh fold into the input.
@@ -542,6 +546,7 @@ class RNNLayer(_Recurrence):
 
     saves_inputs = (0, 2, 3)
     gate_order = (0,)
+    composite = staticmethod(elman_graph)
 
     def forward(
         self,
@@ -632,6 +637,8 @@ def _step_input_grad(dx: Any, shape: tuple[int, ...]) -> Any:
 class LSTMCellStep(LSTMLayer):
     """One LSTM step: inputs ``x, h, c, w_ih, w_hh[, b_ih, b_hh]``, outputs ``h', c'``."""
 
+    composite = staticmethod(lstm_cell_graph)
+
     def forward(self, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Any:
         self.x_shape = x.shape
         _, h_n, c_n = super().forward(x[None], h, c, w_ih, w_hh, b_ih, b_hh)
@@ -646,6 +653,8 @@ class LSTMCellStep(LSTMLayer):
 class GRUCellStep(GRULayer):
     """One GRU step: inputs ``x, h, w_ih, w_hh[, b_ih, b_hh]``, output ``h'``."""
 
+    composite = staticmethod(gru_cell_graph)
+
     def forward(self, x: Any, h: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Any:
         self.x_shape = x.shape
         return super().forward(x[None], h, w_ih, w_hh, b_ih, b_hh)[1]
@@ -658,6 +667,8 @@ class GRUCellStep(GRULayer):
 
 class RNNCellStep(RNNLayer):
     """One Elman RNN step: inputs ``x, h, w_ih, w_hh[, b_ih, b_hh]``, output ``h'``."""
+
+    composite = staticmethod(elman_cell_graph)
 
     def forward(
         self, x: Any, h: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None, *, nonlinearity: str = "tanh"
@@ -1025,6 +1036,8 @@ def rnn_relu_cell(
 # (L, N, *) batch and PyTorch's packed layout. Indices are unique, so each backward is a plain
 # gather or scatter.
 class PackRows(Function):
+    linear = True
+
     def forward(self, x: Any, *, index: Any) -> Any:
         self.meta = (x.shape, index)
         return x.reshape(-1, *x.shape[2:])[index]
@@ -1048,6 +1061,15 @@ class PadRows(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad.reshape(-1, *grad.shape[2:])[self.meta],)
 
+    @staticmethod
+    def composite(data: Tensor, index: Any, lead: tuple[int, int], padding_value: float) -> Tensor:
+        # Every padded row gathers a data row, or the one padding row appended after them.
+        xp = get_array_module(data._array)
+        source = xp.full(lead[0] * lead[1], data.shape[0], dtype="int64")
+        source[index] = xp.arange(data.shape[0])
+        padding = data.new_full((1, *data.shape[1:]), padding_value)
+        return cat([data, padding])[source].reshape(*lead, *data.shape[1:])
+
 
 class PadSequence(Function):
     def forward(self, *arrays: Any, batch_first: bool, padding_value: float, left: bool) -> Any:
@@ -1061,6 +1083,16 @@ class PadSequence(Function):
             spans.append(span)
         self.meta = (spans, batch_first)
         return out if batch_first else out.swapaxes(0, 1).copy()
+
+    @staticmethod
+    def composite(*tensors: Tensor, batch_first: bool, padding_value: float, left: bool) -> Tensor:
+        longest = max(t.shape[0] for t in tensors)
+        rows = []
+        for t in tensors:
+            padding = t.new_full((longest - t.shape[0], *t.shape[1:]), padding_value)
+            rows.append(cat([padding, t] if left else [t, padding]))
+        out = stack(rows)
+        return out if batch_first else out.transpose(0, 1)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         spans, batch_first = self.meta
