@@ -80,3 +80,11 @@ def test_layer_gradgradcheck(name: str) -> None:
     op = getattr(rnn_ops, name)
     assert gradgradcheck(lambda *t: op(t[0], None, *t[1:], reverse=True)[0], (x, w_ih, w_hh, b_ih, b_hh))
     COUNTS["float64 gradgradchecks"] += 1
+
+
+@pytest.mark.parametrize(("name", "fn", "gates"), CELL_CASES, ids=[c[0] for c in CELL_CASES])
+def test_cell_gradgradcheck(name: str, fn: Any, gates: int) -> None:
+    rng = np.random.default_rng(2)
+    tensors = [shendu.tensor(rng.standard_normal(s) * 0.5, requires_grad=True) for s in _cell_shapes(name, gates)]
+    assert gradgradcheck(lambda *t: fn(shendu, *t), tuple(tensors))
+    COUNTS["float64 gradgradchecks"] += 1
