@@ -32,6 +32,8 @@ def _diagonal_view(x: Any, offset: int, dim1: int, dim2: int) -> Any:
 
 
 class Diagonal(Function):
+    linear = True
+
     def forward(self, x: Any, offset: int, dim1: int, dim2: int) -> Any:
         self.meta = (x.shape, offset, dim1, dim2)
         return _diagonal_view(x, offset, dim1, dim2)
@@ -45,6 +47,8 @@ class Diagonal(Function):
 
 class DiagEmbed(Function):
     """A vector placed on diagonal ``offset`` of a square matrix of zeros."""
+
+    linear = True
 
     def forward(self, x: Any, offset: int) -> Any:
         self.meta = offset

@@ -56,6 +56,12 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("gather_scatter", lambda m, a: (a * a).gather(1, m.tensor([[0, 2], [1, 1], [3, 0]])) * a[:, :2], ((3, 4),), {}),
     ("index_select", lambda m, a: (a * a).index_select(0, m.tensor([2, 0, 2])) * a, ((3, 4),), {}),
     ("masked_fill", lambda m, a: (a * a).masked_fill(a < 0, 0.5) * a, ((3, 4),), {}),
+    (
+        "diag_diagonal",
+        lambda m, a, v: m.diag(a * a, 1) * m.diagonal(a**3, -1)[:3] + m.diag(v * v, -1)[1:, :3].sum(0),
+        ((4, 4), (3,)),
+        {},
+    ),
     ("tril_triu", lambda m, a: (a * a).tril() * a.triu(1) + (a * a).tril(-1), ((4, 4),), {}),
     ("setitem_inplace", lambda m, a: _setitem_program(a), ((3, 4),), {}),
     ("fill_copy_inplace", lambda m, a, b: _overwrite_program(a, b), ((3, 4), (4,)), {}),
