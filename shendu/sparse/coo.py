@@ -144,6 +144,8 @@ del _name
 class ToDense(Function):
     """Values scattered into a dense array; repeated positions add up."""
 
+    linear = True
+
     def forward(self, values: Any, indices: Any, shape: tuple[int, ...]) -> Any:
         self.indices = indices
         out = _backend.get_array_module(values).zeros(shape, values.dtype)
@@ -156,6 +158,8 @@ class ToDense(Function):
 
 class SumDuplicates(Function):
     """The values of each distinct position summed (``coalesce``): ``inverse`` maps each value to its slot."""
+
+    linear = True
 
     def forward(self, values: Any, inverse: Any, count: int) -> Any:
         self.inverse = inverse
@@ -188,6 +192,12 @@ class SparseDenseMM(Function):
             grad_dense = xp.zeros(self.dense.shape, grad.dtype)
             xp.add.at(grad_dense, self.cols, self.values[:, None] * grad[self.rows])
         return grad_values, grad_dense
+
+    @staticmethod
+    def composite(values: Tensor, dense: Tensor, rows: Any, cols: Any, n_rows: int) -> Tensor:
+        # Differentiated again only under create_graph=True, where the dense product is simplest.
+        shape = (n_rows, dense.shape[0])
+        return ToDense.apply(values, indices=(rows, cols), shape=shape) @ dense
 
 
 # ----------------------------------------------------------------------------- the tensor

@@ -261,3 +261,29 @@ def test_errors() -> None:
         shendu.sparse_coo_tensor([[0]], [1.0], (4,)).t()
     with pytest.raises(shendu.GraphError, match=r"SparseTensor\.grad: only None can be assigned"):
         s.grad = shendu.ones(1)
+
+
+# In PyTorch 2.13 the gradient reaching a sparse tensor's values through to_dense does not record a
+# graph of its own (its second-order terms are dropped), so float64 finite differences are the oracle.
+SECOND_ORDER = [
+    ("to_dense", lambda v, d: shendu.sparse_coo_tensor(INDEX, v, (3, 3)).to_dense() ** 3),
+    ("coalesce", lambda v, d: shendu.sparse_coo_tensor(INDEX, v, (3, 3)).coalesce().to_dense() ** 2 * d[:, :3]),
+    ("sparse_mm", lambda v, d: shendu.sparse.mm(shendu.sparse_coo_tensor(INDEX, v, (3, 3)), d * d) ** 2),
+]
+INDEX = [[0, 1, 1, 2, 0], [2, 0, 2, 1, 2]]
+
+
+@pytest.mark.parametrize(("name", "fn"), SECOND_ORDER, ids=[c[0] for c in SECOND_ORDER])
+def test_second_derivatives_match_finite_differences(name: str, fn: Any) -> None:
+    rng = np.random.default_rng(0)
+    v = shendu.tensor(rng.standard_normal(5), requires_grad=True)
+    d = shendu.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    assert shendu.autograd.gradgradcheck(fn, (v, d))
+    COUNTS["float64 gradgradchecks"] += 1
+    # The first derivatives taken with create_graph=True (through the op's graph form) are the plain ones.
+    out = fn(v, d)
+    weights = shendu.tensor(rng.standard_normal(tuple(out.shape)))
+    recorded = shendu.autograd.grad(out, (v, d), weights, create_graph=True, allow_unused=True)
+    plain = shendu.autograd.grad(fn(v, d), (v, d), weights, allow_unused=True)
+    for r, p in zip(recorded, plain):
+        assert (r is None and p is None) or np.allclose(r.detach().numpy(), p.numpy(), rtol=1e-12, atol=1e-12)
