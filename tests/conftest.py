@@ -7,13 +7,13 @@ from hypothesis import settings
 
 import shendu
 from shendu import _compiled
-from tests.helpers import COUNTS, FIGURES, TEST_DEVICE
+from tests.helpers import COUNTS, FIGURES
 
 # The same examples on every run: a CI failure reproduces, and no run fails on a rare draw alone.
-settings.register_profile("shendu", derandomize=True)
-# The first call of each GPU kernel compiles it, far past hypothesis's 200 ms default deadline.
-settings.register_profile("device", derandomize=True, deadline=None)
-settings.load_profile("shendu" if TEST_DEVICE == "cpu" else "device")
+# No deadline: hypothesis's 200 ms per example is a timing assertion, which a busy machine (or a GPU
+# kernel's first, compiling call) fails on correct code.
+settings.register_profile("shendu", derandomize=True, deadline=None)
+settings.load_profile("shendu")
 
 
 @pytest.fixture(autouse=True)
