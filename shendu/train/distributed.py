@@ -20,7 +20,7 @@ import numpy as np
 from .. import random as _random
 from .._text import count
 from ..errors import ShenduError
-from ..io import load
+from ..io import CheckpointError, load
 from ..utils.data import BatchSampler, DataLoader, RandomSampler
 from .callbacks import Callback, ModelCheckpoint
 from .tensorboard import TensorBoard
@@ -75,20 +75,25 @@ def start(distributed: bool) -> tuple[int, int]:
 
 
 def check_world_size(checkpoint: Path, world_size: int) -> None:
-    """Refuse to resume ``checkpoint`` with another number of processes than the one that wrote it."""
-    if not checkpoint.exists():
+    """Refuse to resume ``checkpoint`` with another number of processes than the one that wrote it.
+
+    A file that is missing, unreadable or not a trainer's checkpoint passes: the resume checks that
+    follow say what is wrong with it.
+    """
+    if not checkpoint.is_file():
         return
-    saved = load(checkpoint).get("config", {}).get("world_size", 1)
+    try:
+        state = load(checkpoint)
+    except CheckpointError:
+        return
+    config = state.get("config") if isinstance(state, dict) else None
+    saved = config.get("world_size", 1) if isinstance(config, dict) else 1
     if saved != world_size:
-
-        def count(n: int) -> str:
-            return f"{n} process{'es' if n != 1 else ''}"
-
         how = f"mpirun -np {saved} shendu train --distributed ..." if saved > 1 else "shendu train without mpirun"
         raise DistributedRunError(
-            f"cannot resume {checkpoint} with {count(world_size)}: it was written by a run of {count(saved)}, "
-            f"and each process's share of every batch and its random state are part of the run; resume with "
-            f"{how}, or start a new run with --name"
+            f"cannot resume {checkpoint} with {count(world_size, 'process', 'processes')}: it was written by a run "
+            f"of {count(saved, 'process', 'processes')}, and each process's share of every batch and its random "
+            f"state are part of the run; resume with {how}, or start a new run with --name"
         )
 
 
