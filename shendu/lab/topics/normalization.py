@@ -112,11 +112,11 @@ CLAIMS = (
         Text(
             "Weight normalization does it only with its data-dependent initialization: at the default initialization "
             "it computes the plain network's outputs (to within 1e-5, relative) and stalls like it, never reaching "
-            f"{TARGET_LOSS} and ending at 2.0 or more; started from one batch of data as Salimans and Kingma do, it "
-            f"reaches {TARGET_LOSS} within the budget.",
+            f"{TARGET_LOSS} and ending at 2.0 or more; with Salimans and Kingma's initialization from one batch of "
+            f"data, applied to its convolutions, it reaches {TARGET_LOSS} within the budget.",
             "权重归一化只有配上它的依赖数据的初始化才能做到：在默认初始化下，它算出的输出与普通网络相同（相对误差"
-            f"在 1e-5 以内），也像普通网络一样停滞，始终达不到 {TARGET_LOSS}，最终不低于 2.0；像 Salimans 和 Kingma "
-            f"那样用一批数据来初始化后，它在预算内达到 {TARGET_LOSS}。",
+            f"在 1e-5 以内），也像普通网络一样停滞，始终达不到 {TARGET_LOSS}，最终不低于 2.0；用 Salimans 和 Kingma "
+            f"的方法由一批数据初始化它的各个卷积层后，它在预算内达到 {TARGET_LOSS}。",
         ),
         (
             Check("weight_norm_output_difference", "<=", 1e-5),
