@@ -51,7 +51,10 @@ _WORDS = {
         "这道题的实验无法运行，因此它的论断都没有检验：{error}",
     ),
     "not measured": Text("not measured in quick mode", "快速模式下未测量"),
-    "timed": Text("rests on measured running times", "依据实测的运行时间"),
+    "timed": Text(
+        "rests on running times measured on this machine, which other work running at the same time can distort",
+        "依据在本机上实测的运行时间，同时运行的其他任务可能使其失真",
+    ),
     "not measured (mode)": Text("not measured", "未测量"),
     "held": Text("held", "成立"),
     "failed": Text("did not hold", "不成立"),
@@ -86,6 +89,7 @@ td, th { border: 1px solid #ddd; padding: 0.25em 0.5em; text-align: left; vertic
 th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .measure { font-size: 0.92em; color: #333; }
+.timed { font-size: 0.85em; color: #6b4e00; font-style: italic; }
 figure { margin: 0.8em 0; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.9em; color: #555; }
@@ -156,8 +160,11 @@ def _claim_row(result: Result, outcome: ClaimOutcome, lang: str) -> str:
     word = _word("not measured", lang) if status == "not measured" and result.mode == "quick" else None
     word = word or _WORDS.get(status, _WORDS["not measured (mode)"]).get(lang)
     measured = "<br>".join(_measurement(result, c, lang) for c in outcome.checks)
+    claim = _esc(outcome.claim.text.get(lang))
+    if outcome.claim.timed:
+        claim += f'<br><span class="timed">{_esc(_word("timed", lang))}</span>'
     return (
-        f'<tr><td>{_esc(outcome.claim.text.get(lang))}</td><td class="measure">{measured}</td>'
+        f'<tr><td>{claim}</td><td class="measure">{measured}</td>'
         f'<td><span class="badge {_status_class(status)}">{_esc(word)}</span></td></tr>'
     )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -26,6 +27,8 @@ JUDGES: judges.Judges = {
             "sigmoid_derivative_at_5": 0.00665,
             "sigmoid_epochs_to_fit": 150,
             "sigmoid_max_derivative": 0.25,
+            "centred_sigmoid_epochs_to_fit": math.inf,
+            "steep_sigmoid_epochs_to_fit": 43,
             "tanh_accuracy": 0.99,
             "tanh_epochs_to_fit": 37,
             "tanh_max_derivative": 1.0,
@@ -41,7 +44,8 @@ JUDGES: judges.Judges = {
                 {"relu_active_derivative_min": 2.0},
                 {"relu_active_derivative_max": 2.0},
             ],
-            "sigmoid-slowest": [{"sigmoid_epochs_to_fit": 37}, {"relu_epochs_to_fit": 150.0}],
+            "sigmoid-slowest": [{"tanh_epochs_to_fit": 150.0}, {"relu_epochs_to_fit": 150.0}],
+            "slope-not-centring": [{"steep_sigmoid_epochs_to_fit": 76}, {"centred_sigmoid_epochs_to_fit": 149}],
         },
     ),
 }

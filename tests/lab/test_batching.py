@@ -20,6 +20,7 @@ JUDGES: judges.Judges = {
             "time_loss_full": 0.241,
             "update_loss_1": 2.2,
             "update_loss_32": 0.835,
+            "update_loss_256": 0.795,
             "update_loss_full": 0.793,
             "updates_per_second_1": 710.0,
             "updates_per_second_256": 590.0,
@@ -27,7 +28,13 @@ JUDGES: judges.Judges = {
         {
             "per-epoch": [{"epoch_loss_256": 1.14}, {"epoch_loss_full": 1.14}],
             "one-sample-too-noisy": [{"epoch_loss_1": 1.03}],
-            "per-update": [{"update_loss_1": 1.5}, {"update_loss_full": 0.918}],
+            "per-update": [
+                {"update_loss_1": 1.5},
+                {"update_loss_256": 0.74},
+                {"update_loss_256": 0.93},
+                {"update_loss_full": 0.74},
+                {"update_loss_full": 0.93},
+            ],
             "per-second": [{"time_loss_1": 0.0873}, {"time_loss_best_minibatch": 0.241}],
             "vectorized-batches": [{"updates_per_second_256": 130.0}],
             "noise-falls": [{"noise_variance_slope": -1.38}, {"noise_variance_slope": -0.675}],

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from shendu import lab
+from shendu.lab.topics import capacity
 from tests.lab import judges
 
 JUDGES: judges.Judges = {
@@ -54,3 +55,14 @@ def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
     judges.assert_quick_run(quick(17))
     rows = quick(17).outcome.tables[0].rows
     assert [row[0] for row in rows] == list(range(16))
+
+
+def test_fit_regions_follow_the_claims_tests() -> None:
+    sweep = {
+        "degree": list(range(6)),
+        "train": [0.9, 0.3, 0.05, 0.04, 0.03, 0.01],
+        "val": [1.0, 0.4, 0.1, 0.12, 0.19, 0.5],
+    }
+    # degree 2 has the best validation error (0.1): degrees 0 and 1 train no better than that; of the degrees that
+    # train below degree 2, only degree 5 doubles the best validation error
+    assert capacity.fit_regions(sweep) == ([0, 1], [5])

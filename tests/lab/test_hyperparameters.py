@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from shendu import lab
+from shendu.lab.topics import hyperparameters
 from tests.lab import judges
 
 JUDGES: judges.Judges = {
@@ -24,14 +27,18 @@ JUDGES: judges.Judges = {
             "high_final_loss": 2.38,
             "initial_loss": 2.31,
             "low_final_loss": 2.29,
-            "range_blowup_rate": 2.34,
-            "range_steepest_rate": 0.589,
+            "range_blowup_rate": 2.09,
+            "range_steepest_rate": 0.437,
         },
         {
             "too-low": [{"low_final_loss": 1.66}],
             "too-high": [{"high_final_loss": 1.04}],
             "good-converges": [{"good_final_loss": 0.508}, {"good_train_accuracy": 0.81}],
-            "range-test-finds-it": [{"good_rate": 0.177}, {"good_rate": 1.94}, {"range_blowup_rate": 0.3}],
+            "range-test-finds-it": [
+                {"good_rate": 0.14},
+                {"range_steepest_rate": 0.09},
+                {"range_blowup_rate": 0.85},
+            ],
         },
     ),
 }
@@ -55,3 +62,13 @@ def test_quick_runs(quick: Callable[[int], lab.Result]) -> None:
     assert len(table.rows) == search.numbers["trials"] and table.rows[0][-1].en == "chosen"
     assert len(table.header) == search.numbers["folds"] + 6
     assert rate.numbers["range_steepest_rate"] < rate.numbers["range_blowup_rate"]
+
+
+def test_range_test_rates_find_the_turn_or_say_nan() -> None:
+    lrs = np.geomspace(1e-5, 10.0, 7)
+    steepest, lowest, blowup = hyperparameters.range_test_rates(lrs, np.array([2.3, 2.2, 1.5, 0.4, 0.3, 1.0, 2.6]))
+    assert (steepest, lowest, blowup) == (lrs[2], lrs[4], lrs[6])
+    # a loss that rises after its lowest point but never back above its start has no blow-up rate
+    assert math.isnan(hyperparameters.range_test_rates(lrs, np.array([2.3, 2.0, 1.0, 0.5, 0.3, 1.0, 2.2]))[2])
+    outcome = lab.get(14).judge({**JUDGES[14][0], "range_blowup_rate": math.nan})
+    assert outcome.status == "not reproduced"

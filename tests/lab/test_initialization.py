@@ -19,11 +19,17 @@ JUDGES: judges.Judges = {
             "small_gradient_ratio": 6.91e-08,
             "xavier_activation_ratio": 0.466,
             "xavier_gradient_ratio": 0.567,
-            "zeros_distinct_units": 1,
+            "constant_distinct_units": 1,
+            "constant_first_layer_change": 0.237,
+            "zeros_hidden_weight_max_abs": 0.0,
             "zeros_test_accuracy": 0.1,
         },
         {
-            "zeros-stay-identical": [{"zeros_distinct_units": 2}, {"zeros_test_accuracy": 0.22}],
+            "zeros-get-no-gradient": [{"zeros_hidden_weight_max_abs": 1e-9}, {"zeros_test_accuracy": 0.22}],
+            "constant-stays-identical": [
+                {"constant_first_layer_change": 0.09},
+                {"constant_distinct_units": 2},
+            ],
             "small-vanishes": [{"small_activation_ratio": 0.0011}, {"small_gradient_ratio": 0.0011}],
             "large-saturates-and-explodes": [{"large_saturated_fraction": 0.63}, {"large_gradient_ratio": 9.0}],
             "xavier-he-keep-scale": [

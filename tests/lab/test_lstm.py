@@ -16,20 +16,22 @@ JUDGES: judges.Judges = {
             "gates_recomputed_max_diff": 8.94e-08,
             "lstm_val_mse": 0.00248,
             "mean_predictor_mse": 0.159,
-            "memory_unit_forget_gate_mean": 0.987,
-            "memory_unit_input_gate_at_markers": 0.88,
-            "memory_unit_input_gate_elsewhere": 0.0193,
+            "memory_unit_forget_gate_between_markers": 0.999,
+            "memory_unit_input_gate_at_markers": 0.84,
+            "memory_unit_input_gate_elsewhere": 0.0068,
             "rnn_val_mse": 0.175,
+            "units_tracking_target": 11,
         },
         {
             "lstm-learns": [{"lstm_val_mse": 0.0159}],
             "rnn-fails": [{"rnn_val_mse": 0.0795}],
             "gates-recomputed": [{"gates_recomputed_max_diff": 0.0001}],
+            "sum-in-the-cells": [{"units_tracking_target": 4}],
             "input-gate-opens": [
                 {"memory_unit_input_gate_at_markers": 0.45},
                 {"memory_unit_input_gate_elsewhere": 0.1},
             ],
-            "forget-gate-holds": [{"memory_unit_forget_gate_mean": 0.81}],
+            "forget-gate-holds": [{"memory_unit_forget_gate_between_markers": 0.81}],
         },
     ),
 }
@@ -64,3 +66,24 @@ def test_gates_from_the_weights_reproduce_the_layer() -> None:
     out, _ = model.rnn(sequence.unsqueeze(0))
     assert gates["f"].shape == (7, 6) and ((gates["i"] > 0) & (gates["i"] < 1)).all()
     np.testing.assert_allclose(gates["h"], out[0].detach().numpy(), atol=1e-6)
+
+
+def test_memory_unit_is_picked_on_one_half_and_measured_on_the_other() -> None:
+    rng = np.random.default_rng(0)
+    n, steps, units = 40, 6, 3
+    marked = np.zeros((n, steps), bool)
+    marked[:, 1] = marked[:, 4] = True
+    target = rng.random(n)
+
+    def gates(tracking: int) -> dict[str, np.ndarray]:
+        cells = rng.normal(size=(n, steps, units))
+        cells[:, -1, tracking] = -3 * target  # the sign does not matter, the strength does
+        write = np.where(marked[:, :, None], 0.9, 0.05) * np.eye(units)[tracking] + 0.2 * (1 - np.eye(units)[tracking])
+        return {"c": cells, "i": np.broadcast_to(write, (n, steps, units)), "f": np.full((n, steps, units), 0.97)}
+
+    numbers = lstm.memory_unit(gates(2), target, gates(1), marked, target)
+    # unit 2 tracks the target where the unit is picked; on the measuring half it does not
+    assert numbers["memory_unit"] == 2 and numbers["units_tracking_target"] == 1
+    assert numbers["memory_unit_input_gate_at_markers"] == pytest.approx(0.2)
+    assert numbers["memory_unit_forget_gate_between_markers"] == pytest.approx(0.97)
+    assert abs(numbers["memory_unit_correlation"]) < 0.5

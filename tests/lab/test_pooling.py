@@ -41,6 +41,9 @@ def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
 
 def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
     judges.assert_quick_run(quick(20))
+    rows = quick(20).outcome.tables[0].rows
+    assert len(rows) == 9 and [row[1] for row in rows[:3]] == [0, 1, 2]
+    assert rows[1][2].en == f"{quick(20).numbers['max_flip_1px']:.1%}"
 
 
 def test_shift_moves_pixels_and_fills_zeros() -> None:

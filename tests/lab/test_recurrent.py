@@ -32,7 +32,10 @@ JUDGES: judges.Judges = {
         },
         {
             "sentiment": [{"polarity_lstm_test_accuracy": 0.666}],
-            "bag-of-words-rival": [{"polarity_lstm_minus_bag_of_words": 0.033}],
+            "bag-of-words-rival": [
+                {"polarity_lstm_minus_bag_of_words": 0.033},
+                {"polarity_lstm_minus_bag_of_words": -0.033},
+            ],
             "sunspots": [{"sunspots_lstm_rmse": 29.3}],
         },
     ),

@@ -88,6 +88,21 @@ def test_quick_mode_marks_unmeasured_claims() -> None:
     assert "not measured in quick mode" in page and "partly measured (quick mode)" in page
 
 
+def test_claims_on_running_times_are_flagged() -> None:
+    exp = _experiment(5)
+    timed = Experiment(
+        **{**exp.__dict__, "claims": (exp.claims[0], Claim(**{**exp.claims[1].__dict__, "timed": True}))}
+    )
+    numbers = {"accuracy": 0.95, "steps": 12, "budget": 100}
+    result = Result(timed, Outcome(numbers), timed.judge(numbers), 1.0, 0, "default")
+    for lang, words in (
+        ("en", "rests on running times measured on this machine"),
+        ("zh", "依据在本机上实测的运行时间"),
+    ):
+        page = render_report([result], lang=lang)
+        assert page.count(words) == 1 and page.index(words) > page.index(exp.claims[1].text.get(lang))
+
+
 def test_chinese_report_translates_every_fixed_word() -> None:
     page = render_report([_result(1, 0.95), _error(2)], lang="zh")
     assert '<html lang="zh-CN">' in page

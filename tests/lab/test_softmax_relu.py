@@ -11,9 +11,11 @@ JUDGES: judges.Judges = {
     12: (
         {
             "naive_softmax_nan_fraction_at_1000": 1.0,
-            "relu_dead_units": 14,
-            "relu_high_lr_dead_fraction": 0.526,
-            "relu_high_lr_dead_units": 202,
+            "adam_lr0.001_dead_units": 59,
+            "adam_lr0.003_dead_units": 81,
+            "adam_lr0.01_dead_units": 113,
+            "adam_lr0.03_dead_fraction": 0.508,
+            "adam_lr0.03_dead_units": 195,
             "relu_layer1_zero_fraction": 0.588,
             "relu_layer2_zero_fraction": 0.541,
             "relu_layer3_zero_fraction": 0.544,
@@ -37,7 +39,13 @@ JUDGES: judges.Judges = {
                 {"tanh_layer2_zero_fraction": 0.011},
                 {"tanh_layer3_zero_fraction": 0.011},
             ],
-            "dead-units": [{"relu_high_lr_dead_fraction": 0.09}, {"relu_high_lr_dead_units": 27}],
+            "dead-units": [
+                {"adam_lr0.001_dead_units": 81},
+                {"adam_lr0.01_dead_units": 81},
+                {"adam_lr0.01_dead_units": 195},
+                {"adam_lr0.03_dead_fraction": 0.09},
+                {"adam_lr0.001_dead_units": 100, "adam_lr0.003_dead_units": 105},
+            ],
         },
     ),
 }
@@ -56,4 +64,5 @@ def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
 def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
     judges.assert_quick_run(quick(12))
     numbers = quick(12).numbers
-    assert numbers["relu_high_lr_dead_fraction"] == numbers["relu_high_lr_dead_units"] / 384
+    assert numbers["adam_lr0.03_dead_fraction"] == numbers["adam_lr0.03_dead_units"] / 384
+    assert numbers["relu_dead_units"] < numbers["adam_lr0.03_dead_units"]

@@ -6,14 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from ... import manual_seed, nn, no_grad, optim, relu, sigmoid, tanh, tensor
+from ... import Tensor, manual_seed, nn, no_grad, optim, relu, sigmoid, tanh, tensor
 from ...train import EarlyStopping
 from ..core import Check, Claim, Figure, Label, Outcome, Text, experiment, figure_png, pyplot
 from ._data import loader, spirals
 from ._planar import best_line_accuracy, draw_boundary
 from ._training import StopWhenFit, labels_of, train
 
-__all__ = ["build", "collapse", "derivatives", "run"]
+__all__ = ["CentredSigmoid", "SteepSigmoid", "build", "collapse", "derivatives", "run"]
 
 QUESTION = Text(
     "What are activation functions, and why does a neural network need them?",
@@ -26,29 +26,54 @@ EXPLANATION = Text.prose(
     Without it every layer is an affine map, and a composition of affine maps is again one affine map, so a
     network of any depth collapses into a single layer that can only draw straight borders. A nonlinearity
     between layers breaks that collapse, so depth adds expressive power. The common choices differ in their
-    derivatives, which is what gradient descent sees: the sigmoid 1 / (1 + e^-z), tanh, and ReLU max(0, z),
-    which is cheap and the usual default. Here the same network with 4 linear layers of 64 units learns two
-    interleaved spirals with no activation and with each of the three between its layers; every run stops once
-    it fits 97% of the points or its loss stops falling.
+    derivatives, which is what gradient descent sees: the sigmoid 1 / (1 + e^-z), tanh, and ReLU max(0, z).
+    Here the same network, three hidden layers of 64 units and a linear output layer (four linear layers in
+    all), learns two interleaved spirals with no activation and with each of the three between its layers; every
+    run stops once it fits 97% of the points or its loss stops falling.
     """,
     """
     激活函数是单元在把加权和传给下一层之前施加的非线性函数。没有它，每一层都是仿射变换，而仿射变换的复合仍是一个仿射变
     换，所以任意深度的网络都会塌缩成单独一层，只能画出直的边界。层与层之间的非线性打破了这种塌缩，深度才增加了表达能力
-    。常见的几种激活函数的导数不同，而梯度下降看到的正是导数：sigmoid 1 / (1 + e^-z)、tanh，以及 ReLU max(0, z)，后者
-    计算便宜，是通常的默认选择。这里同一个由 4 个 64 单元线性层组成的网络学习两条交错的螺旋线，层间分别不加激活函数和
-    加上这三种激活函数；每次训练在拟合 97% 的点或损失不再下降时停止。
+    。常见的几种激活函数的导数不同，而梯度下降看到的正是导数：sigmoid 1 / (1 + e^-z)、tanh，以及 ReLU max(0, z)。这里
+    同一个网络（三个 64 单元的隐藏层加一个线性输出层，共四个线性层）学习两条交错的螺旋线，层间分别不加激活函数和加上
+    这三种激活函数；每次训练在拟合 97% 的点或损失不再下降时停止。
     """,
 )
 
 DEPTH, WIDTH = 3, 64
 FIT_FLOOR = 0.97
 PATIENCE = 30
-ACTIVATIONS = {"linear": None, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
+
+
+class SteepSigmoid(nn.Module):
+    """σ(4z): the sigmoid's output range (0, 1), off-centre, with tanh's largest slope, 1."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return (4 * z).sigmoid()
+
+
+class CentredSigmoid(nn.Module):
+    """σ(z) - 1/2: centred on zero like tanh, with the sigmoid's largest slope, 1/4."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z.sigmoid() - 0.5
+
+
+ACTIVATIONS = {
+    "linear": None,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "steep_sigmoid": SteepSigmoid,
+    "centred_sigmoid": CentredSigmoid,
+}
 _NAMES = {
     "linear": ("no activation", "无激活函数"),
     "sigmoid": ("sigmoid", "sigmoid"),
     "tanh": ("tanh", "tanh"),
     "relu": ("ReLU", "ReLU"),
+    "steep_sigmoid": ("steepened sigmoid σ(4z)", "变陡的 sigmoid σ(4z)"),
+    "centred_sigmoid": ("centred sigmoid σ(z) - 1/2", "居中的 sigmoid σ(z) - 1/2"),
 }
 
 CLAIMS = (
@@ -111,13 +136,27 @@ CLAIMS = (
     Claim(
         "sigmoid-slowest",
         Text(
-            "The small slope shows in training: the sigmoid network needs more epochs to fit than the tanh and "
-            "ReLU networks.",
-            "小斜率在训练中显现出来：sigmoid 网络拟合所需的轮数比 tanh 和 ReLU 网络都多。",
+            "In training, the sigmoid network needs more epochs to fit than the tanh and ReLU networks.",
+            "在训练中，sigmoid 网络拟合所需的轮数比 tanh 和 ReLU 网络都多。",
         ),
         (
             Check("sigmoid_epochs_to_fit", ">", "tanh_epochs_to_fit"),
             Check("sigmoid_epochs_to_fit", ">", "relu_epochs_to_fit"),
+        ),
+    ),
+    Claim(
+        "slope-not-centring",
+        Text(
+            "Its small largest slope (1/4 against 1), not its off-centre output, is what slows it: steepened to "
+            "slope 1 but still off-centre, σ(4z) fits in at most half the sigmoid's epochs, while centred but with "
+            "the slope of 1/4, σ(z) - 1/2 needs at least as many epochs as the sigmoid (∞: it never fits).",
+            "拖慢它的是它很小的最大斜率（1/4 对 1），而不是它不以零为中心的输出：变陡到斜率 1 但仍不居中的 σ(4z) 拟合"
+            "所需轮数至多是 sigmoid 的一半，而居中但斜率仍为 1/4 的 σ(z) - 1/2 所需轮数不少于 sigmoid（∞：始终拟合不"
+            "了）。",
+        ),
+        (
+            Check("steep_sigmoid_epochs_to_fit", "<=", "sigmoid_epochs_to_fit", times=0.5),
+            Check("centred_sigmoid_epochs_to_fit", ">=", "sigmoid_epochs_to_fit"),
         ),
     ),
 )
@@ -230,10 +269,12 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     numbers["collapsed_weight_rank"] = int(np.linalg.matrix_rank(weight))
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.8))
-    for ax, (name, model) in zip(axes, models.items()):
-        draw_boundary(ax, model, x, y, f"{_NAMES[name][0]}: accuracy {numbers[f'{name}_accuracy']:.3f}")
-    fig.suptitle(f"The same {DEPTH + 1}-layer network on two spirals, with each activation between its layers")
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.6))
+    for ax, (name, model) in zip(axes.ravel(), models.items()):
+        epochs_to_fit = numbers[f"{name}_epochs_to_fit"]
+        fitted = f"fit in {epochs_to_fit} epochs" if np.isfinite(epochs_to_fit) else "never fit"
+        draw_boundary(ax, model, x, y, f"{_NAMES[name][0]}\naccuracy {numbers[f'{name}_accuracy']:.3f}, {fitted}")
+    fig.suptitle(f"The same network ({DEPTH} hidden layers of {WIDTH}) on two spirals, with each activation")
     fig.tight_layout()
     boundaries = figure_png(fig)
 
@@ -262,8 +303,9 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     figures = {
         "decision-regions": Figure(
             Text(
-                "Decision regions of the same network with no activation and with each of the three.",
-                "同一个网络不加激活函数和分别加三种激活函数时的决策区域。",
+                "Decision regions of the same network with no activation, with each of the three, and with the two "
+                "sigmoid variants that separate its slope from its centring.",
+                "同一个网络不加激活函数、分别加三种激活函数，以及加上把斜率和居中分开的两种 sigmoid 变体时的决策区域。",
             ),
             boundaries,
         ),

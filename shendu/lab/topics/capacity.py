@@ -14,7 +14,7 @@ from ..core import Check, Claim, Figure, Label, Outcome, Table, Text, experiment
 from ._data import loader
 from ._training import train
 
-__all__ = ["run"]
+__all__ = ["fit_regions", "run"]
 
 QUESTION = Text(
     "What are overfitting and underfitting, and how are they detected and avoided?",
@@ -23,24 +23,25 @@ QUESTION = Text(
 
 EXPLANATION = Text.prose(
     """
-    A model underfits when it is too simple for the pattern in the data: its error is high on the training set
-    and as high on new data. It overfits when it has enough freedom to follow the noise of its particular
-    training samples: the training error keeps falling while the error on new data rises again. The test error
-    is never looked at while choosing; k-fold cross-validation estimates it from the training data alone by
-    fitting on k - 1 folds and scoring the fold left out. The same trade-off appears over training time, which is
-    what early stopping watches: it keeps the weights of the epoch with the lowest validation loss and stops
-    after the loss has failed to improve for a while (the patience). Other remedies for overfitting are more
-    data, weight decay, dropout and smaller models; for underfitting, a larger model or longer training. Here
-    polynomials of degree 0 to 15 are fitted by least squares to 20 noisy points of sin(πx) + x/2, and an MLP
-    1-64-64-1 is trained on the same 20 points with and without early stopping.
+    A model underfits when it is too simple for the pattern in the data: its error is high on the training set and as
+    high on new data. It overfits when it has enough freedom to follow the noise of its particular training samples: the
+    training error keeps falling while the error on new data rises again. The test error is never looked at while
+    choosing; k-fold cross-validation scores each candidate from the training data alone, by fitting on k - 1 folds and
+    scoring the fold left out, and the candidate with the lowest score is chosen. The same trade-off appears over
+    training time, which is what early stopping watches: it keeps the weights of the epoch with the lowest validation
+    loss and stops after the loss has failed to improve for a while (the patience). Other remedies for overfitting are
+    more data, weight decay, dropout and smaller models; for underfitting, a larger model or longer training. Here
+    polynomials of degree 0 to 15 are fitted by least squares to 20 noisy points of sin(πx) + x/2, and an MLP 1-64-64-1
+    is trained on the same 20 points with and without early stopping.
     """,
     """
-    当模型对数据中的规律来说过于简单时就会欠拟合：它在训练集上误差高，在新数据上同样高。当模型有足够的自由度去追随特定
-    训练样本中的噪声时就会过拟合：训练误差不断下降，而新数据上的误差又升了回去。做选择时从不看测试误差；k 折交叉验证只
-    用训练数据来估计它：在 k - 1 折上拟合，在留出的那一折上打分。同样的权衡也出现在训练时间上，这正是提前停止所监视的
-    ：它保留验证损失最低那一轮的权重，并在损失一段时间（耐心值）不再改善后停止。应对过拟合的其他办法有更多数据、权重衰
-    减、dropout 和更小的模型；应对欠拟合则用更大的模型或更长的训练。这里用最小二乘把 0 到 15 次的多项式拟合
-    到 sin(πx) + x/2 的 20 个带噪声的点上，并在同样的 20 个点上分别在有无提前停止的情况下训练一个 1-64-64-1 的 MLP。
+    当模型对数据中的规律来说过于简单时就会欠拟合：它在训练集上误差高，在新数据上同样高。当模型有足够的自由度去追随特定训
+    练样本中的噪声时就会过拟合：训练误差不断下降，而新数据上的误差又升了回去。做选择时从不看测试误差；k 折交叉验证只用训
+    练数据给每个候选打分：在 k - 1 折上拟合，在留出的那一折上打分，然后选分数最低的候选。同样的权衡也出现在训练时间上，
+    这正是提前停止所监视的：它保留验证损失最低那一轮的权重，并在损失一段时间（耐心值）不再改善后停止。应对过拟合的其他办
+    法有更多数据、权重衰减、dropout 和更小的模型；应对欠拟合则用更大的模型或更长的训练。这里用最小二乘把 0 到 15 次的多
+    项式拟合到 sin(πx) + x/2 的 20 个带噪声的点上，并在同样的 20 个点上分别在有无提前停止的情况下训练一个 1-64-64-1 的
+    MLP。
     """,
 )
 
@@ -100,7 +101,9 @@ CLAIMS = (
 
 LABELS = {
     "training_points": Label("training points", "训练点数"),
-    "noise_variance": Label("noise variance (the lowest possible error)", "噪声方差（可能的最低误差）", ".3g"),
+    "noise_variance": Label(
+        "noise variance (the lowest expected error on new points)", "噪声方差（新数据点上可能的最低期望误差）", ".3g"
+    ),
     "lowest_degree": Label("lowest degree", "最低次数"),
     "highest_degree": Label("highest degree", "最高次数"),
     "train_error_lowest": Label("degree 0: training error (MSE)", "0 次：训练误差（均方误差）", ".4g"),
@@ -198,8 +201,11 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     figures = {
         "capacity": Figure(
             Text(
-                "Training and validation error against the polynomial's degree (log scale).",
-                "训练误差和验证误差随多项式次数的变化（对数刻度）。",
+                "Training and validation error against the polynomial's degree (log scale). Shaded, by the claims' "
+                "tests: degrees that underfit (blue: training error at least the best validation error) and that "
+                "overfit (red: training error below the best degree's, validation error at least twice the best).",
+                "训练误差和验证误差随多项式次数的变化（对数刻度）。阴影按论断中的检验标出：欠拟合的次数（蓝色：训练误差"
+                "不低于最好的验证误差）和过拟合的次数（红色：训练误差低于最佳次数的，验证误差至少是最好值的两倍）。",
             ),
             _capacity_plot(sweep, numbers),
         ),
@@ -369,22 +375,42 @@ def _test_error(model: nn.Module, x: Tensor, y: Tensor) -> float:
     return error
 
 
+def fit_regions(sweep: Mapping[str, Any]) -> tuple[list[int], list[int]]:
+    """The degrees that underfit and those that overfit, by the claims' own tests: a degree underfits when its
+    training error is no lower than the best validation error, and overfits when its training error is below the
+    best degree's while its validation error is at least twice the best."""
+    best = int(np.argmin(sweep["val"]))
+    best_val, best_train = sweep["val"][best], sweep["train"][best]
+    under = [int(d) for d in sweep["degree"] if sweep["train"][d] >= best_val]
+    over = [int(d) for d in sweep["degree"] if sweep["train"][d] < best_train and sweep["val"][d] >= 2 * best_val]
+    return under, over
+
+
 def _capacity_plot(sweep: Mapping[str, Any], numbers: Mapping[str, Any]) -> bytes:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     degrees = sweep["degree"]
     ax.semilogy(degrees, sweep["train"], "o-", label="training error")
     ax.semilogy(degrees, sweep["val"], "s-", label="validation error")
-    ax.axhline(numbers["noise_variance"], color="0.5", linestyle=":", label="noise variance (the floor)")
-    best = numbers["best_degree"]
-    ax.axvspan(-0.5, best - 0.5, color="tab:blue", alpha=0.07)
-    ax.axvspan(best + 0.5, degrees[-1] + 0.5, color="tab:red", alpha=0.07)
-    ax.text(best / 2 - 0.5, ax.get_ylim()[1] * 0.6, "underfitting", ha="center", fontsize=9)
-    ax.text((best + degrees[-1]) / 2 + 0.5, ax.get_ylim()[1] * 0.6, "overfitting", ha="center", fontsize=9)
+    ax.axhline(
+        numbers["noise_variance"],
+        color="0.5",
+        linestyle=":",
+        label="noise variance (lowest expected error on new points)",
+    )
+    under, over = fit_regions(sweep)
+    for shown, color, word in ((under, "tab:blue", "underfits"), (over, "tab:red", "overfits")):
+        for degree in shown:
+            ax.axvspan(degree - 0.5, degree + 0.5, color=color, alpha=0.08, linewidth=0)
+        if shown:
+            ax.text(np.mean(shown), ax.get_ylim()[1] * 0.5, word, ha="center", fontsize=9, color=color)
     ax.set_xlabel("polynomial degree (capacity)")
-    ax.set_ylabel("mean squared error")
-    ax.set_title(f"{numbers['training_points']} noisy points: training error falls, validation error is U-shaped")
-    ax.legend(loc="center left")
+    ax.set_ylabel("mean squared error (log scale)")
+    ax.set_title(
+        f"{numbers['training_points']} noisy points: training error falls with the degree, validation error is "
+        "high at both ends"
+    )
+    ax.legend(loc="center left", fontsize=8)
     return figure_png(fig)
 
 
@@ -392,11 +418,12 @@ def _fits_plot(sweep: Mapping[str, Any], x: np.ndarray, y: np.ndarray, numbers: 
     plt = pyplot()
     grid = np.linspace(-1, 1, 400)
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharey=True)
-    picks = (1, numbers["best_degree"], numbers["highest_degree"])
-    for ax, degree, title in zip(axes, picks, ("underfits", "about right", "overfits")):
+    picks = (numbers["lowest_degree"], numbers["best_degree"], numbers["highest_degree"])
+    titles = ("underfits", "lowest validation error", "overfits")
+    for ax, degree, title in zip(axes, picks, titles):
         ax.plot(grid, _truth(grid), color="0.6", linestyle="--", label="true function")
         ax.plot(grid, (_legendre(grid, degree) @ sweep["weights"][degree]).numpy(), color="tab:red", label="fit")
-        ax.scatter(x, y, s=14, color="k", zorder=3, label="training_points")
+        ax.scatter(x, y, s=14, color="k", zorder=3, label="training points")
         ax.set_ylim(-2.5, 2.5)
         ax.set_title(f"degree {degree}: {title}")
         ax.set_xlabel("x")

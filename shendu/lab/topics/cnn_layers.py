@@ -25,7 +25,7 @@ EXPLANATION = Text.prose(
     """
     A CNN alternates three kinds of layer before a small classifier. A convolution slides a few small learned
     filters over the image; every filter is reused at every position, so the layer has few weights and produces
-    one feature map per filter that lights up where its pattern occurs. Its output is (H + 2p - k) / s + 1 pixels
+    one feature map per filter that lights up where its pattern occurs. Its output is ⌊(H + 2p - k) / s⌋ + 1 pixels
     wide for an input H wide, kernel k, padding p and stride s. A ReLU then zeroes the negative responses. Pooling
     keeps the largest value of each small window, so later layers see a wider area, small shifts matter less and
     the compute shrinks. Spatial size falls while the number of channels grows, and at the end the maps are
@@ -35,7 +35,7 @@ EXPLANATION = Text.prose(
     """
     CNN 在一个小分类器之前交替使用三种层。卷积层把几个学习得到的小滤波器在图像上滑动；每个滤波器在每个位置上重复使用，
     所以这一层权重很少，每个滤波器产生一张特征图，在它的图案出现的地方被点亮。对宽度为 H 的输入、卷积核大小 k、填
-    充 p、步长 s，输出宽度为 (H + 2p - k) / s + 1。接着 ReLU 把负的响应置零。池化层保留每个小窗口中的最大值，于是后面
+    充 p、步长 s，输出宽度为 ⌊(H + 2p - k) / s⌋ + 1。接着 ReLU 把负的响应置零。池化层保留每个小窗口中的最大值，于是后面
     的层能看到更大的区域，小的平移不再那么重要，计算量也减少了。空间尺寸逐渐变小而通道数逐渐增多，最后特征图被展平，送
     入输出类别分数的全连接层。这里在 Fashion-MNIST 上简短地训练 LeNet-5，用 nn.summary 逐层描述它，并与手算的公式核对
     。
@@ -47,8 +47,8 @@ CLAIMS = (
         "summary-matches",
         Text(
             "nn.summary's parameter count equals the sum of the layer formulas, and every output shape matches "
-            "(H + 2p - k) / s + 1.",
-            "nn.summary 给出的参数个数等于按各层公式算出的总和，每一层的输出形状都符合 (H + 2p - k) / s + 1。",
+            "⌊(H + 2p - k) / s⌋ + 1.",
+            "nn.summary 给出的参数个数等于按各层公式算出的总和，每一层的输出形状都符合 ⌊(H + 2p - k) / s⌋ + 1。",
         ),
         (Check("total_params_summary", "==", "total_params_by_hand"), Check("shapes_match", "==", True)),
     ),

@@ -30,16 +30,18 @@ DEEP_LEARNING_QUESTION = Text("What is deep learning?", "什么是深度学习�
 
 DEEP_LEARNING_EXPLANATION = Text.prose(
     """
-    Deep learning is machine learning with models built from many layers of simple, trainable functions, where
-    every layer is fitted jointly by gradient descent on one objective. The model learns its own features:
-    instead of a person designing edge or texture detectors, the first layers of a network find them in raw
-    data, and later layers combine them into more abstract ones. Here a small convolutional network sees only
-    raw Fashion-MNIST pixels and the labels.
+    Deep learning is machine learning with models built from many layers of simple, trainable functions, where every
+    layer is fitted jointly by gradient descent on one objective. The model learns its own features: instead of a person
+    designing feature detectors (edge or texture filters, say), gradient descent fits the weights of every layer, the
+    first included, to the raw data, and each layer computes its features from the previous layer's, so deeper layers
+    can respond to combinations of what earlier ones detect. Here a small convolutional network sees only raw
+    Fashion-MNIST pixels and the labels.
     """,
     """
-    深度学习是用多层简单、可训练的函数搭成模型的机器学习，所有层按同一个目标用梯度下降一起拟合。模型自己学习特征：不需
-    要人去设计边缘或纹理检测器，网络的前几层从原始数据中找到它们，后面的层再把它们组合成更抽象的特征。这里一个小型卷积
-    网络只看到 Fashion-MNIST 的原始像素和标签。
+    深度学习是用多层简单、可训练的函数搭成模型的机器学习，所有层按同一个目标用梯度下降一起拟合。模型自己学习特征：不需要
+    人去设计特征检测器（比如边缘或纹理滤波器），梯度下降把包括第一层在内的每一层的权重都拟合到原始数据上；每一层都从上一
+    层的特征计算出自己的特征，所以更深的层能对前面各层所检测内容的组合做出响应。这里一个小型卷积网络只看到 Fashion-MNIST
+    的原始像素和标签。
     """,
 )
 
@@ -73,12 +75,19 @@ DEEP_LEARNING_CLAIMS = (
     Claim(
         "filters-structured",
         Text(
-            "It gives them spatial structure: neighbouring weights within a learned filter are positively "
-            "correlated (correlation at least 0.15), where at the random start they are not (at most 0.1).",
-            "训练还让卷积核有了空间结构：学到的卷积核中相邻权重正相关（相关系数至少 0.15），而随机初值时不相关（至"
-            "多 0.1）。",
+            "It gives them spatial structure, though not in every filter alike: pooled over the 8 learned filters, "
+            "neighbouring weights are positively correlated (at least 0.15), where at the random start they are not "
+            "(at most 0.1); taken one by one, more learned filters than initial ones reach 0.15, but not all 8.",
+            "训练还让卷积核有了空间结构，只是各个卷积核并不一样：把 8 个学到的卷积核合在一起算，相邻权重正相关（相关系"
+            "数至少 0.15），而随机初值时不相关（至多 0.1）；逐个来看，达到 0.15 的学到的卷积核比初始的多，但不是全部 8 "
+            "个。",
         ),
-        (Check("filter_smoothness", ">=", 0.15), Check("filter_smoothness_start", "<=", 0.1)),
+        (
+            Check("filter_smoothness", ">=", 0.15),
+            Check("smooth_filters", ">", "smooth_filters_start"),
+            Check("smooth_filters", "<", 8),
+            Check("filter_smoothness_start", "<=", 0.1),
+        ),
     ),
 )
 
@@ -98,6 +107,14 @@ DEEP_LEARNING_LABELS = {
     ),
     "filter_smoothness_start": Label(
         "neighbour correlation of initial filter weights", "初始卷积核相邻权重的相关系数", ".3f"
+    ),
+    "smooth_filters": Label(
+        "learned filters with a neighbour correlation of at least 0.15 (of 8)",
+        "相邻权重相关系数至少 0.15 的学到的卷积核（共 8 个）",
+    ),
+    "smooth_filters_start": Label(
+        "initial filters with a neighbour correlation of at least 0.15 (of 8)",
+        "相邻权重相关系数至少 0.15 的初始卷积核（共 8 个）",
     ),
 }
 
@@ -179,6 +196,8 @@ def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
         "filter_change": float(np.linalg.norm(filters - start_filters) / np.linalg.norm(start_filters)),
         "filter_smoothness": filter_smoothness(filters),
         "filter_smoothness_start": filter_smoothness(start_filters),
+        "smooth_filters": sum(filter_smoothness(f[None]) >= 0.15 for f in filters),
+        "smooth_filters_start": sum(filter_smoothness(f[None]) >= 0.15 for f in start_filters),
     }
     if not quick:
         # A few thousand images and three epochs are too few for the CNN's lead over a linear model to show.
@@ -258,24 +277,24 @@ NETWORK_QUESTION = Text(
 
 NETWORK_EXPLANATION = Text.prose(
     """
-    A neural network is a function built from layers of units. Each unit takes a weighted sum of the previous
-    layer's outputs, adds a bias and applies a nonlinear activation; the input layer holds the data, hidden
-    layers transform it, and the output layer gives the prediction. Training adjusts the weights by gradient
-    descent on a loss. What the hidden layers learn is a new representation of the data in which the task is
-    easier. Here an MLP 2-64-64-2-3 with tanh units learns three interleaved spirals, and a linear probe (a
-    linear classifier trained on a layer's outputs, with the network frozen) asks how separable the classes are
-    in its second hidden layer, before and after training. A generative adversarial network pits two networks
-    against each other: a generator turns random noise into samples and a discriminator tries to tell them from
-    real data; each is trained against the other. Its known weakness is mode collapse, producing only some kinds
-    of sample, which is why mode coverage is measured on a ring of eight Gaussians.
+    A neural network is a function built from layers of units. Each unit takes a weighted sum of the previous layer's
+    outputs, adds a bias and applies a nonlinear activation; the input layer holds the data, hidden layers transform it,
+    and the output layer gives the prediction. Training adjusts the weights by gradient descent on a loss. What the
+    hidden layers learn is a new representation of the data in which the task is easier. Here an MLP 2-64-64-2-3 with
+    tanh units learns three interleaved spirals, and linear probes (linear classifiers trained on a layer's outputs,
+    with the network frozen) ask how separable the classes are in the input and in each of its two 64-unit hidden
+    layers, before and after training. A generative adversarial network pits two networks against each other: a
+    generator turns random noise into samples and a discriminator tries to tell them from real data; each is trained
+    against the other. Its known weakness is mode collapse, producing only some kinds of sample, which is why mode
+    coverage is measured on a ring of eight Gaussians.
     """,
     """
-    神经网络是由一层层单元构成的函数。每个单元对上一层的输出做加权求和、加上偏置，再经过一个非线性激活函数；输入层存放
-    数据，隐藏层对它做变换，输出层给出预测。训练就是用梯度下降按损失调整权重。隐藏层学到的是数据的一种新表示，在这种表
-    示里任务更容易。这里一个 2-64-64-2-3、tanh 单元的 MLP 学习三条交错的螺旋线，并用线性探针（在冻结网络的某层输出上训
-    练的线性分类器）来看训练前后第二个隐藏层里各类别有多容易线性分开。生成对抗网络让两个网络相互对抗：生成器把随机噪声
-    变成样本，判别器试图把它们和真实数据区分开，两者互相对抗着训练。它的已知弱点是模式崩塌，即只生成某几类样本，所以这
-    里在一个由八个高斯分布组成的圆环上测量它覆盖了多少个模式。
+    神经网络是由一层层单元构成的函数。每个单元对上一层的输出做加权求和、加上偏置，再经过一个非线性激活函数；输入层存放数
+    据，隐藏层对它做变换，输出层给出预测。训练就是用梯度下降按损失调整权重。隐藏层学到的是数据的一种新表示，在这种表示里
+    任务更容易。这里一个 2-64-64-2-3、tanh 单元的 MLP 学习三条交错的螺旋线，并用线性探针（在冻结网络的某层输出上训练的线
+    性分类器）来看训练前后，在输入以及两个 64 单元的隐藏层里，各类别有多容易线性分开。生成对抗网络让两个网络相互对抗：生
+    成器把随机噪声变成样本，判别器试图把它们和真实数据区分开，两者互相对抗着训练。它的已知弱点是模式崩塌，即只生成某几类
+    样本，所以这里在一个由八个高斯分布组成的圆环上测量它覆盖了多少个模式。
     """,
 )
 
@@ -300,21 +319,32 @@ NETWORK_CLAIMS = (
         (Check("probe_raw_test_accuracy", "<=", RAW_CEILING),),
     ),
     Claim(
-        "trained-layer-separable",
+        "layers-build-it",
         Text(
-            "After training they are: a linear probe on the second hidden layer gets at least 95%.",
-            "训练之后就可以线性分开了：第二个隐藏层上的线性探针准确率至少 95%。",
+            "Training makes the classes linearly separable layer by layer: a linear probe on the first hidden layer "
+            "beats the probe on the input by at least 5 points yet stays below 95%, and one on the second hidden "
+            "layer, which feeds the 2-unit layer, gets at least 95%.",
+            "训练让各类别逐层变得线性可分：第一个隐藏层上的线性探针比输入上的至少高 5 个百分点，但仍低于 95%；第二个"
+            "隐藏层（它之后是 2 个单元的那一层）上的线性探针至少达到 95%。",
         ),
-        (Check("probe_hidden_test_accuracy", ">=", PROBE_FLOOR),),
+        (
+            Check("probe_first_minus_input", ">=", 0.05),
+            Check("probe_first_test_accuracy", "<", PROBE_FLOOR),
+            Check("probe_hidden_test_accuracy", ">=", PROBE_FLOOR),
+        ),
     ),
     Claim(
         "training-made-it",
         Text(
-            "Training, not the layer's width, did this: the same 64-unit layer of the untrained network gives a "
-            "linear probe at most 75%.",
-            "起作用的是训练，而不是这一层的宽度：未训练网络的同一个 64 单元层上，线性探针的准确率至多 75%。",
+            "Training did most of this, not the layer's width alone: on the same 64-unit layer of the untrained "
+            "network a linear probe gets at most 75%, at least 25 points below the trained layer's.",
+            "起主要作用的是训练，而不只是这一层的宽度：在未训练网络的同一个 64 单元层上，线性探针至多 75%，比训练后"
+            "的这一层至少低 25 个百分点。",
         ),
-        (Check("probe_untrained_test_accuracy", "<=", RAW_CEILING),),
+        (
+            Check("probe_untrained_test_accuracy", "<=", RAW_CEILING),
+            Check("probe_training_gain", ">=", 0.25),
+        ),
     ),
     Claim(
         "gan-covers-modes",
@@ -348,6 +378,24 @@ NETWORK_LABELS = {
     "probe_untrained_test_accuracy": Label(
         "linear probe on hidden layer 2 before training, test accuracy",
         "训练前第二隐藏层上的线性探针，测试准确率",
+        ".3f",
+    ),
+    "probe_training_gain": Label(
+        "hidden layer 2's probe: after training minus before", "第二隐藏层的探针：训练后减训练前", ".3f"
+    ),
+    "probe_first_test_accuracy": Label(
+        "linear probe on hidden layer 1 after training, test accuracy",
+        "训练后第一隐藏层上的线性探针，测试准确率",
+        ".3f",
+    ),
+    "probe_first_untrained_test_accuracy": Label(
+        "linear probe on hidden layer 1 before training, test accuracy",
+        "训练前第一隐藏层上的线性探针，测试准确率",
+        ".3f",
+    ),
+    "probe_first_minus_input": Label(
+        "probe on hidden layer 1 minus probe on the input (after training)",
+        "第一隐藏层上的探针减输入上的探针（训练后）",
         ".3f",
     ),
     "gan_epochs": Label("GAN epochs", "GAN 训练轮数"),
@@ -480,6 +528,20 @@ def _train_gan(seed: int, quick: bool, full: bool) -> tuple[dict[str, Any], byte
     return numbers, figure_png(fig)
 
 
+def _principal_plane(ax: Any, features: np.ndarray, y: np.ndarray, title: str) -> None:
+    """Scatter ``features`` on their first two principal components, coloured by class as ``draw_boundary`` does."""
+    centred = features - features.mean(0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    plane = centred @ components[:2].T
+    classes = int(y.max()) + 1
+    ax.scatter(plane[:, 0], plane[:, 1], c=y, s=6, cmap="Set2", vmin=-0.5, vmax=classes - 0.5, edgecolors="none")
+    ax.set_title(title)
+    ax.set_xlabel("principal component 1")
+    ax.set_ylabel("principal component 2")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def _probe(
     features: np.ndarray, y: np.ndarray, test: np.ndarray, y_test: np.ndarray, seed: int, quick: bool
 ) -> tuple[float, nn.Linear]:
@@ -509,31 +571,42 @@ def run_neural_network(seed: int, quick: bool, full: bool) -> Outcome:
     mlp = nn.Sequential(
         nn.Linear(2, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 2), nn.Tanh(), nn.Linear(2, 3)
     )
+    # hidden layer 1 ends at module 2, hidden layer 2 at module 4
     with no_grad():
-        second_before = [mlp[:4](tensor(a)).numpy() for a in (x, x_test)]
+        before = {end: [mlp[:end](tensor(a)).numpy() for a in (x, x_test)] for end in (2, 4)}
     train(mlp, optim.Adam(mlp.parameters(), lr=0.01), nn.CrossEntropyLoss(), loader(x, y, 64, seed), epochs=150)
     with no_grad():
-        second_after = [mlp[:4](tensor(a)).numpy() for a in (x, x_test)]
-        plane = [mlp[:6](tensor(a)).numpy() for a in (x, x_test)]
+        after = {end: [mlp[:end](tensor(a)).numpy() for a in (x, x_test)] for end in (2, 4)}
     raw_accuracy, raw_probe = _probe(x, y, x_test, y_test, seed, quick)
+
+    def probe(layer: list[np.ndarray]) -> float:
+        return _probe(layer[0], y, layer[1], y_test, seed, quick)[0]
+
     numbers: dict[str, Any] = {
         "mlp_test_accuracy": float((labels_of(mlp, x_test) == y_test).mean()),
         "chance": 1 / 3,
         "probe_raw_test_accuracy": raw_accuracy,
-        "probe_hidden_test_accuracy": _probe(second_after[0], y, second_after[1], y_test, seed, quick)[0],
-        "probe_untrained_test_accuracy": _probe(second_before[0], y, second_before[1], y_test, seed, quick)[0],
+        "probe_first_test_accuracy": probe(after[2]),
+        "probe_first_untrained_test_accuracy": probe(before[2]),
+        "probe_hidden_test_accuracy": probe(after[4]),
+        "probe_untrained_test_accuracy": probe(before[4]),
     }
+    numbers["probe_first_minus_input"] = numbers["probe_first_test_accuracy"] - raw_accuracy
+    numbers["probe_training_gain"] = numbers["probe_hidden_test_accuracy"] - numbers["probe_untrained_test_accuracy"]
 
     plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
-    draw_boundary(
-        axes[0], raw_probe, x_test, y_test, f"input plane, linear classifier: {numbers['probe_raw_test_accuracy']:.3f}"
-    )
-    draw_boundary(axes[1], mlp[6], plane[1], y_test, "hidden layer 3 (2 units), the output layer's lines")
-    draw_boundary(axes[2], mlp, x_test, y_test, f"the MLP in the input plane: {numbers['mlp_test_accuracy']:.3f}")
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    draw_boundary(axes[0], raw_probe, x_test, y_test, f"input plane\nlinear probe: {raw_accuracy:.3f}")
     axes[0].set_xlabel("input x1, x2")
-    axes[1].set_xlabel("hidden units h1, h2")
-    fig.suptitle("Held-out points: straight lines fail in the input, succeed in the learned representation")
+    for ax, end, name, key in (
+        (axes[1], 2, "hidden layer 1", "probe_first_test_accuracy"),
+        (axes[2], 4, "hidden layer 2", "probe_hidden_test_accuracy"),
+    ):
+        _principal_plane(ax, after[end][1], y_test, f"{name} (64 units)\nlinear probe: {numbers[key]:.3f}")
+    draw_boundary(
+        axes[3], mlp, x_test, y_test, f"the MLP in the input plane\naccuracy {numbers['mlp_test_accuracy']:.3f}"
+    )
+    fig.suptitle("Held-out points as the linear probes see them: the input and the two 64-unit hidden layers")
     fig.tight_layout()
     representation = figure_png(fig)
 
@@ -543,12 +616,13 @@ def run_neural_network(seed: int, quick: bool, full: bool) -> Outcome:
     figures = {
         "representation": Figure(
             Text(
-                "Left: the best a straight line does in the input plane. Middle: the same points in the 2-unit third "
-                "hidden layer, where the network's output layer separates them with straight lines. Right: the "
-                "MLP's decision regions in the input plane.",
-                "左：在输入平面上直线能做到的最好结果。中：同样的点在只有 2 个单元的第三隐藏层中，网络的输出层用直线"
-                "把它们分开。"
-                "右：MLP 在输入平面上的决策区域。",
+                "Held-out points, coloured by class. First: the input plane with the linear probe's regions. Second "
+                "and third: the trained network's two 64-unit hidden layers, the layers the probes read, drawn on "
+                "their first two principal components (the probes use all 64 units). Last: the MLP's decision "
+                "regions in the input plane.",
+                "按类别着色的留出点。第一幅：输入平面及线性探针的区域。第二、三幅：训练后网络的两个 64 单元隐藏层，也"
+                "就是探针读取的层，画在它们的前两个主成分上（探针用的是全部 64 个单元）。最后一幅：MLP 在输入平面上的"
+                "决策区域。",
             ),
             representation,
         ),

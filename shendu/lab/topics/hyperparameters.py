@@ -15,7 +15,7 @@ from ..core import Check, Claim, Figure, Label, Outcome, Table, Text, experiment
 from ._data import digits, loader
 from ._training import StepLog, evaluate, train_or_diverge
 
-__all__ = ["run_learning_rate", "run_search"]
+__all__ = ["range_test_rates", "run_learning_rate", "run_search"]
 
 
 def _mlp(hidden: int) -> nn.Sequential:
@@ -35,24 +35,23 @@ SEARCH_QUESTION = Text(
 
 SEARCH_EXPLANATION = Text.prose(
     """
-    Parameters are the numbers that training itself adjusts: the weights and biases that gradient descent moves
-    to lower the loss. Hyperparameters are the choices made before training starts and held fixed while it runs,
-    such as the learning rate, the hidden layer's width, the batch size or the number of epochs; gradient descent
-    cannot learn them, so they are picked by trying settings and comparing how well the trained models
-    generalize. Random search samples settings from sensible ranges (the learning rate on a log scale). Each
-    setting is scored by k-fold cross-validation: the training data is cut into k folds and the model is trained
-    k times, each time on k - 1 folds and scored on the fold left out. The best mean score picks the setting,
-    which is then retrained on all the training data and scored once on a test set that no choice looked at.
-    Here the search is over the learning rate (3e-4 to 3) and the hidden width (4 to 256 units) of an MLP on the
-    8x8 digits, trained with SGD and momentum.
+    Parameters are the numbers that training itself adjusts: the weights and biases that gradient descent moves to lower
+    the loss. Hyperparameters are the choices made before training starts and held fixed while it runs, such as the
+    learning rate, the hidden layer's width, the batch size or the number of epochs; gradient descent cannot learn them,
+    so they are picked by trying settings and comparing how well the trained models generalize. Random search samples
+    settings from sensible ranges (the learning rate on a log scale). Each setting is scored by k-fold cross-validation:
+    the training data is cut into k folds and the model is trained k times, each time on k - 1 folds and scored on the
+    fold left out. The best mean score picks the setting, which is then retrained on all the training data and scored
+    once on a test set that no choice looked at. Here the search is over the learning rate (3e-4 to 3) and the hidden
+    width (4 to 256 units) of an MLP on the 8x8 digits, trained with SGD and momentum.
     """,
     """
-    参数是训练本身调整的数：梯度下降为降低损失而移动的权重和偏置。超参数是训练开始前做出、训练中保持不变的选择，比如学
-    习率、隐藏层宽度、批大小或训练轮数；梯度下降学不到它们，所以要通过尝试不同设置、比较训练出的模型泛化得有多好来挑选
-    。随机搜索从合理的范围中采样设置（学习率按对数尺度）。每个设置用 k 折交叉验证打分：把训练数据切成 k 折，训练 k 次
-    ，每次在 k - 1 折上训练、在留出的那一折上打分。平均分最好的设置被选中，然后在全部训练数据上重新训练，并在一个任何
-    选择都没看过的测试集上只打一次分。这里在 8x8 数字上搜索一个 MLP 的学习率（3e-4 到 3）和隐藏层宽度（4 到 256 个单元
-    ），用带动量的 SGD 训练。
+    参数是训练本身调整的数：梯度下降为降低损失而移动的权重和偏置。超参数是训练开始前做出、训练中保持不变的选择，比如学习
+    率、隐藏层宽度、批大小或训练轮数；梯度下降学不到它们，所以要通过尝试不同设置、比较训练出的模型泛化得有多好来挑选。随
+    机搜索从合理的范围中采样设置（学习率按对数尺度）。每个设置用 k 折交叉验证打分：把训练数据切成 k 折，训练 k 次，每次
+    在 k - 1 折上训练、在留出的那一折上打分。平均分最好的设置被选中，然后在全部训练数据上重新训练，并在一个任何选择都没
+    看过的测试集上只打一次分。这里在 8x8 数字上搜索一个 MLP 的学习率（3e-4 到 3）和隐藏层宽度（4 到 256 个单元），用带动
+    量的 SGD 训练。
     """,
 )
 
@@ -268,19 +267,18 @@ LR_QUESTION = Text(
 
 LR_EXPLANATION = Text.prose(
     """
-    The learning rate scales every gradient step. Far too low, each step barely moves the weights. Far too high,
-    the steps overshoot the valley they aim for, and the loss jumps around, grows, or becomes NaN. A good rate
-    lies in between. A learning-rate range test finds that region cheaply: train for a few hundred steps while
-    raising the rate exponentially, plot the loss against the rate, and take a rate near the point where the
-    loss falls fastest, well before it blows up. Here an MLP 64-64-10 learns the 8x8 digits with plain SGD at
-    three rates (0.001, 0.3 and 10) for the same number of steps, and a range test raises the rate from 1e-5
-    to 10.
+    The learning rate scales every gradient step. Far too low, each step barely moves the weights. Far too high, the
+    steps overshoot the valley they aim for, and the loss jumps around, grows, or becomes NaN. A good rate lies in
+    between. A learning-rate range test finds that region cheaply: train for a few hundred steps while raising the rate
+    exponentially, plot the loss against the rate, and take a rate near the point where the loss falls fastest, well
+    below the rate where it turns back up. Here an MLP 64-64-10 learns the 8x8 digits with plain SGD at three rates
+    (0.001, 0.3 and 10) for the same number of steps, and a range test raises the rate from 1e-5 to 10.
     """,
     """
-    学习率决定每一步梯度更新的大小。太低时，每一步几乎不动权重。太高时，步子越过了要去的谷底，损失来回跳动、增大或变
-    成 NaN。好的学习率在两者之间。学习率范围测试可以低成本地找到这个区域：训练几百步，同时让学习率指数增长，画出损失随
-    学习率的变化，在损失下降最快的地方附近取一个学习率，远在损失爆炸之前。这里一个 MLP 64-64-10 用普通 SGD 学习 8x8 数
-    字，分别用三个学习率（0.001、0.3 和 10）训练同样的步数，并做一次学习率从 1e-5 增大到 10 的范围测试。
+    学习率决定每一步梯度更新的大小。太低时，每一步几乎不动权重。太高时，步子越过了要去的谷底，损失来回跳动、增大或变成
+    NaN。好的学习率在两者之间。学习率范围测试可以低成本地找到这个区域：训练几百步，同时让学习率指数增长，画出损失随学习
+    率的变化，在损失下降最快的地方附近取一个学习率，并远低于损失重新上升时的学习率。这里一个 MLP 64-64-10 用普通 SGD 学
+    习 8x8 数字，分别用三个学习率（0.001、0.3 和 10）训练同样的步数，并做一次学习率从 1e-5 增大到 10 的范围测试。
     """,
 )
 
@@ -319,13 +317,15 @@ LR_CLAIMS = (
         "range-test-finds-it",
         Text(
             "The range test points at the good rate: 0.3 lies within a factor of 3 of the rate where the loss falls "
-            "fastest, and below the rate where the loss blows up.",
-            "范围测试指向了好的学习率：0.3 与损失下降最快处的学习率相差不到 3 倍，并且低于损失爆炸时的学习率。",
+            "fastest, and at least 3 times below the rate where the loss, past its lowest point, climbs back above "
+            "its starting value.",
+            "范围测试指向了好的学习率：0.3 与损失下降最快处的学习率相差不到 3 倍，并且至少比损失越过最低点后重新升到"
+            "起始值以上时的学习率低 3 倍。",
         ),
         (
             Check("good_rate", ">=", "range_steepest_rate", times=1 / 3),
             Check("good_rate", "<=", "range_steepest_rate", times=3),
-            Check("good_rate", "<", "range_blowup_rate"),
+            Check("good_rate", "<=", "range_blowup_rate", times=1 / 3),
         ),
     ),
 )
@@ -346,7 +346,9 @@ LR_LABELS = {
     "range_steepest_rate": Label("range test: rate of the steepest fall", "范围测试：损失下降最快处的学习率", ".3g"),
     "range_lowest_rate": Label("range test: rate of the lowest loss", "范围测试：损失最低处的学习率", ".3g"),
     "range_blowup_rate": Label(
-        "range test: rate where the loss doubles its start", "范围测试：损失翻倍时的学习率", ".3g"
+        "range test: rate where the loss, past its lowest point, climbs above its start (NaN: never)",
+        "范围测试：损失越过最低点后升到起始值以上时的学习率（NaN：未发生）",
+        ".3g",
     ),
 }
 
@@ -387,9 +389,7 @@ def run_learning_rate(seed: int, quick: bool, full: bool) -> Outcome:
         curves[lr], models[lr] = log.losses, model
     lrs, range_losses = _range_test(seed, range_steps, x_train, y_train)
     smooth = _ema(range_losses, 0.9)
-    slope = np.gradient(smooth, np.log10(lrs))
-    lowest = int(np.argmin(smooth))
-    blowup = next((i for i in range(lowest, len(smooth)) if smooth[i] > 2 * smooth[0]), len(smooth) - 1)
+    steepest, lowest, blowup = range_test_rates(lrs, smooth)
     initial = float(np.mean([c[0] for c in curves.values()]))
     numbers = {
         "low_rate": _LOW,
@@ -404,9 +404,9 @@ def run_learning_rate(seed: int, quick: bool, full: bool) -> Outcome:
         "high_diverged": diverged[_HIGH],
         "good_train_accuracy": evaluate(models[_GOOD], x_train, y_train, loss_fn)[1],
         "good_test_accuracy": evaluate(models[_GOOD], x_test, y_test, loss_fn)[1],
-        "range_steepest_rate": float(lrs[int(np.argmin(slope[: lowest + 1]))]),
-        "range_lowest_rate": float(lrs[lowest]),
-        "range_blowup_rate": float(lrs[blowup]),
+        "range_steepest_rate": steepest,
+        "range_lowest_rate": lowest,
+        "range_blowup_rate": blowup,
     }
     figures = {
         "loss-curves": Figure(
@@ -448,6 +448,20 @@ def _range_test(seed: int, steps: int, x: Any, y: Any) -> tuple[np.ndarray, list
     return start * (stop / start) ** (np.arange(len(losses)) / steps), losses
 
 
+def range_test_rates(lrs: np.ndarray, smooth: np.ndarray) -> tuple[float, float, float]:
+    """A range test's rates: where the smoothed loss falls fastest (before its lowest point), where it is lowest,
+    and where, past its lowest point, it first climbs above its starting value (NaN when it never does, so that
+    a sweep that stops too early cannot pass for one that found the blow-up)."""
+    slope = np.gradient(smooth, np.log10(lrs))
+    lowest = int(np.argmin(smooth))
+    blowup = next((i for i in range(lowest, len(smooth)) if smooth[i] > smooth[0]), None)
+    return (
+        float(lrs[int(np.argmin(slope[: lowest + 1]))]),
+        float(lrs[lowest]),
+        math.nan if blowup is None else float(lrs[blowup]),
+    )
+
+
 def _ema(values: list[float], beta: float) -> np.ndarray:
     out, average = np.empty(len(values)), 0.0
     for i, v in enumerate(values):
@@ -480,6 +494,9 @@ def _range_plot(lrs: np.ndarray, losses: list[float], smooth: np.ndarray, number
         name = key.replace("_", " ")
         ax.axvline(numbers[key], color=color, linestyle="--", linewidth=1, label=f"{name} {numbers[key]:g}")
     ax.axvline(numbers["range_steepest_rate"], color="k", linestyle=":", label="steepest fall")
+    if math.isfinite(numbers["range_blowup_rate"]):
+        ax.axvline(numbers["range_blowup_rate"], color="tab:purple", linestyle="-.", label="back above the start")
+    ax.axhline(float(smooth[0]), color="0.6", linestyle=":", linewidth=0.8)
     ax.set_xscale("log")
     ax.set_ylim(0, max(3 * float(smooth[0]), 1.0))
     ax.set_xlabel("learning rate (grows exponentially each step)")

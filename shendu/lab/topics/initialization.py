@@ -22,8 +22,10 @@ QUESTION = Text(
 EXPLANATION = Text.prose(
     """
     Initialization sets the scale of every signal in the first forward and backward passes, and in a deep network
-    that scale is multiplied layer after layer. All-zero weights make every unit of a layer compute the same thing
-    and receive the same gradient, so the units stay identical. Weights that are too small shrink activations and
+    that scale is multiplied layer after layer. Weights that are all equal within a layer make every unit of it
+    compute the same thing and receive the same gradient, so its units stay identical however long they train;
+    with all-zero weights and tanh, which maps 0 to 0, nothing passes forward or back, so the hidden weights get
+    no gradient at all. Weights that are too small shrink activations and
     gradients by a constant factor at every layer. Weights that are too large blow the pre-activations up, which
     pins tanh units near plus or minus one; the backward signal is then multiplied by those large weights at every
     layer as well. The cure is to pick the variance from the layer's size: Xavier (Glorot) initialization uses
@@ -33,12 +35,13 @@ EXPLANATION = Text.prose(
     are measured on one batch at initialization, and it is then trained briefly with SGD and momentum.
     """,
     """
-    初始化决定了第一次前向和反向传播中每个信号的尺度，而在深层网络中，这个尺度会一层接一层地相乘。全零权重让同一层的每
-    个单元计算同样的东西、得到同样的梯度，于是这些单元一直保持相同。过小的权重在每一层都按一个固定因子缩小激活和梯度。
-    过大的权重让激活前的值变得很大，把 tanh 单元钉在正负 1 附近；反向信号也会在每一层乘上这些大权重。解决办法是根据层
-    的大小来选方差：Xavier（Glorot）初始化使用 2 / (fan_in + fan_out)，目的是让 tanh 网络中激活和梯度的方差保持稳定
-    ；He 初始化使用 2 / fan_in，补偿 ReLU 把一半输入置零的影响。这里一个由 10 个 256 单元全连接层组成、输
-    入 Fashion-MNIST 图像的网络分别用每种方案初始化；在初始化时用一个批次测量它的激活和梯度，然后用带动量的 SGD 做简短
+    初始化决定了第一次前向和反向传播中每个信号的尺度，而在深层网络中，这个尺度会一层接一层地相乘。同一层内全部相等的权
+    重让这一层的每个单元计算同样的东西、得到同样的梯度，于是无论训练多久，这些单元都保持相同；全零权重配 tanh（它把 0
+    映射为 0）时，前向和反向都传不过任何东西，隐藏层的权重根本得不到梯度。过小的权重在每一层都按一个固定因子缩小激活
+    和梯度。过大的权重让激活前的值变得很大，把 tanh 单元钉在正负 1 附近；反向信号也会在每一层乘上这些大权重。解决
+    办法是根据层的大小来选方差：Xavier（Glorot）初始化使用 2 / (fan_in + fan_out)，目的是让 tanh 网络中激活和梯
+    度的方差保持稳定；He 初始化使用 2 / fan_in，补偿 ReLU 把一半输入置零的影响。这里一个由 10 个 256 单元全连接层组成、
+    输入 Fashion-MNIST 图像的网络分别用每种方案初始化；在初始化时用一个批次测量它的激活和梯度，然后用带动量的 SGD 做简短
     的训练。
     """,
 )
@@ -47,6 +50,7 @@ _LAYERS, _WIDTH = 10, 256
 
 _SCHEMES: dict[str, tuple[str, Callable[[Tensor], Any]]] = {
     "zeros": ("tanh", nn.init.zeros_),
+    "constant": ("tanh", lambda w: nn.init.constant_(w, 1.0 / w.shape[1])),
     "small": ("tanh", lambda w: nn.init.normal_(w, 0.0, 0.01)),
     "large": ("tanh", lambda w: nn.init.normal_(w, 0.0, 1.0)),
     "xavier": ("tanh", nn.init.xavier_uniform_),
@@ -54,6 +58,7 @@ _SCHEMES: dict[str, tuple[str, Callable[[Tensor], Any]]] = {
 }
 _NAMES = {
     "zeros": ("zeros", "全零"),
+    "constant": ("constant 1/fan_in", "常数 1/fan_in"),
     "small": ("normal, std 0.01", "正态，标准差 0.01"),
     "large": ("normal, std 1", "正态，标准差 1"),
     "xavier": ("Xavier + tanh", "Xavier + tanh"),
@@ -62,13 +67,24 @@ _NAMES = {
 
 CLAIMS = (
     Claim(
-        "zeros-stay-identical",
+        "zeros-get-no-gradient",
         Text(
-            "With all-zero weights the units of each layer stay identical through training (one distinct unit per "
-            "layer), and the network classifies no better than 20% of test images.",
-            "全零权重时，每层的单元在整个训练中保持相同（每层只有一个不同的单元），网络对测试图像的准确率不超过 20%。",
+            "With all-zero weights and tanh no hidden weight gets any gradient: after training every hidden weight "
+            "is still exactly zero, and the network classifies no better than 20% of test images.",
+            "全零权重配 tanh 时，隐藏层的权重得不到任何梯度：训练之后每个隐藏层权重仍然恰好为零，网络对测试图像的准确"
+            "率不超过 20%。",
         ),
-        (Check("zeros_distinct_units", "==", 1), Check("zeros_test_accuracy", "<=", 0.2)),
+        (Check("zeros_hidden_weight_max_abs", "==", 0.0), Check("zeros_test_accuracy", "<=", 0.2)),
+    ),
+    Claim(
+        "constant-stays-identical",
+        Text(
+            "Equal weights that do get gradients still stay identical: with every weight set to 1/fan_in, training "
+            "moves the first layer's weights by at least 10% of their norm, yet each layer keeps one distinct unit.",
+            "能得到梯度的相等权重也仍然保持相同：每个权重都设为 1/fan_in 时，训练让第一层权重的变化至少达到其范数"
+            "的 10%，但每层仍只有一个不同的单元。",
+        ),
+        (Check("constant_first_layer_change", ">=", 0.1), Check("constant_distinct_units", "==", 1)),
     ),
     Claim(
         "small-vanishes",
@@ -109,8 +125,8 @@ CLAIMS = (
         "only-good-schemes-train",
         Text(
             "Only they train in the short budget: both reach a test accuracy at least 0.3 above the best of zeros, "
-            "std 0.01 and std 1.",
-            "只有它们能在短暂的预算内训练起来：两者的测试准确率都比全零、标准差 0.01 和标准差 1 中最好的那个至少"
+            "constant, std 0.01 and std 1.",
+            "只有它们能在短暂的预算内训练起来：两者的测试准确率都比全零、常数、标准差 0.01 和标准差 1 中最好的那个至少"
             "高 0.3。",
         ),
         (Check("good_minus_bad_test_accuracy", ">=", 0.3),),
@@ -118,8 +134,14 @@ CLAIMS = (
 )
 
 LABELS: dict[str, Label] = {
-    "zeros_distinct_units": Label(
-        "zeros: most distinct units in a layer after training", "全零：训练后一层中不同单元的最多个数"
+    "zeros_hidden_weight_max_abs": Label(
+        "zeros: largest |hidden weight| after training", "全零：训练后隐藏层权重绝对值的最大值", ".3g"
+    ),
+    "constant_distinct_units": Label(
+        "constant: most distinct units in a layer after training", "常数：训练后一层中不同单元的最多个数"
+    ),
+    "constant_first_layer_change": Label(
+        "constant: first layer's weight change (relative norm)", "常数：第一层权重的变化（相对范数）", ".3g"
     ),
     "training_steps": Label("training steps", "训练步数"),
     "batch_size": Label("batch size", "批大小"),
@@ -219,6 +241,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     for name, (activation, init) in _SCHEMES.items():
         manual_seed(seed)
         model = _network(activation, init)
+        first_layer_start = model[0].weight.detach().numpy().copy()
         with np.errstate(all="ignore"):
             stats[name] = s = _layer_statistics(model, probe_x, probe_y)
             log = StepLog()
@@ -236,12 +259,18 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
             numbers[f"{name}_saturated_fraction"] = float(saturated)
         else:
             numbers[f"{name}_zero_fraction"] = float(np.mean([(a == 0).mean() for a in s["activations"]]))
+        hidden = [m.weight.detach().numpy() for m in model if isinstance(m, nn.Linear)][:_LAYERS]
         if name == "zeros":
-            numbers["zeros_distinct_units"] = _distinct_units(model)
+            numbers["zeros_hidden_weight_max_abs"] = max(float(np.abs(w).max()) for w in hidden)
+        if name == "constant":
+            numbers["constant_distinct_units"] = _distinct_units(model)
+            numbers["constant_first_layer_change"] = float(
+                np.linalg.norm(hidden[0] - first_layer_start) / np.linalg.norm(first_layer_start)
+            )
         numbers[f"{name}_final_loss"] = float(np.mean(log.losses[-10:]))
         numbers[f"{name}_test_accuracy"] = evaluate(model, x_test, y_test, loss_fn)[1]
     numbers["good_minus_bad_test_accuracy"] = min(numbers["xavier_test_accuracy"], numbers["he_test_accuracy"]) - max(
-        numbers[f"{name}_test_accuracy"] for name in ("zeros", "small", "large")
+        numbers[f"{name}_test_accuracy"] for name in ("zeros", "constant", "small", "large")
     )
     numbers["training_steps"] = len(losses["zeros"])
     numbers["batch_size"] = batch
@@ -311,7 +340,7 @@ def _scale_plot(stats: Mapping[str, dict[str, list[np.ndarray]]]) -> bytes:
 
 def _histograms(stats: Mapping[str, dict[str, list[np.ndarray]]], key: str) -> bytes:
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(stats), figsize=(16, 3.3))
+    fig, axes = plt.subplots(1, len(stats), figsize=(18, 3.3))
     colors = plt.get_cmap("viridis")(np.linspace(0, 1, _LAYERS))
     for ax, (name, s) in zip(axes, stats.items()):
         values = s[key]

@@ -12,7 +12,7 @@ from ...utils.data import DataLoader, TensorDataset
 from ..core import Check, Claim, Figure, Label, Outcome, Text, experiment, figure_png, pyplot
 from ._training import LossRecorder, train
 
-__all__ = ["SequenceRegressor", "adding_problem", "lstm_gates", "run"]
+__all__ = ["SequenceRegressor", "adding_problem", "lstm_gates", "memory_unit", "run"]
 
 QUESTION = Text("How does an LSTM work?", "LSTM 是怎样工作的？")
 
@@ -25,18 +25,23 @@ EXPLANATION = Text.prose(
     can travel across many steps when that gate stays near 1, instead of being squashed through a nonlinearity
     and a weight matrix at every step as in a plain RNN. Here an LSTM and a vanilla RNN of the same size (32
     units) learn the adding problem: each step carries a random number and a marker, and the answer is the sum of
-    the two marked numbers, one in each half of a long sequence. The gates are then read off one sequence,
-    recomputed step by step from the LSTM's weights.
+    the two marked numbers, one in each half of a long sequence. The gates and cell states are then recomputed
+    step by step from the LSTM's weights on 1,000 validation sequences: the first 500 pick the unit whose final
+    cell state tracks the target best, and the other 500 measure it.
     """,
     """
     LSTM 是一种带有独立记忆（细胞状态）的循环层，另有三个门决定每一步如何处理这个记忆：输入门决定写入多少新的候选值，
     遗忘门决定保留多少旧的细胞状态，输出门决定把多少细胞状态作为隐藏状态输出。由于细胞状态是通过加法更新、只被遗忘门缩
     放，当这个门保持在接近 1 时，信息和梯度就能穿越很多步，而不像普通 RNN 那样每一步都要经过一次非线性函数和一个权重矩
     阵的挤压。这里一个 LSTM 和一个同样大小（32 个单元）的普通 RNN 学习加法问题：每一步携带一个随机数和一个标记，答案是
-    两个被标记的数之和，它们分别位于一个长序列的前后两半。然后在一个序列上读出门的值，这些值是用 LSTM 的权重逐步重新计
-    算出来的。
+    两个被标记的数之和，它们分别位于一个长序列的前后两半。然后在 1,000 个验证序列上用 LSTM 的权重逐步重新计算各个门
+    和细胞状态：前 500 个序列用来挑出最终细胞状态最能跟踪目标值的单元，另外 500 个序列用来测量它。
     """,
 )
+
+# The validation sequences that pick the memory unit, and as many others that measure it.
+_HALF = 500
+_MIN_TRACKING_UNITS = 5
 
 CLAIMS = (
     Claim(
@@ -65,11 +70,24 @@ CLAIMS = (
         (Check("gates_recomputed_max_diff", "<", 1e-4),),
     ),
     Claim(
+        "sum-in-the-cells",
+        Text(
+            f"The LSTM holds the sum in its cell state, spread over several units: on the {_HALF} measuring "
+            f"sequences, the final cell states of at least {_MIN_TRACKING_UNITS} units each correlate with the target "
+            "at |r| ≥ 0.9.",
+            f"LSTM 把这个和保存在细胞状态里，并分散在好几个单元中：在用来测量的 {_HALF} 个序列上，至少 "
+            f"{_MIN_TRACKING_UNITS} 个单元的最终细胞状态与目标值的相关系数都满足 |r| ≥ 0.9。",
+        ),
+        (Check("units_tracking_target", ">=", _MIN_TRACKING_UNITS),),
+    ),
+    Claim(
         "input-gate-opens",
         Text(
-            "One unit stores the values: its input gate opens to at least 0.5 at the marked steps and stays below "
-            "0.1 elsewhere.",
-            "有一个单元负责存储这些值：它的输入门在被标记的步上打开到至少 0.5，在其他步上保持在 0.1 以下。",
+            f"The unit whose final cell state tracks the target best, picked on the other {_HALF} sequences, writes "
+            "at the marked steps: on the measuring sequences its input gate averages at least 0.5 at the marked "
+            "steps and below 0.1 elsewhere.",
+            f"在另外 {_HALF} 个序列上挑出的、最终细胞状态最能跟踪目标值的那个单元，在被标记的步上写入：在用来测量的"
+            "序列上，它的输入门在被标记的步上平均至少 0.5，在其他步上平均低于 0.1。",
         ),
         (
             Check("memory_unit_input_gate_at_markers", ">=", 0.5),
@@ -79,10 +97,10 @@ CLAIMS = (
     Claim(
         "forget-gate-holds",
         Text(
-            "Its forget gate holds what was written: it averages at least 0.9 over the sequence.",
-            "它的遗忘门保住了写入的内容：在整个序列上的平均值至少为 0.9。",
+            "Its forget gate holds what was written: between the two marked steps it averages at least 0.9.",
+            "它的遗忘门保住了写入的内容：在两个被标记的步之间，它的平均值至少为 0.9。",
         ),
-        (Check("memory_unit_forget_gate_mean", ">=", 0.9),),
+        (Check("memory_unit_forget_gate_between_markers", ">=", 0.9),),
     ),
 )
 
@@ -98,16 +116,36 @@ LABELS = {
         "largest |recomputed - layer's hidden state|", "|重算值 - 该层隐藏状态| 的最大值", ".2g"
     ),
     "input_gate_at_markers": Label(
-        "input gate at the marked steps (all units)", "被标记步上的输入门（所有单元）", ".3f"
+        "input gate at the marked steps (all units, measuring sequences)",
+        "被标记步上的输入门（所有单元，测量用序列）",
+        ".3f",
     ),
-    "input_gate_elsewhere": Label("input gate elsewhere (all units)", "其他步上的输入门（所有单元）", ".3f"),
-    "forget_gate_mean": Label("forget gate, mean (all units)", "遗忘门平均值（所有单元）", ".3f"),
-    "memory_unit": Label("memory unit (largest input-gate contrast)", "记忆单元（输入门差异最大者）"),
+    "input_gate_elsewhere": Label(
+        "input gate elsewhere (all units, measuring sequences)", "其他步上的输入门（所有单元，测量用序列）", ".3f"
+    ),
+    "forget_gate_mean": Label(
+        "forget gate, mean (all units, measuring sequences)", "遗忘门平均值（所有单元，测量用序列）", ".3f"
+    ),
+    "units_tracking_target": Label(
+        "units whose final cell state correlates with the target at |r| ≥ 0.9 (of 32)",
+        "最终细胞状态与目标值相关系数 |r| ≥ 0.9 的单元数（共 32 个）",
+    ),
+    "memory_unit": Label(
+        "memory unit (best |r| of final cell state and target, on the picking sequences)",
+        "记忆单元（在挑选用序列上最终细胞状态与目标值的 |r| 最大者）",
+    ),
+    "memory_unit_correlation": Label(
+        "memory unit: correlation of its final cell state with the target (measuring sequences)",
+        "记忆单元：最终细胞状态与目标值的相关系数（测量用序列）",
+        ".3f",
+    ),
     "memory_unit_input_gate_at_markers": Label(
         "memory unit: input gate at the marked steps", "记忆单元：被标记步上的输入门", ".3f"
     ),
     "memory_unit_input_gate_elsewhere": Label("memory unit: input gate elsewhere", "记忆单元：其他步上的输入门", ".3f"),
-    "memory_unit_forget_gate_mean": Label("memory unit: forget gate, mean", "记忆单元：遗忘门平均值", ".3f"),
+    "memory_unit_forget_gate_between_markers": Label(
+        "memory unit: forget gate between the marked steps, mean", "记忆单元：两个标记步之间遗忘门的平均值", ".3f"
+    ),
     "example_target": Label("example sequence: target", "示例序列：目标值", ".3f"),
     "example_prediction": Label("example sequence: LSTM's answer", "示例序列：LSTM 的回答", ".3f"),
 }
@@ -153,30 +191,74 @@ class SequenceRegressor(nn.Module):
         return self.head(out[:, -1])
 
 
+def _correlations(cells: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Each unit's correlation, over sequences, between its final cell state and the target."""
+    final = cells[:, -1] - cells[:, -1].mean(0)
+    centred = target - target.mean()
+    return (final * centred[:, None]).sum(0) / np.sqrt((final**2).sum(0) * (centred**2).sum() + 1e-30)
+
+
+def memory_unit(
+    picking: dict[str, np.ndarray],
+    picking_target: np.ndarray,
+    measuring: dict[str, np.ndarray],
+    marked: np.ndarray,
+    target: np.ndarray,
+) -> dict[str, Any]:
+    """Pick the unit whose final cell state tracks the target best on one set of sequences, and measure it and
+    all units on another, so that the unit is not chosen on the numbers that judge it.
+
+    Args:
+        picking, measuring: ``lstm_gates`` of two batches of sequences, arrays (N, T, H).
+        picking_target, target: their targets, shape (N,).
+        marked: where the measuring sequences carry a marker, shape (N, T).
+    """
+    unit = int(np.abs(_correlations(picking["c"], picking_target)).argmax())
+    correlations = _correlations(measuring["c"], target)
+    first = marked.argmax(1)
+    last = marked.shape[1] - 1 - marked[:, ::-1].argmax(1)
+    steps = np.arange(marked.shape[1])
+    between = (steps > first[:, None]) & (steps < last[:, None])
+    i, f = measuring["i"], measuring["f"]
+    return {
+        "memory_unit": unit,
+        "memory_unit_correlation": float(correlations[unit]),
+        "units_tracking_target": int((np.abs(correlations) >= 0.9).sum()),
+        "memory_unit_input_gate_at_markers": float(i[:, :, unit][marked].mean()),
+        "memory_unit_input_gate_elsewhere": float(i[:, :, unit][~marked].mean()),
+        "memory_unit_forget_gate_between_markers": float(f[:, :, unit][between].mean()),
+        "input_gate_at_markers": float(i[marked].mean()),
+        "input_gate_elsewhere": float(i[~marked].mean()),
+        "forget_gate_mean": float(f.mean()),
+    }
+
+
 def lstm_gates(lstm: Any, x: Tensor) -> dict[str, np.ndarray]:
     """Run a one-layer LSTM step by step from its weights: gates, cell and hidden state over time.
 
     Args:
         lstm: a one-layer ``LSTM``.
-        x: one sequence (T, input_size).
+        x: one sequence (T, input_size), or a batch of them (N, T, input_size).
 
     Returns:
-        ``i``, ``f``, ``g``, ``o``, ``c``, ``h``: arrays (T, H).
+        ``i``, ``f``, ``g``, ``o``, ``c``, ``h``: arrays (T, H), or (N, T, H) for a batch.
     """
-    hidden = lstm.hidden_size
-    h = zeros(hidden)
-    c = zeros(hidden)
+    batched = x.ndim == 3
+    x = x if batched else x.unsqueeze(0)
+    h = zeros(x.shape[0], lstm.hidden_size)
+    c = zeros(x.shape[0], lstm.hidden_size)
     record: dict[str, list[np.ndarray]] = {name: [] for name in ("i", "f", "g", "o", "c", "h")}
     with no_grad():
-        for step in range(x.shape[0]):
-            pre = lstm.weight_ih_l0 @ x[step] + lstm.bias_ih_l0 + lstm.weight_hh_l0 @ h + lstm.bias_hh_l0
-            i, f, g, o = pre.chunk(4)
+        for step in range(x.shape[1]):
+            pre = x[:, step] @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + h @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
+            i, f, g, o = pre.chunk(4, dim=1)
             i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
             c = f * c + i * g
             h = o * c.tanh()
             for name, value in zip(record, (i, f, g, o, c, h)):
                 record[name].append(value.numpy())
-    return {name: np.stack(values) for name, values in record.items()}
+    stacked = {name: np.stack(values, axis=1) for name, values in record.items()}
+    return stacked if batched else {name: values[0] for name, values in stacked.items()}
 
 
 @experiment(21, "lstm", question=QUESTION, explanation=EXPLANATION, claims=CLAIMS, labels=LABELS, key="lstm_val_mse")
@@ -214,24 +296,17 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
 
     lstm = models["lstm"].rnn
     sequence = tensor(x_val[0])
-    gates = lstm_gates(lstm, sequence)
     with no_grad():
-        layer_out, _ = lstm(sequence.unsqueeze(0))
+        layer_out, _ = lstm(tensor(x_val[:_HALF]))
         prediction = float(models["lstm"](sequence.unsqueeze(0)).item())
-    numbers["gates_recomputed_max_diff"] = float(np.abs(layer_out[0].numpy() - gates["h"]).max())
-    marked = x_val[0, :, 1] == 1.0
-    numbers["input_gate_at_markers"] = float(gates["i"][marked].mean())
-    numbers["input_gate_elsewhere"] = float(gates["i"][~marked].mean())
-    numbers["forget_gate_mean"] = float(gates["f"].mean())
-    # The unit whose input gate opens most at the marked steps is the one that stores the values.
-    contrast = gates["i"][marked].mean(0) - gates["i"][~marked].mean(0)
-    unit = int(contrast.argmax())
-    numbers["memory_unit"] = unit
-    numbers["memory_unit_input_gate_at_markers"] = float(gates["i"][marked, unit].mean())
-    numbers["memory_unit_input_gate_elsewhere"] = float(gates["i"][~marked, unit].mean())
-    numbers["memory_unit_forget_gate_mean"] = float(gates["f"][:, unit].mean())
     numbers["example_target"] = float(y_val[0, 0])
     numbers["example_prediction"] = prediction
+    picking, measuring = lstm_gates(lstm, tensor(x_val[:_HALF])), lstm_gates(lstm, tensor(x_val[_HALF:]))
+    numbers["gates_recomputed_max_diff"] = float(np.abs(layer_out.numpy() - picking["h"]).max())
+    numbers.update(memory_unit(picking, y_val[:_HALF, 0], measuring, x_val[_HALF:, :, 1] == 1.0, y_val[_HALF:, 0]))
+    unit = numbers["memory_unit"]
+    gates = {name: values[0] for name, values in picking.items()}
+    marked = x_val[0, :, 1] == 1.0
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(8, 3.6))
@@ -277,6 +352,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
         )
         for position in np.flatnonzero(marked):
             ax.axvline(position, color="red", linewidth=0.8)
+        ax.axhline(unit, color="black", linewidth=0.8, linestyle=":")
         ax.set_ylabel(f"{title}\n(unit)")
         fig.colorbar(image, ax=ax, pad=0.01)
     # An invisible colorbar keeps the input panel's time axis aligned with the heatmaps below it.
@@ -285,8 +361,8 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     figures["gates"] = Figure(
         Text(
             "One validation sequence and the LSTM's gates and cell state on it, unit by unit (red lines: the "
-            "marked steps).",
-            "一个验证序列，以及 LSTM 在其上逐单元的各个门和细胞状态（红线：被标记的步）。",
+            "marked steps; dotted line: the memory unit).",
+            "一个验证序列，以及 LSTM 在其上逐单元的各个门和细胞状态（红线：被标记的步；点线：记忆单元）。",
         ),
         figure_png(fig),
     )

@@ -27,7 +27,9 @@ EXPLANATION = Text.prose(
     layers do the same inside the network and then let it learn its own scale and shift: batch norm uses
     statistics over the batch, per channel; layer norm over all features of one sample; group norm over groups of
     channels of one sample; instance norm over each channel of one sample; weight normalization instead separates
-    each weight vector's length from its direction. Keeping every layer's inputs well scaled stops signals and
+    each weight vector's length from its direction, and Salimans and Kingma start it with a data-dependent
+    initialization that sets each layer's lengths and biases so that its outputs on one batch of data have zero
+    mean and unit variance per channel. Keeping every layer's inputs well scaled stops signals and
     gradients from shrinking or blowing up through depth. The L1 penalty adds the sum of absolute weights to the
     loss; its pull towards zero has the same strength however small a weight is. The L2 penalty adds the sum of
     squares; its pull fades as a weight shrinks.
@@ -36,16 +38,17 @@ EXPLANATION = Text.prose(
     输入归一化用训练集的统计量把每个输入特征变换到均值为 0、方差为 1。原始特征的尺度很大或彼此不一致时，损失曲面是一条
     又长又窄的山谷，梯度下降必须为陡峭方向选很小的学习率，在平坦方向上就只能慢慢爬。归一化层在网络内部做同样的事，然后
     让网络自己学习缩放和平移：批归一化在批上按通道统计；层归一化对一个样本的全部特征统计；组归一化对一个样本的一组通道
-    统计；实例归一化对一个样本的每个通道统计；权重归一化则把每个权重向量的长度和方向分开。让每一层的输入都保持合适的尺
-    度，信号和梯度就不会随深度缩小或爆炸。L1 惩罚在损失上加上权重绝对值之和，它把权重拉向 0 的力度不随权重变小而减弱
-    。L2 惩罚加上权重的平方和，权重越小，它的拉力越弱。
+    统计；实例归一化对一个样本的每个通道统计；权重归一化则把每个权重向量的长度和方向分开，Salimans 和 Kingma 给它配了
+    一种依赖数据的初始化：设定每层的长度和偏置，使这一层在一批数据上的输出按通道均值为 0、方差为 1。让每一层的输入都
+    保持合适的尺度，信号和梯度就不会随深度缩小或爆炸。L1 惩罚在损失上加上权重绝对值之和，它把权重拉向 0 的力度不随
+    权重变小而减弱。L2 惩罚加上权重的平方和，权重越小，它的拉力越弱。
     """,
 )
 
 DEPTH, WIDTH, GROUPS = 6, 8, 4
 TARGET_LOSS = 0.5
 WINDOW = 10
-NORMALIZATIONS = ("batch", "layer", "group", "instance", "weight")
+NORMALIZATIONS = ("batch", "layer", "group", "instance")
 NEAR_ZERO = 1e-3
 L1_STRENGTH, L2_STRENGTH = 2e-3, 1e-2
 LEARNING_RATE = 0.03
@@ -55,7 +58,8 @@ _NORM_NAMES = {
     "layer": ("layer norm", "层归一化"),
     "group": ("group norm", "组归一化"),
     "instance": ("instance norm", "实例归一化"),
-    "weight": ("weight norm", "权重归一化"),
+    "weight": ("weight norm, default init", "权重归一化，默认初始化"),
+    "weight_init": ("weight norm, data-dependent init", "权重归一化，依赖数据的初始化"),
     "none": ("no normalization", "无归一化"),
     "he": ("no normalization, He init", "无归一化，He 初始化"),
 }
@@ -96,11 +100,30 @@ CLAIMS = (
     Claim(
         "every-normalization-trains",
         Text(
-            f"Each of the five normalizations (batch, layer, group, instance, weight) gets the same network to a "
-            f"training loss of {TARGET_LOSS} within the budget.",
-            f"五种归一化（批、层、组、实例、权重）中的每一种，都能让同一个网络在预算内把训练损失降到 {TARGET_LOSS}。",
+            f"Each of the four normalizations of the activations (batch, layer, group, instance) gets the same "
+            f"network to a training loss of {TARGET_LOSS} within the budget.",
+            f"对激活做的四种归一化（批、层、组、实例）中的每一种，都能让同一个网络在预算内把训练损失降到 "
+            f"{TARGET_LOSS}。",
         ),
         tuple(Check(f"steps_{kind}", "<=", "budget_steps") for kind in NORMALIZATIONS),
+    ),
+    Claim(
+        "weight-norm-needs-its-init",
+        Text(
+            "Weight normalization does it only with its data-dependent initialization: at the default initialization "
+            "it computes the plain network's outputs (to within 1e-5, relative) and stalls like it, never reaching "
+            f"{TARGET_LOSS} and ending at 2.0 or more; with Salimans and Kingma's initialization from one batch of "
+            f"data, applied to its convolutions, it reaches {TARGET_LOSS} within the budget.",
+            "权重归一化只有配上它的依赖数据的初始化才能做到：在默认初始化下，它算出的输出与普通网络相同（相对误差"
+            f"在 1e-5 以内），也像普通网络一样停滞，始终达不到 {TARGET_LOSS}，最终不低于 2.0；用 Salimans 和 Kingma "
+            f"的方法由一批数据初始化它的各个卷积层后，它在预算内达到 {TARGET_LOSS}。",
+        ),
+        (
+            Check("weight_norm_output_difference", "<=", 1e-5),
+            Check("steps_weight", ">", "budget_steps"),
+            Check("final_loss_weight", ">=", 2.0),
+            Check("steps_weight_init", "<=", "budget_steps"),
+        ),
     ),
     Claim(
         "he-init-trains",
@@ -145,6 +168,11 @@ LABELS: dict[str, Label] = {
     "target_loss": Label("target training loss", "目标训练损失", ".2f"),
     "depth": Label("convolution layers", "卷积层数"),
     "budget_steps": Label("SGD steps in the budget", "预算内的 SGD 步数"),
+    "weight_norm_output_difference": Label(
+        "weight norm at the default init against the plain network: largest output difference (relative)",
+        "默认初始化的权重归一化网络与普通网络：输出的最大差异（相对）",
+        ".2g",
+    ),
 }
 for _kind, (_en, _zh) in _NORM_NAMES.items():
     LABELS[f"steps_{_kind}"] = Label(
@@ -181,19 +209,21 @@ def _norm_layer(kind: str) -> list[nn.Module]:
 
 def deep_cnn(kind: str) -> nn.Sequential:
     """``DEPTH`` 3x3 convolutions of ``WIDTH`` channels on 8x8 images, each followed by the normalization
-    ``kind`` and ReLU, then a linear classifier. ``"weight"`` reparameterizes every layer by weight
-    normalization; ``"none"`` and ``"he"`` have no normalization (``"he"`` is initialized for ReLU)."""
+    ``kind`` and ReLU, then a linear classifier. ``"weight"`` and ``"weight_init"`` reparameterize every layer
+    by weight normalization (the caller gives ``"weight_init"`` its data-dependent initialization); ``"none"``
+    and ``"he"`` have no normalization (``"he"`` is initialized for ReLU)."""
     layers: list[nn.Module] = []
     channels = 1
+    weight_norm = kind.startswith("weight")
     for _ in range(DEPTH):
         conv = nn.Conv2d(channels, WIDTH, 3, padding=1)
         if kind == "he":
             nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
             nn.init.zeros_(conv.bias)
-        layers += [nn.utils.weight_norm(conv) if kind == "weight" else conv, *_norm_layer(kind), nn.ReLU()]
+        layers += [nn.utils.weight_norm(conv) if weight_norm else conv, *_norm_layer(kind), nn.ReLU()]
         channels = WIDTH
     head = nn.Linear(WIDTH * 64, 10)
-    layers += [nn.Flatten(), nn.utils.weight_norm(head) if kind == "weight" else head]
+    layers += [nn.Flatten(), nn.utils.weight_norm(head) if weight_norm else head]
     return nn.Sequential(*layers)
 
 
@@ -211,6 +241,17 @@ def data_dependent_init(model: nn.Sequential, batch: Tensor) -> None:
                 layer.bias.copy_((layer.bias - mean) / std)
                 out = layer(h)
             h = out
+
+
+def _weight_norm_difference(seed: int, batch: Tensor) -> float:
+    """The largest difference between the outputs of the weight-normalized network at its default
+    initialization and of the plain network drawn from the same seed, relative to the largest output."""
+    outputs = []
+    for kind in ("none", "weight"):
+        manual_seed(seed)
+        with no_grad():
+            outputs.append(deep_cnn(kind)(batch).numpy())
+    return float(np.abs(outputs[1] - outputs[0]).max() / max(np.abs(outputs[0]).max(), 1e-30))
 
 
 def steps_to_target(losses: list[float]) -> float:
@@ -261,10 +302,11 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     batch_size, epochs = (32, 4) if quick else (64, 14) if full else (64, 6)
     numbers.update({"target_loss": TARGET_LOSS, "depth": DEPTH})
     curves = {}
-    for kind in ("none", *NORMALIZATIONS, "he"):
+    numbers["weight_norm_output_difference"] = _weight_norm_difference(seed, tensor(x[:256]))
+    for kind in ("none", *NORMALIZATIONS, "weight", "weight_init", "he"):
         manual_seed(seed)
         model = deep_cnn(kind)
-        if kind == "weight":
+        if kind == "weight_init":
             # the hidden layers only: the classifier keeps its small default scale, so that the starting
             # loss is near log(10) as for the other networks
             data_dependent_init(model[:-2], tensor(x[:256]))
@@ -337,7 +379,9 @@ def _penalties(seed: int, full: bool, train_set: Digits, test: Digits, numbers: 
         )
         ax.set_xlabel("weight value")
     axes[0].set_ylabel("number of weights (log scale)")
-    fig.suptitle("L1 pushes many weights to exactly zero; L2 shrinks them all")
+    fig.suptitle(
+        f"L1 leaves many weights within {NEAR_ZERO:g} of zero; L2 lowers their size (rms) but leaves few there"
+    )
     fig.tight_layout()
     return figure_png(fig)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -24,18 +25,21 @@ EXPLANATION = Text.prose(
     A tensor is an n-dimensional array of numbers of one type, stored on one device, that can remember how it was
     computed so gradients can flow back through it. Its rank is the number of axes, its shape the length of each
     axis, its dtype the number type and its device where the memory lives (the CPU, or a GPU). Broadcasting lets
-    an operation combine tensors of different shapes by stretching size-1 axes without copying. A view (view,
+    an operation combine tensors of different shapes by stretching size-1 axes, which it does by reading the same
+    element again (a stride of 0) rather than by copying it. A view (view,
     slicing, transpose) reinterprets the same memory, while clone and reshapes that cannot be views make copies.
     Images travel through a network as one rank-4 tensor of shape (N, C, H, W): batch, channels, height, width.
-    Here live tensors are made and inspected, gradients are taken through a broadcast, and writes through views
-    and copies are checked against the original.
+    Here live tensors are made and inspected, gradients are taken through a broadcast, the memory a broadcast
+    allocates is measured, and writes through views and copies are checked against the original.
     """,
     """
     张量是一个 n 维数组，其中的数都是同一种类型，存放在同一个设备上，并且能记住自己是怎样计算出来的，以便梯度可以沿原
     路传回。它的阶是轴的个数，形状是每个轴的长度，数据类型是数的类型，设备是内存所在的地方（CPU 或 GPU）。广播让一个运
-    算可以组合不同形状的张量：把大小为 1 的轴拉伸，而不复制数据。视图（view、切片、转置）以另一种方式解释同一块内存，
+    算可以组合不同形状的张量：把大小为 1 的轴拉伸，做法是重复读取同一个元素（步长为 0），而不是复制它。视图（view、
+    切片、转置）以另一种方式解释同一块内存，
     而 clone 以及无法作为视图的 reshape 会产生拷贝。图像以一个形状为 (N, C, H, W) 的 4 阶张量在网络中流动：批、通道、
-    高、宽。这里创建并检查一些实际的张量，对一次广播求梯度，并检查通过视图和拷贝写入的数据是否影响原张量。
+    高、宽。这里创建并检查一些实际的张量，对一次广播求梯度，测量广播分配的内存，并检查通过视图和拷贝写入的数据是否影
+    响原张量。
     """,
 )
 
@@ -76,6 +80,23 @@ CLAIMS = (
             Check("a_grad_is_row_sum", "==", True),
             Check("b_grad_is_row_count", "==", True),
             Check("bias_grad_is_batch_sum", "==", True),
+        ),
+    ),
+    Claim(
+        "broadcast-no-copy",
+        Text(
+            "Broadcasting does not copy the stretched axes: b (1, 1000).expand(1000, 1000) allocates less than 1% of "
+            "the 4 MB its elements would fill and shares b's memory, and a (1000, 1) + b (1, 1000) allocates at "
+            "most 1.1 times its own 4 MB output, while b.repeat(1000, 1), which copies, allocates all 4 MB.",
+            "广播不会复制被拉伸的轴：b (1, 1000).expand(1000, 1000) 分配的内存不到其元素所需 4 MB 的 1%，并与 b 共享"
+            "内存；a (1000, 1) + b (1, 1000) 分配的内存至多是它自己 4 MB 输出的 1.1 倍；而会复制数据的 "
+            "b.repeat(1000, 1) 分配了全部 4 MB。",
+        ),
+        (
+            Check("expand_allocated_fraction", "<", 0.01),
+            Check("expand_shares", "==", True),
+            Check("broadcast_add_allocated_over_output", "<=", 1.1),
+            Check("repeat_allocated_fraction", ">=", 0.99),
         ),
     ),
     Claim(
@@ -136,6 +157,19 @@ LABELS: dict[str, Label] = {
     "bias_grad_is_batch_sum": Label(
         "linear layer: bias.grad = upstream gradient summed over the batch", "线性层：bias.grad = 上游梯度在批上的和"
     ),
+    "expand_allocated_fraction": Label(
+        "b.expand(1000, 1000): memory allocated / 4 MB", "b.expand(1000, 1000)：分配的内存 / 4 MB", ".2g"
+    ),
+    "expand_shares": Label("b.expand(1000, 1000) shares b's memory", "b.expand(1000, 1000) 与 b 共享内存"),
+    "expand_strides": Label("b.expand(1000, 1000): strides (bytes)", "b.expand(1000, 1000)：步长（字节）"),
+    "broadcast_add_allocated_over_output": Label(
+        "a (1000, 1) + b (1, 1000): memory allocated / output size",
+        "a (1000, 1) + b (1, 1000)：分配的内存 / 输出大小",
+        ".3g",
+    ),
+    "repeat_allocated_fraction": Label(
+        "b.repeat(1000, 1): memory allocated / 4 MB", "b.repeat(1000, 1)：分配的内存 / 4 MB", ".3g"
+    ),
     "view_shares": Label("x.view(12) shares memory", "x.view(12) 共享内存"),
     "slice_shares": Label("x[:, 1:3] shares memory", "x[:, 1:3] 共享内存"),
     "transpose_shares": Label("x.t() shares memory", "x.t() 共享内存"),
@@ -185,6 +219,36 @@ def _broadcasting(numbers: dict[str, Any]) -> dict[str, np.ndarray]:
         "a.grad (3, 1)": a.grad.numpy(),
         "b.grad (1, 4)": b.grad.numpy(),
     }
+
+
+def _allocated(make: Any) -> tuple[Any, int]:
+    """``make()``'s result and the most memory it had allocated at once while running (NumPy reports its
+    arrays to tracemalloc)."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    start = tracemalloc.get_traced_memory()[0]
+    result = make()
+    peak = tracemalloc.get_traced_memory()[1]
+    if not tracing:
+        tracemalloc.stop()
+    return result, peak - start
+
+
+def _broadcast_memory(numbers: dict[str, Any]) -> None:
+    """The memory that expanding and broadcasting allocate, against a copy by repeat."""
+    a, b = randn(1000, 1), randn(1, 1000)
+    full = 1000 * 1000 * b.element_size()
+    expanded, allocated = _allocated(lambda: b.expand(1000, 1000))
+    numbers["expand_allocated_fraction"] = allocated / full
+    numbers["expand_strides"] = str(expanded._array.strides)
+    b[0, 0] = 7.0
+    numbers["expand_shares"] = float(expanded[999, 0].item()) == 7.0
+    total, allocated = _allocated(lambda: a + b)
+    numbers["broadcast_add_allocated_over_output"] = allocated / (total.numel() * total.element_size())
+    _, allocated = _allocated(lambda: b.repeat(1000, 1))
+    numbers["repeat_allocated_fraction"] = allocated / full
 
 
 def _views(numbers: dict[str, Any]) -> list[list[Any]]:
@@ -251,6 +315,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
         table.append(_describe("images_gpu", on_gpu))
 
     grids = _broadcasting(numbers)
+    _broadcast_memory(numbers)
     view_rows = _views(numbers)
 
     plt = pyplot()

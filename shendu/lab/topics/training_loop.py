@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ... import Generator, Tensor, nn, optim, tensor
-from ...train import Trainer
+from ...train import Callback, Trainer
 from ...utils.data import DataLoader, TensorDataset
 from ..core import Check, Claim, Figure, Label, Outcome, Table, Text, experiment, figure_png, pyplot
 
@@ -21,17 +21,18 @@ EXPLANATION = Text.prose(
     A batch is the group of samples whose averaged loss gives one gradient; an iteration is one update of the
     weights from one batch; an epoch is one full pass over the training set. So the iterations per epoch are the
     number of samples divided by the batch size, rounded up, the last batch holding whatever is left over. With
-    drop_last the incomplete batch is skipped (a shuffled loader skips different samples each epoch). Here the
-    shared Trainer fits a linear classifier for 2 epochs on 10,000 and on 10,050 samples in batches of 200, with
-    and without drop_last; the numbers are read from the loader, from the Trainer's own log and counters, and
-    from the batch sizes the model actually received.
+    drop_last the incomplete batch is skipped; a shuffled loader deals the samples in a new order every epoch, so
+    which samples fall into the skipped batch changes from epoch to epoch. Here the shared Trainer fits a linear
+    classifier for 2 epochs on 10,000 and on 10,050 samples in batches of 200, with and without drop_last; the
+    numbers are read from the loader, from the Trainer's own log and counters, and from the batches the model
+    actually received, each sample carrying its index so that every epoch's samples can be counted.
     """,
     """
     批是一组样本，它们的平均损失给出一个梯度；一次迭代是用一个批更新一次权重；一轮是完整地遍历一遍训练集。所以每轮的迭
-    代次数等于样本数除以批大小再向上取整，最后一个批装着剩下的样本。使用 drop_last 时，不完整的批被跳过（打乱顺序的数
-    据加载器每轮跳过的样本不同）。这里共享的 Trainer 在 10,000 个和 10,050 个样本上、以 200 为批大小、在有
-    无 drop_last 的情况下，把一个线性分类器训练 2 轮；这些数字分别从数据加载器、Trainer 自己的日志和计数器，以及模型实
-    际收到的批大小中读出。
+    代次数等于样本数除以批大小再向上取整，最后一个批装着剩下的样本。使用 drop_last 时，不完整的批被跳过；打乱顺序的数
+    据加载器每轮都按新的顺序发放样本，所以落进被跳过的那个批的样本每轮都会变。这里共享的 Trainer 在 10,000 个
+    和 10,050 个样本上、以 200 为批大小、在有无 drop_last 的情况下，把一个线性分类器训练 2 轮；这些数字分别从数据加载
+    器、Trainer 自己的日志和计数器，以及模型实际收到的批中读出，每个样本都带着自己的编号，以便清点每一轮用到的样本。
     """,
 )
 
@@ -47,10 +48,17 @@ _CASE_NAMES = {
 
 
 def _agree(case: str, expected: int) -> tuple[Check, ...]:
-    """The loader, the Trainer's log and the model all count ``expected`` batches per epoch."""
+    """The loader, the Trainer's log and the model in each epoch all count ``expected`` batches per epoch."""
     return tuple(
         Check(f"{case}_{source}", "==", expected)
-        for source in ("len_loader", "log_iterations_per_epoch", "batches_seen_epoch1")
+        for source in ("len_loader", "log_iterations_per_epoch", "batches_epoch1", "batches_epoch2")
+    )
+
+
+def _each_once(case: str, samples: int) -> tuple[Check, ...]:
+    """Every epoch hands the model ``samples`` samples, all of them different: each of them once."""
+    return tuple(
+        Check(f"{case}_{what}_epoch{epoch}", "==", samples) for epoch in (1, 2) for what in ("samples", "distinct")
     )
 
 
@@ -58,40 +66,42 @@ CLAIMS = (
     Claim(
         "divides-evenly",
         Text(
-            "10,000 samples in batches of 200 make 50 iterations per epoch, 100 after 2 epochs, every sample used "
-            "once per epoch.",
-            "10,000 个样本、批大小 200，每轮 50 次迭代，2 轮后共 100 次，每个样本每轮用一次。",
+            "10,000 samples in batches of 200 make 50 iterations in each epoch, 100 after 2 epochs, and each epoch "
+            "uses every sample exactly once.",
+            "10,000 个样本、批大小 200，每轮 50 次迭代，2 轮后共 100 次，每一轮都恰好把每个样本用一次。",
         ),
-        (
-            *_agree("even", 50),
-            Check("even_trainer_iteration", "==", 100),
-            Check("even_samples_used_per_epoch", "==", 10_000),
-        ),
+        (*_agree("even", 50), Check("even_trainer_iteration", "==", 100), *_each_once("even", 10_000)),
     ),
     Claim(
         "rounds-up",
         Text(
-            "10,050 samples make 51 iterations per epoch, the last batch holding the 50 left over, 102 after 2 epochs.",
-            "10,050 个样本每轮 51 次迭代，最后一个批装着剩下的 50 个样本，2 轮后共 102 次。",
+            "10,050 samples make 51 iterations in each epoch, the last batch of each holding the 50 left over, 102 "
+            "after 2 epochs, and each epoch uses every sample exactly once.",
+            "10,050 个样本每轮 51 次迭代，每轮最后一个批装着剩下的 50 个样本，2 轮后共 102 次，每一轮都恰好把每个样"
+            "本用一次。",
         ),
         (
             *_agree("remainder", 51),
-            Check("remainder_last_batch_size", "==", 50),
+            Check("remainder_last_batch_size_epoch1", "==", 50),
+            Check("remainder_last_batch_size_epoch2", "==", 50),
             Check("remainder_trainer_iteration", "==", 102),
-            Check("remainder_samples_used_per_epoch", "==", 10_050),
+            *_each_once("remainder", 10_050),
         ),
     ),
     Claim(
         "drop-last",
         Text(
-            "With drop_last, 10,050 samples make 50 iterations of 200 per epoch: 10,000 samples used, 50 skipped.",
-            "使用 drop_last 时，10,050 个样本每轮 50 次迭代、每次 200 个：用了 10,000 个样本，跳过 50 个。",
+            "With drop_last, 10,050 samples make 50 iterations of 200 in each epoch: each epoch uses 10,000 "
+            "different samples and skips 50, and the two epochs skip different ones (at most 5 skipped in both).",
+            "使用 drop_last 时，10,050 个样本每轮 50 次迭代、每次 200 个：每轮用到 10,000 个不同的样本、跳过 50 个，"
+            "而且两轮跳过的样本不同（两轮都被跳过的至多 5 个）。",
         ),
         (
             *_agree("drop_last", 50),
-            Check("drop_last_last_batch_size", "==", 200),
+            Check("drop_last_last_batch_size_epoch1", "==", 200),
             Check("drop_last_trainer_iteration", "==", 100),
-            Check("drop_last_samples_used_per_epoch", "==", 10_000),
+            *_each_once("drop_last", 10_000),
+            Check("drop_last_skipped_in_both_epochs", "<=", 5),
         ),
     ),
     Claim(
@@ -127,12 +137,25 @@ for _case, (_en, _zh) in _CASE_NAMES.items():
             f"{_en}: trainer.iteration at the end", f"{_zh}：结束时的 trainer.iteration"
         ),
         f"{_case}_trainer_epoch": Label(f"{_en}: trainer.epoch at the end", f"{_zh}：结束时的 trainer.epoch"),
-        f"{_case}_batches_seen_epoch1": Label(
-            f"{_en}: batches the model received in epoch 1", f"{_zh}：第 1 轮模型收到的批数"
+        f"{_case}_skipped_in_both_epochs": Label(
+            f"{_en}: samples used in neither epoch", f"{_zh}：两轮都没用到的样本数"
         ),
-        f"{_case}_last_batch_size": Label(f"{_en}: size of epoch 1's last batch", f"{_zh}：第 1 轮最后一个批的大小"),
-        f"{_case}_samples_used_per_epoch": Label(f"{_en}: samples used in epoch 1", f"{_zh}：第 1 轮用到的样本数"),
     }
+    for _epoch in (1, 2):
+        LABELS |= {
+            f"{_case}_batches_epoch{_epoch}": Label(
+                f"{_en}: batches the model received in epoch {_epoch}", f"{_zh}：第 {_epoch} 轮模型收到的批数"
+            ),
+            f"{_case}_last_batch_size_epoch{_epoch}": Label(
+                f"{_en}: size of epoch {_epoch}'s last batch", f"{_zh}：第 {_epoch} 轮最后一个批的大小"
+            ),
+            f"{_case}_samples_epoch{_epoch}": Label(
+                f"{_en}: samples the model received in epoch {_epoch}", f"{_zh}：第 {_epoch} 轮模型收到的样本数"
+            ),
+            f"{_case}_distinct_epoch{_epoch}": Label(
+                f"{_en}: different samples among them", f"{_zh}：其中不同样本的个数"
+            ),
+        }
 
 
 class _LoggedTrainer(Trainer):
@@ -147,25 +170,40 @@ class _LoggedTrainer(Trainer):
 
 
 class _BatchRecorder(nn.Module):
-    """A linear classifier that records the size of every training batch it is given."""
+    """A linear classifier that records, epoch by epoch, the indices of the samples in every training batch.
+
+    Each input row carries its sample's index in its last column, which the classifier does not see.
+    """
 
     def __init__(self, features: int, classes: int) -> None:
         super().__init__()
         self.linear = nn.Linear(features, classes)
-        self.sizes: list[int] = []
+        self.epochs: list[list[np.ndarray]] = []
 
     def forward(self, x: Tensor) -> Tensor:
         if self.training:
-            self.sizes.append(int(x.shape[0]))
-        return self.linear(x)
+            self.epochs[-1].append(x[:, -1].numpy().astype(np.int64))
+        return self.linear(x[:, :-1])
 
 
-def _run_case(samples: int, drop_last: bool, seed: int) -> tuple[dict[str, Any], list[str], list[int]]:
+class _EpochMarker(Callback):
+    """Starts a new list of batches in the recorder at the start of every epoch."""
+
+    def __init__(self, recorder: _BatchRecorder) -> None:
+        self.recorder = recorder
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        self.recorder.epochs.append([])
+
+
+def _run_case(samples: int, drop_last: bool, seed: int) -> tuple[dict[str, Any], list[str], list[list[int]]]:
     rng = np.random.default_rng(seed)
     features = rng.standard_normal((samples, 16)).astype(np.float32)
     labels = (features[:, :4] @ rng.standard_normal((4, 3))).argmax(1)
+    # float32 holds every index below 2**24 exactly
+    indexed = np.concatenate([features, np.arange(samples, dtype=np.float32)[:, None]], axis=1)
     loader = DataLoader(
-        TensorDataset(tensor(features), tensor(labels)),
+        TensorDataset(tensor(indexed), tensor(labels)),
         batch_size=_BATCH,
         shuffle=True,
         drop_last=drop_last,
@@ -173,15 +211,20 @@ def _run_case(samples: int, drop_last: bool, seed: int) -> tuple[dict[str, Any],
     )
     model = _BatchRecorder(16, 3)
     trainer = _LoggedTrainer(
-        model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), loader, epochs=_EPOCHS, verbose=0
+        model,
+        optim.SGD(model.parameters(), lr=0.1),
+        nn.CrossEntropyLoss(),
+        loader,
+        epochs=_EPOCHS,
+        verbose=0,
+        callbacks=[_EpochMarker(model)],
     )
     history = trainer.fit()
     header = trainer.lines[0]
     match = re.search(r"(\d+) samples / batch (\d+) = (\d+) iterations per epoch, (\d+) epochs", header)
     logged = [int(g) for g in match.groups()] if match else [-1, -1, -1, -1]
     epoch_lines = [line for line in trainer.lines if line.startswith("epoch ")]
-    per_epoch = len(model.sizes) // _EPOCHS
-    numbers = {
+    numbers: dict[str, Any] = {
         "samples": samples,
         "drop_last": drop_last,
         "len_loader": len(loader),
@@ -193,12 +236,20 @@ def _run_case(samples: int, drop_last: bool, seed: int) -> tuple[dict[str, Any],
         "history_iterations": ",".join(str(int(row["iteration"])) for row in history),
         "trainer_iteration": trainer.iteration,
         "trainer_epoch": trainer.epoch,
-        "batches_seen_epoch1": per_epoch,
-        "last_batch_size": model.sizes[per_epoch - 1],
-        "samples_used_per_epoch": sum(model.sizes[:per_epoch]),
     }
+    used = []
+    for epoch, batches in enumerate(model.epochs, start=1):
+        indices = np.concatenate(batches) if batches else np.zeros(0, np.int64)
+        used.append(set(indices.tolist()))
+        numbers |= {
+            f"batches_epoch{epoch}": len(batches),
+            f"last_batch_size_epoch{epoch}": len(batches[-1]) if batches else 0,
+            f"samples_epoch{epoch}": len(indices),
+            f"distinct_epoch{epoch}": len(used[-1]),
+        }
+    numbers["skipped_in_both_epochs"] = samples - len(set().union(*used))
     lines = [header, *epoch_lines]
-    return numbers, lines, model.sizes
+    return numbers, lines, [[len(batch) for batch in batches] for batches in model.epochs]
 
 
 @experiment(
@@ -213,7 +264,7 @@ def _run_case(samples: int, drop_last: bool, seed: int) -> tuple[dict[str, Any],
 def run(seed: int, quick: bool, full: bool) -> Outcome:
     numbers: dict[str, Any] = {"batch_size": _BATCH, "epochs": _EPOCHS}
     notes: list[Text] = []
-    sizes: dict[str, list[int]] = {}
+    sizes: dict[str, list[list[int]]] = {}
     for key, samples, drop_last in _CASES:
         case, lines, sizes[key] = _run_case(samples, drop_last, seed)
         numbers.update({f"{key}_{name}": value for name, value in case.items()})
@@ -236,8 +287,10 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
                 drop_last,
                 numbers[f"{key}_len_loader"],
                 numbers[f"{key}_log_iterations_per_epoch"],
-                numbers[f"{key}_last_batch_size"],
-                numbers[f"{key}_samples_used_per_epoch"],
+                numbers[f"{key}_last_batch_size_epoch1"],
+                numbers[f"{key}_samples_epoch1"],
+                numbers[f"{key}_distinct_epoch1"],
+                numbers[f"{key}_skipped_in_both_epochs"],
                 numbers[f"{key}_trainer_iteration"],
             ]
         )
@@ -245,15 +298,15 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     plt = pyplot()
     fig, axes = plt.subplots(len(_CASES), 1, figsize=(10, 5.5), sharex=True)
     for ax, (key, samples, drop_last) in zip(axes, _CASES):
-        batch_sizes = sizes[key]
+        batch_sizes = [size for epoch in sizes[key] for size in epoch]
         ax.bar(np.arange(1, len(batch_sizes) + 1), batch_sizes, width=0.85, color="tab:blue")
-        per_epoch = len(batch_sizes) // _EPOCHS
-        for epoch in range(1, _EPOCHS):
-            ax.axvline(epoch * per_epoch + 0.5, color="tab:red", linestyle="--")
+        for boundary in np.cumsum([len(epoch) for epoch in sizes[key]])[:-1]:
+            ax.axvline(boundary + 0.5, color="tab:red", linestyle="--")
+        per_epoch = " and ".join(str(len(epoch)) for epoch in sizes[key])
         ax.set_ylabel("batch size")
         ax.set_title(
-            f"{samples} samples, drop_last={drop_last}: {per_epoch} iterations per epoch, "
-            f"{len(batch_sizes)} in {_EPOCHS} epochs",
+            f"{samples} samples, drop_last={drop_last}: {per_epoch} iterations in the {_EPOCHS} epochs, "
+            f"{len(batch_sizes)} in all",
         )
     axes[-1].set_xlabel("iteration (red line: epoch boundary)")
     figures = {
@@ -272,8 +325,10 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
             Text("drop_last", "drop_last"),
             Text("len(loader)", "len(loader)"),
             Text("iterations per epoch in the log", "日志中每轮迭代次数"),
-            Text("last batch", "最后一个批"),
-            Text("samples per epoch", "每轮样本数"),
+            Text("epoch 1: last batch", "第 1 轮：最后一个批"),
+            Text("epoch 1: samples", "第 1 轮：样本数"),
+            Text("epoch 1: different samples", "第 1 轮：不同样本数"),
+            Text("used in neither epoch", "两轮都没用到"),
             Text("iterations in 2 epochs", "2 轮的迭代次数"),
         ),
         rows,
