@@ -12,6 +12,7 @@ from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detec
 from .engine import run_backward
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck
 
 __all__ = [
     "AnomalyError",
@@ -140,6 +141,3 @@ def grad(
         else:
             result.append(Tensor._make(value.copy() if value.base is not None else value))
     return tuple(result)
-
-
-from .gradcheck import gradcheck  # noqa: E402

@@ -8,17 +8,16 @@ long unrolled RNN backpropagates without touching Python's recursion limit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..errors import GraphError
+from ..tensor import Tensor
 from . import anomaly, grad_mode
 from .function import Function
 from .inplace import refresh_view
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = ["run_backward"]
 
@@ -40,8 +39,6 @@ def _count_dependencies(roots: list[Function]) -> dict[Function, int]:
 
 
 def _apply_hooks(hooks: list[Any], grad: Any) -> Any:
-    from ..tensor import Tensor
-
     for hook in hooks:
         result = hook(Tensor._make(grad))
         if result is not None:
@@ -180,8 +177,6 @@ def run_backward(
 
 
 def _module_of(arrays: list[Any]) -> Any:
-    from ..backend import get_array_module
-
     for a in arrays:
         if a is not None:
             return get_array_module(a)

@@ -18,12 +18,10 @@ silently giving a wrong gradient.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from ..tensor import Tensor
 from . import grad_mode
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = ["Function"]
 
@@ -88,7 +86,7 @@ class Function:
         # Forward may skip what only backward needs (saved unfoldings, per-step gates) when not recording.
         fn.recording = record
         out = fn.forward(*[t._array for t in inputs], **params)
-        make = _Tensor._make
+        make = Tensor._make
         if not record:
             if type(out) is tuple:
                 return tuple(make(o) for o in out)
@@ -139,15 +137,7 @@ class Function:
         return f"<{self.name()} object>"
 
 
-_Tensor: Any = None
-
-
 def _refresh_view(t: Tensor) -> None:
     from .inplace import refresh_view
 
     refresh_view(t)
-
-
-def _bind_tensor(tensor_class: type) -> None:
-    global _Tensor
-    _Tensor = tensor_class
