@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._checks import is_int
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -37,7 +39,7 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         """Reset the state from ``seed``; returns self."""
-        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        if not is_int(seed):
             raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__} {seed!r}")
         if not -(2**63) <= seed < 2**64:
             raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64 - 1], as in PyTorch, got {seed}")

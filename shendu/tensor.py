@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtype
 from . import backend as _backend
 from ._dtype import dtype as _DType
-from .errors import DtypeError, GraphError, ShapeError, check_dim
+from .errors import DtypeError, GraphError, ShapeError
 
 if TYPE_CHECKING:
     from .autograd.function import Function
@@ -111,8 +111,9 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        if not isinstance(value, Tensor):
-            raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
+        from ._checks import check_tensor
+
+        check_tensor("Tensor.data", value)
         self._array = value._array
 
     # ----------------------------------------------------------------- attributes
@@ -125,6 +126,8 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return Size(self._array.shape)
+        from ._checks import check_dim
+
         return self._array.shape[check_dim("size", dim, self._array.ndim, self._array.shape)]
 
     @property
@@ -530,8 +533,9 @@ class Tensor:
         return self._store_random("normal_", sample._array * std + mean)
 
     def _check_random_fill(self, op: str) -> None:
-        if self._array.dtype.kind != "f":
-            raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
+        from ._checks import check_floating
+
+        check_floating(op, self)
 
     def _store_random(self, op: str, values: Any) -> Tensor:
         return self._overwrite(op, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device))

@@ -6,6 +6,7 @@ The ops live in ``shendu.ops``; this namespace re-exports them under PyTorch's n
 
 from __future__ import annotations
 
+from .._checks import check_tensor
 from ..errors import ShapeError
 from ..ops.activation import (
     celu,
@@ -130,8 +131,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         >>> F.prelu(shendu.tensor([-2.0, 3.0]), shendu.tensor([0.25]))
         tensor([-0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}")
+    check_tensor("prelu", input, name="input")
+    check_tensor("prelu", weight, name="weight")
     if weight.ndim == 0:
         weight = weight.reshape(1)
     if weight.ndim != 1:
@@ -175,8 +176,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
         >>> F.normalize(shendu.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"normalize: expected a Tensor, got {type(input).__name__}")
+    check_tensor("normalize", input)
     return input / norm(input, p, dim=dim, keepdim=True).clamp(min=eps)
 
 
@@ -194,8 +194,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         shendu.Size([5, 4])
     """
     for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"bilinear: expected {name} to be a Tensor, got {type(t).__name__}")
+        check_tensor("bilinear", t, name=name)
     if weight.ndim != 3:
         raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
     if input1.ndim == 0 or input2.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_floating, check_tensor, is_number
 from ..autograd.grad_mode import no_grad
-from ..errors import DtypeError, ShapeError
+from ..errors import ShapeError
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
@@ -77,7 +78,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+        elif is_number(param, numpy=False):
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
@@ -110,10 +111,8 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _check_float(op: str, tensor: Tensor) -> None:
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    if not tensor.is_floating_point():
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {tensor.dtype}")
+    check_tensor(op, tensor)
+    check_floating(op, tensor)
 
 
 def _draw_dtype(tensor: Tensor) -> type:
@@ -213,8 +212,7 @@ def trunc_normal_(
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill ``tensor`` with the value ``val``."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"constant_: expected a Tensor, got {type(tensor).__name__}")
+    check_tensor("constant_", tensor)
     with no_grad():
         tensor.fill_(val)
     return tensor
@@ -232,8 +230,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 def eye_(tensor: Tensor) -> Tensor:
     """Fill the 2-D ``tensor`` with the identity matrix (ones on the diagonal, zeros elsewhere)."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"eye_: expected a Tensor, got {type(tensor).__name__}")
+    check_tensor("eye_", tensor)
     if tensor.ndim != 2:
         raise ShapeError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _dtype
+from .._checks import is_int
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros
 from ..tensor import Tensor
@@ -138,7 +139,7 @@ def summary(
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    if not is_int(batch_size, numpy=False) or batch_size < 1:
         raise ValueError(f"summary: batch_size must be a positive int, got {batch_size!r}")
     sizes = _as_sizes(input_size)
     dtypes = list(dtype) if isinstance(dtype, (list, tuple)) else [dtype] * len(sizes)

@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
-from ..errors import DeviceError, DtypeError, OutOfMemoryError, ShapeError
+from .._checks import is_int
+from ..errors import DeviceError, OutOfMemoryError, ShapeError
 from ..tensor import Tensor
 
 __all__ = [
@@ -140,11 +141,6 @@ def float_operand(x: Tensor) -> Tensor:
     return cast(x, _dtype.get_default_dtype())
 
 
-def require_float(op: str, x: Tensor) -> None:
-    if x._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}")
-
-
 def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
     """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``; reject negative or non-integer sizes."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -153,7 +149,7 @@ def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
     for s in size:
         if isinstance(s, Tensor):
             s = s.__index__()
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+        if not is_int(s):
             raise TypeError(f"{op}: size must be a sequence of ints, got {type(s).__name__} {s!r} in {tuple(size)}")
         if s < 0:
             raise ShapeError(f"{op}: negative dimension {s} in size {tuple(int(v) for v in size)}; sizes must be >= 0")

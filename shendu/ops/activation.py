@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled, _dtype
+from .._checks import check_dim, check_floating, check_tensor
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..errors import DtypeError, check_dim
+from ..errors import DtypeError
 from ..tensor import Tensor
 from ._common import float_operand
 from .creation import cast
-from .elementwise import erf_array, stable_sigmoid, tensor_input
+from .elementwise import erf_array, stable_sigmoid
 
 __all__ = [
     "celu",
@@ -59,9 +60,8 @@ def _quiet() -> np.errstate:
 
 
 def _float_input(op: str, input: Any) -> Tensor:
-    x = tensor_input(op, input)
-    if x._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}; convert it with .float() first")
+    x = check_tensor(op, input, "as input")
+    check_floating(op, x, hint="; convert it with .float() first")
     return x
 
 
@@ -114,7 +114,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> shendu.relu(shendu.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
-    x = tensor_input("relu", input)
+    x = check_tensor("relu", input, "as input")
     if x._array.dtype.kind == "b":
         raise DtypeError("relu: bool tensors are not supported; convert with .int() or .float() first")
     return _finish("relu", x, inplace, Relu)
@@ -235,7 +235,7 @@ class Hardtanh(Function):
 
 
 def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool) -> Tensor:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     if x._array.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
     if min_val > max_val:
@@ -515,7 +515,7 @@ def tanhshrink(input: Tensor) -> Tensor:
         >>> shendu.tanhshrink(shendu.tensor([1.0]))
         tensor([0.2384])
     """
-    return Tanhshrink.apply(float_operand(tensor_input("tanhshrink", input)))
+    return Tanhshrink.apply(float_operand(check_tensor("tanhshrink", input, "as input")))
 
 
 class Softsign(Function):
@@ -536,7 +536,7 @@ def softsign(input: Tensor) -> Tensor:
         >>> shendu.softsign(shendu.tensor([-3.0, 1.0]))
         tensor([-0.7500,  0.5000])
     """
-    return Softsign.apply(float_operand(tensor_input("softsign", input)))
+    return Softsign.apply(float_operand(check_tensor("softsign", input, "as input")))
 
 
 # ----------------------------------------------------------------------------- softmax
@@ -580,7 +580,7 @@ class LogSoftmax(Function):
 
 
 def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Tensor, int | None]:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     ndim = x._array.ndim
     if dim is None:
         dim = 0 if ndim in (0, 1, 3) else 1
@@ -592,11 +592,7 @@ def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Te
     axis = check_dim(op, dim, ndim, x._array.shape)
     if dtype is not None:
         x = cast(x, _dtype.to_dtype(dtype, op))
-    if x._array.dtype.kind != "f":
-        raise DtypeError(
-            f"{op}: expected a floating-point tensor, got dtype {x.dtype}; "
-            "pass dtype=shendu.float32 to compute in floating point"
-        )
+    check_floating(op, x, hint="; pass dtype=shendu.float32 to compute in floating point")
     return x, axis if ndim else None
 
 

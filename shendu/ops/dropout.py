@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._checks import check_tensor, is_number
 from ..autograd.function import Function
 from ..backend import to_device
 from ..errors import DtypeError, ShapeError
@@ -39,9 +40,8 @@ class Dropout(Function):
 
 
 def _check(op: str, input: Any, p: Any) -> float:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+    check_tensor(op, input, name="input")
+    if not is_number(p):
         raise TypeError(f"{op}: p must be a float, got {type(p).__name__} {p!r}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability p must be between 0 and 1, got p={p}")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from .._checks import check_tensor, is_int, is_number
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -75,13 +76,6 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 def _quiet() -> np.errstate:
     # PyTorch returns inf and nan without a word; NumPy would warn on every overflow or log(0).
     return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
-def tensor_input(op: str, input: Any) -> Tensor:
-    """``input`` itself, or a TypeError naming the op when it is not a tensor."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-    return input
 
 
 def _no_bool(op: str, x: Tensor) -> None:
@@ -441,7 +435,7 @@ class Round(_Stepwise):
 
 # ----------------------------------------------------------------------------- unary wrappers
 def _float_unary(op: str, func: type[Function], input: Any) -> Tensor:
-    return func.apply(float_operand(tensor_input(op, input)))
+    return func.apply(float_operand(check_tensor(op, input, "as input")))
 
 
 def abs(input: Tensor) -> Tensor:
@@ -454,7 +448,7 @@ def abs(input: Tensor) -> Tensor:
         >>> shendu.abs(shendu.tensor([-1.5, 0.0, 2.0]))
         tensor([1.5000, 0.0000, 2.0000])
     """
-    x = tensor_input("abs", input)
+    x = check_tensor("abs", input, "as input")
     _no_bool("abs", x)
     return Abs.apply(x)
 
@@ -599,7 +593,7 @@ def square(input: Tensor) -> Tensor:
         >>> shendu.square(shendu.tensor([-2, 3]))
         tensor([4, 9])
     """
-    x = tensor_input("square", input)
+    x = check_tensor("square", input, "as input")
     if x._array.dtype.kind == "b":
         x = cast(x, _dtype.int64)
     return Square.apply(x)
@@ -624,14 +618,14 @@ def sign(input: Tensor) -> Tensor:
         >>> shendu.sign(shendu.tensor([-2.0, 0.0, 3.0]))
         tensor([-1.,  0.,  1.])
     """
-    x = tensor_input("sign", input)
+    x = check_tensor("sign", input, "as input")
     if x._array.dtype.kind == "b":
         return Tensor._make(x._array.copy())
     return Sign.apply(x)
 
 
 def _rounding(op: str, func: type[Function], input: Any, **params: Any) -> Tensor:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     _no_bool(op, x)
     if x._array.dtype.kind != "f":
         return Tensor._make(x._array.copy())
@@ -682,9 +676,9 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:
         >>> shendu.round(shendu.tensor([1.2345]), decimals=2)
         tensor([1.2300])
     """
-    if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
+    if not is_int(decimals):
         raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r}")
-    x = tensor_input("round", input)
+    x = check_tensor("round", input, "as input")
     if decimals != 0 and x._array.dtype.kind in "iu":
         raise DtypeError(
             f"round: decimals={decimals} is only supported for floating-point tensors, got dtype {x.dtype}"
@@ -699,7 +693,7 @@ def isnan(input: Tensor) -> Tensor:
         >>> shendu.isnan(shendu.tensor([1.0, float("nan")]))
         tensor([False,  True])
     """
-    x = tensor_input("isnan", input)
+    x = check_tensor("isnan", input, "as input")
     xp = get_array_module(x._array)
     if x._array.dtype.kind != "f":
         return Tensor._make(xp.zeros(x._array.shape, dtype=bool))
@@ -713,7 +707,7 @@ def isinf(input: Tensor) -> Tensor:
         >>> shendu.isinf(shendu.tensor([1.0, float("inf")]))
         tensor([False,  True])
     """
-    x = tensor_input("isinf", input)
+    x = check_tensor("isinf", input, "as input")
     xp = get_array_module(x._array)
     if x._array.dtype.kind != "f":
         return Tensor._make(xp.zeros(x._array.shape, dtype=bool))
@@ -727,7 +721,7 @@ def isfinite(input: Tensor) -> Tensor:
         >>> shendu.isfinite(shendu.tensor([1.0, float("inf"), float("nan")]))
         tensor([ True, False, False])
     """
-    x = tensor_input("isfinite", input)
+    x = check_tensor("isfinite", input, "as input")
     xp = get_array_module(x._array)
     if x._array.dtype.kind != "f":
         return Tensor._make(xp.ones(x._array.shape, dtype=bool))
@@ -749,9 +743,9 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
         >>> shendu.nan_to_num(shendu.tensor([float("nan"), float("inf"), 1.0]), posinf=9.0)
         tensor([0., 9., 1.])
     """
-    x = tensor_input("nan_to_num", input)
+    x = check_tensor("nan_to_num", input, "as input")
     for name, value in (("nan", nan), ("posinf", posinf), ("neginf", neginf)):
-        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        number = is_number(value)
         if value is not None and not number:
             raise TypeError(f"nan_to_num: {name} must be a number or None, got {type(value).__name__} {value!r}")
     if nan is None:
@@ -845,7 +839,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         >>> shendu.clamp(shendu.tensor([-2.0, 0.5, 3.0]), min=-1.0, max=1.0)
         tensor([-1.0000,  0.5000,  1.0000])
     """
-    x = tensor_input("clamp", input)
+    x = check_tensor("clamp", input, "as input")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given, got neither")
     min = min.item() if isinstance(min, np.generic) else min
@@ -913,7 +907,7 @@ def _extremum_grads(fn: Function, grad: Any, a_lost: Any, b_lost: Any) -> tuple[
 
 
 def _binary_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     if is_scalar(other):
         value = other.item() if isinstance(other, np.generic) else other
         x = cast(x, scalar_result_dtype(x, value))
@@ -995,7 +989,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Tensor | t
     """
     if input is None and other is None:
         # The indices of the nonzero elements, of a tensor of any dtype, as in PyTorch.
-        cond = tensor_input("where", condition)
+        cond = check_tensor("where", condition, "as input")
         xp = get_array_module(cond._array)
         return tuple(Tensor._make(i.astype(np.int64, copy=False)) for i in xp.nonzero(xp.atleast_1d(cond._array)))
     cond = _check_bool("where", "condition", condition)
@@ -1058,7 +1052,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         >>> x.masked_fill(x < 0, 0.0)
         tensor([1., 0., 3.])
     """
-    x = tensor_input("masked_fill", input)
+    x = check_tensor("masked_fill", input, "as input")
     m = _check_bool("masked_fill", "mask", mask)
     check_same_device("masked_fill", x, m)
     broadcast_shape("masked_fill", x._array.shape, m._array.shape)

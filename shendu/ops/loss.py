@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_floating, check_tensor, is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -113,18 +114,12 @@ def _weighted(op: str, loss: Tensor, weight: Tensor, reduction: str, by_weight_s
 
 
 # ----------------------------------------------------------------------------- operand checks
-def _tensor(op: str, name: str, value: Any) -> Tensor:
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{op}: expected {name} to be a Tensor, got {type(value).__name__}")
-    return value
-
-
 def _shape(t: Tensor) -> tuple[int, ...]:
     return tuple(t._array.shape)
 
 
 def _float_pair(op: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
-    input, target = _tensor(op, "input", input), _tensor(op, "target", target)
+    input, target = check_tensor(op, input, name="input"), check_tensor(op, target, name="target")
     check_same_device(op, input, target)
     x, t = promote_pair(op, input, target)
     if x._array.dtype.kind != "f":
@@ -148,7 +143,7 @@ def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
 
 
 def _weight_like_input(op: str, weight: Any, input: Tensor) -> Tensor:
-    weight = _tensor(op, "weight", weight)
+    weight = check_tensor(op, weight, name="weight")
     check_same_device(op, input, weight)
     if weight._array.shape != input._array.shape:
         raise ShapeError(f"{op}: weight shape {_shape(weight)} must equal the input shape {_shape(input)}")
@@ -156,7 +151,7 @@ def _weight_like_input(op: str, weight: Any, input: Tensor) -> Tensor:
 
 
 def _broadcastable_to_input(op: str, name: str, value: Any, input: Tensor) -> Tensor:
-    value = _tensor(op, name, value)
+    value = check_tensor(op, value, name=name)
     check_same_device(op, input, value)
     try:
         fits = np.broadcast_shapes(value._array.shape, input._array.shape) == input._array.shape
@@ -549,9 +544,8 @@ def _dtype_phrase(t: Tensor) -> str:
 
 
 def _check_logits(op: str, input: Any) -> int:
-    input = _tensor(op, "input", input)
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    input = check_tensor(op, input, name="input")
+    check_floating(op, input, "input")
     if input._array.ndim == 0:
         raise ShapeError(
             f"{op}: expected an input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor; "
@@ -566,7 +560,7 @@ def _check_logits(op: str, input: Any) -> int:
 def _class_weight(op: str, weight: Any, classes: int, input: Tensor) -> Tensor | None:
     if weight is None:
         return None
-    weight = _tensor(op, "weight", weight)
+    weight = check_tensor(op, weight, name="weight")
     check_same_device(op, input, weight)
     if weight._array.shape != (classes,):
         raise ShapeError(
@@ -601,7 +595,7 @@ def _class_indices(op: str, input: Tensor, target: Tensor, classes: int, ignore_
 
 
 def _check_ignore_index(op: str, ignore_index: Any) -> int:
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+    if not is_int(ignore_index):
         raise TypeError(f"{op}: ignore_index must be an int, got {ignore_index!r}")
     return int(ignore_index)
 
@@ -644,7 +638,7 @@ def cross_entropy(
     op = "cross_entropy"
     reduction = _reduction(op, size_average, reduce, reduction)
     classes = _check_logits(op, input)
-    target = _tensor(op, "target", target)
+    target = check_tensor(op, target, name="target")
     check_same_device(op, input, target)
     ignore_index = _check_ignore_index(op, ignore_index)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -701,7 +695,7 @@ def nll_loss(
     op = "nll_loss"
     reduction = _reduction(op, size_average, reduce, reduction)
     classes = _check_logits(op, input)
-    target = _tensor(op, "target", target)
+    target = check_tensor(op, target, name="target")
     check_same_device(op, input, target)
     ignore_index = _check_ignore_index(op, ignore_index)
     weight = _class_weight(op, weight, classes, input)

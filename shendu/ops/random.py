@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from .._checks import check_floating, check_tensor, is_int, is_number
 from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from ..random import Generator, numpy_generator
@@ -131,7 +132,7 @@ def _check_int_range(op: str, low: int, high: int, target: np.dtype) -> None:
 def _int_bound(op: str, name: str, value: Any) -> int:
     if isinstance(value, Tensor):
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
 
@@ -215,8 +216,7 @@ def randperm(
 
 
 def _like_args(op: str, input: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    check_tensor(op, input)
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input.device)
 
 
@@ -375,8 +375,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
     Example:
         >>> shendu.bernoulli(shendu.full((2, 3), 0.5))
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bernoulli: expected a Tensor, got {type(input).__name__}")
+    check_tensor("bernoulli", input)
     if not input.is_floating_point() and p is None:
         raise DtypeError(f"bernoulli: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
     if p is not None:
@@ -417,13 +416,11 @@ def multinomial(
     Example:
         >>> shendu.multinomial(shendu.tensor([0.1, 0.0, 0.9]), 4, replacement=True)
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"multinomial: expected a Tensor, got {type(input).__name__}")
+    check_tensor("multinomial", input)
     if input._array.ndim not in (1, 2):
         raise ShapeError(f"multinomial: expected a 1-D or 2-D tensor of probabilities, got shape {tuple(input.shape)}")
-    if not input.is_floating_point():
-        raise DtypeError(f"multinomial: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+    check_floating("multinomial", input, "tensor of probabilities")
+    if not is_int(num_samples):
         raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__}")
     categories = input._array.shape[-1]
     if num_samples <= 0:

@@ -17,9 +17,10 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from .. import _dtype
+from .._checks import check_dim, check_floating, check_tensor, is_number, normalize_dims
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..errors import DtypeError, ShapeError, check_dim, normalize_dims
+from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from ._common import float_operand
 from .creation import cast
@@ -62,11 +63,6 @@ class ValuesIndices(NamedTuple):
 
 
 # ----------------------------------------------------------------- helpers
-def _check_input(op: str, input: Any) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-
-
 def _axes(op: str, input: Tensor, dim: Dims, empty_means_all: bool = True) -> tuple[int, ...]:
     """The sorted non-negative axes that ``dim`` names.
 
@@ -202,7 +198,7 @@ def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = 
         >>> shendu.sum(shendu.ones(2, 3), dim=1)
         tensor([3., 3.])
     """
-    _check_input("sum", input)
+    check_tensor("sum", input, "as input")
     axes = _axes("sum", input, dim)
     return Sum.apply(_accumulating_dtype("sum", input, dtype), axes=axes, keepdim=keepdim)
 
@@ -220,7 +216,7 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
         >>> shendu.mean(shendu.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=0)
         tensor([2.0000, 3.5000])
     """
-    _check_input("mean", input)
+    check_tensor("mean", input, "as input")
     if dtype is not None:
         target = _dtype.to_dtype(dtype, "mean")
         if not target.is_floating_point:
@@ -251,7 +247,7 @@ def prod(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
         >>> shendu.prod(shendu.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
         tensor([ 2., 12.])
     """
-    _check_input("prod", input)
+    check_tensor("prod", input, "as input")
     axes = _axes("prod", input, dim)
     return Prod.apply(_accumulating_dtype("prod", input, dtype), axes=axes, keepdim=keepdim)
 
@@ -325,7 +321,7 @@ class Min(_ExtremeDim):
 
 
 def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     if isinstance(dim, Tensor):
         from . import elementwise
 
@@ -383,7 +379,7 @@ def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
 
 
 def _amax_amin(op: str, input: Tensor, dim: Dims, keepdim: bool, largest: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     axes = _axes(op, input, dim)
     _check_nonempty(op, input, axes, whole=dim is None or (isinstance(dim, (tuple, list)) and not dim))
     return (Amax if largest else Amin).apply(input, axes=axes, keepdim=keepdim)
@@ -464,7 +460,7 @@ class Std(Function):
 
 
 def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> dict[str, Any]:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     if isinstance(dim, bool):
         # The legacy form ``var(input, unbiased)``.
         if unbiased is not None:
@@ -478,10 +474,9 @@ def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, co
         correction = 1 if unbiased else 0
     elif correction is None:
         correction = 1
-    elif isinstance(correction, bool) or not isinstance(correction, (int, float)):
+    elif not is_number(correction, numpy=False):
         raise TypeError(f"{op}: correction must be a number, got {type(correction).__name__} {correction!r}")
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    check_floating(op, input, hint="; cast it first (x.float())")
     # ``dim=()`` reduces every dim too; PyTorch's gradient for it divides by 1 - correction, a
     # quirk not copied here.
     whole = dim is None or input._array.ndim == 0 or (isinstance(dim, (tuple, list)) and not dim)
@@ -643,19 +638,18 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
         >>> shendu.norm(shendu.tensor([[3.0, -4.0], [1.0, 0.0]]), p=1, dim=1)
         tensor([7., 1.])
     """
-    _check_input("norm", input)
+    check_tensor("norm", input, "as input")
     if isinstance(p, str):
         if p == "nuc":
             raise ValueError("norm: the nuclear norm (p='nuc') is not supported; use a number, inf or 'fro'")
         if p != "fro":
             raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
         p = 2
-    elif isinstance(p, bool) or not isinstance(p, (int, float)):
+    elif not is_number(p, numpy=False):
         raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__} {p!r}")
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype, "norm"))
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"norm: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    check_floating("norm", input, hint="; cast it first (x.float())")
     axes = _axes("norm", input, dim)
     if (p < 0 or math.isinf(p)) and _count(input._array.shape, axes) == 0:
         raise ShapeError(
@@ -706,7 +700,7 @@ def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
         >>> shendu.logsumexp(shendu.tensor([1000.0, 1000.0]), dim=0)
         tensor(1000.6932)
     """
-    _check_input("logsumexp", input)
+    check_tensor("logsumexp", input, "as input")
     input = float_operand(input)
     return LogSumExp.apply(input, axes=_axes("logsumexp", input, dim), keepdim=keepdim)
 
@@ -778,7 +772,7 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> shendu.cumsum(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
         tensor([1., 3., 6.])
     """
-    _check_input("cumsum", input)
+    check_tensor("cumsum", input, "as input")
     axis = _one_axis("cumsum", input, dim)
     return CumSum.apply(_accumulating_dtype("cumsum", input, dtype), axis=axis)
 
@@ -797,14 +791,14 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
         >>> shendu.cumprod(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
         tensor([1., 2., 6.])
     """
-    _check_input("cumprod", input)
+    check_tensor("cumprod", input, "as input")
     axis = _one_axis("cumprod", input, dim)
     return CumProd.apply(_accumulating_dtype("cumprod", input, dtype), axis=axis)
 
 
 # ----------------------------------------------------------------- argmax, argmin, all, any
 def _arg_extreme(op: str, input: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     data = input._array
     if data.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; cast the input first (x.int())")
@@ -845,7 +839,7 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 
 def _truth(op: str, input: Tensor, dim: Dims, keepdim: bool, every: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     data = input._array
     xp = get_array_module(data)
     axes = None if dim is None else _axes(op, input, dim, empty_means_all=False)

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import _compiled
+from .._checks import check_tensor
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -675,8 +676,7 @@ class RNNCellStep(RNNLayer):
 def _check_weights(op: str, input: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any, gates: int) -> int:
     """The hidden size implied by the weights, after checking that they fit together and the input."""
     for name, t in (("input", input), ("w_ih", w_ih), ("w_hh", w_hh)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+        check_tensor(op, t, name=name)
     if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
         raise ShapeError(f"{op}: w_hh must have shape ({gates} * hidden_size, hidden_size), got {tuple(w_hh.shape)}")
     hidden = w_hh.shape[1]
@@ -715,8 +715,7 @@ def _check_state(op: str, name: str, state: Any, expected: tuple[int, ...], like
         from .creation import zeros
 
         return zeros(expected, dtype=like.dtype, device=like.device)
-    if not isinstance(state, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(state).__name__}")
+    check_tensor(op, state, name=name)
     if tuple(state.shape) != expected:
         raise ShapeError(f"{op}: expected {name} of shape {expected}, got {tuple(state.shape)}")
     check_same_device(op, like, state)

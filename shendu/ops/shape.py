@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from .._checks import check_dim, normalize_dims
 from ..autograd.function import Function
 from ..autograd.inplace import record_view
 from ..backend import get_array_module
-from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim, normalize_dims
+from ..errors import DtypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor
 from ._common import allocating, as_index, check_same_device, sum_to
 from .creation import _fill_value, cast

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._checks import is_int, is_number
 from .optimizer import Optimizer
 
 __all__ = [
@@ -47,7 +48,7 @@ def _check_optimizer(name: str, optimizer: Any) -> None:
 
 
 def _positive_int(name: str, arg: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not is_int(value, numpy=False) or value <= 0:
         raise ValueError(f"{name}: expected a positive integer {arg}, got {value!r}")
 
 
@@ -443,7 +444,7 @@ class PolynomialLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         _positive_int(type(self).__name__, "total_iters", total_iters)
-        if isinstance(power, bool) or not isinstance(power, (int, float)) or not power >= 0:
+        if not is_number(power, numpy=False) or not power >= 0:
             # A negative power divides by zero at total_iters (torch raises ZeroDivisionError there).
             raise ValueError(f"{type(self).__name__}: power must be a number >= 0, got {power!r}")
         self.total_iters = total_iters
@@ -535,9 +536,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ) -> None:
         name = type(self).__name__
         _positive_int(name, "T_0", T_0)
-        if not isinstance(T_mult, int) or isinstance(T_mult, bool) or T_mult < 1:
+        if not is_int(T_mult, numpy=False) or T_mult < 1:
             raise ValueError(f"{name}: expected an integer T_mult >= 1, got {T_mult!r}")
-        if not isinstance(eta_min, (int, float)) or isinstance(eta_min, bool):
+        if not is_number(eta_min, numpy=False):
             raise TypeError(f"{name}: expected a number eta_min, got {type(eta_min).__name__} {eta_min!r}")
         self.T_0 = T_0
         self.T_i = T_0

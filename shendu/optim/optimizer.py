@@ -15,7 +15,6 @@ nothing once the state exists.
 from __future__ import annotations
 
 import copy
-import numbers
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as _backend
+from .._checks import is_number
 from ..autograd import grad_mode
 from ..errors import DeviceError, DtypeError, ShapeError
 from ..tensor import Tensor
@@ -46,12 +46,8 @@ _UNORDERED = (
 )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _check_number(opt: str, name: str, value: Any) -> None:
-    if not _is_number(value):
+    if not is_number(value):
         raise TypeError(f"{opt}: {name} must be a real number, got {type(value).__name__} {value!r}")
 
 

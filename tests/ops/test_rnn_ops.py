@@ -242,5 +242,5 @@ def test_layer_op_errors() -> None:
         match=r"lstm_cell: expected a 2-D input \(N, H_in\) or a 1-D unbatched input \(H_in,\), got shape \(2, 1, 3\)",
     ):
         R.lstm_cell(shendu.randn(2, 1, 3), None, *w)
-    with pytest.raises(TypeError, match="lstm_layer: w_ih must be a Tensor, got list"):
+    with pytest.raises(TypeError, match="lstm_layer: expected w_ih to be a Tensor, got list"):
         R.lstm_layer(shendu.randn(2, 1, 3), None, [1.0], w[1])

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..._checks import is_int
 from ..module import Module, _addindent
 
 __all__ = ["ModuleDict", "ModuleList", "Sequential"]
@@ -21,7 +22,7 @@ class _IndexedContainer(Module):
     """Shared code of Sequential and ModuleList: children keyed "0", "1", ... in order."""
 
     def _index(self, idx: Any) -> int:
-        if not isinstance(idx, int) or isinstance(idx, bool):
+        if not is_int(idx, numpy=False):
             raise TypeError(f"{type(self).__name__}: indices must be ints or slices, got {type(idx).__name__} {idx!r}")
         size = len(self._modules)
         if not -size <= idx < size:

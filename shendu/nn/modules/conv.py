@@ -15,7 +15,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import channels_error, channels_last_hint, check_count, check_tensor, factory_kwargs, ntuple, rank_error
+from ._utils import channels_error, channels_last_hint, check_count, check_input, factory_kwargs, ntuple, rank_error
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -120,7 +120,7 @@ class _ConvNd(Module):
         return [(p, p) for p in self.padding]
 
     def _check_input(self, input: Tensor) -> None:
-        check_tensor(self, input)
+        check_input(self, input)
         n = self._spatial
         layout = _LAYOUTS[n]
         if input.ndim not in (n + 1, n + 2):

@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, factory_kwargs
 
 __all__ = ["Bilinear", "Identity", "Linear"]
 
@@ -81,7 +81,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         shape = tuple(input.shape)
         if not shape or shape[-1] != self.in_features:
             got = f"{shape[-1]}" if shape else "a 0-d tensor"
@@ -166,8 +166,8 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        check_tensor(self, input1)
-        check_tensor(self, input2)
+        check_input(self, input1)
+        check_input(self, input2)
         for i, (x, n) in enumerate(((input1, self.in1_features), (input2, self.in2_features)), start=1):
             if x.ndim == 0 or x.shape[-1] != n:
                 got = x.shape[-1] if x.ndim else "a 0-d tensor"

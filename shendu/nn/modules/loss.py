@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..._checks import check_tensor
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
@@ -49,8 +50,7 @@ class _WeightedLoss(_Loss):
         reduction: str = "mean",
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        if weight is not None and not isinstance(weight, Tensor):
-            raise TypeError(f"{type(self).__name__}: weight must be a Tensor or None, got {type(weight).__name__}")
+        check_tensor(type(self).__name__, weight, name="weight", optional=True)
         self.register_buffer("weight", weight)
 
 
@@ -246,8 +246,7 @@ class BCEWithLogitsLoss(_Loss):
     ) -> None:
         super().__init__(size_average, reduce, reduction)
         for name, value in (("weight", weight), ("pos_weight", pos_weight)):
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"BCEWithLogitsLoss: {name} must be a Tensor or None, got {type(value).__name__}")
+            check_tensor("BCEWithLogitsLoss", value, name=name, optional=True)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 

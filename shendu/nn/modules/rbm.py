@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import is_int
 from ...autograd import no_grad
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import empty
@@ -13,7 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, factory_kwargs
 
 __all__ = ["RBM"]
 
@@ -90,7 +91,7 @@ class RBM(Module):
     # ------------------------------------------------------------------ checks
     def _check(self, op: str, v: Any, units: int, what: str, batched: bool = False) -> Tensor:
         """``v`` as a tensor of the parameters' dtype, or an error naming ``op`` and the shapes."""
-        check_tensor(self, v)
+        check_input(self, v)
         shape = tuple(v.shape)
         if batched and len(shape) != 2:
             raise ShapeError(
@@ -123,7 +124,7 @@ class RBM(Module):
 
     @staticmethod
     def _check_steps(op: str, k: Any) -> int:
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        if not is_int(k, numpy=False) or k < 1:
             raise ValueError(f"RBM.{op}: k, the number of Gibbs steps, must be a positive int, got {k!r}")
         return k
 
@@ -307,7 +308,7 @@ class RBM(Module):
 
         data = self._check("fit", data, self.n_visible, "visible", batched=True)
         for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value, numpy=False) or value < 1:
                 raise ValueError(f"RBM.fit: {name} must be a positive int, got {value!r}")
         optimizer = optimizer if optimizer is not None else SGD(self.parameters(), lr=lr)
         if persistent:

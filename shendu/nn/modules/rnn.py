@@ -12,6 +12,7 @@ import math
 import warnings
 from typing import Any
 
+from ..._checks import check_tensor
 from ...errors import DtypeError, ShapeError
 from ...ops import rnn as _ops
 from ...ops.creation import empty
@@ -22,7 +23,7 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, packed_positions
-from ._utils import check_count, check_probability, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, check_probability, factory_kwargs
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -158,8 +159,7 @@ class RNNBase(Module):
             )
 
     def _check_state(self, name: str, state: Any, expected: tuple[int, ...]) -> None:
-        if not isinstance(state, Tensor):
-            raise TypeError(f"{self._error_prefix()}{name} must be a Tensor, got {type(state).__name__}")
+        check_tensor(self._error_prefix()[:-2], state, name=name)
         if tuple(state.shape) != expected:
             what = "(num_layers * num_directions, hidden_size)"
             if len(expected) == 3:
@@ -192,7 +192,7 @@ class RNNBase(Module):
         packed = isinstance(input, PackedSequence)
         if packed:
             data = input.data
-            check_tensor(self, data)
+            check_input(self, data)
             if data.ndim != 2 or data.shape[-1] != self.input_size:
                 raise ShapeError(
                     f"{self._error_prefix()}expected packed data of shape (sum of lengths, {self.input_size}), "
@@ -206,7 +206,7 @@ class RNNBase(Module):
             batch_first = False
             order = input.sorted_indices
         else:
-            check_tensor(self, input)
+            check_input(self, input)
             self._check_input(input)
             _check_dtype(self, input, self.weight_ih_l0)
             batch = None if input.ndim == 2 else input.shape[0 if self.batch_first else 1]
@@ -493,7 +493,7 @@ class RNNCellBase(Module):
             init.uniform_(weight, -bound, bound)
 
     def _check(self, input: Tensor, states: dict[str, Any]) -> None:
-        check_tensor(self, input)
+        check_input(self, input)
         shape = tuple(input.shape)
         if input.ndim not in (1, 2):
             raise ShapeError(
@@ -515,8 +515,7 @@ class RNNCellBase(Module):
         for name, state in states.items():
             if state is None:
                 continue
-            if not isinstance(state, Tensor):
-                raise TypeError(f"{self._error_prefix()}{name} must be a Tensor, got {type(state).__name__}")
+            check_tensor(self._error_prefix()[:-2], state, name=name)
             if tuple(state.shape) != expected:
                 raise ShapeError(
                     f"{self._error_prefix()}expected {name} of shape {expected} for input shape {shape}, "

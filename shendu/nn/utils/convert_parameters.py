@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ... import backend as _backend
+from ..._checks import check_tensor
 from ...autograd.function import Function
 from ...errors import DeviceError, ShapeError
 from ...tensor import Tensor
@@ -82,8 +83,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         >>> vector_to_parameters(vec * 0.5, model.parameters())
     """
     op = "vector_to_parameters"
-    if not isinstance(vec, Tensor):
-        raise TypeError(f"{op}: expected vec to be a Tensor, got {type(vec).__name__}")
+    check_tensor(op, vec, name="vec")
     if vec.ndim != 1:
         raise ShapeError(f"{op}: expected a 1-d vector, got shape {tuple(vec.shape)}")
     params = list(parameters)

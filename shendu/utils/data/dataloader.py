@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import is_int
 from ...random import Generator
 from ...tensor import Tensor
 from .dataset import Dataset, IterableDataset, supports_batches
@@ -97,9 +98,7 @@ class DataLoader:
     ) -> None:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
-        if batch_size is not None and (
-            not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0
-        ):
+        if batch_size is not None and (not is_int(batch_size, numpy=False) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size must be a positive int or None, got {batch_size!r}")
         self.dataset = dataset
         self.num_workers = num_workers
