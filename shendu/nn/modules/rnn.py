@@ -16,6 +16,7 @@ from ..._checks import check_tensor
 from ...errors import DtypeError, ShapeError
 from ...ops import rnn as _ops
 from ...ops.creation import empty
+from ...ops.rnn.packing import pack_rows, pad_rows
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
@@ -202,7 +203,7 @@ class RNNBase(Module):
             sizes = [int(n) for n in input.batch_sizes.tolist()]
             batch: int | None = sizes[0]
             positions = packed_positions(sizes, None, False, len(sizes), data)
-            x = _ops.pad_rows(data, positions, (len(sizes), sizes[0]))
+            x = pad_rows(data, positions, (len(sizes), sizes[0]))
             batch_first = False
             order = input.sorted_indices
         else:
@@ -228,7 +229,7 @@ class RNNBase(Module):
         final = tuple(stack(store, 0) for store in finals)
         hidden = final if self.mode == "LSTM" else final[0]
         if packed:
-            out = _ops.pack_rows(x, positions)
+            out = pack_rows(x, positions)
             return PackedSequence(out, input.batch_sizes, input.sorted_indices, input.unsorted_indices), hidden
         return x, hidden
 

@@ -27,7 +27,7 @@ from ..._checks import check_tensor, is_int
 from ...backend import CPU, get_array_module, to_device
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import tensor
-from ...ops.rnn import pack_rows, pad_rows, pad_sequences
+from ...ops.rnn.packing import pack_rows, pad_rows, pad_sequences
 from ...tensor import Tensor
 
 __all__ = [
