@@ -26,10 +26,17 @@ __all__ = [
     "float_operand",
     "parse_size",
     "promote_pair",
+    "quiet",
     "sum_to",
 ]
 
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+
+
+def quiet() -> np.errstate:
+    """NumPy's warnings off for overflow, division by zero and invalid values: PyTorch returns inf and
+    nan without a word, where NumPy would warn on every overflow or ``log(0)``."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:

@@ -22,9 +22,10 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
-from ._common import float_operand
+from ._common import float_operand, quiet
+from ._erf import erf_array
 from .creation import cast
-from .elementwise import erf_array, stable_sigmoid
+from .elementwise import stable_sigmoid
 
 __all__ = [
     "celu",
@@ -55,10 +56,6 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
 
 
-def _quiet() -> np.errstate:
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
 def _float_input(op: str, input: Any) -> Tensor:
     x = check_tensor(op, input, "as input")
     check_floating(op, x, hint="; convert it with .float() first")
@@ -75,7 +72,7 @@ def _finish(op: str, input: Tensor, inplace: bool, cls: type[Function], **params
 def _softplus_array(z: Any) -> Any:
     """``log(1 + exp(z))`` for any z: ``max(z, 0) + log1p(exp(-|z|))``."""
     xp = get_array_module(z)
-    with _quiet():
+    with quiet():
         return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
@@ -343,7 +340,7 @@ class Gelu(Function):
         xp = get_array_module(x)
         self.x = x
         self.meta = approximate
-        with _quiet():
+        with quiet():
             if approximate == "tanh":
                 self.t = xp.tanh((x + x * x * x * _GELU_KAPPA) * _SQRT_2_OVER_PI)
                 return x * 0.5 * (1 + self.t)
@@ -353,7 +350,7 @@ class Gelu(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         x = self.x
         xp = get_array_module(x)
-        with _quiet():
+        with quiet():
             if self.meta == "tanh":
                 t = self.t
                 inner_grad = (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * (x * x)))
@@ -386,12 +383,12 @@ class Silu(Function):
     def forward(self, x: Any) -> Any:
         self.x = x
         self.s = stable_sigmoid(x)
-        with _quiet():
+        with quiet():
             return x * self.s
 
     def backward(self, grad: Any) -> tuple[Any]:
         x, s = self.x, self.s
-        with _quiet():
+        with quiet():
             return (grad * s * (1 + x * (1 - s)),)
 
 
@@ -448,12 +445,12 @@ class Mish(Function):
     def forward(self, x: Any) -> Any:
         self.x = x
         self.t = get_array_module(x).tanh(_softplus_array(x))
-        with _quiet():
+        with quiet():
             return x * self.t
 
     def backward(self, grad: Any) -> tuple[Any]:
         x, t = self.x, self.t
-        with _quiet():
+        with quiet():
             return (grad * (t + x * stable_sigmoid(x) * (1 - t * t)),)
 
 
@@ -500,7 +497,7 @@ def logsigmoid(input: Tensor) -> Tensor:
 class Tanhshrink(Function):
     def forward(self, x: Any) -> Any:
         self.t = get_array_module(x).tanh(x)
-        with _quiet():
+        with quiet():
             return x - self.t
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -521,7 +518,7 @@ def tanhshrink(input: Tensor) -> Tensor:
 class Softsign(Function):
     def forward(self, x: Any) -> Any:
         self.denom = get_array_module(x).abs(x) + 1
-        with _quiet():
+        with quiet():
             return x / self.denom
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -549,7 +546,7 @@ class Softmax(Function):
         if x.size == 0:
             self.out = x.copy()
             return self.out
-        with _quiet():
+        with quiet():
             e = xp.exp(x - x.max(axis=axis, keepdims=True))
             self.out = e / e.sum(axis=axis, keepdims=True)
         return self.out
@@ -568,14 +565,14 @@ class LogSoftmax(Function):
         if x.size == 0:
             self.out = x.copy()
             return self.out
-        with _quiet():
+        with quiet():
             shifted = x - x.max(axis=axis, keepdims=True)
             self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
         xp = get_array_module(grad)
-        with _quiet():
+        with quiet():
             return (grad - xp.exp(self.out) * grad.sum(axis=self.meta, keepdims=True),)
 
 

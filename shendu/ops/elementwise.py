@@ -10,7 +10,6 @@ warns about overflow or values outside the domain: ``log(0)`` is ``-inf`` and ``
 from __future__ import annotations
 
 import math
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -28,9 +27,11 @@ from ._common import (
     float_operand,
     is_scalar,
     promote_pair,
+    quiet,
     scalar_result_dtype,
     sum_to,
 )
+from ._erf import erf_array
 from .creation import _fill_value, cast, move
 
 __all__ = [
@@ -73,11 +74,6 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _quiet() -> np.errstate:
-    # PyTorch returns inf and nan without a word; NumPy would warn on every overflow or log(0).
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
 def _no_bool(op: str, x: Tensor) -> None:
     if x._array.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
@@ -91,90 +87,10 @@ def sign_array(x: Any) -> Any:
 def stable_sigmoid(x: Any) -> Any:
     """``1 / (1 + exp(-x))`` without overflow: exp only ever sees ``-|x|``, so ±inf give exactly 0 and 1."""
     xp = get_array_module(x)
-    with _quiet():
+    with quiet():
         e = xp.exp(-xp.abs(x))
         r = 1 / (1 + e)
         return xp.where(x >= 0, r, e * r)
-
-
-# ----------------------------------------------------------------------------- erf
-# NumPy has no erf, so shendu fits its own once, against Python's math.erf and math.erfc:
-# near 0, erf(x) / x as a Chebyshev series in x**2 (full relative precision for tiny x); elsewhere
-# erfc(|x|) * exp(x**2), which is smooth in t = 4 / (4 + |x|) all the way to |x| = inf. Both are
-# evaluated everywhere and picked with `where`, so there is no data-dependent indexing (cheap on GPUs).
-_ERF_SMALL = 0.5
-_ERF_TAIL_SCALE = 4.0
-_ERF_DEGREES = {"f": (4, 12), "d": (8, 22)}
-
-
-def _scaled_erfc(x: np.ndarray) -> np.ndarray:
-    """``erfc(x) * exp(x**2)`` for x >= 0, with the asymptotic series where exp(x**2) would overflow."""
-    out = np.zeros_like(x)
-    near = x < 25
-    erfc_vec = np.vectorize(math.erfc, otypes=[np.float64])
-    out[near] = erfc_vec(x[near]) * np.exp(x[near] ** 2)
-    far = ~near & np.isfinite(x)
-    inv = 1 / (2 * x[far] ** 2)
-    total = term = np.ones_like(inv)
-    for n in range(1, 12):
-        term = -term * (2 * n - 1) * inv
-        total = total + term
-    out[far] = total / (x[far] * math.sqrt(math.pi))
-    return out
-
-
-@cache
-def _erf_coefficients(kind: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    from numpy.polynomial import chebyshev
-
-    small_degree, tail_degree = _ERF_DEGREES[kind]
-    nodes = np.cos(np.pi * (np.arange(2000) + 0.5) / 2000)
-    root = np.sqrt((nodes + 1) / 2) * _ERF_SMALL
-    erf_vec = np.vectorize(math.erf, otypes=[np.float64])
-    small = chebyshev.chebfit(nodes, erf_vec(root) / root, small_degree)
-    t = (nodes + 1) / 2
-    with np.errstate(divide="ignore"):
-        x = _ERF_TAIL_SCALE * (1 / t - 1)
-    tail = chebyshev.chebfit(nodes, _scaled_erfc(x), tail_degree)
-    return tuple(float(c) for c in small), tuple(float(c) for c in tail)
-
-
-def _clenshaw(coef: tuple[float, ...], u: Any) -> Any:
-    """The Chebyshev series ``sum(coef[k] * T_k(u))``, by Clenshaw's recurrence."""
-    u2 = 2 * u
-    b1 = u2 * coef[-1] + coef[-2]
-    b2 = coef[-1]
-    for c in coef[-3:0:-1]:
-        b1, b2 = u2 * b1 - b2 + c, b1
-    return u * b1 - b2 + coef[0]
-
-
-def _erf_block(work: Any) -> Any:
-    xp = get_array_module(work)
-    small, tail = _erf_coefficients(work.dtype.char)
-    with _quiet():
-        mag = xp.abs(work)
-        square = work * work
-        near = work * _clenshaw(small, square * (2 / _ERF_SMALL**2) - 1)
-        t = _ERF_TAIL_SCALE / (mag + _ERF_TAIL_SCALE)
-        far = xp.sign(work) * (1 - _clenshaw(tail, 2 * t - 1) * xp.exp(-square))
-        return xp.where(mag <= _ERF_SMALL, near, far)
-
-
-_ERF_CHUNK = 16384
-
-
-def erf_array(x: Any) -> Any:
-    """The error function of a float array, in its dtype (float16 is computed in float32)."""
-    work = x if x.dtype.itemsize >= 4 else x.astype(np.float32)
-    if type(work) is not np.ndarray or work.size <= _ERF_CHUNK:
-        return _erf_block(work).astype(x.dtype, copy=False)
-    # The series takes some 60 array passes; on the CPU, blocks that stay in cache halve the time.
-    flat = work.reshape(-1)
-    out = np.empty(flat.shape, dtype=x.dtype)
-    for start in range(0, flat.size, _ERF_CHUNK):
-        out[start : start + _ERF_CHUNK] = _erf_block(flat[start : start + _ERF_CHUNK])
-    return out.reshape(x.shape)
 
 
 # ----------------------------------------------------------------------------- unary Functions
@@ -193,7 +109,7 @@ class Exp(Function):
     saves_output = True
 
     def forward(self, x: Any) -> Any:
-        with _quiet():
+        with quiet():
             self.out = get_array_module(x).exp(x)
         return self.out
 
@@ -205,7 +121,7 @@ class Expm1(Function):
     saves_output = True
 
     def forward(self, x: Any) -> Any:
-        with _quiet():
+        with quiet():
             self.out = get_array_module(x).expm1(x)
         return self.out
 
@@ -218,11 +134,11 @@ class Log(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).log(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad / self.x,)
 
 
@@ -231,11 +147,11 @@ class Log2(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).log2(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad / (self.x * _LN2),)
 
 
@@ -244,11 +160,11 @@ class Log10(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).log10(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad / (self.x * _LN10),)
 
 
@@ -257,11 +173,11 @@ class Log1p(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).log1p(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad / (self.x + 1),)
 
 
@@ -269,12 +185,12 @@ class Sqrt(Function):
     saves_output = True
 
     def forward(self, x: Any) -> Any:
-        with _quiet():
+        with quiet():
             self.out = get_array_module(x).sqrt(x)
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad / (2 * self.out),)
 
 
@@ -282,13 +198,13 @@ class Rsqrt(Function):
     saves_output = True
 
     def forward(self, x: Any) -> Any:
-        with _quiet():
+        with quiet():
             self.out = 1 / get_array_module(x).sqrt(x)
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
         out = self.out
-        with _quiet():
+        with quiet():
             return (grad * (-0.5 * out * out * out),)
 
 
@@ -297,11 +213,11 @@ class Sin(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).sin(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (grad * get_array_module(self.x).cos(self.x),)
 
 
@@ -310,11 +226,11 @@ class Cos(Function):
 
     def forward(self, x: Any) -> Any:
         self.x = x
-        with _quiet():
+        with quiet():
             return get_array_module(x).cos(x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
+        with quiet():
             return (-grad * get_array_module(self.x).sin(self.x),)
 
 
@@ -369,13 +285,13 @@ class Reciprocal(Function):
     saves_output = True
 
     def forward(self, x: Any) -> Any:
-        with _quiet():
+        with quiet():
             self.out = 1 / x
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
         out = self.out
-        with _quiet():
+        with quiet():
             return (-grad * out * out,)
 
 
@@ -427,7 +343,7 @@ class Round(_Stepwise):
         # such as round(2.675, 2) come out the same.
         # Beyond float64's range the scale is inf, which gives NaN as in PyTorch.
         scale = 10.0 ** (decimals if decimals > 0 else -decimals) if -308 <= decimals <= 308 else math.inf
-        with _quiet():
+        with quiet():
             if decimals > 0:
                 return xp.rint(x * scale) / scale
             return xp.rint(x / scale) * scale
