@@ -19,6 +19,7 @@ from .ops import (
     linalg,
     random,
     reduction,
+    selection,
     shape,
 )
 from .tensor import Tensor
@@ -68,10 +69,6 @@ _register(
     "sigmoid",
     "clamp",
     "clip=clamp",
-    "maximum",
-    "minimum",
-    "where=tensor_where",
-    "masked_fill",
     "sign",
     "square",
     "reciprocal",
@@ -86,6 +83,7 @@ _register(
     "erf",
     "absolute",
 )
+_register(selection, "maximum", "minimum", "where=tensor_where", "masked_fill")
 _register(activation, "relu", "softmax", "log_softmax")
 _register(
     reduction,
@@ -197,9 +195,9 @@ INPLACE: dict[str, tuple[Any, str]] = {
                 "trunc",
                 "nan_to_num",
                 "erf",
-                "masked_fill",
             ),
         ),
+        (selection, ("masked_fill",)),
         (arithmetic, ("neg", "floor_divide", "remainder")),
         (activation, ("relu",)),
         (indexing, ("scatter", "scatter_add")),

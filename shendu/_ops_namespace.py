@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-from .ops import activation, arithmetic, comparison, creation, elementwise, indexing, linalg, random, reduction, shape
+from .ops import (
+    activation,
+    arithmetic,
+    comparison,
+    creation,
+    elementwise,
+    indexing,
+    linalg,
+    random,
+    reduction,
+    selection,
+    shape,
+)
 
 __all__: list[str] = []
-for _module in (creation, random, arithmetic, elementwise, activation, reduction, linalg, shape, indexing, comparison):
+_MODULES = (
+    creation,
+    random,
+    arithmetic,
+    elementwise,
+    selection,
+    activation,
+    reduction,
+    linalg,
+    shape,
+    indexing,
+    comparison,
+)
+for _module in _MODULES:
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)
         __all__.append(_name)
-del _module, _name
+del _MODULES, _module, _name

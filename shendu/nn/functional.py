@@ -30,7 +30,7 @@ from ..ops.activation import (
 )
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
-from ..ops.elementwise import sigmoid, tanh, where
+from ..ops.elementwise import sigmoid, tanh
 from ..ops.embedding import embedding
 from ..ops.indexing import one_hot
 from ..ops.linalg import einsum, linear
@@ -56,6 +56,7 @@ from ..ops.pooling import (
     max_pool2d,
 )
 from ..ops.reduction import norm
+from ..ops.selection import where
 from ..ops.shape import pad
 from ..tensor import Tensor
 

@@ -323,9 +323,9 @@ class Min(_ExtremeDim):
 def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     check_tensor(op, input, "as input")
     if isinstance(dim, Tensor):
-        from . import elementwise
+        from . import selection
 
-        return elementwise.maximum(input, dim) if largest else elementwise.minimum(input, dim)
+        return selection.maximum(input, dim) if largest else selection.minimum(input, dim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{op}: keepdim=True needs a dim; use a{op}(input, keepdim=True) to keep every dim")
