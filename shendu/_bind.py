@@ -18,6 +18,7 @@ from .ops import (
     indexing,
     linalg,
     random,
+    rearrange,
     reduction,
     selection,
     shape,
@@ -123,9 +124,6 @@ _register(
     "permute",
     "expand",
     "expand_as",
-    "repeat",
-    "tile",
-    "flip",
     "split",
     "chunk",
     "unbind",
@@ -135,9 +133,8 @@ _register(
     "movedim",
     "moveaxis=movedim",
     "select",
-    "roll",
-    "repeat_interleave",
 )
+_register(rearrange, "repeat", "tile", "flip", "roll", "repeat_interleave")
 _register(indexing, "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "masked_select")
 _register(
     comparison,

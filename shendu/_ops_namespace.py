@@ -11,6 +11,7 @@ from .ops import (
     indexing,
     linalg,
     random,
+    rearrange,
     reduction,
     selection,
     shape,
@@ -27,6 +28,7 @@ _MODULES = (
     reduction,
     linalg,
     shape,
+    rearrange,
     indexing,
     comparison,
 )
