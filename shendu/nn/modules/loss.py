@@ -65,9 +65,6 @@ class L1Loss(_Loss):
         - Input and target: the same shape. Output: a scalar, or that shape with ``'none'``.
     """
 
-    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
-
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
@@ -83,9 +80,6 @@ class MSELoss(_Loss):
         >>> nn.MSELoss()(shendu.zeros(3), shendu.ones(3))
         tensor(1.)
     """
-
-    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
-        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
