@@ -220,6 +220,16 @@ def _like_args(op: str, input: Tensor, dtype: Any, device: Any) -> tuple[Any, An
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input.device)
 
 
+def _float_like(
+    op: str, draw: Any, input: Tensor, generator: Generator | None, dtype: Any, device: Any, requires_grad: bool
+) -> Tensor:
+    """A float sample of ``input``'s shape from ``draw`` (``_uniform`` or ``_standard_normal``)."""
+    dtype, device = _like_args(op, input, dtype, device)
+    np_dtype = _float_dtype(op, dtype)
+    sample = draw(numpy_generator(generator, op), tuple(input.shape), np_dtype, op)
+    return _finish(sample, device, requires_grad, op)
+
+
 def rand_like(
     input: Tensor,
     *,
@@ -229,10 +239,7 @@ def rand_like(
     requires_grad: bool = False,
 ) -> Tensor:
     """``rand`` with ``input``'s shape, dtype and device (each overridable)."""
-    dtype, device = _like_args("rand_like", input, dtype, device)
-    np_dtype = _float_dtype("rand_like", dtype)
-    sample = _uniform(numpy_generator(generator, "rand_like"), tuple(input.shape), np_dtype, "rand_like")
-    return _finish(sample, device, requires_grad, "rand_like")
+    return _float_like("rand_like", _uniform, input, generator, dtype, device, requires_grad)
 
 
 def randn_like(
@@ -244,10 +251,7 @@ def randn_like(
     requires_grad: bool = False,
 ) -> Tensor:
     """``randn`` with ``input``'s shape, dtype and device (each overridable)."""
-    dtype, device = _like_args("randn_like", input, dtype, device)
-    np_dtype = _float_dtype("randn_like", dtype)
-    sample = _standard_normal(numpy_generator(generator, "randn_like"), tuple(input.shape), np_dtype, "randn_like")
-    return _finish(sample, device, requires_grad, "randn_like")
+    return _float_like("randn_like", _standard_normal, input, generator, dtype, device, requires_grad)
 
 
 def randint_like(

@@ -89,14 +89,7 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = self._zeros_like(data)
                 g_eff, std, delta = self._scratch(data, 3)
                 state["step"]._array += 1
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=std)
-                    xp.add(g, std, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, std)
                 square_avg, acc_delta = state["square_avg"]._array, state["acc_delta"]._array
                 xp.multiply(square_avg, rho, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - rho, std)

@@ -107,14 +107,7 @@ class Adagrad(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 g_eff, tmp = self._scratch(data, 2)
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=tmp)
-                    xp.add(g, tmp, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, tmp)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 total = state["sum"]._array
                 xp.multiply(g, g, out=tmp)

@@ -215,17 +215,10 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         xp = _backend.get_array_module(data)
         g_eff, tmp = self._scratch(data, 2)
-        g = grad
-        if group["maximize"]:
-            xp.negative(grad, out=g_eff)
-            g = g_eff
-        if weight_decay != 0:
-            if group.get("decoupled_weight_decay", False):
-                xp.multiply(data, 1 - lr * weight_decay, out=data)
-            else:
-                xp.multiply(data, weight_decay, out=tmp)
-                xp.add(g, tmp, out=g_eff)
-                g = g_eff
+        decoupled = group.get("decoupled_weight_decay", False)
+        g = self._gradient(xp, data, grad, group["maximize"], 0 if decoupled else weight_decay, g_eff, tmp)
+        if decoupled and weight_decay != 0:
+            xp.multiply(data, 1 - lr * weight_decay, out=data)
         exp_avg, exp_avg_sq = moments[0], moments[1]
         lerp_(xp, exp_avg, g, 1 - beta1, tmp)
         flush_below = _flush_below(data.dtype, lr / (1 - beta1**step), eps)

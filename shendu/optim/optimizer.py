@@ -267,6 +267,20 @@ class Optimizer:
         return [flat[:size].reshape(array.shape) for flat in flats[:count]]
 
     @staticmethod
+    def _gradient(xp: Any, data: Any, grad: Any, maximize: bool, weight_decay: float, out: Any, tmp: Any) -> Any:
+        """The gradient an update starts from: ``grad``, negated when maximizing, plus ``weight_decay * data``
+        (L2 decay) when that is not 0; written into ``out`` (``tmp`` is scratch) unless it is ``grad`` itself."""
+        g = grad
+        if maximize:
+            xp.negative(grad, out=out)
+            g = out
+        if weight_decay != 0:
+            xp.multiply(data, weight_decay, out=tmp)
+            xp.add(g, tmp, out=out)
+            g = out
+        return g
+
+    @staticmethod
     def _zeros_like(array: Any) -> Tensor:
         return Tensor._make(_backend.get_array_module(array).zeros_like(array))
 

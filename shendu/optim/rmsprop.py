@@ -100,14 +100,7 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = self._zeros_like(data)
                 g_eff, avg = self._scratch(data, 2)
                 state["step"]._array += 1
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=avg)
-                    xp.add(g, avg, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, avg)
                 square_avg = state["square_avg"]._array
                 xp.multiply(square_avg, alpha, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - alpha, avg)

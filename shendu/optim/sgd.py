@@ -99,14 +99,7 @@ class SGD(Optimizer):
             for p, data, grad in self._grads(index, group):
                 xp = _backend.get_array_module(data)
                 d_p, tmp = self._scratch(data, 2)
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=d_p)
-                    g = d_p
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=tmp)
-                    xp.add(g, tmp, out=d_p)
-                    g = d_p
+                g = self._gradient(xp, data, grad, maximize, weight_decay, d_p, tmp)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
