@@ -274,31 +274,35 @@ def _inplace(name: str, func: Any) -> Any:
 
 
 def missing_methods() -> list[str]:
-    """Names in the tables that no op provides yet (a test keeps this empty)."""
-    return [name for name, (module, func) in {**METHODS, **OPERATORS}.items() if not hasattr(module, func)]
+    """Names in the tables that no op provides; ``bind()`` refuses to run unless this is empty."""
+    tables = {**METHODS, **INPLACE, **OPERATORS}
+    return [name for name, (module, func) in tables.items() if not hasattr(module, func)]
 
 
 def bind() -> None:
+    """Attach every op in the tables to ``Tensor``; a name with no op behind it is an error, raised before
+    anything is attached."""
     global _OPERAND_TYPES
     import numpy as np
 
+    missing = missing_methods()
+    if missing:
+        raise AttributeError(
+            "shendu: no op provides the Tensor method(s) " + ", ".join(missing) + "; a table in shendu/_bind.py "
+            "names a function its module does not define"
+        )
     _OPERAND_TYPES = (Tensor, int, float, bool, np.generic, np.ndarray, list, tuple)
     for name, (module, func) in METHODS.items():
-        if hasattr(module, func):
-            setattr(Tensor, name, getattr(module, func))
+        setattr(Tensor, name, getattr(module, func))
     for name, (module, func) in INPLACE.items():
         setattr(Tensor, name, _inplace(name, getattr(module, func)))
     for name, (module, func) in OPERATORS.items():
-        if not hasattr(module, func):
-            continue
         target = getattr(module, func)
         unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__")
         setattr(Tensor, name, target if unary else _binary(target))
     for name, forward in REFLECTED.items():
         module, func = OPERATORS[forward]
-        if hasattr(module, func):
-            setattr(Tensor, name, _reflected(getattr(module, func)))
+        setattr(Tensor, name, _reflected(getattr(module, func)))
     Tensor.__pos__ = lambda self: self
-
 
 bind()

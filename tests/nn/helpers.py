@@ -16,15 +16,9 @@ import numpy as np
 import torch
 
 import shendu
-from tests.helpers import COUNTS, TEST_DEVICE, _in_hypothesis, on_test_device
+from tests.helpers import COUNTS, TEST_DEVICE, _as_numpy, _flatten, _in_hypothesis, on_test_device
 
 TORCH_FLOATS = {"float64": torch.float64, "float32": torch.float32}
-
-
-def _as_numpy(value: Any) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().numpy()
-    return value.detach().cpu().numpy()
 
 
 def _close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
@@ -35,12 +29,6 @@ def _close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
         np.testing.assert_array_equal(got_a, want_a, err_msg=name)
     else:
         np.testing.assert_allclose(got_a, want_a, rtol=rtol, atol=atol, equal_nan=True, err_msg=name)
-
-
-def _flatten(out: Any) -> list[Any]:
-    if isinstance(out, (tuple, list)):
-        return [item for part in out for item in _flatten(part)]
-    return [out]
 
 
 def _make(spec: Any, dtype: str, rng: np.random.Generator, low: float | None, high: float | None) -> tuple[Any, bool]:
