@@ -305,4 +305,5 @@ def bind() -> None:
         setattr(Tensor, name, _reflected(getattr(module, func)))
     Tensor.__pos__ = lambda self: self
 
+
 bind()

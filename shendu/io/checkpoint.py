@@ -130,7 +130,12 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
         f: the file path. The write is atomic: readers see the old file or the complete new one.
 
     Example:
-        >>> shendu.save({"model": model.state_dict(), "epoch": 3}, "ckpt.safetensors")
+        >>> import tempfile
+        >>> model = nn.Linear(2, 1)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     shendu.save({"model": model.state_dict(), "epoch": 3}, f"{folder}/ckpt.safetensors")
+        ...     shendu.load(f"{folder}/ckpt.safetensors")["epoch"]
+        3
     """
     from safetensors.numpy import save as st_save
 

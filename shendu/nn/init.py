@@ -150,7 +150,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generato
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.uniform_(shendu.empty(3, 5), -0.1, 0.1)
+        >>> w = nn.init.uniform_(shendu.empty(3, 5), -0.1, 0.1)
+        >>> bool(w.min() >= -0.1), bool(w.max() < 0.1)
+        (True, True)
     """
     return _uniform("uniform_", tensor, a, b, generator)
 
@@ -245,7 +247,9 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | No
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.xavier_uniform_(shendu.empty(3, 5), gain=nn.init.calculate_gain("relu"))
+        >>> w = nn.init.xavier_uniform_(shendu.empty(3, 5), gain=nn.init.calculate_gain("relu"))
+        >>> bool(w.abs().max() <= 2 ** 0.5 * (6 / 8) ** 0.5)
+        True
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -294,7 +298,9 @@ def kaiming_uniform_(
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.kaiming_uniform_(shendu.empty(3, 5), mode="fan_in", nonlinearity="relu")
+        >>> w = nn.init.kaiming_uniform_(shendu.empty(3, 5), mode="fan_in", nonlinearity="relu")
+        >>> bool(w.abs().max() <= (6 / 5) ** 0.5)  # bound = gain * sqrt(3 / fan_in), gain = sqrt(2)
+        True
     """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     if std is None:
@@ -320,7 +326,10 @@ def kaiming_normal_(
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        >>> conv = nn.Conv2d(3, 16, 3)
+        >>> w = nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        >>> w is conv.weight
+        True
     """
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     if std is None:

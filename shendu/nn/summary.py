@@ -133,9 +133,10 @@ def summary(
         A ModelSummary; ``str()`` of it is the table.
 
     Example:
-        >>> s = nn.summary(model, (1, 28, 28))
+        >>> model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 26 * 26, 10))
+        >>> s = nn.summary(model, (1, 28, 28), verbose=False)
         >>> s.total_params
-        44426
+        54170
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")

@@ -632,7 +632,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
 
     Example:
         >>> shendu.log_softmax(shendu.tensor([1e4, 0.0]), dim=0)
-        tensor([ 0.0000e+00, -1.0000e+04])
+        tensor([     0., -10000.])
     """
     x, axis = _softmax_input("log_softmax", input, dim, dtype)
     return LogSoftmax.apply(x, axis=axis)

@@ -279,6 +279,10 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
     Example:
         >>> shendu.add(shendu.ones(2, 3), shendu.arange(3.0))
+        tensor([[1., 2., 3.],
+                [1., 2., 3.]])
+        >>> shendu.add(shendu.ones(2), shendu.ones(2), alpha=10)
+        tensor([11., 11.])
     """
     if type(alpha) is not int or alpha != 1:
         _check_alpha("add", input, other, alpha)

@@ -380,7 +380,8 @@ def expm1(input: Tensor) -> Tensor:
     """``exp(input) - 1``, accurate for small ``input``.
 
     Example:
-        >>> shendu.expm1(shendu.tensor([1e-10]))
+        >>> shendu.expm1(shendu.tensor([1e-10]))  # exp(1e-10) - 1 would round to 0 in float32
+        tensor([1.0000e-10])
     """
     return _float_unary("expm1", Expm1, input)
 
@@ -410,7 +411,7 @@ def log10(input: Tensor) -> Tensor:
 
     Example:
         >>> shendu.log10(shendu.tensor([1.0, 100.0]))
-        tensor([0., 2.])
+        tensor([0.0000, 2.0000])
     """
     return _float_unary("log10", Log10, input)
 
@@ -419,7 +420,8 @@ def log1p(input: Tensor) -> Tensor:
     """``log(1 + input)``, accurate for small ``input``.
 
     Example:
-        >>> shendu.log1p(shendu.tensor([1e-10]))
+        >>> shendu.log1p(shendu.tensor([1e-10]))  # log(1 + 1e-10) would round to 0 in float32
+        tensor([1.0000e-10])
     """
     return _float_unary("log1p", Log1p, input)
 

@@ -37,10 +37,11 @@ class Adadelta(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adadelta(model.parameters())
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adadelta([w])
+        >>> (3 * w).sum().backward(); opt.step()  # tiny at first: the update is scaled by the RMS of past updates
+        >>> w.detach()
+        tensor([0.9968])
     """
 
     def __init__(

@@ -38,10 +38,14 @@ class Adagrad(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adagrad(model.parameters(), lr=0.1)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adagrad([w], lr=0.1)
+        >>> for step in range(2):  # steps of lr * g / sqrt(sum of g**2): 0.1, then 0.1 / sqrt(2)
+        ...     opt.zero_grad()
+        ...     (3 * w).sum().backward()
+        ...     opt.step()
+        >>> round(w.item(), 4)
+        0.8293
     """
 
     def __init__(

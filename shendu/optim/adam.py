@@ -102,10 +102,11 @@ class Adam(Optimizer):
             to the gradient. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adam(model.parameters(), lr=1e-3)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adam([w], lr=0.1)
+        >>> (3 * w).sum().backward(); opt.step()  # the first step moves w by lr, whatever the gradient's size
+        >>> w.detach()
+        tensor([0.9000])
     """
 
     def __init__(

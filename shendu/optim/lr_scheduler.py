@@ -182,10 +182,15 @@ class LambdaLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 0.95**epoch)
-        >>> for epoch in range(100):
-        ...     train(...)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 0.5**epoch)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
         ...     scheduler.step()
+        >>> lrs
+        [1.0, 0.5, 0.25, 0.125]
     """
 
     def __init__(
@@ -236,7 +241,15 @@ class MultiplicativeLR(LambdaLR):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 0.5, 0.25, 0.125]
     """
 
     def get_lr(self) -> list[float]:
@@ -255,7 +268,15 @@ class StepLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = StepLR(opt, step_size=30, gamma=0.1)  # lr 0.05, then 0.005 from epoch 30, ...
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = StepLR(opt, step_size=2, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
@@ -283,7 +304,15 @@ class MultiStepLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     """
 
     def __init__(
@@ -326,7 +355,15 @@ class ConstantLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = ConstantLR(opt, factor=0.1, total_iters=5)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [0.5, 0.5, 1.0, 1.0]
     """
 
     def __init__(
@@ -367,7 +404,15 @@ class LinearLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = LinearLR(opt, start_factor=0.01, total_iters=10)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = LinearLR(opt, start_factor=0.25, total_iters=3)  # a warmup
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> [round(lr, 4) for lr in lrs]
+        [0.25, 0.5, 0.75, 1.0, 1.0]
     """
 
     def __init__(
@@ -413,7 +458,15 @@ class ExponentialLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = ExponentialLR(opt, gamma=0.95)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ExponentialLR(opt, gamma=0.5)
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [1.0, 0.5, 0.25, 0.125]
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -439,7 +492,15 @@ class PolynomialLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = PolynomialLR(opt, total_iters=100, power=2.0)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = PolynomialLR(opt, total_iters=4, power=2.0)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> [round(lr, 4) for lr in lrs]
+        [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
@@ -479,7 +540,15 @@ class CosineAnnealingLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = CosineAnnealingLR(opt, T_max=100, eta_min=1e-5)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = CosineAnnealingLR(opt, T_max=4)
+        >>> lrs = []
+        >>> for epoch in range(6):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> [round(lr, 4) for lr in lrs]  # past T_max the cosine rises again
+        [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.1464]
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
@@ -523,7 +592,15 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        >>> lrs = []
+        >>> for epoch in range(7):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> [round(lr, 4) for lr in lrs]  # restarts at epochs 2 and 6
+        [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
     """
 
     def __init__(
@@ -634,9 +711,17 @@ class SequentialLR(_Composite):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
-        >>> decay = CosineAnnealingLR(opt, T_max=95)
-        >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> decay = ExponentialLR(opt, gamma=0.5)
+        >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[2])
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> [round(lr, 4) for lr in lrs]
+        [0.5, 0.75, 1.0, 0.5, 0.25]
     """
 
     def __init__(
@@ -690,7 +775,15 @@ class ChainedScheduler(_Composite):
         optimizer: the optimizer they drive. Default: the first scheduler's.
 
     Example:
-        >>> scheduler = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, 0.9)])
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ChainedScheduler([ConstantLR(opt, factor=0.5, total_iters=2), ExponentialLR(opt, 0.5)])
+        >>> lrs = []
+        >>> for epoch in range(4):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the epoch's training
+        ...     scheduler.step()
+        >>> lrs
+        [0.5, 0.25, 0.25, 0.125]
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
@@ -741,11 +834,15 @@ class OneCycleLR(LRScheduler):
         last_epoch: the index of the last step. Default: -1.
 
     Example:
-        >>> scheduler = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
-        >>> for epoch in range(10):
-        ...     for batch in loader:
-        ...         train_batch(...)
-        ...         scheduler.step()
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0, momentum=0.9)
+        >>> scheduler = OneCycleLR(opt, max_lr=1.0, epochs=1, steps_per_epoch=5)
+        >>> lrs = []
+        >>> for batch in range(5):
+        ...     lrs.append(scheduler.get_last_lr()[0])
+        ...     opt.step()  # the batch's training step
+        ...     scheduler.step()  # once per batch
+        >>> [round(lr, 4) for lr in lrs]
+        [0.04, 0.9505, 0.6113, 0.1883, 0.0]
     """
 
     def __init__(
@@ -885,10 +982,15 @@ class ReduceLROnPlateau(LRScheduler):
         eps: reductions smaller than this are skipped. Default: 1e-8.
 
     Example:
-        >>> scheduler = ReduceLROnPlateau(opt, mode="min", patience=5)
-        >>> for epoch in range(100):
-        ...     train(...)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ReduceLROnPlateau(opt, mode="min", patience=1)
+        >>> lrs = []
+        >>> for epoch in range(5):
+        ...     lrs.append(opt.param_groups[0]["lr"])
+        ...     validation_loss = 1.0  # no improvement after the first epoch
         ...     scheduler.step(validation_loss)
+        >>> lrs
+        [1.0, 1.0, 1.0, 0.1, 0.1]
     """
 
     def __init__(

@@ -81,8 +81,10 @@ class Optimizer:
         defaults: the hyperparameters groups fall back on.
 
     Example:
+        >>> w, b = nn.Parameter(shendu.ones(2)), nn.Parameter(shendu.zeros(1))
         >>> opt = shendu.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.1}], lr=0.01)
-        >>> opt.zero_grad(); loss.backward(); opt.step()
+        >>> [group["lr"] for group in opt.param_groups]  # b's group overrides the default
+        [0.01, 0.1]
     """
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:

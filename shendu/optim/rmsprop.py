@@ -40,10 +40,11 @@ class RMSprop(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.RMSprop([w], lr=0.01)
+        >>> (3 * w).sum().backward(); opt.step()  # lr * 3 / sqrt((1 - alpha) * 3**2), alpha = 0.99
+        >>> w.detach()
+        tensor([0.9000])
     """
 
     def __init__(

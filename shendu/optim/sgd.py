@@ -47,10 +47,13 @@ class SGD(Optimizer):
             a time. Default: None.
 
     Example:
-        >>> opt = shendu.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.SGD([w], lr=0.1, momentum=0.9)
         >>> opt.zero_grad()
-        >>> loss_fn(model(x), y).backward()
-        >>> opt.step()
+        >>> (3 * w).sum().backward()  # the gradient is 3
+        >>> opt.step()  # w - lr * 3: the first step has no momentum yet
+        >>> w.detach()
+        tensor([0.7000])
     """
 
     def __init__(

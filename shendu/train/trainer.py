@@ -57,9 +57,13 @@ class Trainer:
         config: plain values describing the run, stored in checkpoints. Default: None.
 
     Example:
-        >>> trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
-        ...                   train_loader, val_loader, epochs=5, out_dir="runs/demo")
-        >>> history = trainer.fit()
+        >>> from shendu.utils.data import DataLoader, TensorDataset
+        >>> data = TensorDataset(shendu.randn(64, 4), shendu.randint(0, 3, (64,)))
+        >>> model = nn.Linear(4, 3)
+        >>> trainer = Trainer(model, shendu.optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
+        ...                   DataLoader(data, batch_size=16), epochs=2, verbose=0)
+        >>> len(trainer.fit())  # one history entry per epoch
+        2
     """
 
     def __init__(

@@ -21,7 +21,10 @@ class Identity(Module):
     """A placeholder that returns its input unchanged; any constructor arguments are ignored.
 
     Example:
-        >>> model.fc = nn.Identity()  # use a classifier as a feature extractor
+        >>> model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> model[2] = nn.Identity()  # the classifier becomes a feature extractor
+        >>> model(shendu.randn(3, 8)).shape
+        shendu.Size([3, 4])
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -194,7 +194,8 @@ class AvgPool1d(_PoolNd):
         - Output: :math:`(N, C, L_{out})`, :math:`L_{out} = \\lfloor (L_{in} + 2p - k) / s \\rfloor + 1`.
 
     Example:
-        >>> nn.AvgPool1d(3, stride=2)(shendu.randn(1, 1, 7))
+        >>> nn.AvgPool1d(3, stride=2)(shendu.arange(7.0).view(1, 1, 7))
+        tensor([[[1., 3., 5.]]])
     """
 
     _spatial = 1

@@ -65,9 +65,13 @@ class RBM(Module):
             None to restart the chain).
 
     Example:
-        >>> rbm = nn.RBM(64, 100)
-        >>> history = rbm.fit(images.reshape(-1, 64), epochs=20, lr=0.05, batch_size=20, persistent=True)
-        >>> features = rbm.transform(images.reshape(-1, 64))  # (N, 100) hidden probabilities
+        >>> images = shendu.bernoulli(shendu.full((100, 64), 0.3))  # 100 binary 8x8 images
+        >>> rbm = nn.RBM(64, 16)
+        >>> history = rbm.fit(images, epochs=2, lr=0.05, batch_size=20, persistent=True)
+        >>> len(history)  # the reconstruction error of each epoch
+        2
+        >>> rbm.transform(images).shape  # p(h | v) for each image
+        shendu.Size([100, 16])
     """
 
     def __init__(self, n_visible: int, n_hidden: int, device: Any = None, dtype: Any = None) -> None:
@@ -237,11 +241,14 @@ class RBM(Module):
             ``p(v | h)`` for ``h`` sampled from ``p(h | v)``.
 
         Example:
-            >>> optimizer = optim.SGD(rbm.parameters(), lr=0.05)
-            >>> for batch in loader:
+            >>> rbm = nn.RBM(64, 16)
+            >>> optimizer = shendu.optim.SGD(rbm.parameters(), lr=0.05)
+            >>> for batch in shendu.bernoulli(shendu.full((5, 20, 64), 0.3)):
             ...     optimizer.zero_grad()
             ...     error = rbm.contrastive_divergence(batch, k=1, persistent=True)
             ...     optimizer.step()
+            >>> error.shape
+            shendu.Size([])
         """
         k = self._check_steps("contrastive_divergence", k)
         v = self._check("contrastive_divergence", v, self.n_visible, "visible", batched=True)

@@ -237,7 +237,10 @@ def pad_packed_sequence(
         ``(padded, lengths)``, with ``lengths`` an int64 tensor of each sequence's length.
 
     Example:
+        >>> packed = pack_sequence([shendu.ones(3, 2), shendu.ones(1, 2)])
         >>> padded, lengths = pad_packed_sequence(packed, batch_first=True)
+        >>> padded.shape, lengths
+        (shendu.Size([2, 3, 2]), tensor([3, 1]))
     """
     op = "pad_packed_sequence"
     if not isinstance(sequence, PackedSequence):

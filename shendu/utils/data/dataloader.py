@@ -74,9 +74,11 @@ class DataLoader:
         generator: the generator for shuffling, for reproducible orders. Default: the global one.
 
     Example:
-        >>> loader = DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True)
-        >>> for inputs, targets in loader:
-        ...     ...
+        >>> from shendu.utils.data import TensorDataset
+        >>> data = TensorDataset(shendu.randn(100, 3), shendu.randint(0, 2, (100,)))
+        >>> loader = DataLoader(data, batch_size=32, shuffle=True)
+        >>> [inputs.shape[0] for inputs, targets in loader]
+        [32, 32, 32, 4]
     """
 
     def __init__(
