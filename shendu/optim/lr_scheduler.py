@@ -184,13 +184,9 @@ class LambdaLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 0.5**epoch)
-        >>> lrs = []
-        >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5, 0.25, 0.125]
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def __init__(
@@ -243,13 +239,9 @@ class MultiplicativeLR(LambdaLR):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
-        >>> lrs = []
-        >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5, 0.25, 0.125]
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def get_lr(self) -> list[float]:
@@ -270,13 +262,9 @@ class StepLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = StepLR(opt, step_size=2, gamma=0.5)
-        >>> lrs = []
-        >>> for epoch in range(6):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 1.0 0.5 0.5 0.25 0.25
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
@@ -306,13 +294,9 @@ class MultiStepLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
-        >>> lrs = []
-        >>> for epoch in range(6):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 1.0 0.5 0.5 0.25 0.25
     """
 
     def __init__(
@@ -357,13 +341,9 @@ class ConstantLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = ConstantLR(opt, factor=0.5, total_iters=2)
-        >>> lrs = []
-        >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [0.5, 0.5, 1.0, 1.0]
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        0.5 0.5 1.0 1.0
     """
 
     def __init__(
@@ -406,13 +386,9 @@ class LinearLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = LinearLR(opt, start_factor=0.25, total_iters=3)  # a warmup
-        >>> lrs = []
-        >>> for epoch in range(5):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> [round(lr, 4) for lr in lrs]
-        [0.25, 0.5, 0.75, 1.0, 1.0]
+        >>> for epoch in range(5):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.25 0.5 0.75 1.0 1.0
     """
 
     def __init__(
@@ -460,13 +436,9 @@ class ExponentialLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = ExponentialLR(opt, gamma=0.5)
-        >>> lrs = []
-        >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [1.0, 0.5, 0.25, 0.125]
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -494,13 +466,9 @@ class PolynomialLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = PolynomialLR(opt, total_iters=4, power=2.0)
-        >>> lrs = []
-        >>> for epoch in range(6):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> [round(lr, 4) for lr in lrs]
-        [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.5625 0.25 0.0625 0.0 0.0
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
@@ -541,14 +509,10 @@ class CosineAnnealingLR(LRScheduler):
 
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
-        >>> scheduler = CosineAnnealingLR(opt, T_max=4)
-        >>> lrs = []
-        >>> for epoch in range(6):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> [round(lr, 4) for lr in lrs]  # past T_max the cosine rises again
-        [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.1464]
+        >>> scheduler = CosineAnnealingLR(opt, T_max=4)  # past T_max the rate rises again
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.8536 0.5 0.1464 0.0 0.1464
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
@@ -593,14 +557,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
-        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
-        >>> lrs = []
-        >>> for epoch in range(7):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> [round(lr, 4) for lr in lrs]  # restarts at epochs 2 and 6
-        [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)  # restarts at epochs 2 and 6
+        >>> for epoch in range(7):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.5 1.0 0.8536 0.5 0.1464 1.0
     """
 
     def __init__(
@@ -715,13 +675,9 @@ class SequentialLR(_Composite):
         >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
         >>> decay = ExponentialLR(opt, gamma=0.5)
         >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[2])
-        >>> lrs = []
-        >>> for epoch in range(5):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> [round(lr, 4) for lr in lrs]
-        [0.5, 0.75, 1.0, 0.5, 0.25]
+        >>> for epoch in range(5):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.5 0.75 1.0 0.5 0.25
     """
 
     def __init__(
@@ -777,13 +733,9 @@ class ChainedScheduler(_Composite):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = ChainedScheduler([ConstantLR(opt, factor=0.5, total_iters=2), ExponentialLR(opt, 0.5)])
-        >>> lrs = []
-        >>> for epoch in range(4):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the epoch's training
-        ...     scheduler.step()
-        >>> lrs
-        [0.5, 0.25, 0.25, 0.125]
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        0.5 0.25 0.25 0.125
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
@@ -836,13 +788,9 @@ class OneCycleLR(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0, momentum=0.9)
         >>> scheduler = OneCycleLR(opt, max_lr=1.0, epochs=1, steps_per_epoch=5)
-        >>> lrs = []
-        >>> for batch in range(5):
-        ...     lrs.append(scheduler.get_last_lr()[0])
-        ...     opt.step()  # the batch's training step
-        ...     scheduler.step()  # once per batch
-        >>> [round(lr, 4) for lr in lrs]
-        [0.04, 0.9505, 0.6113, 0.1883, 0.0]
+        >>> for batch in range(5):  # step the scheduler after every batch, not every epoch
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.04 0.9505 0.6113 0.1883 0.0
     """
 
     def __init__(
@@ -984,13 +932,9 @@ class ReduceLROnPlateau(LRScheduler):
     Example:
         >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
         >>> scheduler = ReduceLROnPlateau(opt, mode="min", patience=1)
-        >>> lrs = []
-        >>> for epoch in range(5):
-        ...     lrs.append(opt.param_groups[0]["lr"])
-        ...     validation_loss = 1.0  # no improvement after the first epoch
-        ...     scheduler.step(validation_loss)
-        >>> lrs
-        [1.0, 1.0, 1.0, 0.1, 0.1]
+        >>> for validation_loss in [1.0, 1.0, 1.0, 1.0, 1.0]:  # no improvement after the first epoch
+        ...     print(opt.param_groups[0]["lr"], end=" "); scheduler.step(validation_loss)
+        1.0 1.0 1.0 0.1 0.1
     """
 
     def __init__(

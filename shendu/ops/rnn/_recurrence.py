@@ -209,8 +209,12 @@ def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n
 
 # ---------------------------------------------------------------------------- cells
 # A cell is the layer op run for one step: the same kernels, with the step's input given a time axis.
-def _step_input_grad(dx: Any, shape: tuple[int, ...]) -> Any:
-    return None if dx is None else dx.reshape(shape)
+def _cell_backward(layer_backward: Any, x_shape: tuple[int, ...], d_h: Any, *d_states: Any) -> tuple[Any, ...]:
+    """A cell's gradients from its layer's ``backward``: the one step's output has no gradient of its own
+    (only the new state does), and the input's gradient loses the time axis the forward added."""
+    xp = get_array_module(d_h)
+    grads = layer_backward(xp.zeros((1, *d_h.shape), d_h.dtype), d_h, *d_states)
+    return (None if grads[0] is None else grads[0].reshape(x_shape), *grads[1:])
 
 
 # ---------------------------------------------------------------------------- checks and setup of the public ops

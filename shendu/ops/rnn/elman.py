@@ -9,10 +9,10 @@ from ...backend import get_array_module
 from ...tensor import Tensor
 from ._recurrence import (
     _active,
+    _cell_backward,
     _check_nonlinearity,
     _insert_initial,
     _Recurrence,
-    _step_input_grad,
     _steps,
     apply_cell,
     apply_layer,
@@ -120,9 +120,7 @@ class RNNCellStep(RNNLayer):
         return super().forward(x[None], h, w_ih, w_hh, b_ih, b_hh, nonlinearity=nonlinearity)[1]
 
     def backward(self, d_h: Any) -> tuple[Any, ...]:
-        xp = get_array_module(d_h)
-        grads = super().backward(xp.zeros((1, *d_h.shape), d_h.dtype), d_h)
-        return (_step_input_grad(grads[0], self.x_shape), *grads[1:])
+        return _cell_backward(super().backward, self.x_shape, d_h)
 
 
 def rnn_layer(

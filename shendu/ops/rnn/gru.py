@@ -6,7 +6,7 @@ from typing import Any
 
 from ...backend import get_array_module
 from ...tensor import Tensor
-from ._recurrence import _active, _insert_initial, _Recurrence, _step_input_grad, _steps, apply_cell, apply_layer
+from ._recurrence import _active, _cell_backward, _insert_initial, _Recurrence, _steps, apply_cell, apply_layer
 
 __all__ = ["gru_cell", "gru_layer"]
 
@@ -165,9 +165,7 @@ class GRUCellStep(GRULayer):
         return super().forward(x[None], h, w_ih, w_hh, b_ih, b_hh)[1]
 
     def backward(self, d_h: Any) -> tuple[Any, ...]:
-        xp = get_array_module(d_h)
-        grads = super().backward(xp.zeros((1, *d_h.shape), d_h.dtype), d_h)
-        return (_step_input_grad(grads[0], self.x_shape), *grads[1:])
+        return _cell_backward(super().backward, self.x_shape, d_h)
 
 
 def gru_layer(

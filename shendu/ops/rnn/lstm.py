@@ -7,7 +7,7 @@ from typing import Any
 from ... import _compiled
 from ...backend import get_array_module
 from ...tensor import Tensor
-from ._recurrence import _active, _insert_initial, _Recurrence, _step_input_grad, _steps, apply_cell, apply_layer
+from ._recurrence import _active, _cell_backward, _insert_initial, _Recurrence, _steps, apply_cell, apply_layer
 
 __all__ = ["lstm_cell", "lstm_layer"]
 
@@ -167,9 +167,7 @@ class LSTMCellStep(LSTMLayer):
         return h_n, c_n
 
     def backward(self, d_h: Any, d_c: Any) -> tuple[Any, ...]:
-        xp = get_array_module(d_h)
-        grads = super().backward(xp.zeros((1, *d_h.shape), d_h.dtype), d_h, d_c)
-        return (_step_input_grad(grads[0], self.x_shape), *grads[1:])
+        return _cell_backward(super().backward, self.x_shape, d_h, d_c)
 
 
 def lstm_layer(
