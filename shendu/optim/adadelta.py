@@ -72,11 +72,6 @@ class Adadelta(Optimizer):
         check_non_negative("Adadelta", "weight_decay", "weight_decay value", group["weight_decay"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, rho, eps = group["lr"], group["rho"], group["eps"]

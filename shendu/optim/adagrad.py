@@ -95,11 +95,6 @@ class Adagrad(Optimizer):
         check_non_negative("Adagrad", "eps", "epsilon value", group["eps"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]

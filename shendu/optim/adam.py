@@ -146,11 +146,6 @@ class Adam(Optimizer):
         check_non_negative(name, "weight_decay", "weight_decay value", group["weight_decay"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             constants: dict[Any, tuple[Any, ...]] = {}

@@ -128,7 +128,8 @@ class Optimizer:
                 self._step_calls += 1
                 return step(self, *args, **kwargs)
 
-            counted_step.__doc__ = step.__doc__
+            counted_step.__doc__ = step.__doc__ or Optimizer.step.__doc__
+            counted_step.__module__ = step.__module__
             counted_step.__name__ = "step"
             counted_step.__qualname__ = f"{cls.__qualname__}.step"
             counted_step._counts_calls = True  # type: ignore[attr-defined]

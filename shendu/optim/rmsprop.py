@@ -79,11 +79,6 @@ class RMSprop(Optimizer):
         check_non_negative("RMSprop", "alpha", "alpha value", group["alpha"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
