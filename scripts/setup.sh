@@ -10,4 +10,4 @@ if [ ! -d /usr/share/datasets/fashion-mnist ] || ! command -v chromium >/dev/nul
 fi
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[dev,plot,datasets,fast]'
+.venv/bin/pip install --quiet -e '.[dev,plot,datasets,fast,images,tensorboard,docs]'

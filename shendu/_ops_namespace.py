@@ -10,6 +10,7 @@ from .ops import (
     elementwise,
     indexing,
     linalg,
+    padding,
     random,
     rearrange,
     reduction,
@@ -18,7 +19,7 @@ from .ops import (
 )
 
 __all__: list[str] = []
-_MODULES = (
+for _module in (
     creation,
     random,
     arithmetic,
@@ -29,11 +30,11 @@ _MODULES = (
     linalg,
     shape,
     rearrange,
+    padding,
     indexing,
     comparison,
-)
-for _module in _MODULES:
+):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)
         __all__.append(_name)
-del _MODULES, _module, _name
+del _module, _name

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ._text import count
+
 PRESETS: dict[str, dict[str, Any]] = {
     # Reaches >= 0.91 test accuracy on Fashion-MNIST within 5 minutes on 2 CPU cores (see README).
     "default": {
@@ -75,10 +77,28 @@ def _load_data(name: str, augment: bool) -> tuple[Any, Any, Any, list[str]]:
     raise CLIError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
 
 
-def _model_kwargs(model: str, dataset: str) -> dict[str, Any]:
+def _model_kwargs(config: dict[str, Any]) -> dict[str, Any]:
+    model, dataset = config["model"], config["dataset"]
+    if dataset == "folder":
+        from ._cli_folder import folder_model_kwargs
+
+        return folder_model_kwargs(config)
     if dataset == "digits":
         return {"mlp": {"in_features": 64}, "cnn": {"image_size": 8}, "lstm": {"input_size": 8}}.get(model, {})
     return {}
+
+
+def _check_tensorboard() -> None:
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError:
+        raise CLIError("--tensorboard writes with the tensorboard package: pip install 'shendu[tensorboard]'") from None
+
+
+def _eval_batch_size(dataset: Any) -> int:
+    """Evaluation batches of about 4 million input values (1000 Fashion-MNIST images; fewer large ones)."""
+    image = dataset[0][0]
+    return min(1000, max(1, (1 << 22) // max(1, int(np.prod(image.shape)))))
 
 
 def _check_out_dir(path: Path) -> None:
@@ -129,7 +149,19 @@ def _check_resume(checkpoint: Path, settings: dict[str, Any], seed: int) -> None
     wanted = {**settings, "seed": seed}
     fixed = [
         k
-        for k in ("model", "dataset", "batch_size", "lr", "optimizer", "scheduler", "seed", "augment")
+        for k in (
+            "model",
+            "dataset",
+            "batch_size",
+            "lr",
+            "optimizer",
+            "scheduler",
+            "seed",
+            "augment",
+            "data",
+            "image_size",
+            "val_split",
+        )
         if saved.get(k) != wanted.get(k)
     ]
     if saved.get("scheduler") == "onecycle" and saved.get("epochs") != wanted.get("epochs"):
@@ -159,27 +191,43 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CLIError(f"unknown model {settings['model']!r}; choose one of {', '.join(sorted(MODELS))}")
     if settings["dataset"] not in DATASETS:
         raise CLIError(f"unknown dataset {settings['dataset']!r}; choose one of {', '.join(DATASETS)}")
+    from ._cli_folder import folder_settings
+
+    folder_settings(args, settings)
+    if args.tensorboard:
+        _check_tensorboard()
     threads = args.threads if args.threads is not None else settings.get("threads")
     if threads is not None:
         from . import set_num_threads
 
         set_num_threads(threads)
-    name = args.name or f"{settings['model']}-{settings['dataset']}"
+    data_name = Path(settings["data"]).name if settings["dataset"] == "folder" else settings["dataset"]
+    name = args.name or f"{settings['model']}-{data_name}"
     out_dir = Path(args.out) / name
     _check_out_dir(out_dir)
     if args.resume:
         _check_resume(out_dir / "last.ckpt", settings, args.seed)
     manual_seed(args.seed)
-    train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
+    if settings["dataset"] == "folder":
+        from ._cli_folder import load_folder
+
+        train_set, val_set, classes, settings["image_mode"] = load_folder(settings, quiet=args.quiet)
+        test_set = None
+    else:
+        train_set, val_set, test_set, classes = _load_data(settings["dataset"], settings.get("augment", False))
     loader_generator = Generator().manual_seed(args.seed)
     train_loader = DataLoader(train_set, batch_size=settings["batch_size"], shuffle=True, generator=loader_generator)
-    val_loader = DataLoader(val_set, batch_size=1000)
-    test_loader = DataLoader(test_set, batch_size=1000)
-    model = build_model(settings["model"], **_model_kwargs(settings["model"], settings["dataset"]))
+    eval_batch = _eval_batch_size(val_set)
+    val_loader = DataLoader(val_set, batch_size=eval_batch)
+    model = build_model(settings["model"], **_model_kwargs({**settings, "classes": classes}))
     if args.device != "cpu":
         model.to(args.device)
     optimizer = _make_optimizer(settings["optimizer"], model.parameters(), settings["lr"])
     callbacks: list[Any] = [ModelCheckpoint(out_dir, monitor="val_accuracy")]
+    if args.tensorboard:
+        from .train import TensorBoard
+
+        callbacks.append(TensorBoard(out_dir / "tensorboard"))
     scheduler = _make_scheduler(settings["scheduler"], optimizer, settings["epochs"], len(train_loader))
     if scheduler is not None:
         callbacks.append(scheduler)
@@ -200,17 +248,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     trainer.fit(resume=args.resume)
-    test = trainer.evaluate(test_loader)
+    # Your own images have no separate test set: the held-out validation images stand in for it.
+    final_split = "test" if test_set is not None else "validation"
+    test = trainer.evaluate(DataLoader(test_set, batch_size=eval_batch) if test_set is not None else val_loader)
     elapsed = time.perf_counter() - start
     from .train.plots import plot_confusion_matrix, plot_history
 
     try:
-        plot_history(trainer.history, out_dir)
-        plot_confusion_matrix(test["confusion_matrix"], classes, out_dir / "confusion_matrix.png")
+        what = f"{settings['model']} on {data_name}"
+        plot_history(trainer.history, out_dir, test=test if test_set is not None else None, title=what)
+        accuracy = f"{final_split} set, accuracy {test['accuracy']:.4f}"
+        plot_confusion_matrix(
+            test["confusion_matrix"], classes, out_dir / "confusion_matrix.png", title=f"{what} ({accuracy})"
+        )
     except ImportError as exc:
         print(f"plots skipped: {exc}")
-    print(f"test accuracy {test['accuracy']:.4f}  test loss {test['loss']:.4f}  ({elapsed:.0f} s)")
+    print(f"{final_split} accuracy {test['accuracy']:.4f}  {final_split} loss {test['loss']:.4f}  ({elapsed:.0f} s)")
     print(f"wrote {out_dir}/: last.ckpt, best.safetensors, history.csv, history.json, plots")
+    if args.tensorboard:
+        print(f"TensorBoard logs in {out_dir / 'tensorboard'}/; view them with: tensorboard --logdir {args.out}")
     return 0
 
 
@@ -222,7 +278,7 @@ def _load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     if "model" not in state or "config" not in state:
         raise CLIError(f"{path!r} is not a checkpoint written by `shendu train` (no model or config inside)")
     config = state["config"]
-    model = build_model(config["model"], **_model_kwargs(config["model"], config["dataset"]))
+    model = build_model(config["model"], **_model_kwargs(config))
     model.load_state_dict(state["model"])
     model.eval()
     return model, config
@@ -234,13 +290,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .utils.data import DataLoader
 
     model, config = _load_trained(args.checkpoint)
-    _, _, test_set, _ = _load_data(config["dataset"], False)
+    if config["dataset"] == "folder":
+        from ._cli_folder import folder_eval_set
+
+        test_set, where = folder_eval_set(config, args.data)
+    elif args.data is not None:
+        raise CLIError(f"--data evaluates models trained with --data; this one was trained on {config['dataset']}")
+    else:
+        _, _, test_set, _ = _load_data(config["dataset"], False)
+        where = f"{config['dataset']} test set"
     trainer = Trainer(model, None, nn.CrossEntropyLoss(), [], verbose=0)
-    result = trainer.evaluate(DataLoader(test_set, batch_size=1000))
-    print(
-        f"{config['model']} on {config['dataset']} test set: accuracy {result['accuracy']:.4f}, "
-        f"loss {result['loss']:.4f}"
-    )
+    result = trainer.evaluate(DataLoader(test_set, batch_size=_eval_batch_size(test_set)))
+    print(f"{config['model']} on {where}: accuracy {result['accuracy']:.4f}, loss {result['loss']:.4f}")
     return 0
 
 
@@ -250,16 +311,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     model, config = _load_trained(args.checkpoint)
     try:
-        from PIL import Image
+        import PIL  # noqa: F401
     except ImportError:
-        raise CLIError("predict reads images with Pillow: pip install pillow") from None
-    side = 8 if config["dataset"] == "digits" else 28
+        raise CLIError("predict reads images with Pillow: pip install 'shendu[images]'") from None
+    from .train.folder_data import load_pixels
+
+    side = config.get("image_size", 8 if config["dataset"] == "digits" else 28)
     for path in args.images:
-        try:
-            image = Image.open(path).convert("L").resize((side, side))
-        except OSError as exc:
-            raise CLIError(f"cannot read image {path!r}: {exc}") from None
-        pixels = np.asarray(image, dtype=np.float32)[None, None] / np.float32(255)
+        pixels = load_pixels(path, side, config.get("image_mode", "L"))[None].astype(np.float32) / np.float32(255)
         with no_grad():
             scores = model(Tensor._make(pixels))
         probs = np.exp(scores._array - scores._array.max()) / np.exp(scores._array - scores._array.max()).sum()
@@ -311,9 +370,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
         if args.out:
             out = Path(args.out)
             _check_out_dir(out)
-            for name, png in result.outcome.figures.items():
-                (out / f"q{exp.number:02d}-{name}.png").write_bytes(png)
-            print(f"figures written to {out}/")
+            names = [f"q{exp.number:02d}-{name}.png" for name in result.outcome.figures]
+            for name, png in zip(names, result.outcome.figures.values()):
+                (out / name).write_bytes(png)
+            print(f"{count(len(names), 'figure')} written to {out}/: {', '.join(names)}")
+        elif result.outcome.figures:
+            figures = count(len(result.outcome.figures), "figure")
+            print(f"{figures} not written; add --out DIR to keep them as PNG files")
         return 0
     out = Path(args.out)
     _check_out_dir(out)
@@ -328,9 +391,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
     from .models import MODELS
 
     parser = argparse.ArgumentParser(prog="shendu", description="Train, evaluate and explore deep learning models.")
+    parser.add_argument("--version", action="version", version=f"shendu {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a model on a dataset")
@@ -345,15 +410,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs", help="parent folder of the run folder")
-    train.add_argument("--name", help="run folder name (default: MODEL-DATASET)")
+    train.add_argument("--name", help="run folder name (default: MODEL-DATASET, or MODEL-DIR with --data)")
     train.add_argument("--resume", action="store_true", help="continue from OUT/NAME/last.ckpt")
     train.add_argument("--checkpoint-every", type=int, help="also checkpoint every N iterations")
     train.add_argument("--quiet", action="store_true", help="no progress output")
     train.add_argument("--threads", type=int, help="BLAS threads (default: the preset's, 1)")
+    train.add_argument(
+        "--tensorboard", action="store_true", help="log each epoch to OUT/NAME/tensorboard for TensorBoard"
+    )
+    images = train.add_argument_group("your own images")
+    images.add_argument("--data", metavar="DIR", help="train on the images in DIR/<class>/<image> (PNG, JPEG...)")
+    images.add_argument("--image-size", type=int, metavar="N", help="resize every image to N x N (default: 64)")
+    images.add_argument("--val-split", type=float, metavar="F", help="share held out for validation (default: 0.2)")
     train.set_defaults(func=cmd_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a trained checkpoint on its test set")
     evaluate.add_argument("checkpoint")
+    evaluate.add_argument("--data", metavar="DIR", help="for a model trained with --data: the images to evaluate on")
     evaluate.set_defaults(func=cmd_eval)
 
     predict = sub.add_parser("predict", help="classify image files with a trained checkpoint")

@@ -15,6 +15,7 @@ given; integer and bool arrays never require grad), or Python scalars.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -53,10 +54,19 @@ class Fixed:
 _TOLERANCE = {"float64": (1e-10, 1e-10), "float32": (1e-5, 1e-6), "float16": (1e-3, 1e-3)}
 
 
-def _tolerance(run_dtype: str, value_dtype: str, rtol: float | None, atol: float | None) -> tuple[float, float]:
-    """The looser of the run's and the value's tolerances: float32 results of a float64 run get float32's."""
+def _tolerance(
+    run_dtype: str, value_dtype: str, rtol: float | dict[str, float] | None, atol: float | dict[str, float] | None
+) -> tuple[float, float]:
+    """The looser of the run's and the value's tolerances: float32 results of a float64 run get float32's.
+
+    An override given as a dict applies to the runs of the dtypes it names only.
+    """
     r1, a1 = _TOLERANCE.get(run_dtype, (0.0, 0.0))
     r2, a2 = _TOLERANCE.get(value_dtype, (0.0, 0.0))
+    if isinstance(rtol, dict):
+        rtol = rtol.get(run_dtype)
+    if isinstance(atol, dict):
+        atol = atol.get(run_dtype)
     return (rtol if rtol is not None else max(r1, r2)), (atol if atol is not None else max(a1, a2))
 
 
@@ -167,8 +177,8 @@ def check(
     high: float | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     noncontiguous: bool = False,
-    rtol: float | None = None,
-    atol: float | None = None,
+    rtol: float | dict[str, float] | None = None,
+    atol: float | dict[str, float] | None = None,
     seed: int = 0,
     torch_fn: Callable[..., Any] | None = None,
 ) -> None:
@@ -183,7 +193,8 @@ def check(
         low, high: draw values uniformly from [low, high) instead of a normal distribution.
         transform: applied to generated values (e.g. ``np.abs`` for a positive domain).
         noncontiguous: make every array input a transposed, non-contiguous view.
-        rtol, atol: override the tolerances (give a reason in a comment when loosening).
+        rtol, atol: override the tolerances (give a reason in a comment when loosening), for every
+            dtype or as a dict by dtype name (``{"float32": 1e-5}``).
         torch_fn: a different function to call for torch, where the names differ.
     """
     for dtype_name in dtypes:
@@ -246,3 +257,55 @@ def grad_check(
     with shendu.device(TEST_DEVICE):
         assert shendu.autograd.gradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=atol, rtol=rtol)
     COUNTS["float64 gradchecks"] += 1
+
+
+def check_grad_grad(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    dtypes: tuple[str, ...] = ("float64",),
+    low: float | None = None,
+    high: float | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    seed: int = 0,
+) -> None:
+    """Second derivatives against torch: the first gradients (taken with ``create_graph=True`` and random
+    output weights that themselves require grad) are weighted again and differentiated, with respect to
+    the inputs and to the output weights; values and every second-order gradient are compared."""
+    for dtype_name in dtypes:
+        dtype = np.dtype(dtype_name)
+        arrays = make_inputs(inputs, dtype, seed, low, high, transform)
+        results = {}
+        for lib in (torch, shendu):
+            ins = [_to_lib(lib, a, True) for a in arrays]
+            with shendu.device(TEST_DEVICE) if lib is shendu else contextlib.nullcontext():
+                outs = [o for o in _flatten(fn(lib, *ins)) if isinstance(o, lib.Tensor) and o.requires_grad]
+                rng = np.random.default_rng(seed + 1)
+                weights = [_to_lib(lib, rng.standard_normal(tuple(o.shape)).astype(dtype), True) for o in outs]
+                diff = [t for t in ins if isinstance(t, lib.Tensor) and t.requires_grad]
+                firsts = lib.autograd.grad(outs, diff, weights, create_graph=True, allow_unused=True)
+                probes = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t in diff]
+                terms = [
+                    (g * _to_lib(lib, v, False)).sum()
+                    for g, v in zip(firsts, probes)
+                    if g is not None and g.requires_grad
+                ]
+                seconds: tuple[Any, ...] = ()
+                if terms:
+                    total = terms[0]
+                    for term in terms[1:]:
+                        total = total + term
+                    seconds = lib.autograd.grad(total, diff + weights, allow_unused=True)
+            results[lib] = ([g for g in firsts], list(seconds))
+        (t_first, t_second), (s_first, s_second) = results[torch], results[shendu]
+        tol_r, tol_a = _tolerance(dtype_name, dtype_name, rtol, atol)
+        for kind, t_list, s_list in (("first", t_first, s_first), ("second", t_second, s_second)):
+            assert len(t_list) == len(s_list), f"{kind}: torch gave {len(t_list)} gradients, shendu {len(s_list)}"
+            for i, (t, s) in enumerate(zip(t_list, s_list)):
+                if t is None or s is None:
+                    present = t if t is not None else s
+                    assert present is None or not np.any(_as_numpy(present)), f"[{dtype_name}] {kind} gradient {i}"
+                    continue
+                _assert_close(f"[{dtype_name}] {kind} gradient {i}", _as_numpy(s), _as_numpy(t), tol_r, tol_a)
+        COUNTS["second-derivative cases compared with torch"] += 1

@@ -129,7 +129,7 @@ def test_predict_reads_images_and_names_each_class(
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not an image")
     code, _, err = run(["predict", str(checkpoint), str(broken)], capsys)
-    assert code == 1 and f"cannot read image {str(broken)!r}" in err
+    assert code == 1 and f"open_image: {str(broken)!r} is not an image file Pillow can read" in err
     monkeypatch.setitem(sys.modules, "PIL", None)  # what a machine without Pillow looks like to `import`
     code, _, err = run(["predict", str(checkpoint), str(paths[0])], capsys)
-    assert code == 1 and "predict reads images with Pillow: pip install pillow" in err
+    assert code == 1 and "predict reads images with Pillow: pip install 'shendu[images]'" in err

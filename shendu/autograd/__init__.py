@@ -8,11 +8,12 @@ from typing import Any
 from ..backend import get_array_module
 from ..errors import GraphError, ShapeError
 from ..tensor import Tensor
+from . import functional
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "AnomalyError",
@@ -20,8 +21,10 @@ __all__ = [
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "functional",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
@@ -38,7 +41,8 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any]) -> list[Any]:
+def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any], create_graph: bool) -> list[Any]:
+    """The gradient to start from at each output: arrays, or tensors when building a graph."""
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise ValueError(f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} gradients for them")
     grads = []
@@ -58,7 +62,8 @@ def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any]) -> list
                     f"has shape {tuple(out.shape)}; reduce it first (e.g. loss.sum()) or pass gradient=... "
                     "of the same shape"
                 )
-            grads.append(get_array_module(out._array).ones_like(out._array))
+            ones = get_array_module(out._array).ones_like(out._array)
+            grads.append(Tensor._make(ones) if create_graph else ones)
             continue
         given_array = given._array if isinstance(given, Tensor) else given
         if tuple(given_array.shape) != tuple(out._array.shape):
@@ -66,8 +71,26 @@ def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any]) -> list
                 f"{op}: the gradient has shape {tuple(given_array.shape)} but the output has shape "
                 f"{tuple(out._array.shape)}; they must match"
             )
-        grads.append(given_array.astype(out._array.dtype, copy=True))
+        if create_graph:
+            given_t = given if isinstance(given, Tensor) else Tensor._make(given_array)
+            grads.append(given_t if given_t.dtype == out.dtype else given_t.to(out.dtype))
+        else:
+            grads.append(given_array.astype(out._array.dtype, copy=True))
     return grads
+
+
+def _targets(op: str, inputs: list[Any]) -> tuple[dict[int, Any], dict[tuple[Function, int], Any]]:
+    """Capture slots for the gradients of ``inputs``: leaves by id, other tensors by their graph output."""
+    for t in inputs:
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise GraphError(f"{op}: every input must be a tensor that requires grad")
+    leaves = {id(t): None for t in inputs if t._grad_fn is None}
+    nodes = {(t._grad_fn, t._output_nr): None for t in inputs if t._grad_fn is not None}
+    return leaves, nodes
+
+
+def _captured(t: Tensor, leaves: dict[int, Any], nodes: dict[tuple[Function, int], Any]) -> Any:
+    return leaves[id(t)] if t._grad_fn is None else nodes[(t._grad_fn, t._output_nr)]
 
 
 def backward(
@@ -82,16 +105,37 @@ def backward(
     Args:
         tensors: the outputs to differentiate.
         grad_tensors: the gradient with respect to each output; may be None for one-element outputs.
-        retain_graph: keep the saved values for another backward. Default: False.
-        create_graph: not supported (shendu's autograd is first-order). Default: False.
+        retain_graph: keep the saved values for another backward. Default: the value of ``create_graph``.
+        create_graph: record the backward pass itself, so that the gradients in ``.grad`` can be
+            differentiated again (higher-order derivatives). Default: False.
+        inputs: accumulate only into these tensors' ``.grad`` (leaves or not). Default: every leaf.
+
+    Example:
+        >>> x = shendu.tensor(2.0, requires_grad=True)
+        >>> (x ** 3).backward(create_graph=True)
+        >>> x.grad
+        tensor(12., grad_fn=<MulBackward>)
     """
-    if create_graph:
-        raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported by shendu")
-    if inputs is not None:
-        raise NotImplementedError("backward: the inputs= argument is not supported; use shendu.autograd.grad")
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs = _as_list(tensors)
-    grads = _root_grads("backward", outputs, _as_list(grad_tensors) if grad_tensors is not None else [])
-    run_backward(outputs, grads, retain_graph=bool(retain_graph))
+    grads = _root_grads("backward", outputs, _as_list(grad_tensors) if grad_tensors is not None else [], create_graph)
+    if inputs is None:
+        run_backward(outputs, grads, retain_graph=bool(retain_graph), create_graph=create_graph)
+        return
+    ins = _as_list(inputs)
+    leaves, nodes = _targets("backward", ins)
+    run_backward(outputs, grads, bool(retain_graph), leaves, nodes, create_graph)
+    for t in ins:
+        value = _captured(t, leaves, nodes)
+        if value is None:
+            continue
+        if create_graph:
+            t.grad = value if t.grad is None else t.grad + value
+        elif t.grad is None:
+            t.grad = Tensor._make(value.astype(t._array.dtype, copy=True))
+        else:
+            t.grad._array += value
 
 
 def grad(
@@ -108,7 +152,9 @@ def grad(
         outputs: the tensors to differentiate.
         inputs: the tensors to differentiate with respect to (leaves or intermediate results).
         grad_outputs: the gradient with respect to each output. Default: None (ones for scalars).
-        retain_graph: keep the saved values for another backward. Default: False.
+        retain_graph: keep the saved values for another backward. Default: the value of ``create_graph``.
+        create_graph: record the computation of the gradients, so that they can be differentiated
+            again (gradient penalties, Hessian-vector products, meta-learning). Default: False.
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
             Default: False.
 
@@ -116,21 +162,20 @@ def grad(
         >>> x = shendu.tensor(3.0, requires_grad=True)
         >>> shendu.autograd.grad(x ** 2, x)
         (tensor(6.),)
+        >>> (dx,) = shendu.autograd.grad(x ** 3, x, create_graph=True)
+        >>> shendu.autograd.grad(dx, x)
+        (tensor(18.),)
     """
-    if create_graph:
-        raise NotImplementedError("grad: create_graph=True (higher-order gradients) is not supported by shendu")
+    if retain_graph is None:
+        retain_graph = create_graph
     outs = _as_list(outputs)
     ins = _as_list(inputs)
-    for t in ins:
-        if not isinstance(t, Tensor) or not t._requires_grad:
-            raise GraphError("grad: every input must be a tensor that requires grad")
-    grads = _root_grads("grad", outs, _as_list(grad_outputs) if grad_outputs is not None else [])
-    leaves = {id(t): None for t in ins if t._grad_fn is None}
-    nodes = {(t._grad_fn, t._output_nr): None for t in ins if t._grad_fn is not None}
-    run_backward(outs, grads, retain_graph=bool(retain_graph), capture=leaves, capture_nodes=nodes)
+    leaves, nodes = _targets("grad", ins)
+    grads = _root_grads("grad", outs, _as_list(grad_outputs) if grad_outputs is not None else [], create_graph)
+    run_backward(outs, grads, bool(retain_graph), leaves, nodes, create_graph)
     result: list[Tensor | None] = []
     for t in ins:
-        value = leaves[id(t)] if t._grad_fn is None else nodes[(t._grad_fn, t._output_nr)]
+        value = _captured(t, leaves, nodes)
         if value is None:
             if not allow_unused:
                 raise GraphError(
@@ -138,6 +183,8 @@ def grad(
                     "to get None for it"
                 )
             result.append(None)
+        elif create_graph:
+            result.append(value)
         else:
             result.append(Tensor._make(value.copy() if value.base is not None else value))
     return tuple(result)

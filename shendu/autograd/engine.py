@@ -4,6 +4,11 @@ The walk is iterative: first a depth-first pass counts, for every node, how
 many consumers will send it a gradient; then nodes run once all their
 gradients have arrived. Neither pass recurses, so a chain of 100,000 ops or a
 long unrolled RNN backpropagates without touching Python's recursion limit.
+
+Gradients are raw arrays, and each node's ``backward`` works on arrays, unless
+``create_graph`` is set: then they are tensors, grad mode stays on, and each
+node's ``backward_graph`` records the gradient computation as a graph of its
+own, which can be differentiated again.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from .inplace import refresh_view
 __all__ = ["run_backward"]
 
 
-def _count_dependencies(roots: list[Function]) -> dict[Function, int]:
+def _count_dependencies(roots: list[Function], executable: set[Function] | None) -> dict[Function, int]:
+    """For each node, how many gradients it will receive; only the ``executable`` nodes send any."""
     deps: dict[Function, int] = {}
     seen = set(roots)
-    stack = list(roots)
+    stack = [fn for fn in roots if executable is None or fn in executable]
     while stack:
         fn = stack.pop()
         for edge in fn.next_edges:
@@ -34,13 +40,42 @@ def _count_dependencies(roots: list[Function]) -> dict[Function, int]:
                 deps[child] = deps.get(child, 0) + 1
                 if child not in seen:
                     seen.add(child)
-                    stack.append(child)
+                    if executable is None or child in executable:
+                        stack.append(child)
     return deps
 
 
-def _apply_hooks(hooks: list[Any], grad: Any) -> Any:
+def _reaching(roots: list[Function], leaves: dict[int, Any], nodes: dict[tuple[Function, int], Any]) -> set[Function]:
+    """The nodes from which one of the requested gradients (leaves by id, graph outputs) can be reached:
+    ``autograd.grad`` runs only those, so it never works (or frees values) beyond its inputs."""
+    reach: dict[Function, bool] = {}
+    visiting: set[Function] = set()
+    stack = [(fn, False) for fn in roots]
+    while stack:
+        fn, expanded = stack.pop()
+        if not expanded:
+            if fn in reach or fn in visiting:
+                continue
+            visiting.add(fn)
+            stack.append((fn, True))
+            stack.extend((edge[0], False) for edge in fn.next_edges if type(edge) is tuple and edge[0] not in reach)
+            continue
+        found = False
+        for edge in fn.next_edges:
+            if type(edge) is tuple:
+                if edge in nodes or reach.get(edge[0], False):
+                    found = True
+                    break
+            elif edge is not None and id(edge) in leaves:
+                found = True
+                break
+        reach[fn] = found
+    return {fn for fn, found in reach.items() if found}
+
+
+def _apply_hooks(hooks: list[Any], grad: Any, as_tensor: bool) -> Any:
     for hook in hooks:
-        result = hook(Tensor._make(grad))
+        result = hook(grad if as_tensor else Tensor._make(grad))
         if result is not None:
             if not isinstance(result, Tensor):
                 raise TypeError(f"register_hook: a hook must return a Tensor or None, got {type(result).__name__}")
@@ -49,7 +84,7 @@ def _apply_hooks(hooks: list[Any], grad: Any) -> Any:
                     f"register_hook: a hook returned a gradient of shape {tuple(result.shape)} "
                     f"for a tensor of shape {tuple(grad.shape)}"
                 )
-            grad = result._array
+            grad = result if as_tensor else result._array
     return grad
 
 
@@ -67,7 +102,7 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
     if isinstance(grad, np.generic):
         grad = np.asarray(grad)
     if leaf._hooks:
-        grad = _apply_hooks(leaf._hooks, grad)
+        grad = _apply_hooks(leaf._hooks, grad, as_tensor=False)
     if capture is not None:
         key = id(leaf)
         if key in capture:
@@ -85,18 +120,48 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
         leaf.grad._array += grad
 
 
+def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, capture: dict[int, Any] | None) -> None:
+    """Like ``_accumulate_leaf`` for gradients that are tensors in a graph: sums are recorded, never in place."""
+    if leaf._hooks:
+        grad = _apply_hooks(leaf._hooks, grad, as_tensor=True)
+    if grad.dtype != leaf.dtype:
+        grad = grad.to(leaf.dtype)
+    if capture is not None:
+        key = id(leaf)
+        if key in capture:
+            prev = capture[key]
+            capture[key] = grad if prev is None else prev + grad
+        return
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+
+
+def _zeros_like_meta(fn: Function, out_grads: list[Any], graph: bool) -> list[Any]:
+    present = next(g for g in out_grads if g is not None)
+    xp = get_array_module(present._array if graph else present)
+    filled = []
+    for g, (shape, dtype) in zip(out_grads, fn.out_meta):
+        if g is None:
+            g = xp.zeros(shape, dtype)
+            if graph:
+                g = Tensor._make(g)
+        filled.append(g)
+    return filled
+
+
 def run_backward(
     roots: list[Tensor],
     grads: list[Any],
     retain_graph: bool = False,
     capture: dict[int, Any] | None = None,
     capture_nodes: dict[tuple[Function, int], Any] | None = None,
+    create_graph: bool = False,
 ) -> None:
-    """Backpropagate ``grads`` (arrays) from ``roots``.
+    """Backpropagate ``grads`` (arrays, or tensors with ``create_graph``) from ``roots``.
 
     Without ``capture``, gradients accumulate into the ``.grad`` of leaves. With it, gradients for
     the leaves whose ``id`` is a key of ``capture``, and for the graph outputs named in
-    ``capture_nodes``, are stored there instead and no ``.grad`` changes (``autograd.grad``).
+    ``capture_nodes``, are stored there instead, no ``.grad`` changes, and only the nodes on a path
+    to them run (``autograd.grad``).
     """
     owned: set[int] = set()
     buffers: dict[Function, list[Any]] = {}
@@ -107,7 +172,10 @@ def run_backward(
         fn = tensor._grad_fn
         if fn is None:
             if tensor.requires_grad:
-                _accumulate_leaf(tensor, grad, owned, capture)
+                if create_graph:
+                    _accumulate_leaf_graph(tensor, grad, capture)
+                else:
+                    _accumulate_leaf(tensor, grad, owned, capture)
             continue
         buf = buffers.get(fn)
         if buf is None:
@@ -115,10 +183,11 @@ def run_backward(
             root_fns.append(fn)
         nr = tensor._output_nr
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
-    deps = _count_dependencies(root_fns)
+    executable = None if capture is None else _reaching(root_fns, capture, capture_nodes or {})
+    deps = _count_dependencies(root_fns, executable)
     ready = [fn for fn in root_fns if deps.get(fn, 0) == 0]
     previous_mode = grad_mode._State.enabled
-    grad_mode._State.enabled = False
+    grad_mode._State.enabled = create_graph
     # Like PyTorch, let NaN and Inf flow through gradients silently; anomaly mode is the tool to trace them.
     errors = np.seterr(all="ignore")
     try:
@@ -128,11 +197,13 @@ def run_backward(
             if fn.hooks:
                 for nr, hooks in fn.hooks.items():
                     if out_grads[nr] is not None:
-                        out_grads[nr] = _apply_hooks(hooks, out_grads[nr])
+                        out_grads[nr] = _apply_hooks(hooks, out_grads[nr], create_graph)
             if capture_nodes is not None:
                 for nr, g in enumerate(out_grads):
                     if (fn, nr) in capture_nodes:
                         capture_nodes[(fn, nr)] = np.asarray(g) if isinstance(g, np.generic) else g
+            if executable is not None and fn not in executable:
+                continue
             edges = fn.next_edges
             if all(g is None for g in out_grads):
                 in_grads: Any = (None,) * len(edges)
@@ -146,13 +217,10 @@ def run_backward(
                 if fn.versions:
                     _check_versions(fn)
                 if fn.out_meta is not None:
-                    xp = _module_of(out_grads)
-                    out_grads = [
-                        xp.zeros(shape, dtype) if g is None else g for g, (shape, dtype) in zip(out_grads, fn.out_meta)
-                    ]
-                in_grads = fn.backward(*out_grads)
+                    out_grads = _zeros_like_meta(fn, out_grads, create_graph)
+                in_grads = fn.backward_graph(*out_grads) if create_graph else fn.backward(*out_grads)
                 if anomaly._State.enabled:
-                    anomaly.check_backward(fn, in_grads)
+                    anomaly.check_backward(fn, [g._array if create_graph and g is not None else g for g in in_grads])
                 if not retain_graph:
                     fn.release()
             for edge, g in zip(edges, in_grads):
@@ -170,14 +238,10 @@ def run_backward(
                     if remaining == 0:
                         ready.append(child)
                 elif g is not None:
-                    _accumulate_leaf(edge, g, owned, capture)
+                    if create_graph:
+                        _accumulate_leaf_graph(edge, g, capture)
+                    else:
+                        _accumulate_leaf(edge, g, owned, capture)
     finally:
         grad_mode._State.enabled = previous_mode
         np.seterr(**errors)
-
-
-def _module_of(arrays: list[Any]) -> Any:
-    for a in arrays:
-        if a is not None:
-            return get_array_module(a)
-    raise AssertionError("unreachable: at least one gradient is present")

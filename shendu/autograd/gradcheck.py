@@ -10,9 +10,9 @@ import numpy as np
 from ..backend import CPU, to_device
 from ..errors import DtypeError
 from ..tensor import Tensor
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
-__all__ = ["gradcheck"]
+__all__ = ["gradcheck", "gradgradcheck"]
 
 
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
@@ -99,3 +99,66 @@ def gradcheck(
     for t in checked:
         t.grad = None
     return ok
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Tensor | Sequence[Any],
+    grad_outputs: Tensor | Sequence[Tensor] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check second derivatives: ``gradcheck`` of the first derivative (computed with ``create_graph=True``).
+
+    The function checked maps the inputs and the output gradients to the input gradients, so the
+    check covers the second derivative with respect to the inputs and the derivative with respect
+    to the output gradients, as PyTorch's ``gradgradcheck`` does.
+
+    Args:
+        fn: a function of ``inputs`` returning a tensor or a sequence of tensors.
+        inputs: a tensor or a sequence of arguments; float64 tensors that require grad are checked.
+        grad_outputs: the gradients of the outputs (float64). Default: random, fixed by a seed.
+        eps, atol, rtol, raise_exception: as in ``gradcheck``.
+
+    Example:
+        >>> x = shendu.randn(3, dtype=shendu.float64, requires_grad=True)
+        >>> shendu.autograd.gradgradcheck(lambda t: (t ** 3).sum(), (x,))
+        True
+    """
+    from . import grad
+
+    args = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    outs = _outputs(fn, args)
+    if grad_outputs is None:
+        rng = np.random.default_rng(1)
+        given = [Tensor._make(to_device(rng.standard_normal(o.shape), o.device)) for o in outs]
+    else:
+        given = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    given = [g.detach().requires_grad_(True) for g in given]
+
+    def first_derivative(*values: Any) -> tuple[Any, ...]:
+        call = list(args)
+        for i, v in zip(checked, values[: len(checked)]):
+            call[i] = v
+        # gradcheck evaluates this under no_grad for its finite differences; a derivative needs a graph.
+        with enable_grad():
+            found = grad(
+                _outputs(fn, call),
+                [call[i] for i in checked],
+                list(values[len(checked) :]),
+                create_graph=True,
+                allow_unused=True,
+            )
+        return tuple(g for g in found if g is not None)
+
+    return gradcheck(
+        first_derivative,
+        [args[i] for i in checked] + given,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+    )

@@ -57,16 +57,21 @@ def _replay(array: Any, steps: tuple[ViewStep, ...]) -> Any:
     return array
 
 
+def _replay_graph(t: Tensor, steps: tuple[ViewStep, ...]) -> Tensor:
+    """The same view of a tensor of the base's shape, taken with the recorded (differentiable) view ops."""
+    for cls, params, index in steps:
+        out = cls.apply(t, **params)
+        t = record_view(out[index] if index is not None else out, t, cls, params, index)
+    return t
+
+
 def refresh_view(t: Tensor) -> None:
     """Give a view whose memory changed in place since its history was recorded the base's new history."""
     base, steps, version = t._view
     if version == t._vc[0]:
         return
     with grad_mode.enable_grad():
-        view = base
-        for cls, params, index in steps:
-            out = cls.apply(view, **params)
-            view = out if index is None else out[index]
+        view = _replay_graph(base, steps)
     t._grad_fn, t._output_nr, t._requires_grad = view._grad_fn, view._output_nr, view._requires_grad
     t._view = (base, steps, t._vc[0])
 
@@ -80,6 +85,12 @@ class CopySlices(Function):
         rest = grad.copy()
         _replay(rest, steps)[...] = 0
         return rest, _replay(grad, steps).copy()
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor, Tensor]:
+        steps = self.meta
+        rest = grad.clone()
+        _replay_graph(rest, steps)[...] = 0
+        return rest, _replay_graph(grad, steps).clone()
 
     def name(self) -> str:
         return "CopySlices"

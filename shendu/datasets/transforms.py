@@ -13,12 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import is_int
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
-__all__ = ["Compose", "Normalize", "RandomCrop", "RandomErasing", "RandomHorizontalFlip", "ToTensor"]
+__all__ = [
+    "Compose",
+    "Grayscale",
+    "Normalize",
+    "RandomCrop",
+    "RandomErasing",
+    "RandomHorizontalFlip",
+    "Resize",
+    "ToTensor",
+]
 
 
 def _batched(op: str, image: Tensor) -> tuple[Any, bool]:
@@ -54,7 +64,7 @@ class Compose:
 
 
 class ToTensor:
-    """Turn a uint8 image (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
+    """Turn a PIL image or a uint8 (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
 
     def __call__(self, image: Any) -> Tensor:
         array = image._array if isinstance(image, Tensor) else np.asarray(image)
@@ -68,6 +78,78 @@ class ToTensor:
 
     def __repr__(self) -> str:
         return "ToTensor()"
+
+
+def _pil_image(op: str, image: Any) -> Any:
+    if not hasattr(image, "resize") or not hasattr(image, "convert") or isinstance(image, Tensor):
+        raise TypeError(
+            f"{op}: expected a PIL image, got {type(image).__name__}; put {op} before ToTensor() in Compose"
+        )
+    return image
+
+
+class Resize:
+    """Resize a PIL image, as ``ImageFolder`` loads it (before ``ToTensor``).
+
+    Args:
+        size: ``(height, width)`` to resize to exactly, or one int: the shorter side becomes
+            ``size`` and the longer keeps the aspect ratio.
+        interpolation: Pillow's resampling filter. Default: ``PIL.Image.Resampling.BILINEAR``
+            (antialiased when shrinking).
+
+    Example:
+        >>> from PIL import Image
+        >>> from shendu.datasets import transforms as T
+        >>> T.Resize((32, 48))(Image.new("RGB", (100, 50))).size  # Pillow gives (width, height)
+        (48, 32)
+        >>> T.Resize(25)(Image.new("RGB", (100, 50))).size
+        (50, 25)
+    """
+
+    def __init__(self, size: int | Sequence[int], interpolation: Any = None) -> None:
+        sizes = (size,) if isinstance(size, int) else tuple(size)
+        if len(sizes) not in (1, 2) or not all(is_int(s, numpy=False) and s > 0 for s in sizes):
+            raise ValueError(f"Resize: size must be a positive int or (height, width) of positive ints, got {size!r}")
+        self.size = size if isinstance(size, int) else sizes
+        self.interpolation = interpolation
+
+    def __call__(self, image: Any) -> Any:
+        image = _pil_image("Resize", image)
+        if isinstance(self.size, int):
+            width, height = image.size
+            short, long = sorted((width, height))
+            other = max(1, round(long * self.size / short))
+            target = (self.size, other) if width <= height else (other, self.size)
+        else:
+            target = (self.size[1], self.size[0])
+        if self.interpolation is None:
+            from PIL import Image
+
+            return image.resize(target, Image.Resampling.BILINEAR)
+        return image.resize(target, self.interpolation)
+
+    def __repr__(self) -> str:
+        return f"Resize(size={self.size})"
+
+
+class Grayscale:
+    """Convert a PIL image to grayscale (luma), with 1 channel or the gray copied into 3.
+
+    Args:
+        num_output_channels: 1 or 3. Default: 1.
+    """
+
+    def __init__(self, num_output_channels: int = 1) -> None:
+        if num_output_channels not in (1, 3):
+            raise ValueError(f"Grayscale: num_output_channels must be 1 or 3, got {num_output_channels!r}")
+        self.num_output_channels = num_output_channels
+
+    def __call__(self, image: Any) -> Any:
+        gray = _pil_image("Grayscale", image).convert("L")
+        return gray if self.num_output_channels == 1 else gray.convert("RGB")
+
+    def __repr__(self) -> str:
+        return f"Grayscale(num_output_channels={self.num_output_channels})"
 
 
 class Normalize:

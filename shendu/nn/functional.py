@@ -28,11 +28,13 @@ from ..ops.activation import (
     softsign,
     tanhshrink,
 )
+from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.embedding import embedding
 from ..ops.indexing import one_hot
+from ..ops.interpolate import interpolate
 from ..ops.linalg import einsum, linear
 from ..ops.loss import (
     binary_cross_entropy,
@@ -46,18 +48,18 @@ from ..ops.loss import (
     smooth_l1_loss,
 )
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm
+from ..ops.padding import pad
+from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from ..ops.pooling import (
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
     avg_pool1d,
     avg_pool2d,
-    interpolate,
     max_pool1d,
     max_pool2d,
 )
 from ..ops.reduction import norm
 from ..ops.selection import where
-from ..ops.shape import pad
 from ..tensor import Tensor
 
 __all__ = [
@@ -101,13 +103,17 @@ __all__ = [
     "max_pool2d",
     "mish",
     "mse_loss",
+    "multi_head_attention_forward",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "prelu",
     "relu",
     "relu6",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",

@@ -40,15 +40,16 @@ def quiet() -> np.errstate:
 
 
 def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Sum a broadcast gradient back to the shape of the input it came from."""
-    if grad.shape == shape:
+    """Sum a broadcast gradient (an array, or a tensor in a graph) back to the shape of the input it came from."""
+    shape = tuple(shape)
+    if tuple(grad.shape) == shape:
         return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1
     )
     if axes:
-        grad = grad.sum(axis=axes)
+        grad = grad.sum(dim=axes) if isinstance(grad, Tensor) else grad.sum(axis=axes)
     return grad.reshape(shape)
 
 

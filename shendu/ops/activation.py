@@ -22,10 +22,12 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import float_operand, quiet
 from ._erf import erf_array
 from .creation import cast
 from .elementwise import stable_sigmoid
+from .selection import where
 
 __all__ = [
     "celu",
@@ -69,6 +71,15 @@ def _finish(op: str, input: Tensor, inplace: bool, cls: type[Function], **params
     return cls.apply(input, **params)
 
 
+def _softplus_tensor(z: Tensor) -> Tensor:
+    """``_softplus_array`` with differentiable ops, for the composites."""
+    return z.clamp(min=0) + (-z.abs()).exp().log1p()
+
+
+def _axes(axis: int | None, ndim: int) -> tuple[int, ...]:
+    return tuple(range(ndim)) if axis is None else (axis,)
+
+
 def _softplus_array(z: Any) -> Any:
     """``log(1 + exp(z))`` for any z: ``max(z, 0) + log1p(exp(-|z|))``."""
     xp = get_array_module(z)
@@ -99,6 +110,9 @@ class Relu(Function):
             return (grad * keep,)
         return (xp.where(keep, grad, 0),)
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
+        return (_dual.where(~(self.out <= 0), grad, 0),)
+
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)``, elementwise; integer tensors stay integer.
@@ -126,7 +140,9 @@ class LeakyRelu(Function):
         return get_array_module(x).where(x > 0, x, x * slope)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (get_array_module(grad).where(self.x > 0, grad, grad * self.meta),)
+        return (_dual.where(self.x > 0, grad, grad * self.meta),)
+
+    backward_graph = backward
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -163,6 +179,11 @@ class Elu(Function):
         xp = get_array_module(x)
         slope = xp.exp(xp.minimum(x, 0) * input_scale) * (alpha * scale * input_scale)
         return (xp.where(x <= 0, grad * slope, grad * scale),)
+
+    @staticmethod
+    def composite(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
+        negative = (x.clamp(max=0) * input_scale).expm1() * (alpha * scale)
+        return where(x <= 0, negative, x * scale)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -228,7 +249,9 @@ class Hardtanh(Function):
         lo, hi = self.meta
         x = self.x
         # Unlike clamp, PyTorch passes no gradient at the two corners themselves (but does at NaN).
-        return (get_array_module(grad).where((x <= lo) | (x >= hi), 0, grad),)
+        return (_dual.where((x <= lo) | (x >= hi), 0, grad),)
+
+    backward_graph = backward
 
 
 def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool) -> Tensor:
@@ -285,7 +308,9 @@ class Hardsigmoid(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         x = self.x
-        return (get_array_module(grad).where((x > -3) & (x < 3), grad / 6, 0),)
+        return (_dual.where((x > -3) & (x < 3), grad / 6, 0),)
+
+    backward_graph = backward
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -315,6 +340,10 @@ class Hardswish(Function):
         x = self.x
         xp = get_array_module(grad)
         return (xp.where(x <= -3, 0, xp.where(x < 3, grad * (x / 3 + 0.5), grad)),)
+
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return x * (x + 3).clamp(0, 6) / 6
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -358,6 +387,12 @@ class Gelu(Function):
             pdf = xp.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
             return (grad * (self.cdf + x * pdf),)
 
+    @staticmethod
+    def composite(x: Tensor, approximate: str) -> Tensor:
+        if approximate == "tanh":
+            return x * 0.5 * (1 + ((x + x * x * x * _GELU_KAPPA) * _SQRT_2_OVER_PI).tanh())
+        return x * (0.5 * (1 + (x * _SQRT_HALF).erf()))
+
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """The Gaussian error linear unit ``input * Phi(input)``, Phi the standard normal CDF.
@@ -391,6 +426,10 @@ class Silu(Function):
         with quiet():
             return (grad * s * (1 + x * (1 - s)),)
 
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return x * x.sigmoid()
+
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """The sigmoid-weighted linear unit (swish): ``input * sigmoid(input)``.
@@ -421,6 +460,11 @@ class Softplus(Function):
         beta, threshold = self.meta
         z = self.x * beta
         return (get_array_module(grad).where(z > threshold, grad, grad * stable_sigmoid(z)),)
+
+    @staticmethod
+    def composite(x: Tensor, beta: float, threshold: float) -> Tensor:
+        z = x * beta
+        return where(z > threshold, x, _softplus_tensor(z) / beta)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -453,6 +497,10 @@ class Mish(Function):
         with quiet():
             return (grad * (t + x * stable_sigmoid(x) * (1 - t * t)),)
 
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return x * _softplus_tensor(x).tanh()
+
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """``input * tanh(softplus(input))`` (Misra, 2019).
@@ -479,6 +527,10 @@ class Logsigmoid(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad * stable_sigmoid(-self.x),)
 
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return -_softplus_tensor(-x)
+
 
 def logsigmoid(input: Tensor) -> Tensor:
     """``log(sigmoid(input))``, computed without overflow (``-1e4`` gives ``-1e4``).
@@ -504,6 +556,10 @@ class Tanhshrink(Function):
         t = self.t
         return (grad * (t * t),)
 
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return x - x.tanh()
+
 
 def tanhshrink(input: Tensor) -> Tensor:
     """``input - tanh(input)``; integer tensors give float32.
@@ -524,6 +580,10 @@ class Softsign(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         d = self.denom
         return (grad / (d * d),)
+
+    @staticmethod
+    def composite(x: Tensor) -> Tensor:
+        return x / (x.abs() + 1)
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -552,8 +612,13 @@ class Softmax(Function):
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        out = self.out
-        return (out * (grad - (grad * out).sum(axis=self.meta, keepdims=True)),)
+        return self._grads(grad, self.out)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
+        return self._grads(grad, Tensor._make(self.out, self, 0))
+
+    def _grads(self, grad: Any, out: Any) -> tuple[Any]:
+        return (out * (grad - _dual.sum(grad * out, _axes(self.meta, out.ndim), keepdims=True)),)
 
 
 class LogSoftmax(Function):
@@ -571,9 +636,14 @@ class LogSoftmax(Function):
         return self.out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        xp = get_array_module(grad)
         with quiet():
-            return (grad - xp.exp(self.out) * grad.sum(axis=self.meta, keepdims=True),)
+            return self._grads(grad, self.out)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
+        return self._grads(grad, Tensor._make(self.out, self, 0))
+
+    def _grads(self, grad: Any, out: Any) -> tuple[Any]:
+        return (grad - _dual.exp(out) * _dual.sum(grad, _axes(self.meta, out.ndim), keepdims=True),)
 
 
 def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Tensor, int | None]:

@@ -15,6 +15,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import (
     as_operand,
     broadcast_shape,
@@ -39,6 +40,8 @@ class Add(Function):
         sa, sb = self.meta
         return sum_to(grad, sa), sum_to(grad, sb)
 
+    backward_graph = backward
+
 
 class Sub(Function):
     def forward(self, a: Any, b: Any) -> Any:
@@ -49,30 +52,38 @@ class Sub(Function):
         sa, sb = self.meta
         return sum_to(grad, sa), (sum_to(-grad, sb) if self.needs_input_grad(1) else None)
 
+    backward_graph = backward
+
 
 class Mul(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return a * b
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b = self.a, self.b
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any, Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, a: Any, b: Any) -> tuple[Any, Any]:
         ga = sum_to(grad * b, a.shape) if self.needs_input_grad(0) else None
         gb = sum_to(grad * a, b.shape) if self.needs_input_grad(1) else None
         return ga, gb
 
 
 class Div(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return a / b
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b = self.a, self.b
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any, Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, a: Any, b: Any) -> tuple[Any, Any]:
         ga = sum_to(grad / b, a.shape) if self.needs_input_grad(0) else None
         gb = sum_to(-grad * a / (b * b), b.shape) if self.needs_input_grad(1) else None
         return ga, gb
@@ -94,24 +105,25 @@ def _int_power(base: Any, exponent: Any) -> Any:
 
 
 class Pow(Function):
-    saves_inputs = (0, 1)
-    saves_output = True
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
-        self.out = _int_power(a, b) if b.dtype.kind in "iu" else a**b
-        return self.out
+        out = _int_power(a, b) if b.dtype.kind in "iu" else a**b
+        self.save_for_backward(a, b, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b, out = self.a, self.b, self.out
-        xp = get_array_module(a)
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any, Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
         ga = gb = None
         if self.needs_input_grad(0):
-            ga = sum_to(grad * b * xp.where(b == 0, 0, a ** (b - 1)), a.shape)
+            ga = sum_to(grad * b * _dual.where(b == 0, 0, a ** (b - 1)), a.shape)
         if self.needs_input_grad(1):
             # d(a**b)/db = a**b * log(a); PyTorch sets it to 0 where a == 0 and b >= 0.
             with np.errstate(divide="ignore", invalid="ignore"):
-                log_a = xp.where((a == 0) & (b >= 0), 0, xp.log(a))
+                log_a = _dual.where((a == 0) & (b >= 0), 0, _dual.log(a))
             gb = sum_to(grad * out * log_a, b.shape)
         return ga, gb
 
@@ -123,6 +135,8 @@ class AddScalar(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad,)
 
+    backward_graph = backward
+
 
 class RSubScalar(Function):
     def forward(self, x: Any, scalar: Any) -> Any:
@@ -130,6 +144,8 @@ class RSubScalar(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         return (-grad,)
+
+    backward_graph = backward
 
 
 class MulScalar(Function):
@@ -140,6 +156,8 @@ class MulScalar(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad * self.meta,)
 
+    backward_graph = backward
+
 
 class DivScalar(Function):
     def forward(self, x: Any, scalar: Any) -> Any:
@@ -149,32 +167,40 @@ class DivScalar(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad / self.meta,)
 
+    backward_graph = backward
+
 
 class RDivScalar(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, scalar: Any) -> Any:
-        self.x = x
-        self.out = scalar / x
-        return self.out
+        out = scalar / x
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (-grad * self.out / self.x,)
+        x, out = self.saved
+        return (-grad * out / x,)
+
+    def backward_graph(self, grad: Any) -> tuple[Any]:
+        x, out = self.saved_tensors()
+        return (-grad * out / x,)
 
 
 class PowScalar(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, scalar: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         self.meta = scalar
         if scalar == 2:
             return x * x
         return x**scalar
 
     def backward(self, grad: Any) -> tuple[Any]:
-        p, x = self.meta, self.x
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, x: Any) -> tuple[Any]:
+        p = self.meta
         if p == 2:
             return (grad * (2 * x),)
         if p == 0:
@@ -183,18 +209,23 @@ class PowScalar(Function):
 
 
 class RPowScalar(Function):
-    saves_output = True
-
     def forward(self, x: Any, scalar: Any) -> Any:
         self.meta = scalar
-        self.out = _int_power(scalar, x) if x.dtype.kind in "iu" else scalar**x
-        return self.out
+        out = _int_power(scalar, x) if x.dtype.kind in "iu" else scalar**x
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         base = self.meta
         if base == 0:
             return (grad * 0,)
-        return (grad * self.out * np.log(base).astype(self.out.dtype),)
+        return (grad * out * float(np.log(base)),)
 
 
 class Neg(Function):
@@ -203,6 +234,8 @@ class Neg(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         return (-grad,)
+
+    backward_graph = backward
 
 
 def _scalar_value(value: Any) -> Any:

@@ -358,10 +358,58 @@ def _col2im(w3: Any, a3: Any, geom: _Geometry, batch_last: bool, image_shape: tu
 
 
 # ---------------------------------------------------------------------------------------- functions
+def _run(cls: type[Function], *arrays: Any, **params: Any) -> Any:
+    """Run an op's forward on arrays, outside autograd (a double backward's array path)."""
+    fn = cls.__new__(cls)
+    fn.recording = False
+    return fn.forward(*arrays, **params)
+
+
+def _as_4d(t: Any, spatial: int) -> Any:
+    """A 1-D convolution's ``(N, C, L)`` operand (or weight) as ``(N, C, 1, L)``."""
+    return t.reshape(t.shape[0], t.shape[1], 1, t.shape[2]) if spatial == 1 else t
+
+
+class ConvWeightGrad(Function):
+    """The weight gradient of a convolution, ``(O, C/g, kh, kw)``, from its input image and output gradient.
+
+    As an op of its own it is differentiable: it is bilinear, with a transposed convolution of the
+    output gradient as its derivative in the image and a convolution of the image in the gradient.
+    That makes convolutions twice (and more) differentiable.
+    """
+
+    def forward(self, image: Any, grad: Any, *, geom: _Geometry) -> Any:
+        xp = get_array_module(image)
+        n, c = image.shape[:2]
+        o = grad.shape[1]
+        parts = _batches(n, c * math.prod(geom.kernel) * math.prod(geom.out))
+        batch_last = _batch_last(xp, parts[0].stop - parts[0].start, geom)
+        gw = None
+        for part in parts:
+            cols = _im2col(image[part], geom, batch_last)
+            gw_part = _weight_grad(_columns(grad[part], geom, batch_last), cols, batch_last)
+            gw = gw_part if gw is None else gw + gw_part
+        self.save_for_backward(image, grad)
+        self.meta = geom
+        return gw.reshape(o, c // geom.groups, *geom.kernel)
+
+    def backward(self, ggw: Any) -> tuple[Any, Any]:
+        image, grad = self.saved
+        geom = self.meta
+        gi = _run(ConvTranspose2d, grad, ggw, geom=geom, out_shape=geom.image) if self.needs_input_grad(0) else None
+        gg = _run(ConvNd, image, ggw, geom=geom, spatial=2) if self.needs_input_grad(1) else None
+        return gi, gg
+
+    def backward_graph(self, ggw: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        image, grad = self.saved_tensors()
+        geom = self.meta
+        gi = ConvTranspose2d.apply(grad, ggw, geom=geom, out_shape=geom.image) if self.needs_input_grad(0) else None
+        gg = ConvNd.apply(image, ggw, geom=geom, spatial=2) if self.needs_input_grad(1) else None
+        return gi, gg
+
+
 class ConvNd(Function):
     """A 1-D or 2-D convolution with its bias, over arrays made 4-D (``(N, C, H, W)``) internally."""
-
-    saves_inputs = (0, 1)
 
     def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, spatial: int) -> Any:
         xp = get_array_module(x)
@@ -382,6 +430,7 @@ class ConvNd(Function):
         if b is not None:
             y += b.reshape(-1, 1, 1)
         self.cols, self.w3 = kept, w3
+        self.save_for_backward(x, w)
         self.meta = (geom, batch_last, parts, x.shape, x4.shape, w.shape, b is not None)
         shape = y.shape[:2] + y.shape[4 - spatial :]
         return y.reshape(shape[1:] if x.ndim == spatial + 1 else shape)
@@ -411,11 +460,24 @@ class ConvNd(Function):
             gw = gw.reshape(w_shape)
         return (gx, gw, gb) if has_bias else (gx, gw)
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        geom, _, _, x_shape, x4_shape, w_shape, has_bias = self.meta
+        spatial = len(w_shape) - 2
+        x, w = self.saved_tensors()
+        w4 = _as_4d(w, spatial)
+        g4 = grad.reshape(x4_shape[0], w_shape[0], *geom.out)
+        gx = gw = gb = None
+        if self.needs_input_grad(0):
+            gx = ConvTranspose2d.apply(g4, w4, geom=geom, out_shape=geom.image).reshape(x_shape)
+        if self.needs_input_grad(1):
+            gw = ConvWeightGrad.apply(x.reshape(x4_shape), g4, geom=geom).reshape(w_shape)
+        if has_bias and self.needs_input_grad(2):
+            gb = g4.sum((0, 2, 3))
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
 
 class ConvTranspose2d(Function):
     """A 2-D transposed convolution with its bias: the input gradient of ``conv2d``, run forward."""
-
-    saves_inputs = (0, 1)
 
     def forward(self, x: Any, w: Any, b: Any = None, *, geom: _Geometry, out_shape: tuple[int, int]) -> Any:
         xp = get_array_module(x)
@@ -432,6 +494,7 @@ class ConvTranspose2d(Function):
         if b is not None:
             y += b.reshape(-1, 1, 1)
         self.x4, self.w3 = x4, w3
+        self.save_for_backward(x, w)
         self.meta = (geom, batch_last, parts, x.shape, w.shape, b is not None)
         return y[0] if x.ndim == 3 else y
 
@@ -452,6 +515,20 @@ class ConvTranspose2d(Function):
         gb = g4.sum(axis=(0, 2, 3)) if has_bias and self.needs_input_grad(2) else None
         gx = None if gx is None else gx.reshape(x_shape)
         gw = None if gw is None else gw.reshape(w_shape)
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        geom, _, _, x_shape, w_shape, has_bias = self.meta
+        x, w = self.saved_tensors()
+        x4 = x.reshape(-1, *x_shape[-3:])
+        g4 = grad.reshape(x4.shape[0], *grad.shape[-3:])
+        gx = gw = gb = None
+        if self.needs_input_grad(0):
+            gx = ConvNd.apply(g4, w, geom=geom, spatial=2).reshape(x_shape)
+        if self.needs_input_grad(1):
+            gw = ConvWeightGrad.apply(g4, x4, geom=geom).reshape(w_shape)
+        if has_bias and self.needs_input_grad(2):
+            gb = g4.sum((0, 2, 3))
         return (gx, gw, gb) if has_bias else (gx, gw)
 
 

@@ -519,6 +519,8 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
 
 
 class Clone(Function):
+    linear = True
+
     def forward(self, x: Any) -> Any:
         return x.copy()
 
@@ -532,6 +534,8 @@ def clone(input: Tensor) -> Tensor:
 
 
 class Cast(Function):
+    linear = True
+
     def forward(self, x: Any, dtype: np.dtype) -> Any:
         self.source = x.dtype
         return x.astype(dtype)
@@ -550,6 +554,8 @@ def cast(input: Tensor, dtype: _dtype.dtype) -> Tensor:
 
 
 class Move(Function):
+    linear = True
+
     def forward(self, x: Any, device: _backend.device) -> Any:
         self.source = _backend.device_of(x)
         return _backend.to_device(x, device, "to")

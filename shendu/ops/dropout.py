@@ -38,6 +38,8 @@ class Dropout(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         return (grad * self.scale,)
 
+    backward_graph = backward
+
 
 def _check(op: str, input: Any, p: Any) -> float:
     check_tensor(op, input, name="input")

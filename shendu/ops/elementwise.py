@@ -20,6 +20,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import (
     as_operand,
     broadcast_shape,
@@ -88,224 +89,206 @@ def stable_sigmoid(x: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- unary Functions
-class Abs(Function):
-    saves_inputs = (0,)
+class _Unary(Function):
+    """An elementwise op whose gradient is ``chain(grad, saved)``: one formula, written with operators
+    and ``_dual``, serves arrays (backward) and tensors (backward_graph, for higher derivatives)."""
 
+    def backward(self, grad: Any) -> tuple[Any]:
+        with quiet():
+            return (self.chain(grad, self.saved[0]),)
+
+    def backward_graph(self, grad: Any) -> tuple[Any]:
+        return (self.chain(grad, self.saved_tensors()[0]),)
+
+    def chain(self, grad: Any, saved: Any) -> Any:
+        raise NotImplementedError
+
+
+def _sign(x: Any) -> Any:
+    return x.sign() if isinstance(x, Tensor) else sign_array(x)
+
+
+class Abs(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return get_array_module(x).abs(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * sign_array(self.x),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad * _sign(x)
 
 
-class Exp(Function):
-    saves_output = True
-
+class Exp(_Unary):
     def forward(self, x: Any) -> Any:
         with quiet():
-            self.out = get_array_module(x).exp(x)
-        return self.out
+            out = get_array_module(x).exp(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * self.out,)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad * out
 
 
-class Expm1(Function):
-    saves_output = True
-
+class Expm1(_Unary):
     def forward(self, x: Any) -> Any:
         with quiet():
-            self.out = get_array_module(x).expm1(x)
-        return self.out
+            out = get_array_module(x).expm1(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * (self.out + 1),)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad * (out + 1)
 
 
-class Log(Function):
-    saves_inputs = (0,)
-
+class Log(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).log(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad / self.x,)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad / x
 
 
-class Log2(Function):
-    saves_inputs = (0,)
-
+class Log2(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).log2(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad / (self.x * _LN2),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad / (x * _LN2)
 
 
-class Log10(Function):
-    saves_inputs = (0,)
-
+class Log10(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).log10(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad / (self.x * _LN10),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad / (x * _LN10)
 
 
-class Log1p(Function):
-    saves_inputs = (0,)
-
+class Log1p(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).log1p(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad / (self.x + 1),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad / (x + 1)
 
 
-class Sqrt(Function):
-    saves_output = True
-
+class Sqrt(_Unary):
     def forward(self, x: Any) -> Any:
         with quiet():
-            self.out = get_array_module(x).sqrt(x)
-        return self.out
+            out = get_array_module(x).sqrt(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad / (2 * self.out),)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad / (2 * out)
 
 
-class Rsqrt(Function):
-    saves_output = True
-
+class Rsqrt(_Unary):
     def forward(self, x: Any) -> Any:
         with quiet():
-            self.out = 1 / get_array_module(x).sqrt(x)
-        return self.out
+            out = 1 / get_array_module(x).sqrt(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        out = self.out
-        with quiet():
-            return (grad * (-0.5 * out * out * out),)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad * (-0.5 * out * out * out)
 
 
-class Sin(Function):
-    saves_inputs = (0,)
-
+class Sin(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).sin(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (grad * get_array_module(self.x).cos(self.x),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad * _dual.cos(x)
 
 
-class Cos(Function):
-    saves_inputs = (0,)
-
+class Cos(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         with quiet():
             return get_array_module(x).cos(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        with quiet():
-            return (-grad * get_array_module(self.x).sin(self.x),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return -grad * _dual.sin(x)
 
 
-class Tanh(Function):
-    saves_output = True
-
+class Tanh(_Unary):
     def forward(self, x: Any) -> Any:
-        self.out = get_array_module(x).tanh(x)
-        return self.out
+        out = get_array_module(x).tanh(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        out = self.out
-        return (grad * (1 - out * out),)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad * (1 - out * out)
 
 
-class Sigmoid(Function):
-    saves_output = True
-
+class Sigmoid(_Unary):
     def forward(self, x: Any) -> Any:
-        self.out = stable_sigmoid(x)
-        return self.out
+        out = stable_sigmoid(x)
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        out = self.out
-        return (grad * (1 - out) * out,)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return grad * (1 - out) * out
 
 
-class Erf(Function):
-    saves_inputs = (0,)
-
+class Erf(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return erf_array(x)
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
-        return (grad * (_TWO_OVER_SQRT_PI * get_array_module(x).exp(-(x * x))),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad * (_TWO_OVER_SQRT_PI * _dual.exp(-(x * x)))
 
 
-class Square(Function):
-    saves_inputs = (0,)
-
+class Square(_Unary):
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return x * x
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * (2 * self.x),)
+    def chain(self, grad: Any, x: Any) -> Any:
+        return grad * (2 * x)
 
 
-class Reciprocal(Function):
-    saves_output = True
-
+class Reciprocal(_Unary):
     def forward(self, x: Any) -> Any:
         with quiet():
-            self.out = 1 / x
-        return self.out
+            out = 1 / x
+        self.save_for_backward(out)
+        return out
 
-    def backward(self, grad: Any) -> tuple[Any]:
-        out = self.out
-        with quiet():
-            return (-grad * out * out,)
+    def chain(self, grad: Any, out: Any) -> Any:
+        return -grad * out * out
 
 
 class NanToNum(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, nan: float, posinf: float | None, neginf: float | None) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return get_array_module(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        xp = get_array_module(grad)
-        return (xp.where(xp.isfinite(self.x), grad, 0),)
+        (x,) = self.saved
+        return (_dual.where(get_array_module(x).isfinite(x), grad, 0),)
+
+    backward_graph = backward
 
 
 class _Stepwise(Function):
     """Piecewise-constant ops: PyTorch records them and sends back a zero gradient."""
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (get_array_module(grad).zeros_like(grad),)
+        return (_dual.zeros_like(grad),)
+
+    backward_graph = backward
 
 
 class Sign(_Stepwise):
@@ -691,7 +674,9 @@ class ClampScalar(Function):
             keep = x >= lo
         else:
             keep = (x >= lo) & (x <= hi)
-        return (get_array_module(grad).where(keep, grad, 0),)
+        return (_dual.where(keep, grad, 0),)
+
+    backward_graph = backward
 
 
 class ClampTensor(Function):
@@ -710,17 +695,18 @@ class ClampTensor(Function):
         return xp.minimum(self.low, hi)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
         x, lo, hi = self.x, self.lo, self.hi
         shape_x, shape_lo, shape_hi = self.meta
         gx = glo = ghi = None
         if self.needs_input_grad(0):
-            gx = sum_to(xp.where((x >= lo) & (x <= hi), grad, 0), shape_x)
+            gx = sum_to(_dual.where((x >= lo) & (x <= hi), grad, 0), shape_x)
         if self.needs_input_grad(1):
-            glo = sum_to(xp.where((x < lo) & (lo <= hi), grad, 0), shape_lo)
+            glo = sum_to(_dual.where((x < lo) & (lo <= hi), grad, 0), shape_lo)
         if self.needs_input_grad(2):
-            ghi = sum_to(xp.where(self.low > hi, grad, 0), shape_hi)
+            ghi = sum_to(_dual.where(self.low > hi, grad, 0), shape_hi)
         return gx, glo, ghi
+
+    backward_graph = backward
 
 
 def _extreme(dtype: np.dtype, upper: bool) -> Any:

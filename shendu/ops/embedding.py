@@ -19,6 +19,10 @@ __all__ = ["embedding"]
 
 
 class Embedding(Function):
+    # Linear in the weight; the double backward gathers the rows again (ignoring padding_idx and
+    # scale_grad_by_freq, which only rescale the first-order gradient).
+    linear = True
+
     def forward(self, weight: Any, *, indices: Any, padding_idx: int | None, scale_grad_by_freq: bool) -> Any:
         self.meta = (indices, weight.shape, padding_idx, scale_grad_by_freq)
         return weight[indices]

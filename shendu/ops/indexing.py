@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .. import backend as _backend
 from .._checks import check_dim, check_tensor
 from ..autograd.function import Function
@@ -20,11 +21,21 @@ from ..backend import get_array_module
 from ..errors import DtypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor
 from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
-from .creation import _fill_value, move
+from .creation import _fill_value, move, zeros
 
 __all__ = ["gather", "index_select", "masked_select", "one_hot", "scatter", "scatter_add", "tril", "triu"]
 
 _BASIC, _MASKS, _INTS = 0, 1, 2
+
+
+def _copy(grad: Any) -> Any:
+    return grad.clone() if isinstance(grad, Tensor) else grad.copy()
+
+
+def _zeros(like: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(like, Tensor):
+        return zeros(shape, dtype=like.dtype, device=like.device)
+    return get_array_module(like).zeros(shape, like.dtype)
 
 
 def _dtype_name(array: Any) -> str:
@@ -225,6 +236,8 @@ def _broadcast_failure(op: str, key: tuple[Any, ...]) -> IndexOutOfRange:
 
 
 class GetItem(Function):
+    linear = True
+
     def forward(self, x: Any, first: tuple[Any, ...] | None, key: tuple[Any, ...], kind: int) -> Any:
         if kind == _BASIC:
             self.meta = (x.shape, kind, first, key)
@@ -283,7 +296,7 @@ class IndexPut(Function):
         shape, dtype, first, key = self.meta
         if key is None:
             key = self.key
-        rest = grad.copy()
+        rest = _copy(grad)
         (rest if first is None else rest[first])[key] = 0
         written = None
         if self.needs_input_grad(1):
@@ -291,9 +304,16 @@ class IndexPut(Function):
             # Assignment drops leading size-1 dimensions of the value; put them back before summing.
             extra = len(shape) - written.ndim
             if extra > 0:
-                written = written.reshape((1,) * extra + written.shape)
-            written = sum_to(written, shape).astype(dtype, copy=False)
+                written = written.reshape((1,) * extra + tuple(written.shape))
+            written = sum_to(written, shape)
+            written = (
+                written.to(_dtype.from_numpy_dtype(dtype))
+                if isinstance(written, Tensor)
+                else written.astype(dtype, copy=False)
+            )
         return rest, written
+
+    backward_graph = backward
 
 
 def setitem(input: Tensor, index: Any, value: Any) -> None:
@@ -368,6 +388,8 @@ def _index_tensor(op: str, index: Any, what: str = "index") -> Tensor:
 
 
 class IndexSelect(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, index: Any) -> Any:
         self.meta = (x.shape, dim)
         self.index = index
@@ -443,6 +465,8 @@ def _prefix(shape: tuple[int, ...]) -> tuple[slice, ...]:
 
 
 class Gather(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, index: Any) -> Any:
         self.meta = x.shape
         self.key = _mesh(index, dim)
@@ -492,12 +516,14 @@ class Scatter(Function):
         src_shape, prefix = self.meta
         grad_input = grad_src = None
         if self.needs_input_grad(0):
-            grad_input = grad.copy()
+            grad_input = _copy(grad)
             grad_input[self.key] = 0
         if self.needs_input_grad(1):
-            grad_src = get_array_module(grad).zeros(src_shape, grad.dtype)
+            grad_src = _zeros(grad, src_shape)
             grad_src[prefix] = grad[self.key]
         return grad_input, grad_src
+
+    backward_graph = backward
 
 
 class ScatterValue(Function):
@@ -508,9 +534,11 @@ class ScatterValue(Function):
         return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        out = grad.copy()
+        out = _copy(grad)
         out[self.key] = 0
         return (out,)
+
+    backward_graph = backward
 
 
 class ScatterAdd(Function):
@@ -525,9 +553,11 @@ class ScatterAdd(Function):
         src_shape, prefix = self.meta
         grad_src = None
         if self.needs_input_grad(1):
-            grad_src = get_array_module(grad).zeros(src_shape, grad.dtype)
+            grad_src = _zeros(grad, src_shape)
             grad_src[prefix] = grad[self.key]
         return grad, grad_src
+
+    backward_graph = backward
 
 
 def _as_1d(src: Any) -> Any:
@@ -606,6 +636,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 
 class MaskedSelect(Function):
+    linear = True
+
     def forward(self, x: Any, mask: Any, shape: tuple[int, ...]) -> Any:
         xp = get_array_module(x)
         self.mask = xp.broadcast_to(mask, shape)
@@ -674,6 +706,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 class Tril(Function):
+    linear = True
+
     def forward(self, x: Any, diagonal: int) -> Any:
         self.meta = diagonal
         return get_array_module(x).tril(x, diagonal)
@@ -683,6 +717,8 @@ class Tril(Function):
 
 
 class Triu(Function):
+    linear = True
+
     def forward(self, x: Any, diagonal: int) -> Any:
         self.meta = diagonal
         return get_array_module(x).triu(x, diagonal)

@@ -18,7 +18,9 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import as_operand, check_same_device, promote_pair, sum_to
+from .creation import zeros
 
 __all__ = ["bmm", "dot", "einsum", "linear", "matmul", "mm", "outer"]
 
@@ -42,16 +44,29 @@ def _fold_t(x: Any, g: Any) -> Any:
 
 
 class Matmul(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         if b.ndim == 2:
             return _fold(a, b)
         return a @ b
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        a, b = self.saved_tensors()
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * b if self.needs_input_grad(0) else None), (grad * a if self.needs_input_grad(1) else None)
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = g2.reshape(*g2.shape[:-1], 1, g2.shape[-1])
+        if b.ndim == 1:
+            g2 = g2.reshape(*g2.shape, 1)
+        ga = sum_to(g2 @ b2.transpose(-1, -2), a2.shape).reshape(a.shape) if self.needs_input_grad(0) else None
+        gb = sum_to(a2.transpose(-1, -2) @ g2, b2.shape).reshape(b.shape) if self.needs_input_grad(1) else None
+        return ga, gb
+
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b = self.a, self.b
+        a, b = self.saved
         if a.ndim == 1 and b.ndim == 1:
             ga = grad * b if self.needs_input_grad(0) else None
             gb = grad * a if self.needs_input_grad(1) else None
@@ -93,15 +108,19 @@ class Dot(Matmul):
 
 
 class Outer(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return a.reshape(-1, 1) * b
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        ga = grad @ self.b if self.needs_input_grad(0) else None
-        gb = self.a @ grad if self.needs_input_grad(1) else None
+        return self._grads(grad, *self.saved)
+
+    def backward_graph(self, grad: Any) -> tuple[Any, Any]:
+        return self._grads(grad, *self.saved_tensors())
+
+    def _grads(self, grad: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        ga = grad @ b if self.needs_input_grad(0) else None
+        gb = a @ grad if self.needs_input_grad(1) else None
         return ga, gb
 
 
@@ -315,6 +334,11 @@ class Linear(Function):
         gb = sum_to(g2.sum(axis=0), b_shape) if self.needs_input_grad(2) else None
         return gx, gw, gb
 
+    @staticmethod
+    def composite(x: Tensor, w: Tensor, b: Tensor | None = None) -> Tensor:
+        out = matmul(x, w.t() if w.ndim == 2 else w)
+        return out if b is None else out + b
+
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """The affine map ``input @ weight.T + bias``, as one GEMM over all leading dimensions.
@@ -447,9 +471,20 @@ class Einsum(Function):
         return _contract(",".join(labels) + "->" + out, arrays)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
+        return self._grads(grad, self.arrays)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        make = Tensor._make
+        operands = [
+            make(a) if e is None else make(a, e[0], e[1]) if type(e) is tuple else e
+            for a, e in zip(self.arrays, self.next_edges)
+        ]
+        return self._grads(grad, tuple(operands))
+
+    def _grads(self, grad: Any, operands: tuple[Any, ...]) -> tuple[Any, ...]:
         labels, out = self.meta
         return tuple(
-            _einsum_grad(grad, out, labels, self.arrays, i) if self.needs_input_grad(i) else None
+            _einsum_grad(grad, out, labels, operands, i) if self.needs_input_grad(i) else None
             for i in range(len(labels))
         )
 
@@ -473,13 +508,16 @@ def _contract(equation: str, arrays: Any) -> Any:
 
 def _einsum_grad(grad: Any, out: str, labels: tuple[str, ...], arrays: tuple[Any, ...], i: int) -> Any:
     """The gradient of operand ``i``: the einsum of the output gradient with every other operand."""
-    xp = get_array_module(grad)
+    tensors = isinstance(grad, Tensor)
+    xp = get_array_module(grad._array if tensors else grad)
     term, a = labels[i], arrays[i]
     unique = "".join(dict.fromkeys(term))
     others = [out] + [t for j, t in enumerate(labels) if j != i]
     available = set("".join(others))
     present = "".join(ch for ch in unique if ch in available)
-    g = _contract(",".join(others) + "->" + present, [grad] + [x for j, x in enumerate(arrays) if j != i])
+    rest = [x for j, x in enumerate(arrays) if j != i]
+    equation = ",".join(others) + "->" + present
+    g = einsum(equation, grad, *rest) if tensors else _contract(equation, [grad, *rest])
     if len(present) < len(unique):
         # Labels only this operand has were summed away in the forward; their gradient is a broadcast.
         g = g.reshape(tuple(g.shape[present.index(ch)] if ch in present else 1 for ch in unique))
@@ -487,16 +525,16 @@ def _einsum_grad(grad: Any, out: str, labels: tuple[str, ...], arrays: tuple[Any
     target = tuple(n if n != 1 else m for n, m in zip(own, g.shape))
     broadcast = target != g.shape
     if broadcast:
-        g = xp.broadcast_to(g, target)
+        g = _dual.broadcast_to(g, target)
     reduce = tuple(k for k, (n, m) in enumerate(zip(own, target)) if n == 1 and m != 1)
     if reduce:
-        g = g.sum(axis=reduce, keepdims=True)
-    elif broadcast:
+        g = _dual.sum(g, reduce, keepdims=True)
+    elif broadcast and not tensors:
         g = xp.ascontiguousarray(g)
     if len(unique) == len(term):
         return g
     # A repeated label reads a diagonal; its gradient goes back onto that diagonal, zeros elsewhere.
-    result = xp.zeros(a.shape, a.dtype)
+    result = zeros(a.shape, dtype=a.dtype, device=a.device) if tensors else xp.zeros(a.shape, a.dtype)
     index = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (len(unique) - k - 1)) for k, n in enumerate(own)]
     result[tuple(index[unique.index(ch)] for ch in term)] = g
     return result

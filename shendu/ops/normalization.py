@@ -103,6 +103,34 @@ class _Normalize(Function):
                 grads.append(sum_to(g, wshape).reshape(shape))
         return tuple(grads)
 
+    @staticmethod
+    def composite(
+        x: Tensor,
+        *affine: Tensor,
+        view: tuple[int, ...],
+        axes: tuple[int, ...],
+        wshape: tuple[int, ...],
+        eps: float,
+        has_weight: bool,
+        stats: tuple[Any, Any] | None = None,
+        running: tuple[Any, Any] | None = None,
+        momentum: float = 0.0,
+    ) -> Tensor:
+        # The same normalization with differentiable ops; the running statistics were updated by forward.
+        xv = x.reshape(view)
+        if stats is None:
+            centered = xv - xv.mean(dim=axes, keepdim=True)
+            var = (centered * centered).mean(dim=axes, keepdim=True)
+        else:
+            centered = xv - Tensor._make(stats[0])
+            var = Tensor._make(stats[1])
+        out = centered * (var + eps).rsqrt()
+        if has_weight:
+            out = out * affine[0].reshape(wshape)
+        if len(affine) > int(has_weight):
+            out = out + affine[-1].reshape(wshape)
+        return out.reshape(x.shape)
+
 
 def _update_running(running: tuple[Any, Any], mean: Any, var: Any, count: int, momentum: float) -> None:
     running_mean, running_var = running

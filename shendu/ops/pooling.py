@@ -1,4 +1,4 @@
-"""Pooling and resampling: max and average pooling (fixed and adaptive), and nearest-neighbour interpolation.
+"""Pooling: max and average pooling, fixed and adaptive (resampling is in ``interpolate.py``).
 
 Fixed-window pooling works on an ``as_strided`` view of the padded input, ``(N, C, Ho, Wo, kh, kw)``,
 with one vectorized step per kernel offset: no Python loop touches the batch or the channels. Max
@@ -17,19 +17,20 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled
-from .._checks import check_floating, check_tensor, is_int
+from .._checks import check_floating, is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from .conv import _as_batched, _check_input, _Geometry, _ntuple, _show, _windows
+from .creation import zeros
+from .indexing import scatter_add
 
 __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
-    "interpolate",
     "max_pool1d",
     "max_pool2d",
 ]
@@ -283,6 +284,11 @@ class MaxPool2d(Function):
 
         return (_spread(at, geom, dtype, x4_shape, xp).reshape(x_shape),)
 
+    def backward_graph(self, grad: Tensor, *rest: Tensor) -> tuple[Tensor]:
+        geom, x4_shape, x_shape, _ = self.meta
+        index = _flat_indices(self.offset, geom, get_array_module(self.offset))
+        return (_scatter_to_planes(grad, index, x4_shape).reshape(x_shape),)
+
 
 def _max_pool(
     op: str,
@@ -381,6 +387,8 @@ def _window_counts(size: int, kernel: int, stride: int, pad: int, out: int, incl
 
 class AvgPool2d(Function):
     """Average pooling over an ``(N, C, H, W)`` view of the input; also serves 1-D and unbatched inputs."""
+
+    linear = True
 
     def forward(self, x: Any, *, geom: _Geometry, spatial: int, divisor: Any) -> Any:
         xp = get_array_module(x)
@@ -554,6 +562,8 @@ def _window_means(x4: Any, out: tuple[int, int]) -> Any:
 class AdaptiveAvgPool2d(Function):
     """Adaptive average pooling as two matrix products, one per spatial dim, with exact averaging weights."""
 
+    linear = True
+
     def forward(self, x: Any, *, out: tuple[int, int]) -> Any:
         xp = get_array_module(x)
         x4 = x[None] if x.ndim == 3 else x
@@ -653,6 +663,20 @@ class AdaptiveMaxPool2d(Function):
         summed = xp.bincount(where, weights=grad.reshape(-1), minlength=planes * h * w)
         return (summed.astype(grad.dtype, copy=False).reshape(x_shape),)
 
+    def backward_graph(self, grad: Tensor, *rest: Tensor) -> tuple[Tensor]:
+        x_shape, (h, w) = self.meta
+        index = self.index
+        return (_scatter_to_planes(grad, index, (*index.shape[:2], h, w)).reshape(x_shape),)
+
+
+def _scatter_to_planes(grad: Tensor, index: Any, shape: tuple[int, ...]) -> Tensor:
+    """The gradient of a max pooling as differentiable ops: each window's gradient added at the flat
+    position ``index`` (``(N, C, Ho, Wo)``) of its maximum in a zero ``(N, C, H, W)`` plane."""
+    n, c = shape[:2]
+    flat = Tensor._make(index.reshape(n, c, -1).astype(np.int64, copy=False))
+    planes = zeros(n, c, shape[2] * shape[3], dtype=grad.dtype, device=grad.device)
+    return scatter_add(planes, 2, flat, grad.reshape(n, c, -1)).reshape(shape)
+
 
 def adaptive_max_pool2d(
     input: Tensor, output_size: int | tuple[int | None, int | None] | None, return_indices: bool = False
@@ -673,115 +697,3 @@ def adaptive_max_pool2d(
     """
     out = _adaptive_size("adaptive_max_pool2d", input, output_size)
     return AdaptiveMaxPool2d.apply(input, out=out, return_indices=bool(return_indices))
-
-
-# ---------------------------------------------------------------------------------------- interpolation
-_MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
-
-
-def _nearest_source(size: int, out: int, scale: float | None) -> np.ndarray:
-    """PyTorch's source index of each output position along one dim, float32 rounding included."""
-    if out == size:
-        return np.arange(out)
-    if out == 2 * size:
-        return np.arange(out) >> 1
-    step = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(size) / np.float32(out)
-    source = np.floor(np.arange(out, dtype=np.float32) * step).astype(np.int64)
-    return np.minimum(source, size - 1)
-
-
-class NearestInterpolate(Function):
-    """Nearest-neighbour resampling: a gather forward, a scatter-add backward."""
-
-    def forward(self, x: Any, *, sources: tuple[np.ndarray, ...]) -> Any:
-        xp = get_array_module(x)
-        grids = xp.ix_(*(xp.asarray(s) for s in sources))
-        self.meta = (x.shape, sources)
-        return x[(slice(None), slice(None), *grids)]
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        xp = get_array_module(grad)
-        x_shape, sources = self.meta
-        spatial = x_shape[2:]
-        plane = int(np.prod(spatial))
-        position = np.zeros([len(s) for s in sources], np.int64)
-        for axis, source in enumerate(sources):
-            step = int(np.prod(spatial[axis + 1 :]))
-            position = position + (source * step).reshape([-1 if a == axis else 1 for a in range(len(sources))])
-        planes = x_shape[0] * x_shape[1]
-        where = (xp.arange(planes)[:, None] * plane + xp.asarray(position.reshape(1, -1))).ravel()
-        summed = xp.bincount(where, weights=grad.reshape(-1), minlength=planes * plane)
-        return (summed.astype(grad.dtype, copy=False).reshape(x_shape),)
-
-
-def interpolate(
-    input: Tensor,
-    size: int | tuple[int, ...] | None = None,
-    scale_factor: float | tuple[float, ...] | None = None,
-    mode: str = "nearest",
-    align_corners: bool | None = None,
-    recompute_scale_factor: bool | None = None,
-    antialias: bool = False,
-) -> Tensor:
-    """Resample a batch of signals, images or volumes to a new spatial size (nearest neighbour).
-
-    Output position ``i`` copies input position ``floor(i · scale)``, where ``scale`` is
-    ``1 / scale_factor`` when a scale factor is given, else ``in_size / out_size`` (as PyTorch
-    computes it, in float32).
-
-    Args:
-        input: ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)``.
-        size: the output's spatial size, an int or one int per spatial dim. Default: None.
-        scale_factor: the multiplier of the spatial size (the result rounded down), a float or one
-            per spatial dim; give exactly one of ``size`` and ``scale_factor``. Default: None.
-        mode: only ``'nearest'`` is implemented; other modes raise NotImplementedError. Default: ``'nearest'``.
-        align_corners: must stay None for ``'nearest'``, as in PyTorch. Default: None.
-        recompute_scale_factor: compute the scale from the sizes, not from ``scale_factor``. Default: None.
-        antialias: must stay False for ``'nearest'``. Default: False.
-
-    Example:
-        >>> shendu.ops.pooling.interpolate(shendu.randn(1, 3, 4, 4), scale_factor=2).shape
-        shendu.Size([1, 3, 8, 8])
-    """
-    op = "interpolate"
-    check_tensor(op, input, "as input")
-    if mode != "nearest":
-        known = "" if mode in _MODES else f" (PyTorch's modes are {', '.join(_MODES)})"
-        raise NotImplementedError(f"{op}: mode {mode!r} is not implemented; only mode='nearest' is{known}")
-    if align_corners is not None:
-        raise ShapeError(f"{op}: align_corners can only be set with the interpolating modes, not mode='nearest'")
-    if antialias:
-        raise ShapeError(f"{op}: antialias is only available for the bilinear and bicubic modes, not mode='nearest'")
-    shape = tuple(input._array.shape)
-    spatial = len(shape) - 2
-    if spatial not in (1, 2, 3):
-        raise ShapeError(
-            f"{op}: expected a 3-D (N, C, L), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) input, "
-            f"got a {len(shape)}-D input of shape {shape}"
-        )
-    if (size is None) == (scale_factor is None):
-        raise ShapeError(
-            f"{op}: give exactly one of size and scale_factor, got size={size!r}, scale_factor={scale_factor!r}"
-        )
-    image = shape[2:]
-    if size is not None:
-        sizes = (size,) * spatial if is_int(size) else tuple(size) if isinstance(size, (tuple, list)) else None
-        if sizes is None or len(sizes) != spatial or not all(is_int(s) for s in sizes):
-            raise ShapeError(f"{op}: size must be an int or {spatial} ints for an input of shape {shape}, got {size!r}")
-        out = tuple(int(s) for s in sizes)
-        scales: tuple[float | None, ...] = (None,) * spatial
-    else:
-        factors = (scale_factor,) * spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
-        if len(factors) != spatial:
-            raise ShapeError(
-                f"{op}: scale_factor must be a number or {spatial} numbers for an input of shape {shape}, "
-                f"got {scale_factor!r}"
-            )
-        if not all(isinstance(f, (int, float)) and math.isfinite(f) for f in factors):
-            raise ValueError(f"{op}: scale_factor must be finite numbers, got {scale_factor!r}")
-        out = tuple(math.floor(float(s) * float(f)) for s, f in zip(image, factors))
-        scales = (None,) * spatial if recompute_scale_factor else tuple(float(f) for f in factors)
-    if any(s <= 0 for s in image) or any(o <= 0 for o in out):
-        raise ShapeError(f"{op}: input and output sizes must be positive, got input size {image} and output size {out}")
-    sources = tuple(_nearest_source(s, o, f) for s, o, f in zip(image, out, scales))
-    return NearestInterpolate.apply(input, sources=sources)

@@ -286,6 +286,9 @@ class Sample(Function):
             xp.zeros(shape, dtype) if self.needs_input_grad(i) else None for i, (shape, dtype) in enumerate(self.meta)
         )
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return tuple(None if g is None else Tensor._make(g) for g in self.backward(grad._array))
+
 
 class Normal(Sample):
     pass

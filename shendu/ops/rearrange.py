@@ -23,6 +23,8 @@ __all__ = ["flip", "repeat", "repeat_interleave", "roll", "tile"]
 
 
 class Repeat(Function):
+    linear = True
+
     def forward(self, x: Any, repeats: tuple[int, ...]) -> Any:
         padded = (1,) * (len(repeats) - x.ndim) + x.shape
         self.meta = (x.shape, padded, repeats)
@@ -71,6 +73,8 @@ def tile(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
 
 
 class Flip(Function):
+    linear = True
+
     def forward(self, x: Any, dims: tuple[int, ...]) -> Any:
         key = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim))
         self.meta = key
@@ -94,6 +98,8 @@ def flip(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Tensor
 
 
 class Roll(Function):
+    linear = True
+
     def forward(self, x: Any, shifts: tuple[int, ...], dims: tuple[int, ...] | None) -> Any:
         self.meta = (shifts, dims, x.shape)
         if dims is None:
@@ -131,6 +137,8 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
 
 
 class RepeatInterleave(Function):
+    linear = True
+
     def forward(self, x: Any, repeats: Any, dim: int) -> Any:
         self.meta = (x.shape, dim, repeats if isinstance(repeats, int) else None)
         if not isinstance(repeats, int):

@@ -22,8 +22,10 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import float_operand
-from .creation import cast
+from .creation import cast, ones_like, zeros
+from .shape import stack
 
 __all__ = [
     "all",
@@ -104,6 +106,8 @@ def _kept(array: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
 
 def _spread(grad: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """The gradient of a reduction, copied (as a broadcast view) to every reduced element."""
+    if isinstance(grad, Tensor):
+        return _kept(grad, shape, axes).expand(*shape)
     return get_array_module(grad).broadcast_to(_kept(grad, shape, axes), shape)
 
 
@@ -142,6 +146,8 @@ class Sum(Function):
         shape, axes = self.meta
         return (_spread(grad, shape, axes),)
 
+    backward_graph = backward
+
 
 class Mean(Function):
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
@@ -154,6 +160,8 @@ class Mean(Function):
         shape, axes, n = self.meta
         with np.errstate(divide="ignore", invalid="ignore"):
             return (_spread(grad / n, shape, axes),)
+
+    backward_graph = backward
 
 
 class Prod(Function):
@@ -178,6 +186,16 @@ class Prod(Function):
         at_zero = xp.where(zeros_in_slice == 1, scaled, 0)
         elsewhere = xp.where(zeros_in_slice == 0, scaled / safe, 0)
         return (xp.where(zero, at_zero, elsewhere),)
+
+    @staticmethod
+    def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool) -> Tensor:
+        # A running product of slices: exact with zeros, where dividing the product is not.
+        rest = tuple(i for i in range(x.ndim) if i not in axes)
+        moved = x.permute(*axes, *rest).reshape(-1, *(x.shape[i] for i in rest))
+        out = moved[0] if moved.shape[0] else ones_like(moved.sum(0))
+        for i in range(1, moved.shape[0]):
+            out = out * moved[i]
+        return out.reshape(_kept_shape(x.shape, axes)) if keepdim else out
 
 
 def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -268,12 +286,15 @@ class _Extreme(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         x, axes = self.x, self.meta
-        xp = get_array_module(x)
         hit = x == _kept(self.out, x.shape, axes)
         ties = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = _kept(grad, x.shape, axes) / ties
-        return (xp.where(hit, share, 0),)
+        return (_dual.where(hit, share, 0),)
+
+    # Which elements hold the extreme does not change with x (almost everywhere), so the same
+    # formula on a tensor gradient is the gradient's own derivative.
+    backward_graph = backward
 
 
 class Amax(_Extreme):
@@ -309,7 +330,9 @@ class _ExtremeDim(Function):
         xp = get_array_module(self.index)
         positions = xp.arange(work_shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(work_shape))])
         picked = positions == self.index
-        return (xp.where(picked, grad.reshape(self.index.shape), 0).reshape(shape),)
+        return (_dual.where(picked, grad.reshape(self.index.shape), 0).reshape(shape),)
+
+    backward_graph = backward
 
 
 class Max(_ExtremeDim):
@@ -426,6 +449,12 @@ def _variance_grad(grad: Any, centered: Any, axes: tuple[int, ...], correction: 
         return grad * centered * (math.inf if dof == 0 else 2.0 / dof)
 
 
+def _variance_composite(x: Tensor, axes: tuple[int, ...], keepdim: bool, correction: float) -> Tensor:
+    n = _count(tuple(x.shape), axes)
+    centered = x - x.sum(dim=axes, keepdim=True) / n
+    return (centered * centered).sum(dim=axes, keepdim=keepdim) / builtins.max(0, n - correction)
+
+
 class Var(Function):
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Any:
         self.centered, out = _centered_and_variance(x, axes, keepdim, correction)
@@ -436,6 +465,10 @@ class Var(Function):
         axes, correction, whole = self.meta
         d = self.centered
         return (_variance_grad(_kept(grad, d.shape, axes), d, axes, correction, whole),)
+
+    @staticmethod
+    def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Tensor:
+        return _variance_composite(x, axes, keepdim, correction)
 
 
 class Std(Function):
@@ -457,6 +490,10 @@ class Std(Function):
             # returns a zero gradient there, and so does this.
             per_variance = xp.where(out == 0, 0, _kept(grad, d.shape, axes) / (2 * out))
         return (_variance_grad(per_variance, d, axes, correction, whole),)
+
+    @staticmethod
+    def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Tensor:
+        return _variance_composite(x, axes, keepdim, correction).sqrt()
 
 
 def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> dict[str, Any]:
@@ -617,6 +654,20 @@ class Norm(Function):
                 return (xp.sign(x) * xp.where(x == 0, 0, a ** (p - 1)) * g * n ** (1 - p),)
             return (xp.sign(x) * a ** (p - 1) * xp.where(n == 0, 0, g / n ** (p - 1)),)
 
+    @staticmethod
+    def composite(x: Tensor, p: float, axes: tuple[int, ...], keepdim: bool) -> Tensor:
+        if p == 2:
+            return (x * x).sum(dim=axes, keepdim=keepdim).sqrt()
+        if p == 1:
+            return x.abs().sum(dim=axes, keepdim=keepdim)
+        if p == 0:
+            return (x != 0).sum(dim=axes, keepdim=keepdim).to(x.dtype)
+        if p == math.inf:
+            return x.abs().amax(dim=axes, keepdim=keepdim)
+        if p == -math.inf:
+            return x.abs().amin(dim=axes, keepdim=keepdim)
+        return (x.abs() ** p).sum(dim=axes, keepdim=keepdim) ** (1.0 / p)
+
 
 def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     """The vector p-norm of ``input`` over ``dim`` (every element when ``dim`` is None).
@@ -685,6 +736,16 @@ class LogSumExp(Function):
         with np.errstate(over="ignore", invalid="ignore"):
             return (_kept(grad, x.shape, axes) * xp.exp(x - self.out),)
 
+    @staticmethod
+    def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool) -> Tensor:
+        if x.numel():
+            top = x.detach().amax(dim=axes, keepdim=True)
+        else:
+            top = zeros(_kept_shape(x.shape, axes), dtype=x.dtype, device=x.device)
+        top = top.nan_to_num(0.0, 0.0, 0.0)
+        out = (x - top).exp().sum(dim=axes, keepdim=True).log() + top
+        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+
 
 def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow by shifting by the maximum.
@@ -707,6 +768,8 @@ def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
 
 # ----------------------------------------------------------------- cumulative sums and products
 def _reverse_cumsum(array: Any, axis: int) -> Any:
+    if isinstance(array, Tensor):
+        return array.flip(axis).cumsum(axis).flip(axis)
     xp = get_array_module(array)
     return xp.flip(xp.cumsum(xp.flip(array, axis), axis=axis), axis)
 
@@ -723,6 +786,8 @@ class CumSum(Function):
         if grad.ndim == 0:
             return (grad,)
         return (_reverse_cumsum(grad, self.meta),)
+
+    backward_graph = backward
 
 
 class CumProd(Function):
@@ -756,6 +821,16 @@ class CumProd(Function):
         skipping_zero = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
         at_zero = _reverse_cumsum(grad * skipping_zero, axis)
         return (xp.where(before, from_before, xp.where(first_zero, at_zero, 0)),)
+
+    @staticmethod
+    def composite(x: Tensor, axis: int) -> Tensor:
+        if x.ndim == 0:
+            return x * 1
+        steps = x.unbind(axis)
+        running = [steps[0]]
+        for step in steps[1:]:
+            running.append(running[-1] * step)
+        return stack(running, axis)
 
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:

@@ -17,6 +17,7 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
+from . import _dual
 from ._common import (
     as_operand,
     broadcast_shape,
@@ -42,6 +43,8 @@ class Maximum(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         return _extremum_grads(self, grad, self.a < self.b, self.a > self.b)
 
+    backward_graph = backward
+
 
 class Minimum(Function):
     saves_inputs = (0, 1)
@@ -53,14 +56,15 @@ class Minimum(Function):
     def backward(self, grad: Any) -> tuple[Any, Any]:
         return _extremum_grads(self, grad, self.a > self.b, self.a < self.b)
 
+    backward_graph = backward
+
 
 def _extremum_grads(fn: Function, grad: Any, a_lost: Any, b_lost: Any) -> tuple[Any, Any]:
     # Ties split the gradient in half, as PyTorch does; a NaN on either side wins for both.
-    xp = get_array_module(grad)
     a, b = fn.a, fn.b
-    shared = xp.where(a == b, grad * 0.5, grad)
-    ga = sum_to(xp.where(a_lost, 0, shared), a.shape) if fn.needs_input_grad(0) else None
-    gb = sum_to(xp.where(b_lost, 0, shared), b.shape) if fn.needs_input_grad(1) else None
+    shared = _dual.where(a == b, grad * 0.5, grad)
+    ga = sum_to(_dual.where(a_lost, 0, shared), a.shape) if fn.needs_input_grad(0) else None
+    gb = sum_to(_dual.where(b_lost, 0, shared), b.shape) if fn.needs_input_grad(1) else None
     return ga, gb
 
 
@@ -112,12 +116,13 @@ class Where(Function):
         return get_array_module(a).where(condition, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
         shape_a, shape_b = self.meta
         c = self.condition
-        ga = sum_to(xp.where(c, grad, 0), shape_a) if self.needs_input_grad(1) else None
-        gb = sum_to(xp.where(c, 0, grad), shape_b) if self.needs_input_grad(2) else None
+        ga = sum_to(_dual.where(c, grad, 0), shape_a) if self.needs_input_grad(1) else None
+        gb = sum_to(_dual.where(c, 0, grad), shape_b) if self.needs_input_grad(2) else None
         return None, ga, gb
+
+    backward_graph = backward
 
 
 def _check_bool(op: str, what: str, t: Any) -> Tensor:
@@ -190,10 +195,11 @@ class MaskedFill(Function):
         return get_array_module(x).where(mask, value, x)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        xp = get_array_module(grad)
-        gx = sum_to(xp.where(self.mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
-        gv = xp.where(self.mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
+        gx = sum_to(_dual.where(self.mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
+        gv = _dual.where(self.mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
         return None, gx, gv
+
+    backward_graph = backward
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:

@@ -1,5 +1,5 @@
-"""Shape ops: views (reshape, transpose, permute, squeeze, expand, narrow, split), joins (cat, stack) and
-padding; the copies that repeat or reorder elements are in ``rearrange.py``.
+"""Shape ops: views (reshape, transpose, permute, squeeze, expand, narrow, split) and joins (cat, stack);
+padding is in ``padding.py`` and the copies that repeat or reorder elements in ``rearrange.py``.
 
 A view's output shares memory with its input, so it also shares the input's version
 counter: an in-place change through either one is then caught by the engine when a
@@ -24,7 +24,7 @@ from ..backend import get_array_module
 from ..errors import IndexOutOfRange, ShapeError
 from ..tensor import Tensor
 from ._common import as_index, check_same_device, sum_to
-from .creation import _fill_value, cast
+from .creation import cast, zeros
 
 __all__ = [
     "cat",
@@ -38,7 +38,6 @@ __all__ = [
     "moveaxis",
     "movedim",
     "narrow",
-    "pad",
     "permute",
     "reshape",
     "reshape_as",
@@ -100,6 +99,8 @@ def _need_dims(op: str, input: Tensor) -> None:
 
 
 class Reshape(Function):
+    linear = True
+
     def forward(self, x: Any, shape: tuple[int, ...]) -> Any:
         self.meta = x.shape
         return x.reshape(shape)
@@ -306,6 +307,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 class Transpose(Function):
+    linear = True
+
     def forward(self, x: Any, dim0: int, dim1: int) -> Any:
         self.meta = (dim0, dim1)
         if x.ndim == 0:
@@ -352,6 +355,8 @@ def t(input: Tensor) -> Tensor:
 
 
 class Permute(Function):
+    linear = True
+
     def forward(self, x: Any, dims: tuple[int, ...]) -> Any:
         inverse = [0] * len(dims)
         for i, d in enumerate(dims):
@@ -388,6 +393,8 @@ def permute(input: Tensor, *args: Any, dims: Sequence[int] | None = None) -> Ten
 
 
 class Expand(Function):
+    linear = True
+
     def forward(self, x: Any, shape: tuple[int, ...]) -> Any:
         self.meta = x.shape
         return get_array_module(x).broadcast_to(x, shape)
@@ -472,6 +479,8 @@ moveaxis = movedim
 
 
 class Select(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, index: int) -> Any:
         self.meta = (x.shape, (slice(None),) * dim + (index, Ellipsis))
         return x[self.meta[1]]
@@ -541,6 +550,18 @@ class Cat(Function):
             start += size
         return tuple(grads)
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        dim, sizes = self.meta
+        grads: list[Tensor | None] = []
+        start = 0
+        for i, size in enumerate(sizes):
+            if size is None:
+                grads.append(zeros(0, dtype=grad.dtype, device=grad.device) if self.needs_input_grad(i) else None)
+                continue
+            grads.append(narrow(grad, dim, start, size) if self.needs_input_grad(i) else None)
+            start += size
+        return tuple(grads)
+
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; their dtypes are promoted to a common one.
@@ -592,6 +613,11 @@ class Stack(Function):
         lead = (slice(None),) * self.meta
         return tuple(grad[(*lead, i)] if self.needs_input_grad(i) else None for i in range(grad.shape[self.meta]))
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        return tuple(
+            select(grad, self.meta, i) if self.needs_input_grad(i) else None for i in range(grad.shape[self.meta])
+        )
+
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors of one shape along a new dim ``dim``; their dtypes are promoted to a common one.
@@ -623,6 +649,9 @@ class Split(Function):
 
     def backward(self, *grads: Any) -> tuple[Any]:
         return (get_array_module(grads[0]).concatenate(grads, axis=self.meta),)
+
+    def backward_graph(self, *grads: Tensor) -> tuple[Tensor]:
+        return (cat(list(grads), self.meta),)
 
 
 def _split_at(op: str, input: Tensor, d: int, sizes: Sequence[int]) -> tuple[Tensor, ...]:
@@ -694,6 +723,9 @@ class Unbind(Function):
     def backward(self, *grads: Any) -> tuple[Any]:
         return (get_array_module(grads[0]).stack(grads, axis=self.meta),)
 
+    def backward_graph(self, *grads: Tensor) -> tuple[Tensor]:
+        return (stack(list(grads), self.meta),)
+
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices of ``input`` along ``dim``, as views without that dim.
@@ -709,6 +741,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 class Narrow(Function):
+    linear = True
+
     def forward(self, x: Any, dim: int, start: int, stop: int) -> Any:
         self.meta = (x.shape, (slice(None),) * dim + (slice(start, stop),))
         return x[self.meta[1]]
@@ -746,6 +780,8 @@ def narrow(input: Tensor, dim: int, start: int | Tensor, length: int) -> Tensor:
 
 
 class Contiguous(Function):
+    linear = True
+
     def forward(self, x: Any) -> Any:
         return get_array_module(x).ascontiguousarray(x)
 
@@ -758,72 +794,3 @@ def contiguous(input: Tensor) -> Tensor:
     if input._array.flags.c_contiguous:
         return input
     return Contiguous.apply(input)
-
-
-# ----------------------------------------------------------------------------- padding
-
-
-class ConstantPad(Function):
-    def forward(
-        self, x: Any, shape: tuple[int, ...], src: tuple[slice, ...], dst: tuple[slice, ...], value: Any
-    ) -> Any:
-        self.meta = (x.shape, src, dst)
-        out = get_array_module(x).full(shape, value, dtype=x.dtype)
-        out[dst] = x[src]
-        return out
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        shape, src, dst = self.meta
-        out = get_array_module(grad).zeros(shape, grad.dtype)
-        out[src] = grad[dst]
-        return (out,)
-
-
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
-    """Pad ``input`` with ``value``; ``pad`` gives (before, after) amounts from the last dim backwards.
-
-    Args:
-        input: the tensor.
-        pad: ``(left, right)`` for the last dim, then ``(top, bottom)`` for the one before, and so on;
-            negative amounts crop.
-        mode: only ``"constant"`` is supported. Default: ``"constant"``.
-        value: the fill value. Default: 0.
-
-    Shape:
-        Dim ``-1 - i`` grows by ``pad[2 * i] + pad[2 * i + 1]``.
-
-    Example:
-        >>> shendu.pad(shendu.ones(2, 3), (1, 1, 0, 2)).shape
-        shendu.Size([4, 5])
-    """
-    if mode != "constant":
-        if mode in ("reflect", "replicate", "circular"):
-            raise NotImplementedError(f"pad: mode {mode!r} is not supported yet; only mode='constant' is")
-        raise ValueError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
-    if not isinstance(pad, (tuple, list)):
-        raise TypeError(f"pad: pad must be a tuple or list of ints, got {type(pad).__name__}")
-    amounts = _sizes("pad", (pad,))
-    shape = input._array.shape
-    if len(amounts) % 2:
-        raise ShapeError(f"pad: the padding {amounts} must have an even length, a (before, after) pair per dim")
-    if len(amounts) > 2 * len(shape):
-        raise ShapeError(
-            f"pad: the padding {amounts} covers {len(amounts) // 2} dims but the input has only {len(shape)} "
-            f"(shape {tuple(shape)})"
-        )
-    out_shape, src, dst = list(shape), [slice(None)] * len(shape), [slice(None)] * len(shape)
-    for i in range(len(amounts) // 2):
-        d = len(shape) - 1 - i
-        before, after = amounts[2 * i], amounts[2 * i + 1]
-        size = shape[d]
-        crop_before, crop_after = max(-before, 0), max(-after, 0)
-        if crop_before + crop_after > size:
-            raise ShapeError(f"pad: padding ({before}, {after}) crops more than the size {size} of dim {d}")
-        kept = size - crop_before - crop_after
-        src[d] = slice(crop_before, crop_before + kept)
-        dst[d] = slice(max(before, 0), max(before, 0) + kept)
-        out_shape[d] = size + before + after
-    # PyTorch takes the value as a float, so -1 does not wrap into an unsigned dtype as a fill value would.
-    number = float(value) if isinstance(value, (int, float, np.number)) else value
-    fill = 0 if value is None else _fill_value("pad", number, input._array.dtype, "value")
-    return ConstantPad.apply(input, shape=tuple(out_shape), src=tuple(src), dst=tuple(dst), value=fill)

@@ -2,6 +2,7 @@
 
 from . import metrics
 from .callbacks import Callback, EarlyStopping, GradientClipping, LRSchedulerStep, ModelCheckpoint
+from .tensorboard import TensorBoard
 from .trainer import NonFiniteError, Trainer
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "LRSchedulerStep",
     "ModelCheckpoint",
     "NonFiniteError",
+    "TensorBoard",
     "Trainer",
     "metrics",
 ]

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._text import count
+
 if TYPE_CHECKING:
     from .trainer import Trainer
 
@@ -98,7 +100,7 @@ class EarlyStopping(Callback):
         if self.wait > self.patience:
             self.stopped_epoch = int(logs["epoch"])
             trainer.stop(
-                f"early stopping: {self.monitor} has not improved for {self.wait} epochs "
+                f"early stopping: {self.monitor} has not improved for {count(self.wait, 'epoch')} "
                 f"(best {self.best:.4f} at epoch {self.best_epoch})"
             )
             if self.best_state is not None:

@@ -10,6 +10,9 @@ import numpy as np
 
 __all__ = ["plot_confusion_matrix", "plot_history"]
 
+# 8-inch-wide figures at 130 dots per inch: 1040 pixels, sharp on a wide screen.
+_DPI = 130
+
 
 def _pyplot() -> Any:
     try:
@@ -22,9 +25,23 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot_history(history: Sequence[dict[str, float]], out_dir: str | Path) -> list[Path]:
-    """Write ``loss.png`` (and ``accuracy.png`` for classification) from a trainer's history."""
+def plot_history(
+    history: Sequence[dict[str, float]],
+    out_dir: str | Path,
+    test: dict[str, Any] | None = None,
+    title: str | None = None,
+) -> list[Path]:
+    """Write ``loss.png`` (and ``accuracy.png`` for classification) from a trainer's history.
+
+    Args:
+        history: the trainer's per-epoch rows (``epoch``, ``train_loss``, ``val_accuracy``...).
+        out_dir: the folder to write to.
+        test: the final evaluation (``loss``, ``accuracy``), drawn as a dashed line. Default: None.
+        title: what was trained, shown in each title (e.g. ``"cnn on fashion-mnist"``). Default: None.
+    """
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     out_dir = Path(out_dir)
     epochs = [row["epoch"] for row in history]
     written = []
@@ -32,27 +49,40 @@ def plot_history(history: Sequence[dict[str, float]], out_dir: str | Path) -> li
         series = {split: [row.get(f"{split}_{metric}") for row in history] for split in ("train", "val")}
         if all(v is None for values in series.values() for v in values):
             continue
-        fig, ax = plt.subplots(figsize=(5, 3.5))
+        fig, ax = plt.subplots(figsize=(8, 5))
         for split, values in series.items():
             if any(v is not None for v in values):
-                ax.plot(epochs, values, marker="o", label=split)
+                ax.plot(epochs, values, marker="o", label={"train": "training", "val": "validation"}[split])
+        if test is not None and test.get(metric) is not None:
+            ax.axhline(test[metric], color="black", linestyle="--", linewidth=1, label=f"test: {test[metric]:.4f}")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
+        ax.set_title(f"{metric.capitalize()} per epoch" + (f": {title}" if title else ""))
         ax.grid(alpha=0.3)
         ax.legend()
         fig.tight_layout()
         path = out_dir / f"{metric}.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=_DPI)
         plt.close(fig)
         written.append(path)
     return written
 
 
-def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str | Path) -> Path:
-    """Write a confusion-matrix heat map with counts (rows: true class, columns: predicted)."""
+def plot_confusion_matrix(
+    matrix: np.ndarray, classes: Sequence[str], path: str | Path, title: str = "Confusion matrix"
+) -> Path:
+    """Write a confusion-matrix heat map with counts (rows: true class, columns: predicted).
+
+    Args:
+        matrix: counts, (classes, classes).
+        classes: the class names, in index order.
+        path: the PNG file to write.
+        title: the figure's title. Default: ``"Confusion matrix"``.
+    """
     plt = _pyplot()
     matrix = np.asarray(matrix)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    fig, ax = plt.subplots(figsize=(8.5, 7))
     image = ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
     ax.set_yticks(range(len(classes)), classes)
@@ -67,11 +97,12 @@ def plot_confusion_matrix(matrix: np.ndarray, classes: Sequence[str], path: str 
                 str(matrix[i, j]),
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=9,
                 color="white" if matrix[i, j] > threshold else "black",
             )
     fig.colorbar(image, ax=ax)
+    ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=_DPI)
     plt.close(fig)
     return Path(path)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._text import count
 from ..autograd import no_grad
 from ..backend import CPU, to_device
 from ..errors import ShenduError
@@ -303,7 +304,10 @@ class Trainer:
         n_samples = len(getattr(self.train_loader, "dataset", []) or [])
         batch_size = getattr(self.train_loader, "batch_size", None)
         iterations = len(self.train_loader)  # type: ignore[arg-type]
-        self.log(f"{n_samples} samples / batch {batch_size} = {iterations} iterations per epoch, {self.epochs} epochs")
+        self.log(
+            f"{count(n_samples, 'sample')} / batch {batch_size} = {count(iterations, 'iteration')} per epoch, "
+            f"{count(self.epochs, 'epoch')}"
+        )
         for cb in self.callbacks:
             cb.on_fit_start(self)
         self.stop_reason = None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
@@ -195,10 +196,21 @@ class TestAutogradGrad:
             shendu.autograd.grad(x * 2.0, [x, unused], retain_graph=True)
         assert shendu.autograd.grad(x * 2.0, [x, unused], allow_unused=True)[1] is None
 
-    def test_create_graph_is_refused_clearly(self) -> None:
-        x = leaf([1.0])
-        with pytest.raises(NotImplementedError, match="higher-order"):
-            shendu.autograd.grad(x * 2.0, x, create_graph=True)
+    def test_op_without_double_backward_is_named(self) -> None:
+        class Cube(shendu.autograd.Function):
+            def forward(self, x: Any) -> Any:
+                self.save_for_backward(x)
+                return x**3
+
+            def backward(self, grad: Any) -> tuple[Any]:
+                (x,) = self.saved
+                return (3 * x * x * grad,)
+
+        x = leaf([2.0])
+        (g,) = shendu.autograd.grad(Cube.apply(x), x)
+        assert g.item() == 12.0
+        with pytest.raises(shendu.GraphError, match=r"backward: CubeBackward does not support double backward"):
+            shendu.autograd.grad(Cube.apply(x), x, create_graph=True)
 
 
 class TestInPlace:

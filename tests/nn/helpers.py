@@ -31,6 +31,12 @@ def _close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
         np.testing.assert_allclose(got_a, want_a, rtol=rtol, atol=atol, equal_nan=True, err_msg=name)
 
 
+def _tolerance(given: float | dict[str, float] | None, dtype: str, default: float) -> float:
+    if isinstance(given, dict):
+        return given.get(dtype, default)
+    return default if given is None else given
+
+
 def _make(spec: Any, dtype: str, rng: np.random.Generator, low: float | None, high: float | None) -> tuple[Any, bool]:
     """(array, requires_grad): shapes become random float inputs that take gradients; arrays are fixed data."""
     if isinstance(spec, tuple):
@@ -57,8 +63,8 @@ def check_module(
     train: bool = False,
     steps: int = 1,
     dtypes: tuple[str, ...] = ("float64", "float32"),
-    rtol: float | None = None,
-    atol: float | None = None,
+    rtol: float | dict[str, float] | None = None,
+    atol: float | dict[str, float] | None = None,
     low: float | None = None,
     high: float | None = None,
     grad: bool = True,
@@ -76,8 +82,8 @@ def check_module(
         steps: forward/backward passes, each on new inputs; buffers are compared after each
             (BatchNorm's running statistics). Default: 1.
         dtypes: the float dtypes to run in. Default: float64 then float32.
-        rtol, atol: override the tolerances (say why in a comment). Default: 1e-10 in float64,
-            rtol 1e-5 / atol 1e-6 in float32.
+        rtol, atol: override the tolerances (say why in a comment), for every dtype or as a dict by
+            dtype name (``{"float32": 1e-5}``). Default: 1e-10 in float64, rtol 1e-5 / atol 1e-6 in float32.
         low, high: draw shape inputs uniformly from [low, high) instead of a normal distribution.
         grad: compare gradients. Default: True.
         seed: the seed of the inputs. Default: 0.
@@ -94,8 +100,8 @@ def check_module(
         s_mod.to(TEST_DEVICE)
         t_mod.train(train)
         s_mod.train(train)
-        tol_r = rtol if rtol is not None else (1e-10 if dtype == "float64" else 1e-5)
-        tol_a = atol if atol is not None else (1e-10 if dtype == "float64" else 1e-6)
+        tol_r = _tolerance(rtol, dtype, 1e-10 if dtype == "float64" else 1e-5)
+        tol_a = _tolerance(atol, dtype, 1e-10 if dtype == "float64" else 1e-6)
         for step in range(steps):
             rng = np.random.default_rng(seed + step)
             made = [_make(spec, dtype, rng, low, high) for spec in inputs]

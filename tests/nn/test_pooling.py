@@ -92,20 +92,6 @@ def test_adaptive_pools(cls: str, args: tuple[Any, ...], shape: tuple[int, ...])
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "shape"),
-    [
-        ({"scale_factor": 2}, (2, 3, 4, 5)),
-        ({"scale_factor": (2, 3)}, (1, 2, 3, 3)),
-        ({"size": (5, 7)}, (1, 2, 3, 4)),
-        ({"scale_factor": 3}, (2, 3, 4)),
-        ({"size": 6}, (2, 3, 4, 4)),
-    ],
-)
-def test_upsample_nearest(kwargs: dict[str, Any], shape: tuple[int, ...]) -> None:
-    pool_case("Upsample", (), kwargs, shape)
-
-
-@pytest.mark.parametrize(
     ("build", "message"),
     [
         (lambda: nn.MaxPool2d(3, padding=2), "MaxPool2d: padding should be at most half of the effective kernel"),
@@ -115,8 +101,6 @@ def test_upsample_nearest(kwargs: dict[str, Any], shape: tuple[int, ...]) -> Non
         (lambda: nn.AvgPool2d(2, divisor_override=0), "AvgPool2d: divisor_override must be a nonzero int or None"),
         (lambda: nn.AdaptiveAvgPool2d(0), "AdaptiveAvgPool2d: output_size must be a positive int or a pair"),
         (lambda: nn.AdaptiveMaxPool2d((1, 2, 3)), r"output_size must be .* got \(1, 2, 3\)"),
-        (lambda: nn.Upsample(), "Upsample: give exactly one of size and scale_factor"),
-        (lambda: nn.Upsample(size=2, scale_factor=2), "Upsample: give exactly one of size and scale_factor"),
     ],
 )
 def test_constructor_errors(build: Any, message: str) -> None:

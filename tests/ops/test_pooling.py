@@ -190,32 +190,6 @@ def test_adaptive_pools_on_special_layouts_and_values() -> None:
     check(lambda m, x: F(m).adaptive_max_pool2d(x, (2, 3), return_indices=True), nan, grad=False)
 
 
-INTERPOLATE_CASES = [
-    ((2, 3, 5, 4), {"scale_factor": 2}),
-    ((2, 3, 5, 4), {"scale_factor": 3.0}),
-    ((2, 3, 5), {"scale_factor": 1.7}),
-    ((2, 3, 5, 4), {"size": (7, 3)}),
-    ((2, 3, 5, 4), {"size": 6}),
-    ((2, 3, 5, 4), {"size": (5, 4)}),  # unchanged
-    ((2, 3, 3, 3), {"scale_factor": 1.3}),  # the size rounds back to the input's
-    ((2, 3, 8, 6), {"scale_factor": (0.5, 2.5)}),  # down and up
-    ((2, 3, 7, 9), {"scale_factor": 0.3}),
-    ((2, 3, 7, 9), {"scale_factor": 0.3, "recompute_scale_factor": True}),
-    ((2, 3, 5, 4, 6), {"scale_factor": (1.5, 2.5, 0.7)}),
-    ((1, 2, 4), {"size": 13}),
-]
-
-
-@pytest.mark.parametrize(("shape", "kwargs"), INTERPOLATE_CASES)
-def test_interpolate_nearest(shape: tuple, kwargs: dict) -> None:
-    check(lambda m, x: F(m).interpolate(x, **kwargs), shape)
-
-
-def test_interpolate_integer_images() -> None:
-    x = (np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5) % 256).astype(np.uint8)
-    check(lambda m, x: F(m).interpolate(x, scale_factor=2, mode="nearest"), x)
-
-
 def test_gradcheck() -> None:
     grad_check(lambda m, x: pool_ops.max_pool2d(x, 3, 2, 1), (2, 2, 7, 6))
     grad_check(lambda m, x: pool_ops.max_pool2d(x, 3, 1, 1, dilation=(1, 2), ceil_mode=True), (1, 2, 6, 7))
@@ -225,7 +199,6 @@ def test_gradcheck() -> None:
     grad_check(lambda m, x: pool_ops.avg_pool1d(x, 4, 3, 2), (2, 2, 9))
     grad_check(lambda m, x: pool_ops.adaptive_avg_pool2d(x, (3, 4)), (2, 2, 7, 6))
     grad_check(lambda m, x: pool_ops.adaptive_max_pool2d(x, (4, 3)), (2, 2, 6, 5))
-    grad_check(lambda m, x: pool_ops.interpolate(x, scale_factor=(1.5, 0.6)), (2, 2, 5, 6))
 
 
 @settings(max_examples=30, deadline=None)
@@ -378,37 +351,3 @@ def test_error_adaptive_output_size() -> None:
         shendu.ShapeError, match=r"adaptive_avg_pool2d: cannot pool an empty input of shape \(1, 3, 0, 8\)"
     ):
         pool_ops.adaptive_avg_pool2d(_t(1, 3, 0, 8), 2)
-
-
-def test_error_interpolate() -> None:
-    x = _t(1, 3, 4, 4)
-    with pytest.raises(
-        NotImplementedError, match=r"interpolate: mode 'bilinear' is not implemented; only mode='nearest'"
-    ):
-        pool_ops.interpolate(x, scale_factor=2, mode="bilinear")
-    with pytest.raises(NotImplementedError, match=r"interpolate: mode 'cubic' is not implemented.*PyTorch's modes are"):
-        pool_ops.interpolate(x, scale_factor=2, mode="cubic")
-    with pytest.raises(shendu.ShapeError, match=r"interpolate: give exactly one of size and scale_factor"):
-        pool_ops.interpolate(x, size=3, scale_factor=2)
-    with pytest.raises(shendu.ShapeError, match=r"interpolate: give exactly one of size and scale_factor"):
-        pool_ops.interpolate(x)
-    with pytest.raises(shendu.ShapeError, match=r"interpolate: align_corners can only be set with the interpolating"):
-        pool_ops.interpolate(x, scale_factor=2, align_corners=True)
-    with pytest.raises(shendu.ShapeError, match=r"interpolate: antialias is only available"):
-        pool_ops.interpolate(x, scale_factor=2, antialias=True)
-    with pytest.raises(
-        shendu.ShapeError, match=r"interpolate: expected a 3-D \(N, C, L\), 4-D .* got a 2-D input of shape \(4, 4\)"
-    ):
-        pool_ops.interpolate(_t(4, 4), scale_factor=2)
-    with pytest.raises(
-        shendu.ShapeError,
-        match=r"interpolate: size must be an int or 2 ints for an input of shape \(1, 3, 4, 4\), got \(4,\)",
-    ):
-        pool_ops.interpolate(x, size=(4,))
-    with pytest.raises(shendu.ShapeError, match=r"interpolate: scale_factor must be a number or 2 numbers"):
-        pool_ops.interpolate(x, scale_factor=(2, 2, 2))
-    with pytest.raises(
-        shendu.ShapeError,
-        match=r"interpolate: input and output sizes must be positive, got input size \(4, 4\) and output size \(0, 4\)",
-    ):
-        pool_ops.interpolate(x, size=(0, 4))

@@ -3,7 +3,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,11 +10,6 @@ import shendu
 from tests.helpers import check, grad_check
 
 INTS = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int64)
-
-
-def pad_both(pad: tuple[int, ...], **kwargs: float):
-    """The same pad call in both libraries (PyTorch keeps it in nn.functional)."""
-    return lambda m, x: (F.pad if m is torch else shendu.pad)(x, pad, **kwargs)
 
 
 def test_reshape_and_view() -> None:
@@ -162,18 +156,6 @@ def test_select_movedim() -> None:
     check(lambda m, x: x.swapdims(0, 1), (2, 3))
 
 
-def test_pad() -> None:
-    check(pad_both((1, 2)), (2, 3))
-    check(pad_both((1, -1, 0, 2)), (2, 3))
-    check(pad_both((0, 0, 2, 1)), (2, 3, 4), noncontiguous=True)
-    check(pad_both((1, 1, 1, 1, 1, 1)), (2, 3, 4))
-    check(pad_both((-1, -2)), (2, 4))
-    check(pad_both((2, 1), value=1.5), (3,))
-    check(pad_both((1, 0)), (0, 2))
-    check(pad_both(()), (2, 2))
-    check(pad_both((1, 1), value=2.7), INTS)
-
-
 def test_gradcheck() -> None:
     grad_check(lambda m, x: x.reshape(6, 2) * x.view(2, 6).t(), (3, 4))
     grad_check(lambda m, x: x.flatten(1) * 2.0, (2, 3, 4))
@@ -183,8 +165,6 @@ def test_gradcheck() -> None:
     grad_check(lambda m, a, b: m.cat([a, b, a], 1) * m.stack([a, a, b], 1).flatten(1), (2, 3), (2, 3))
     grad_check(lambda m, x: x.split([1, 3])[1] * x.chunk(2)[1].repeat(2, 1)[:3], (4, 2))
     grad_check(lambda m, x: x.unbind(1)[2] * x.narrow(1, 0, 1).squeeze(1), (3, 4))
-    grad_check(lambda m, x: x.t().contiguous() * m.pad(x, (-1, 0, 1, 0)), (3, 4))
-    grad_check(lambda m, x: m.pad(x, (2, 1, 1, -1), value=3.0), (3, 4))
     grad_check(lambda m, x: x.select(1, 2) * x.movedim(1, 0)[3], (3, 4))
 
 
@@ -400,20 +380,6 @@ def test_split_narrow_pad_errors() -> None:
         x.narrow(1, 5, 0)
     with pytest.raises(shendu.ShapeError, match="narrow: length must be >= 0, got -1"):
         x.narrow(1, 0, -1)
-    with pytest.raises(shendu.ShapeError, match=r"pad: the padding \(1, 2, 3\) must have an even length"):
-        shendu.pad(x, (1, 2, 3))
-    with pytest.raises(
-        shendu.ShapeError, match=r"pad: the padding \(1, 1, 1, 1, 1, 1\) covers 3 dims but the input has only 2"
-    ):
-        shendu.pad(x, (1, 1, 1, 1, 1, 1))
-    with pytest.raises(shendu.ShapeError, match=r"pad: padding \(-3, -2\) crops more than the size 4 of dim 1"):
-        shendu.pad(x, (-3, -2))
-    with pytest.raises(NotImplementedError, match="pad: mode 'reflect' is not supported yet"):
-        shendu.pad(x, (1, 1), mode="reflect")
-    with pytest.raises(ValueError, match="pad: unknown mode 'wrap'"):
-        shendu.pad(x, (1, 1), mode="wrap")
-    with pytest.raises(TypeError, match="pad: pad must be a tuple or list of ints, got int"):
-        shendu.pad(x, 1)
 
 
 @st.composite

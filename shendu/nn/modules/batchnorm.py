@@ -14,15 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import (
-    batch_hint,
-    channels_error,
-    channels_last_hint,
-    check_count,
-    check_input,
-    factory_kwargs,
-    rank_error,
-)
+from ._utils import batch_hint, channels_error, channels_last_hint, check_count, check_input, factory_kwargs, rank_error
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 

@@ -1,4 +1,4 @@
-"""Pooling layers: max and average pooling, their adaptive forms, and nearest-neighbour upsampling."""
+"""Pooling layers: max and average pooling, and their adaptive forms."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ __all__ = [
     "AvgPool2d",
     "MaxPool1d",
     "MaxPool2d",
-    "Upsample",
 ]
 
 _LAYOUTS = {1: "L", 2: "H, W"}
@@ -354,60 +353,3 @@ class AdaptiveMaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
-
-
-class Upsample(Module):
-    """Upsample by a scale factor or to a size (nearest-neighbour by default).
-
-    Args:
-        size: the output spatial size. Default: None.
-        scale_factor: the multiplier of the spatial size. Default: None. Give exactly one of
-            ``size`` and ``scale_factor``.
-        mode: the interpolation; ``'nearest'``. Default: ``'nearest'``.
-        align_corners: for the linear modes only. Default: None.
-        recompute_scale_factor: compute the scale from the output size. Default: None.
-
-    Shape:
-        - Input: :math:`(N, C, W_{in})` or :math:`(N, C, H_{in}, W_{in})`.
-        - Output: :math:`H_{out} = \\lfloor H_{in} \\times scale \\rfloor` (or ``size``).
-
-    Example:
-        >>> nn.Upsample(scale_factor=2)(shendu.randn(1, 1, 2, 2)).shape
-        shendu.Size([1, 1, 4, 4])
-    """
-
-    def __init__(
-        self,
-        size: int | Sequence[int] | None = None,
-        scale_factor: float | Sequence[float] | None = None,
-        mode: str = "nearest",
-        align_corners: bool | None = None,
-        recompute_scale_factor: bool | None = None,
-    ) -> None:
-        super().__init__()
-        if (size is None) == (scale_factor is None):
-            raise ValueError("Upsample: give exactly one of size and scale_factor")
-        self.name = type(self).__name__
-        self.size = size
-        if isinstance(scale_factor, (tuple, list)):
-            self.scale_factor: Any = tuple(float(f) for f in scale_factor)
-        else:
-            self.scale_factor = float(scale_factor) if scale_factor else None
-        self.mode = mode
-        self.align_corners = align_corners
-        self.recompute_scale_factor = recompute_scale_factor
-
-    def forward(self, input: Tensor) -> Tensor:
-        check_input(self, input)
-        return F.interpolate(
-            input,
-            self.size,
-            self.scale_factor,
-            self.mode,
-            self.align_corners,
-            recompute_scale_factor=self.recompute_scale_factor,
-        )
-
-    def extra_repr(self) -> str:
-        info = f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None else f"size={self.size!r}"
-        return info + f", mode={self.mode!r}"

@@ -50,8 +50,8 @@ class RNNBase(Module):
 
     Args:
         mode: ``"LSTM"``, ``"GRU"``, ``"RNN_TANH"`` or ``"RNN_RELU"``.
-        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size,
-        device, dtype: as in ``LSTM``.
+        input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size, device, dtype:
+            as in ``LSTM``.
     """
 
     def __init__(
@@ -295,9 +295,10 @@ class RNN(RNNBase):
         with :math:`D = 2` when bidirectional, else 1.
 
     Attributes:
-        weight_ih_l[k]: ``(H, H_in)`` for layer 0, ``(H, D * H)`` after. weight_hh_l[k]: ``(H, H)``.
+        weight_ih_l[k]: ``(H, H_in)`` for layer 0, ``(H, D * H)`` after.
+        weight_hh_l[k]: ``(H, H)``.
         bias_ih_l[k], bias_hh_l[k]: ``(H,)``. With ``_reverse`` appended for the reverse direction.
-        All drawn from U(-1/sqrt(H), 1/sqrt(H)).
+            All drawn from U(-1/sqrt(H), 1/sqrt(H)).
 
     Example:
         >>> rnn = nn.RNN(10, 20, 2)
@@ -364,8 +365,9 @@ class LSTM(RNNBase):
 
     Attributes:
         weight_ih_l[k]: ``(4H, H_in)`` (``(4H, D * H)`` for k > 0), the rows of W_ii, W_if, W_ig, W_io.
-        weight_hh_l[k]: ``(4H, H)``. bias_ih_l[k], bias_hh_l[k]: ``(4H,)``. ``_reverse`` for the reverse
-        direction. All drawn from U(-1/sqrt(H), 1/sqrt(H)).
+        weight_hh_l[k]: ``(4H, H)``.
+        bias_ih_l[k], bias_hh_l[k]: ``(4H,)``. ``_reverse`` for the reverse direction.
+            All drawn from U(-1/sqrt(H), 1/sqrt(H)).
 
     Training on long series (truncated backpropagation through time): split the series into
     chunks, feed them in order, and carry the state from one chunk to the next with ``detach()``,
@@ -434,8 +436,9 @@ class GRU(RNNBase):
 
     Attributes:
         weight_ih_l[k]: ``(3H, H_in)`` (``(3H, D * H)`` for k > 0), the rows of W_ir, W_iz, W_in.
-        weight_hh_l[k]: ``(3H, H)``. bias_ih_l[k], bias_hh_l[k]: ``(3H,)``. ``_reverse`` for the
-        reverse direction. All drawn from U(-1/sqrt(H), 1/sqrt(H)).
+        weight_hh_l[k]: ``(3H, H)``.
+        bias_ih_l[k], bias_hh_l[k]: ``(3H,)``. ``_reverse`` for the reverse direction.
+            All drawn from U(-1/sqrt(H), 1/sqrt(H)).
 
     Example:
         >>> gru = nn.GRU(10, 20, bidirectional=True)

@@ -79,6 +79,12 @@ class WeightedLoss(Function):
                 gw = gw - g * self.out
         return gl, gw
 
+    @staticmethod
+    def composite(loss: Tensor, weight: Tensor, reduction: str, by_weight_sum: bool) -> Tensor:
+        weighted = loss * weight
+        denom = weight.sum() if by_weight_sum and reduction == "mean" else weighted.numel()
+        return _reduce(weighted, reduction, denom)
+
 
 def _broadcast(array: Any, shape: tuple[int, ...]) -> Any:
     """``array`` as a read-only view of ``shape`` (a gradient of a broadcast loss, before sum_to)."""

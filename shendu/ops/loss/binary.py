@@ -57,6 +57,11 @@ class BinaryCrossEntropy(Function):
                 gt = -g * xp.log(x / (1.0 - x))
         return gx, gt
 
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, reduction: str) -> Tensor:
+        loss = -(t * x.log().clamp(min=_LOG_FLOOR) + (1.0 - t) * (-x).log1p().clamp(min=_LOG_FLOOR))
+        return _reduce(loss, reduction, loss.numel())
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """``(1 - t) * x + (1 + (p - 1) * t) * softplus(-x)``, with ``softplus(-x) = max(-x, 0) + log1p(exp(-|x|))``."""
@@ -96,6 +101,13 @@ class BinaryCrossEntropyWithLogits(Function):
         if pw_shape is not None:
             grads.append(sum_to(_broadcast(g * t * softplus, shape), pw_shape) if self.needs_input_grad(2) else None)
         return tuple(grads)
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, *pos_weight: Tensor, reduction: str) -> Tensor:
+        softplus = (-x).clamp(min=0) + (-x.abs()).exp().log1p()
+        scale = 1.0 + (pos_weight[0] - 1.0) * t if pos_weight else 1.0
+        loss = (1.0 - t) * x + scale * softplus
+        return _reduce(loss, reduction, loss.numel())
 
 
 def binary_cross_entropy(

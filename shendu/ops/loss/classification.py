@@ -11,7 +11,9 @@ from ...autograd.function import Function
 from ...backend import get_array_module
 from ...errors import ShapeError
 from ...tensor import Tensor
+from .. import _dual
 from .._common import check_same_device, sum_to
+from ..activation import log_softmax
 from ..creation import cast
 from ._common import (
     _reduce,
@@ -70,6 +72,12 @@ class NLLLoss(Function):
             # Zero class weights make the scale infinite and the gradient nan, as in PyTorch.
             dx[self.idx] = -(self.coef * g)
         return (dx,)
+
+    @staticmethod
+    def composite(x: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str) -> Tensor:
+        classes, coef, keep = _picked_coefficients(target, weight, ignore_index, x._array.dtype)
+        picked = x[_class_index(get_array_module(target), classes)]
+        return _reduce(_dual.where(keep, picked * -coef, 0), reduction, coef.sum())
 
 
 class CrossEntropy(Function):
@@ -144,6 +152,19 @@ class CrossEntropy(Function):
         dx[self.idx] -= picked
         return (dx,)
 
+    @staticmethod
+    def composite(
+        x: Tensor, target: Any, weight: Any, ignore_index: int, reduction: str, label_smoothing: float
+    ) -> Tensor:
+        axis = 0 if x.ndim == 1 else 1
+        logp = log_softmax(x, axis)
+        classes, coef, keep = _picked_coefficients(target, weight, ignore_index, x._array.dtype)
+        loss = logp[_class_index(get_array_module(target), classes)] * -coef
+        if label_smoothing:
+            spread = logp.sum(axis) if weight is None else (logp * _along(weight, axis, x.ndim)).sum(axis)
+            loss = (1.0 - label_smoothing) * loss - (label_smoothing / x.shape[axis]) * spread
+        return _reduce(_dual.where(keep, loss, 0), reduction, coef.sum())
+
 
 class CrossEntropyProbs(Function):
     """Log-softmax and cross-entropy against class probabilities in one op.
@@ -193,6 +214,15 @@ class CrossEntropyProbs(Function):
                 else None
             )
         return tuple(grads)
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, *weight: Tensor, reduction: str, label_smoothing: float) -> Tensor:
+        axis = 0 if x.ndim == 1 else 1
+        logp = log_softmax(x, axis)
+        q = t if not label_smoothing else t * (1.0 - label_smoothing) + label_smoothing / x.shape[axis]
+        a = q if not weight else q * _along(weight[0], axis, x.ndim)
+        loss = -(a * logp).sum(axis)
+        return _reduce(loss, reduction, loss.numel())
 
 
 def _along(vector: Any, axis: int, ndim: int) -> Any:

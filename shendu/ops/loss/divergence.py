@@ -10,6 +10,7 @@ import numpy as np
 from ...autograd.function import Function
 from ...backend import get_array_module
 from ...tensor import Tensor
+from .. import _dual
 from .._common import broadcast_shape, sum_to
 from ._common import (
     _broadcast,
@@ -55,6 +56,15 @@ class KLDiv(Function):
                     slope = xp.where(t != 0, xp.log(t), 0) + t / t - x
             gt = sum_to(_broadcast(slope * g, shape), t.shape)
         return gx, gt
+
+    @staticmethod
+    def composite(x: Tensor, t: Tensor, reduction: str, count: int | None, log_target: bool) -> Tensor:
+        if log_target:
+            loss = t.exp() * (t - x)
+        else:
+            # t log t is 0 at t = 0; the log of a safe stand-in keeps nan out of the unused branch's gradient.
+            loss = _dual.where(t == 0, 0, t * _dual.where(t == 0, 1, t).log()) - t * x
+        return _reduce(loss, reduction, loss.numel() if count is None else count)
 
 
 def kl_div(

@@ -7,6 +7,7 @@ from typing import Any
 from ...autograd.function import Function
 from ...backend import get_array_module
 from ...tensor import Tensor
+from .. import _dual
 from .._common import sum_to
 from ._common import (
     _float_pair,
@@ -35,6 +36,11 @@ class _PointwiseLoss(Function):
         gt = sum_to(-slope, t_shape) if self.needs_input_grad(1) else None
         return gx, gt
 
+    @classmethod
+    def composite(cls, x: Tensor, t: Tensor, reduction: str, param: float = 0.0) -> Tensor:
+        d = x - t
+        return _reduce(cls.value(d, param), reduction, d.numel())
+
     @staticmethod
     def value(d: Any, param: float) -> Any:
         raise NotImplementedError
@@ -57,7 +63,7 @@ class MSELoss(_PointwiseLoss):
 class L1Loss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, param: float) -> Any:
-        return get_array_module(d).abs(d)
+        return _dual.abs(d)
 
     @staticmethod
     def slope(d: Any, param: float) -> Any:
@@ -67,9 +73,8 @@ class L1Loss(_PointwiseLoss):
 class SmoothL1Loss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, beta: float) -> Any:
-        xp = get_array_module(d)
-        a = xp.abs(d)
-        return xp.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
+        a = _dual.abs(d)
+        return _dual.where(a < beta, (0.5 / beta) * d * d, a - 0.5 * beta)
 
     @staticmethod
     def slope(d: Any, beta: float) -> Any:
@@ -79,9 +84,8 @@ class SmoothL1Loss(_PointwiseLoss):
 class HuberLoss(_PointwiseLoss):
     @staticmethod
     def value(d: Any, delta: float) -> Any:
-        xp = get_array_module(d)
-        a = xp.abs(d)
-        return xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+        a = _dual.abs(d)
+        return _dual.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
 
     @staticmethod
     def slope(d: Any, delta: float) -> Any:

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image
+
+from shendu.train.plots import plot_confusion_matrix, plot_history
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+HISTORY = [
+    {
+        "epoch": e,
+        "train_loss": 1 / e,
+        "val_loss": 1.2 / e,
+        "train_accuracy": 0.5 + e / 10,
+        "val_accuracy": 0.45 + e / 10,
+    }
+    for e in (1, 2, 3)
+]
+
+
+def test_history_plots_are_wide_titled_with_whole_epochs_and_the_test_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    figures: list[Any] = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig: (figures.append(fig), close(fig)))
+    written = plot_history(HISTORY, tmp_path, test={"loss": 0.4, "accuracy": 0.77}, title="cnn on digits")
+    assert [p.name for p in written] == ["loss.png", "accuracy.png"]
+    assert all(Image.open(p).size[0] >= 1000 for p in written)
+    loss, accuracy = (fig.axes[0] for fig in figures)
+    assert accuracy.get_title() == "Accuracy per epoch: cnn on digits"
+    ticks = [t for t in accuracy.get_xticks() if 1 <= t <= 3]
+    assert ticks == [1, 2, 3]
+    assert [t.get_text() for t in accuracy.get_legend().get_texts()] == ["training", "validation", "test: 0.7700"]
+    assert loss.get_legend().get_texts()[-1].get_text() == "test: 0.4000"
+
+
+def test_confusion_matrix_is_wide_and_titled(tmp_path: Path) -> None:
+    path = plot_confusion_matrix(np.eye(3, dtype=int) * 5, ["a", "b", "c"], tmp_path / "cm.png", title="test set")
+    assert Image.open(path).size[0] >= 1000
