@@ -14,6 +14,7 @@ from .ops import (
     arithmetic,
     comparison,
     creation,
+    cumulative,
     elementwise,
     indexing,
     linalg,
@@ -99,13 +100,12 @@ _register(
     "std",
     "norm",
     "logsumexp",
-    "cumsum",
-    "cumprod",
     "argmax",
     "argmin",
     "all",
     "any",
 )
+_register(cumulative, "cumsum", "cumprod")
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
 _register(random, "bernoulli", "multinomial")
 _register(

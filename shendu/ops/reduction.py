@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, max/min, amax/amin, var/std, norm, logsumexp, cumulative sums, argmax, all/any.
+"""Reductions: sum, mean, prod, max/min, amax/amin, var/std, norm, logsumexp, argmax, all/any.
 
 Every reduction takes ``dim`` as an int (negative counts from the end), a tuple
 or list of ints, or None for every dimension, plus ``keepdim``. Backward
@@ -25,7 +25,6 @@ from ..tensor import Tensor
 from . import _dual
 from ._common import float_operand
 from .creation import cast, ones_like, zeros
-from .shape import stack
 
 __all__ = [
     "all",
@@ -34,8 +33,6 @@ __all__ = [
     "any",
     "argmax",
     "argmin",
-    "cumprod",
-    "cumsum",
     "logsumexp",
     "max",
     "mean",
@@ -764,111 +761,6 @@ def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     check_tensor("logsumexp", input, "as input")
     input = float_operand(input)
     return LogSumExp.apply(input, axes=_axes("logsumexp", input, dim), keepdim=keepdim)
-
-
-# ----------------------------------------------------------------- cumulative sums and products
-def _reverse_cumsum(array: Any, axis: int) -> Any:
-    if isinstance(array, Tensor):
-        return array.flip(axis).cumsum(axis).flip(axis)
-    xp = get_array_module(array)
-    return xp.flip(xp.cumsum(xp.flip(array, axis), axis=axis), axis)
-
-
-class CumSum(Function):
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = get_array_module(x)
-        self.meta = axis
-        if x.ndim == 0:
-            return x.copy()
-        return xp.cumsum(x, axis=axis, dtype=x.dtype)
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        if grad.ndim == 0:
-            return (grad,)
-        return (_reverse_cumsum(grad, self.meta),)
-
-    backward_graph = backward
-
-
-class CumProd(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = get_array_module(x)
-        self.x = x
-        self.meta = axis
-        self.out = x.copy() if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=x.dtype)
-        return self.out
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        x, out, axis = self.x, self.out, self.meta
-        if x.ndim == 0:
-            return (grad,)
-        xp = get_array_module(x)
-        # d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k. Before the first zero of a slice
-        # that is out_j / x_k, and out_j is already 0 from the first zero on; at the first zero it
-        # is the cumulative product with that zero replaced by 1; after it, every term holds the
-        # zero, so the gradient is 0.
-        zero = x == 0
-        zeros_so_far = xp.cumsum(zero, axis=axis)
-        before = zeros_so_far == 0
-        first_zero = zero & (zeros_so_far == 1)
-        safe = xp.where(before, x, 1)
-        from_before = _reverse_cumsum(grad * out, axis) / safe
-        if not first_zero.any():
-            return (from_before,)
-        skipping_zero = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
-        at_zero = _reverse_cumsum(grad * skipping_zero, axis)
-        return (xp.where(before, from_before, xp.where(first_zero, at_zero, 0)),)
-
-    @staticmethod
-    def composite(x: Tensor, axis: int) -> Tensor:
-        if x.ndim == 0:
-            return x * 1
-        steps = x.unbind(axis)
-        running = [steps[0]]
-        for step in steps[1:]:
-            running.append(running[-1] * step)
-        return stack(running, axis)
-
-
-def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """The cumulative sum along ``dim``: ``out[i] = input[0] + ... + input[i]``.
-
-    Integer and bool tensors accumulate in int64, as in PyTorch.
-
-    Args:
-        input: the tensor.
-        dim: the dim to accumulate along.
-        dtype: cast the input to this dtype first. Default: None.
-
-    Example:
-        >>> shendu.cumsum(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
-        tensor([1., 3., 6.])
-    """
-    check_tensor("cumsum", input, "as input")
-    axis = _one_axis("cumsum", input, dim)
-    return CumSum.apply(_accumulating_dtype("cumsum", input, dtype), axis=axis)
-
-
-def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """The cumulative product along ``dim``; the gradient is exact where elements are zero.
-
-    Integer and bool tensors accumulate in int64, as in PyTorch.
-
-    Args:
-        input: the tensor.
-        dim: the dim to accumulate along.
-        dtype: cast the input to this dtype first. Default: None.
-
-    Example:
-        >>> shendu.cumprod(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
-        tensor([1., 2., 6.])
-    """
-    check_tensor("cumprod", input, "as input")
-    axis = _one_axis("cumprod", input, dim)
-    return CumProd.apply(_accumulating_dtype("cumprod", input, dtype), axis=axis)
 
 
 # ----------------------------------------------------------------- argmax, argmin, all, any
