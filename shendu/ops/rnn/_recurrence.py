@@ -3,7 +3,7 @@ Functions, and the argument checks and setup behind the public wrappers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any, ClassVar
 
@@ -202,9 +202,34 @@ class _Recurrence(Function):
         return dx, both[:, hidden:-1].copy(), both[:, :hidden].copy(), both[:, -1].copy()
 
 
-def _insert_initial(slots: Sequence[Any], initials: Sequence[Any], n_old: int, n: int) -> None:
-    for slot, initial in zip(slots, initials):
-        slot[:, n_old:n] = initial[:, n_old:n]
+def _walk(
+    length: int,
+    batch: int,
+    batch_sizes: tuple[int, ...] | None,
+    reverse: bool,
+    slots: Callable[[int], Sequence[Any]],
+    initials: Sequence[Any],
+    inserted: list[tuple[int, int, int]],
+) -> Iterator[tuple[int, int, int, int]]:
+    """The steps of a layer's forward in running order, as ``(t, n, p, q)``: step ``t`` updates the first
+    ``n`` sequences of the batch, reading the states in slot ``p`` and writing them to slot ``q``.
+
+    Run in reverse over a packed batch, a sequence starts when its last step comes up: its initial states
+    (``initials``) are copied into ``slots(p)``, the slot it reads first, and ``(p, first, end)`` goes into
+    ``inserted`` so that ``_outputs`` can zero the outputs there.
+    """
+    step_in, step_out = (1, 0) if reverse else (0, 1)
+    sizes = _active(batch_sizes, batch, length)
+    n_old = batch
+    for t in _steps(length, reverse):
+        n = sizes[t]
+        p = t + step_in
+        if n > n_old:
+            for slot, initial in zip(slots(p), initials):
+                slot[:, n_old:n] = initial[:, n_old:n]
+            inserted.append((p, n_old, n))
+        n_old = n
+        yield t, n, p, t + step_out
 
 
 # ---------------------------------------------------------------------------- cells

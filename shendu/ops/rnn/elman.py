@@ -11,9 +11,9 @@ from ._recurrence import (
     _active,
     _cell_backward,
     _check_nonlinearity,
-    _insert_initial,
     _Recurrence,
     _steps,
+    _walk,
     apply_cell,
     apply_layer,
 )
@@ -53,17 +53,8 @@ class RNNLayer(_Recurrence):
         relu = nonlinearity == "relu"
         recurrent = xp.empty((hidden, batch), z.dtype)
         hs = z[:hidden]
-        step_in, step_out = (1, 0) if reverse else (0, 1)
-        sizes = _active(batch_sizes, batch, length)
-        inserted = []
-        n_old = batch
-        for t in _steps(length, reverse):
-            n = sizes[t]
-            p, q = t + step_in, t + step_out
-            if n > n_old:
-                _insert_initial((hs[:, p],), (h0,), n_old, n)
-                inserted.append((p, n_old, n))
-            n_old = n
+        inserted: list[tuple[int, int, int]] = []
+        for t, n, p, q in _walk(length, batch, batch_sizes, reverse, lambda p: (hs[:, p],), (h0,), inserted):
             pre = recurrent[:, :n]
             xp.matmul(w_hh_s, hs[:, p, :n], out=pre)
             pre += projected[:, t, :n]

@@ -6,7 +6,7 @@ from typing import Any
 
 from ...backend import get_array_module
 from ...tensor import Tensor
-from ._recurrence import _active, _cell_backward, _insert_initial, _Recurrence, _steps, apply_cell, apply_layer
+from ._recurrence import _active, _cell_backward, _Recurrence, _steps, _walk, apply_cell, apply_layer
 
 __all__ = ["gru_cell", "gru_layer"]
 
@@ -54,17 +54,8 @@ class GRULayer(_Recurrence):
         h_part = (xp.zeros if packed else xp.empty)((length, hidden, batch), dtype)
         recurrent = xp.empty((3 * hidden, batch), dtype)
         hs = z[:hidden]
-        step_in, step_out = (1, 0) if reverse else (0, 1)
-        sizes = _active(batch_sizes, batch, length)
-        inserted = []
-        n_old = batch
-        for t in _steps(length, reverse):
-            n = sizes[t]
-            p, q = t + step_in, t + step_out
-            if n > n_old:
-                _insert_initial((hs[:, p],), (h0,), n_old, n)
-                inserted.append((p, n_old, n))
-            n_old = n
+        inserted: list[tuple[int, int, int]] = []
+        for t, n, p, q in _walk(length, batch, batch_sizes, reverse, lambda p: (hs[:, p],), (h0,), inserted):
             hp = hs[:, p, :n]
             gh = recurrent[:, :n]
             xp.matmul(w_hh_s, hp, out=gh)

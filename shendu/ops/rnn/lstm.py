@@ -7,7 +7,7 @@ from typing import Any
 from ... import _compiled
 from ...backend import get_array_module
 from ...tensor import Tensor
-from ._recurrence import _active, _cell_backward, _insert_initial, _Recurrence, _steps, apply_cell, apply_layer
+from ._recurrence import _active, _cell_backward, _Recurrence, _steps, _walk, apply_cell, apply_layer
 
 __all__ = ["lstm_cell", "lstm_layer"]
 
@@ -60,17 +60,8 @@ class LSTMLayer(_Recurrence):
         half = dtype.type(0.5)
         cs[length if reverse else 0] = c0
         hs = z[:hidden]
-        step_in, step_out = (1, 0) if reverse else (0, 1)
-        sizes = _active(batch_sizes, batch, length)
-        inserted = []
-        n_old = batch
-        for t in _steps(length, reverse):
-            n = sizes[t]
-            p, q = t + step_in, t + step_out
-            if n > n_old:
-                _insert_initial((hs[:, p], cs[p]), (h0, c0), n_old, n)
-                inserted.append((p, n_old, n))
-            n_old = n
+        inserted: list[tuple[int, int, int]] = []
+        for t, n, p, q in _walk(length, batch, batch_sizes, reverse, lambda p: (hs[:, p], cs[p]), (h0, c0), inserted):
             slot = t if self.recording else 0
             g = gates[slot, :, :n]
             xp.matmul(w_hh_s, hs[:, p, :n], out=g)
