@@ -8,7 +8,7 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, autograd, cuda, nn, optim, utils
+from . import _allocator, _bind, autograd, cuda, nn, onnx, optim, utils
 from ._dtype import (
     bool,
     double,
@@ -62,6 +62,7 @@ __all__ = [
     "cuda",
     "utils",
     "nn",
+    "onnx",
     "optim",
     "no_grad",
     "enable_grad",

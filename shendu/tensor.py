@@ -390,6 +390,22 @@ class Tensor:
         self._grad_fn.register_output_hook(self._output_nr, hook)
         return _HookHandle(self._grad_fn.hooks[self._output_nr], hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call ``hook(tensor)`` once per backward, after this leaf's ``.grad`` holds all of its gradient.
+
+        The hook reads (or changes in place) ``tensor.grad`` and must return None. Returns a handle;
+        call ``handle.remove()`` to take the hook away.
+
+        Example:
+            >>> w = shendu.ones(2, requires_grad=True)
+            >>> handle = w.register_post_accumulate_grad_hook(lambda t: print(t.grad))
+            >>> (w * 2 + w * 3).sum().backward()
+            tensor([5., 5.])
+        """
+        from .autograd import accumulate_hooks
+
+        return accumulate_hooks.register(self, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if self._grad_fn is None:

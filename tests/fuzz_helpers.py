@@ -245,6 +245,22 @@ def to_lib(lib: Any, spec: Any) -> Any:
     return spec
 
 
+def has_nonfinite(spec: Any) -> bool:
+    """Whether any tensor or number in the call is NaN or infinite.
+
+    At such inputs each library's gradient follows its own arithmetic (torch's softsign(-inf) has the
+    gradient NaN where the derivative's limit is 0; its l1_loss at NaN has 0), so gradient values are
+    compared only where every input is finite.
+    """
+    if isinstance(spec, T):
+        return spec.array.dtype.kind == "f" and not np.isfinite(spec.array).all()
+    if isinstance(spec, (list, tuple)):
+        return any(has_nonfinite(s) for s in spec)
+    if isinstance(spec, dict):
+        return any(has_nonfinite(s) for s in spec.values())
+    return isinstance(spec, float) and not math.isfinite(spec)
+
+
 def has_huge(spec: Any) -> bool:
     """Whether any tensor in the call holds huge values, where float rounding order decides inf or not."""
     if isinstance(spec, T):
@@ -410,6 +426,8 @@ class Case:
     names: tuple[str, ...]
     values: bool = True
     backward: bool = True
+    # Compare gradient values too (False where torch's gradient is a different but valid subgradient).
+    grad_values: bool = True
     lenient: tuple[str, ...] = ()
     strict: tuple[str, ...] = ()
 
@@ -431,12 +449,38 @@ def _backward(lib: Any, outs: list[Any]) -> None:
         shendu.autograd.backward(outs, [shendu.ones_like(o) for o in outs])
 
 
+# What each fuzzed input was checked for: every input is counted once, under one of these.
+KINDS = {
+    "values+grads": "fuzzed inputs: values and gradients compared with torch",
+    "values+grad shapes": "fuzzed inputs: values compared with torch, gradients' shapes only (non-finite inputs)",
+    "values": "fuzzed inputs: values compared with torch (no gradient compared)",
+    "shapes": "fuzzed inputs: shapes and dtypes compared with torch (values not comparable)",
+    "both raised": "fuzzed inputs: torch and shendu both raised (shendu's error checked)",
+    "listed": "fuzzed inputs: one side raised, a listed difference (LENIENT/STRICT)",
+    "alone": "fuzzed inputs: shendu alone, no torch twin (its errors checked)",
+}
+
+
+def tally(kind: str) -> None:
+    """Count one fuzzed input under ``kind`` (a key of KINDS), and in the total."""
+    COUNTS[KINDS[kind]] += 1
+    COUNTS["fuzzed inputs"] += 1
+
+
 def judge(case: Case, call: Call, label: str | None = None) -> None:
     """Run ``call`` through torch and shendu; raise AssertionError when shendu breaks the fuzz rules.
 
+    The forward results are compared (values too, where ``case.values`` and the inputs allow), then,
+    when some input requires grad and both libraries return results, a backward pass through both,
+    whose gradients are compared the same way. The input is counted once, by what was compared.
+
     ``label`` replaces ``name(arguments)`` in failure messages (for layers, whose constructor matters).
     """
-    COUNTS["fuzzed inputs"] += 1
+    kind = _judge(case, call, label)
+    tally(kind)
+
+
+def _judge(case: Case, call: Call, label: str | None) -> str:
     where = label or f"{case.name}{call!r}"
     t_args = to_lib(torch, call.args)
     t_kwargs = to_lib(torch, call.kwargs)
@@ -445,31 +489,38 @@ def judge(case: Case, call: Call, label: str | None = None) -> None:
     t_res = run(lambda: case.torch_fn(*t_args, **t_kwargs)) if case.torch_fn is not None else None
     s_res = run(lambda: case.shendu_fn(*s_args, **s_kwargs), CALL_SECONDS)
     empty = _has_empty(call.args) or _has_empty(call.kwargs)
-    verdict(case, where, t_res, s_res, case.values and not has_huge((call.args, call.kwargs)), empty)
+    values = case.values and not has_huge((call.args, call.kwargs))
+    kind = verdict(case, where, t_res, s_res, values, empty)
     if not (case.backward and s_res.ok and t_res is not None and t_res.ok):
-        return
+        return kind
     t_outs, s_outs = _grad_outputs(torch, t_res.value), _grad_outputs(shendu, s_res.value)
     if not t_outs or len(t_outs) != len(s_outs):
-        return
+        return kind
     t_back = run(lambda: _backward(torch, t_outs))
     s_back = run(lambda: _backward(shendu, s_outs), CALL_SECONDS)
     where += " then backward()"
-    if t_back.ok and s_back.ok:
-        t_in = _input_tensors(torch, (t_args, t_kwargs))
-        s_in = _input_tensors(shendu, (s_args, s_kwargs))
-        t_grads = [t.grad for t in t_in if t.requires_grad]
-        s_grads = [s.grad for s in s_in if s.requires_grad]
-        if len(t_grads) != len(s_grads):
-            raise AssertionError(f"{where}: {len(s_grads)} inputs require grad, torch has {len(t_grads)}")
-        for tg, sg in zip(t_grads, s_grads):
-            if (tg is None) != (sg is None) and tg is not None:
-                raise AssertionError(f"{where}: shendu computed no gradient where torch did")
-            if tg is not None and sg is not None:
-                why = compare(tg, sg, values=False)
-                if why:
-                    raise AssertionError(f"{where}: gradient {why}")
-    else:
+    if not (t_back.ok and s_back.ok):
         verdict(case, where, t_back, s_back, values=False, empty=empty)
+        return kind
+    t_in = _input_tensors(torch, (t_args, t_kwargs))
+    s_in = _input_tensors(shendu, (s_args, s_kwargs))
+    t_grads = [t.grad for t in t_in if t.requires_grad]
+    s_grads = [s.grad for s in s_in if s.requires_grad]
+    if len(t_grads) != len(s_grads):
+        raise AssertionError(f"{where}: {len(s_grads)} inputs require grad, torch has {len(t_grads)}")
+    grad_values = values and case.grad_values and not has_nonfinite((call.args, call.kwargs))
+    compared = False
+    for tg, sg in zip(t_grads, s_grads):
+        if (tg is None) != (sg is None) and tg is not None:
+            raise AssertionError(f"{where}: shendu computed no gradient where torch did")
+        if tg is not None and sg is not None:
+            why = compare(tg, sg, values=grad_values)
+            if why:
+                raise AssertionError(f"{where}: gradient {why}")
+            compared = True
+    if kind != "values" or not compared:
+        return kind
+    return "values+grads" if grad_values else "values+grad shapes"
 
 
 def _allowed_strictness(case: Case, error: BaseException, empty: bool) -> bool:
@@ -490,8 +541,11 @@ def _has_empty(spec: Any) -> bool:
     return False
 
 
-def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, values: bool, empty: bool = False) -> None:
-    """Raise AssertionError when shendu's outcome ``s_res`` breaks the rules, given torch's ``t_res``."""
+def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, values: bool, empty: bool = False) -> str:
+    """Raise AssertionError when shendu's outcome ``s_res`` breaks the rules, given torch's ``t_res``.
+
+    Returns what was checked, as a key of KINDS.
+    """
     if _np_warnings(s_res.warnings):
         WARNED[case.name] += 1
         COUNTS["fuzzed inputs with a NumPy RuntimeWarning"] += 1
@@ -503,13 +557,13 @@ def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, value
             raise AssertionError(
                 f"{where}: torch accepts this call but shendu raised {type(s_res.error).__name__}: {s_res.error}"
             )
-        return
+        return "alone" if t_res is None else "listed" if t_res.ok else "both raised"
     if t_res is None:
-        return
+        return "alone"
     if not t_res.ok:
         message = str(t_res.error)
         if LENIENT.search(message) or any(re.search(p, message) for p in case.lenient):
-            return
+            return "listed"
         raise AssertionError(
             f"{where}: shendu returned a result where torch raises "
             f"{type(t_res.error).__name__}: {message.splitlines()[0] if message else ''}"
@@ -517,3 +571,4 @@ def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, value
     why = compare(t_res.value, s_res.value, values)
     if why:
         raise AssertionError(f"{where}: {why}")
+    return "values" if values else "shapes"

@@ -17,7 +17,10 @@ space, and must pass these rules:
    shapes and dtypes, and the same values (to 1e-3, NaN and inf positions included) for
    deterministic ops, unless an input holds 1e30+ values or extreme integers, or a hyperparameter
    is NaN or inf (then the order of operations decides overflow, as it does between torch's
-   kernels). The same holds for a backward pass through the result when some input requires grad.
+   kernels). The same holds for a backward pass through the result when some input requires grad:
+   its gradients are compared with torch's, values included, wherever every input is finite (at NaN
+   and infinite inputs each library's gradient follows its own arithmetic; there shapes and dtypes
+   are compared). Listed with its reason: torch's backward of ``std``/``var`` with ``dim=()``.
    Exceptions, each listed with its reason: ``STRICT`` and ``STRICT_OPS`` (calls shendu refuses on
    purpose, with an acceptable error, such as a "cpu:1" device or a float16 input to a norm with
    float32 weights), a DtypeError or ShapeError when an input is empty (torch skips most checks
@@ -45,9 +48,11 @@ small ops, so that is left as a decision for the project.
 Max pooling whose windows hold only padding runs in shendu alone: torch 2.13 then writes its
 gradient outside the input and corrupts the heap.
 
-The number of inputs tried goes to ``tests.helpers.COUNTS["fuzzed inputs"]`` (printed in the
-"shendu test counts" summary, and per module with ``-s``). Runs are derandomized (hypothesis seeds
-from the test's source), so CI sees the same inputs every time.
+Every input is counted once, in ``tests.helpers.COUNTS["fuzzed inputs"]`` and under what was
+checked for it (``KINDS`` in ``tests/fuzz_helpers.py``): values and gradients compared with torch,
+values compared, shapes and dtypes only, both libraries raised, a listed difference, or shendu alone
+(printed in the "shendu test counts" summary when the run passed, and per module with ``-s``). Runs
+are derandomized (hypothesis seeds from the test's source), so CI sees the same inputs every time.
 """
 
 from __future__ import annotations
@@ -83,6 +88,7 @@ from tests.fuzz_helpers import (
     error_problem,
     judge,
     run,
+    tally,
     to_lib,
     verdict,
 )
@@ -211,6 +217,9 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
 MIXED_PRECISION = r"has dtype shendu.float\d+ but the input has dtype shendu.float\d+"
 # Calls torch accepts that shendu refuses on purpose (regexes of shendu's message).
 STRICT_OPS: dict[str, tuple[str, ...]] = {
+    # A number bound that overflows the dtype is refused even beside a NaN bound (torch then skips the check).
+    "clamp": (r"cannot be converted to \w+ without overflow",),
+    "clip": (r"cannot be converted to \w+ without overflow",),
     "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
     "from_numpy": (r"NumPy dtype \w+ is not supported",),  # no complex or uint16..uint64 dtypes
     "gather": (r"index must have as many dims",),  # torch skips the check for an empty index
@@ -1638,6 +1647,13 @@ def torch_twin(name: str, fn: Callable[..., Any]) -> Callable[..., Any] | None:
     return getattr(torch, name, None) or getattr(TF, name, None)
 
 
+def dim_argument(call: Call) -> Any:
+    """The ``dim`` of a reduction call, given by keyword or as the second argument (None when absent)."""
+    if "dim" in call.kwargs:
+        return call.kwargs["dim"]
+    return call.args[1] if len(call.args) > 1 else None
+
+
 def op_case(name: str) -> Case:
     fn = PUBLIC_OPS[name]
     names = (name, fn.__name__, *ALIASES.get(name, ()))
@@ -1767,6 +1783,8 @@ def test_fuzz_op(name: str, data: Any) -> None:
         case.values = False  # shendu compares the true values on purpose; torch wraps the scalar first
     if non_finite_parameter(call):
         case.values = False  # NaN or inf hyperparameters and weights: the order of operations decides
+    if name in ("std", "var") and dim_argument(call) == ():
+        case.grad_values = False  # torch 2.13 reduces dim=() over every dim forward, but its backward gives inf
     judge(case, call)
     if name == "set_default_dtype":
         shendu.set_default_dtype(shendu.float32)
@@ -1796,6 +1814,27 @@ def test_the_judge_rejects_what_it_must() -> None:
         judge(Case("zeros", lambda: shendu.zeros(1), lambda: torch.zeros(-1), ("zeros",)), Call())
     with pytest.raises(AssertionError, match="shape"):
         judge(Case("zeros", lambda: shendu.zeros(2), lambda: torch.zeros(1), ("zeros",)), Call())
+
+
+def test_the_judge_compares_gradient_values_and_counts_each_input_once() -> None:
+    import tests.fuzz_helpers as fh
+
+    x = T(np.array([1.0, -2.0, 3.0]), grad=True)
+    # The same forward values (2x - x = x), but a gradient of 2 where torch's is 1.
+    wrong = Case("mul", lambda a: a * 2.0 - a.detach(), lambda a: a * 1.0, ("mul",))
+    with pytest.raises(AssertionError, match=r"then backward\(\): gradient result 0: values differ"):
+        judge(wrong, Call((x,)))
+    before = dict(COUNTS)
+    judge(Case("mul", lambda a: a * 1.0, lambda a: a * 1.0, ("mul",)), Call((x,)))
+    judge(Case("mul", lambda a: a * 1.0, lambda a: a * 1.0, ("mul",)), Call((T(np.ones(2)),)))
+    judge(Case("log", lambda a: shendu.log(a), lambda a: torch.log(a), ("log",)), Call((3,)))
+    grew = {k: v - before.get(k, 0) for k, v in COUNTS.items() if v != before.get(k, 0)}
+    assert grew == {
+        "fuzzed inputs": 3,
+        fh.KINDS["values+grads"]: 1,
+        fh.KINDS["values"]: 1,
+        fh.KINDS["both raised"]: 1,
+    }
 
 
 # ------------------------------------------------------------------------------------------- layers
@@ -2447,15 +2486,16 @@ def test_fuzz_layer(name: str, data: Any) -> None:
         keys = ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode")
         pool_kwargs = {**dict(zip(keys, ctor.args)), **ctor.kwargs}
         oracle = torch_max_pool_is_safe(inputs.args[0].array.shape, MAX_POOLS[name], pool_kwargs)
-    COUNTS["fuzzed inputs"] += 1
     t_res = run(lambda: make_layer(torch, name, ctor)) if oracle else None
     s_res = run(lambda: make_layer(shendu, name, ctor), CALL_SECONDS)
     if t_res and t_res.ok and not s_res.ok and inputs.args and error_problem(s_res.error, case.names) is None:
         # torch checks most hyperparameters only when the layer runs; shendu may check them up front.
         if not run(lambda: t_res.value(*to_lib(torch, inputs.args))).ok:
+            tally("both raised")
             return
-    verdict(case, where, t_res, s_res, values=False)
+    kind = verdict(case, where, t_res, s_res, values=False)
     if not (s_res.ok and inputs.args and (t_res is None or t_res.ok)):
+        tally(kind)
         return
     if non_finite_parameter(ctor) or ctor.kwargs.get("dropout", 0) != 0:
         case.values = False  # NaN hyperparameters (see non_finite_parameter), or random dropout between layers

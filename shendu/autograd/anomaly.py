@@ -5,6 +5,8 @@ Off by default, and free when off: turning it on swaps in a checking version of
 op's output is checked in forward, and every gradient in backward; the first
 non-finite value raises an AnomalyError that names the op, the module path
 (``features.3``), the input shapes and the user's source line that created the op.
+A NaN that no op produced (in the data, or in a parameter) is named as coming
+from there, at the first op that reads it.
 """
 
 from __future__ import annotations
@@ -82,9 +84,36 @@ def _describe(name: str, trace: dict[str, Any]) -> str:
     return f"{name}{where} (input shapes {shapes}), created at {trace['line']}"
 
 
+def _has_nan(array: Any) -> bool:
+    if array is None or array.dtype.kind != "f":
+        return False
+    xp = np if isinstance(array, np.ndarray | np.generic) else __import__("cupy")
+    return bool(xp.isnan(array).any())
+
+
+def _check_graph_inputs(name: str, inputs: tuple[Any, ...], trace: dict[str, Any]) -> None:
+    """Name the data (or a parameter) as the source of a NaN that no op produced.
+
+    An input that no op made (a leaf: the data, a parameter, a constant) and that holds NaN would
+    otherwise pass through the forward pass unblamed and surface in the backward of whichever op
+    comes last. Infinities are allowed here: attention and padding masks use them.
+    """
+    for index, t in enumerate(inputs):
+        if t._grad_fn is None and _has_nan(t._array):
+            if type(t).__name__ == "Parameter":
+                kind, origin = "a parameter", "it is in the parameter's values (a diverged or corrupt checkpoint?)"
+            else:
+                kind, origin = "the input", "it was in the data given to the computation"
+            raise AnomalyError(
+                f"anomaly: {kind} holds NaN before any op ran: input {index} (shape {tuple(t.shape)}) of "
+                f"{_describe(name, trace)}; no op produced it: {origin}"
+            )
+
+
 def _checking_apply(cls: type, *inputs: Any, **params: Any) -> Any:
-    out = _plain_apply.__func__(cls, *inputs, **params)
     trace = {"module": current_module_path(), "shapes": [t.shape for t in inputs], "line": _user_line()}
+    _check_graph_inputs(cls.__name__, inputs, trace)
+    out = _plain_apply.__func__(cls, *inputs, **params)
     outputs = out if isinstance(out, tuple) else (out,)
     for o in outputs:
         if o._grad_fn is not None:

@@ -20,7 +20,7 @@ import numpy as np
 from ..backend import get_array_module
 from ..errors import GraphError
 from ..tensor import Tensor
-from . import anomaly, grad_mode
+from . import accumulate_hooks, anomaly, grad_mode
 from .function import Function
 from .inplace import refresh_view
 
@@ -166,6 +166,7 @@ def run_backward(
     owned: set[int] = set()
     buffers: dict[Function, list[Any]] = {}
     root_fns: list[Function] = []
+    root_leaves: list[Tensor] = []
     for tensor, grad in zip(roots, grads):
         if tensor._view is not None:
             refresh_view(tensor)
@@ -176,6 +177,7 @@ def run_backward(
                     _accumulate_leaf_graph(tensor, grad, capture)
                 else:
                     _accumulate_leaf(tensor, grad, owned, capture)
+                root_leaves.append(tensor)
             continue
         buf = buffers.get(fn)
         if buf is None:
@@ -185,6 +187,9 @@ def run_backward(
         buf[nr] = grad if buf[nr] is None else buf[nr] + grad
     executable = None if capture is None else _reaching(root_fns, capture, capture_nodes or {})
     deps = _count_dependencies(root_fns, executable)
+    hooked = None if capture is not None else accumulate_hooks.pending_counts(root_fns, root_leaves)
+    for leaf in root_leaves:
+        accumulate_hooks.arrived(hooked, leaf)
     ready = [fn for fn in root_fns if deps.get(fn, 0) == 0]
     previous_mode = grad_mode._State.enabled
     grad_mode._State.enabled = create_graph
@@ -237,11 +242,13 @@ def run_backward(
                     deps[child] = remaining
                     if remaining == 0:
                         ready.append(child)
-                elif g is not None:
-                    if create_graph:
-                        _accumulate_leaf_graph(edge, g, capture)
-                    else:
-                        _accumulate_leaf(edge, g, owned, capture)
+                else:
+                    if g is not None:
+                        if create_graph:
+                            _accumulate_leaf_graph(edge, g, capture)
+                        else:
+                            _accumulate_leaf(edge, g, owned, capture)
+                    accumulate_hooks.arrived(hooked, edge)
     finally:
         grad_mode._State.enabled = previous_mode
         np.seterr(**errors)

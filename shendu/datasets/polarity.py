@@ -1,4 +1,8 @@
-"""Pang & Lee's sentence polarity data (10,662 movie-review snippets), with a tokenizer and vocabulary."""
+"""Pang & Lee's sentence polarity data (10,662 movie-review snippets), with a tokenizer and vocabulary.
+
+The corpus ships with shendu (``shendu/datasets/data/rt-polarity``, about 1.2 MB, with its provenance
+README), so ``Polarity()`` works without a download.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from ..utils.data import Dataset
 from .mnist import DatasetNotFoundError
 
 __all__ = ["Polarity", "Vocabulary", "tokenize"]
+
+BUNDLED = Path(__file__).resolve().parent / "data" / "rt-polarity"
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?]")
 
@@ -63,7 +69,8 @@ class Polarity(Dataset[tuple[Tensor, int]]):
     is the token ids padded (with 0) or cut to ``max_len``.
 
     Args:
-        root: the folder holding ``rt-polarity.pos`` and ``rt-polarity.neg``.
+        root: the folder holding ``rt-polarity.pos`` and ``rt-polarity.neg``. Default: None (the copy
+            that ships with shendu).
         split: ``"train"``, ``"val"`` or ``"test"``. Default: ``"train"``.
         seed: the split's seed. Default: 0.
         min_freq: the vocabulary's minimum token count. Default: 2.
@@ -72,11 +79,17 @@ class Polarity(Dataset[tuple[Tensor, int]]):
 
     Attributes:
         vocab: the Vocabulary. lengths: the number of real tokens per sample (int64 tensor).
+
+    Example:
+        >>> from shendu.datasets import Polarity
+        >>> train = Polarity(max_len=40)
+        >>> len(train), train.data.shape[1]
+        (8530, 40)
     """
 
     def __init__(
         self,
-        root: str | os.PathLike[str],
+        root: str | os.PathLike[str] | None = None,
         split: str = "train",
         seed: int = 0,
         min_freq: int = 2,
@@ -85,12 +98,17 @@ class Polarity(Dataset[tuple[Tensor, int]]):
     ) -> None:
         if split not in ("train", "val", "test"):
             raise ValueError(f"Polarity: split must be 'train', 'val' or 'test', got {split!r}")
-        folder = Path(root)
+        folder = Path(root) if root is not None else BUNDLED
         texts, labels = [], []
         for label, name in ((1, "rt-polarity.pos"), (0, "rt-polarity.neg")):
             path = folder / name
             if not path.exists():
-                raise DatasetNotFoundError(f"Polarity: {str(path)!r} not found; root must hold rt-polarity.pos/.neg")
+                hint = (
+                    "root must hold rt-polarity.pos and rt-polarity.neg"
+                    if root is not None
+                    else ("the copy that ships with shendu is missing; reinstall shendu")
+                )
+                raise DatasetNotFoundError(f"Polarity: {str(path)!r} not found; {hint}")
             lines = [line for line in path.read_text(encoding="cp1252").splitlines() if line.strip()]
             texts += [tokenize(line) for line in lines]
             labels += [label] * len(lines)

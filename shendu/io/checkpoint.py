@@ -3,16 +3,16 @@
 A file is a standard safetensors file. Its arrays are the tensors of the saved
 object; its metadata holds the object's structure as JSON, with each tensor
 replaced by a reference to its array. Loading never unpickles, so an untrusted
-file cannot run code, and every write goes to a temporary file that replaces
-the target only once it is complete and flushed to disk.
+file cannot run code, and every write goes through ``shendu.io.atomic``: a
+temporary file that replaces the target only once it is complete and flushed
+to disk, never through a symlink.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
-from pathlib import Path
+import stat
 from typing import Any
 
 import numpy as np
@@ -20,8 +20,10 @@ import numpy as np
 from .. import backend as _backend
 from ..errors import ShenduError
 from ..tensor import Tensor
+from .atomic import WriteError, atomic_write_bytes
+from .structure import StructureError, decode, encode
 
-__all__ = ["CheckpointError", "atomic_write_bytes", "load", "remove_stale_temporaries", "save"]
+__all__ = ["MAX_HEADER_BYTES", "MAX_TENSORS", "CheckpointError", "load", "save"]
 
 _FORMAT = "shendu-checkpoint-1"
 
@@ -30,96 +32,10 @@ class CheckpointError(ShenduError, ValueError):
     """A checkpoint file that is missing, unreadable, corrupt, or not a shendu checkpoint."""
 
 
-def _contiguous(array: np.ndarray) -> np.ndarray:
-    # np.ascontiguousarray would turn a 0-d array into shape (1,).
-    return array if array.flags.c_contiguous else array.copy(order="C")
-
-
-def _encode(value: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
-    if isinstance(value, Tensor):
-        name = f"t{len(arrays)}"
-        arrays[name] = _contiguous(_backend.to_device(value._array, _backend.CPU))
-        return {"__tensor__": name, "requires_grad": value.requires_grad}
-    if isinstance(value, np.ndarray):
-        name = f"t{len(arrays)}"
-        arrays[name] = _contiguous(value)
-        return {"__ndarray__": name}
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, dict):
-        pairs = []
-        for key, item in value.items():
-            if not (key is None or isinstance(key, (bool, int, float, str))):
-                raise TypeError(
-                    f"save: dict keys must be str, int, float, bool or None; got {type(key).__name__} at {path}"
-                )
-            pairs.append([key, _encode(item, arrays, f"{path}[{key!r}]")])
-        return {"__dict__": pairs}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, arrays, f"{path}[{i}]") for i, v in enumerate(value)]}
-    if isinstance(value, list):
-        return [_encode(v, arrays, f"{path}[{i}]") for i, v in enumerate(value)]
-    raise TypeError(
-        f"save: cannot store a {type(value).__name__} at {path}; checkpoints hold tensors, arrays, numbers, "
-        "strings, None, and dicts, lists and tuples of them"
-    )
-
-
-def _decode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
-    if isinstance(value, list):
-        return [_decode(v, arrays, where) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "__tensor__" in value or "__ndarray__" in value:
-        name = value.get("__tensor__", value.get("__ndarray__"))
-        if name not in arrays:
-            raise CheckpointError(f"load: {where}: the structure refers to a tensor {name!r} that the file lacks")
-        array = arrays[name]
-        if "__ndarray__" in value:
-            return array
-        t = Tensor._make(array)
-        if value.get("requires_grad") and array.dtype.kind == "f":
-            t.requires_grad_(True)
-        return t
-    if "__tuple__" in value:
-        return tuple(_decode(v, arrays, where) for v in value["__tuple__"])
-    if "__dict__" in value:
-        return {key: _decode(item, arrays, where) for key, item in value["__dict__"]}
-    raise CheckpointError(f"load: {where}: unexpected entry {sorted(value)[:3]} in the checkpoint's structure")
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that a crash leaves either the old file or the new one, never a mix."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def remove_stale_temporaries(path: str | os.PathLike[str]) -> int:
-    """Delete temporary files that interrupted writes of ``path`` left behind; returns how many."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    removed = 0
-    for leftover in folder.glob(f".{target.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-        removed += 1
-    return removed
+MAX_HEADER_BYTES = 16 * 2**20
+MAX_TENSORS = 100_000
+# The dtypes NumPy can hold; safetensors also knows BF16 and the float8 formats, which it cannot.
+_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"}
 
 
 def save(obj: Any, f: str | os.PathLike[str]) -> None:
@@ -127,7 +43,13 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
 
     Args:
         obj: what to save (e.g. ``model.state_dict()`` or a dict holding several state dicts).
-        f: the file path. The write is atomic: readers see the old file or the complete new one.
+        f: the file path. The write is atomic: readers see the old file or the complete new one, and
+            a symlink at ``f`` is refused rather than followed.
+
+    Raises:
+        TypeError: ``obj`` holds something a checkpoint cannot (the message says where).
+        CheckpointError: the file cannot be written, or ``obj`` is too large for ``load`` to accept
+            (more than ``MAX_TENSORS`` arrays, or a structure over ``MAX_HEADER_BYTES``).
 
     Example:
         >>> import tempfile
@@ -139,17 +61,61 @@ def save(obj: Any, f: str | os.PathLike[str]) -> None:
     """
     from safetensors.numpy import save as st_save
 
+    where = os.fspath(f)
     arrays: dict[str, np.ndarray] = {}
-    structure = _encode(obj, arrays, "obj")
+    structure = encode(obj, arrays, "obj")
+    if len(arrays) > MAX_TENSORS:
+        raise CheckpointError(f"save: {where!r}: {len(arrays)} tensors, more than the {MAX_TENSORS} a file may hold")
     metadata = {"format": _FORMAT, "structure": json.dumps(structure, allow_nan=True)}
+    payload = st_save(arrays, metadata=metadata)
+    header_bytes = int.from_bytes(payload[:8], "little")
+    if header_bytes > MAX_HEADER_BYTES:
+        raise CheckpointError(
+            f"save: {where!r}: the header would take {header_bytes} bytes, more than the {MAX_HEADER_BYTES} "
+            "that load accepts; keep large data in tensors, not in lists of numbers"
+        )
     try:
-        atomic_write_bytes(f, st_save(arrays, metadata=metadata))
+        atomic_write_bytes(f, payload)
+    except WriteError as exc:
+        raise CheckpointError(f"save: {exc}") from None
+
+
+def _read_header(where: str) -> bytes:
+    """The file's safetensors header, after checking the file is a regular one of a plausible size."""
+    try:
+        info = os.stat(where)
+    except FileNotFoundError:
+        raise CheckpointError(f"load: no checkpoint at {where!r}") from None
     except OSError as exc:
-        raise CheckpointError(f"save: cannot write {os.fspath(f)!r}: {exc.strerror or exc}") from None
+        raise CheckpointError(f"load: cannot read {where!r}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise CheckpointError(f"load: {where!r} is a folder, not a checkpoint file")
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckpointError(f"load: {where!r} is not a regular file (a FIFO, socket or device), not a checkpoint")
+    broken = f"load: {where!r} is not a readable checkpoint (corrupt, truncated or another format)"
+    try:
+        with open(where, "rb") as handle:
+            size = handle.read(8)
+            if len(size) < 8:
+                raise CheckpointError(f"{broken}: {info.st_size} bytes, too short for a header")
+            length = int.from_bytes(size, "little")
+            if length > MAX_HEADER_BYTES:
+                raise CheckpointError(
+                    f"{broken}: its header claims {length} bytes; shendu reads headers of up to {MAX_HEADER_BYTES}"
+                )
+            if length > info.st_size - 8:
+                raise CheckpointError(f"{broken}: its header claims {length} bytes but the file has {info.st_size}")
+            return handle.read(length)
+    except OSError as exc:
+        raise CheckpointError(f"load: cannot read {where!r}: {exc.strerror or exc}") from None
 
 
 def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: bool = True) -> Any:
     """Load what ``save`` wrote. Never executes code from the file.
+
+    Everything is checked before it is built: the header's size (at most ``MAX_HEADER_BYTES``) and
+    tensor count (at most ``MAX_TENSORS``), each array's dtype, and the structure's grammar and
+    depth. Only the arrays that the structure refers to are read, one at a time.
 
     Args:
         f: the file path.
@@ -157,31 +123,48 @@ def load(f: str | os.PathLike[str], map_location: Any = None, weights_only: bool
         weights_only: accepted for compatibility; shendu files only ever hold data. Default: True.
 
     Raises:
-        CheckpointError: the file is missing, truncated, corrupt, or not a shendu checkpoint;
-            the message names the path.
+        CheckpointError: the file is missing, not a regular file, truncated, corrupt, too large in
+            its header, or not a shendu checkpoint; the message names the path and what was wrong.
     """
     from safetensors import SafetensorError, safe_open
 
     where = os.fspath(f)
-    if not os.path.exists(where):
-        raise CheckpointError(f"load: no checkpoint at {where!r}")
-    if os.path.isdir(where):
-        raise CheckpointError(f"load: {where!r} is a folder, not a checkpoint file")
+    header = _read_header(where)
+    broken = f"load: {where!r} is not a readable checkpoint (corrupt, truncated or another format)"
+    # Every tensor entry has a data_offsets field: counting them bounds the tensor count before
+    # anything parses the header.
+    if header.count(b'"data_offsets"') > MAX_TENSORS:
+        raise CheckpointError(f"{broken}: it declares more than the {MAX_TENSORS} tensors a checkpoint may hold")
+    del header
     try:
         with safe_open(where, framework="numpy") as handle:
             metadata = handle.metadata() or {}
-            arrays = {name: handle.get_tensor(name) for name in handle.keys()}
-    except (SafetensorError, OSError, ValueError, TypeError, OverflowError, MemoryError) as exc:
-        raise CheckpointError(
-            f"load: {where!r} is not a readable checkpoint (corrupt, truncated or another format): {exc}"
-        ) from None
-    if metadata.get("format") != _FORMAT or "structure" not in metadata:
-        raise CheckpointError(f"load: {where!r} is a safetensors file but not a shendu checkpoint (no structure)")
-    try:
-        structure = json.loads(metadata["structure"])
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"load: {where!r} has a corrupt structure record: {exc}") from None
-    obj = _decode(structure, arrays, repr(where))
+            if metadata.get("format") != _FORMAT or "structure" not in metadata:
+                raise CheckpointError(
+                    f"load: {where!r} is a safetensors file but not a shendu checkpoint (no structure)"
+                )
+            try:
+                structure = json.loads(metadata["structure"])
+            except (ValueError, RecursionError) as exc:
+                reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                raise CheckpointError(f"load: {where!r} has a corrupt structure record: {reason}") from None
+            names = set(handle.keys())
+
+            def fetch(name: str, path: str) -> np.ndarray:
+                if name not in names:
+                    raise StructureError(f"{path}: refers to a tensor {name!r} that the file lacks")
+                dtype = handle.get_slice(name).get_dtype()
+                if dtype not in _DTYPES:
+                    raise StructureError(f"{path}: tensor {name!r} has dtype {dtype}, which shendu cannot hold")
+                return handle.get_tensor(name)
+
+            obj = decode(structure, fetch)
+    except StructureError as exc:
+        raise CheckpointError(f"load: {where!r}: bad structure at {exc}") from None
+    except (SafetensorError, OSError, ValueError, TypeError, OverflowError, MemoryError, AttributeError) as exc:
+        if isinstance(exc, CheckpointError):
+            raise
+        raise CheckpointError(f"{broken}: {exc}") from None
     if map_location is not None:
         obj = _move(obj, _backend.as_device(map_location, "load"))
     return obj

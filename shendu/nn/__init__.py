@@ -6,7 +6,7 @@ Names and behaviour follow ``torch.nn``: ``nn.Module``, ``nn.Linear``, ``nn.func
 
 from __future__ import annotations
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .module import Module, RemovableHandle, StateDictError
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
@@ -23,6 +23,7 @@ __all__ = [
     "StateDictError",
     "functional",
     "init",
+    "parallel",
     "summary",
     "utils",
     *_modules_all,

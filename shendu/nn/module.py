@@ -72,16 +72,21 @@ def _join(prefix: str | None, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _shape_of(key: str, value: Any) -> tuple[int, ...]:
-    if isinstance(value, (Tensor, np.ndarray)):
-        return tuple(value.shape)
-    try:
-        return tuple(np.shape(value))
-    except Exception:
-        raise TypeError(
-            f"load_state_dict: the value for {key!r} is a {type(value).__name__}; expected a shendu tensor "
-            "or a NumPy array"
-        ) from None
+def _loadable(value: Any) -> tuple[Any, str | None]:
+    """``value`` as a tensor or array that ``copy_`` takes, or None and why it cannot be loaded."""
+    if isinstance(value, Tensor):
+        array = value._array
+    elif isinstance(value, np.ndarray) or _backend.device_of(value).type != "cpu":
+        array = value
+    else:
+        try:
+            array = value = np.asarray(value)
+        except Exception as exc:
+            return None, f"a {type(value).__name__} that is not an array ({type(exc).__name__}: {exc})"
+    if array.dtype.kind not in "biuf":
+        shown = repr(array.item()) if array.size == 1 else f"dtype {array.dtype}"
+        return None, f"holds {shown}, not numbers"
+    return value, None
 
 
 class Module:
@@ -709,8 +714,10 @@ class Module:
 
         Values may be shendu tensors or NumPy arrays, so a PyTorch checkpoint converted with
         ``{k: v.numpy() for k, v in torch_model.state_dict().items()}`` loads directly. Nothing is
-        copied unless everything fits: with ``strict=True`` one StateDictError lists every missing key,
-        every unexpected key and every shape mismatch; shape mismatches are errors even when not strict.
+        copied unless everything fits: every value is checked first (its shape, and that it holds
+        numbers: a string or an object is refused), and one StateDictError lists every problem;
+        with ``strict=True`` also every missing and every unexpected key. Shape mismatches and
+        unloadable values are errors even when not strict. A failed load leaves the module as it was.
 
         Args:
             state_dict: a mapping from dotted names to values.
@@ -727,13 +734,19 @@ class Module:
         expected = {key for key, *_ in entries}
         missing = [key for key, *_ in entries if key not in state_dict]
         unexpected = [key for key in state_dict if key not in expected]
-        mismatched = []
+        mismatched, unloadable, ready = [], [], []
         for key, module, store, name in entries:
-            if key in state_dict:
-                target = getattr(module, store)[name]
-                shape = _shape_of(key, state_dict[key])
-                if shape != tuple(target.shape):
-                    mismatched.append(f"{key}: checkpoint shape {shape}, model shape {tuple(target.shape)}")
+            if key not in state_dict:
+                continue
+            value, why = _loadable(state_dict[key])
+            if why is not None:
+                unloadable.append(f"{key}: the value {why}")
+                continue
+            target = getattr(module, store)[name]
+            if tuple(value.shape) != tuple(target.shape):
+                mismatched.append(f"{key}: checkpoint shape {tuple(value.shape)}, model shape {tuple(target.shape)}")
+                continue
+            ready.append((module, store, name, value))
         problems = []
         if strict and missing:
             problems.append(f"missing keys ({len(missing)}): " + ", ".join(missing))
@@ -741,14 +754,15 @@ class Module:
             problems.append(f"unexpected keys ({len(unexpected)}): " + ", ".join(unexpected))
         if mismatched:
             problems.append(f"shape mismatches ({len(mismatched)}): " + "; ".join(mismatched))
+        if unloadable:
+            problems.append(f"values that are not tensors of numbers ({len(unloadable)}): " + "; ".join(unloadable))
         if problems:
             raise StateDictError(
                 f"load_state_dict: the state_dict does not fit {type(self).__name__}:\n  " + "\n  ".join(problems)
             )
         with no_grad():
-            for key, module, store, name in entries:
-                if key in state_dict:
-                    module._load_value(store, name, state_dict[key], assign)
+            for module, store, name, value in ready:
+                module._load_value(store, name, value, assign)
         return _IncompatibleKeys(missing, unexpected)
 
     def _load_value(self, store: str, name: str, value: Any, assign: bool) -> None:

@@ -760,6 +760,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         [t.dtype for t in ranked if not t._array.ndim],
         [b for b in bounds if is_scalar(b)],
     )
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and is_scalar(bound) and target.np.kind == "f":
+            _fill_value("clamp", bound, target.np, name)  # a number bound must fit the result's dtype, as in PyTorch
     x, *tensors = (cast(t, target) for t in (x, *tensors))
     broadcast_shape("clamp", *(t._array.shape for t in (x, *tensors)))
     xp = get_array_module(x._array)

@@ -6,7 +6,10 @@ looked up, so an index that appears several times accumulates every contribution
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -46,13 +49,26 @@ def _renorm_(weight: Tensor, indices: Any, max_norm: float, norm_type: float) ->
     """Scale, in place, the looked-up rows whose ``norm_type``-norm exceeds ``max_norm`` down to ``max_norm``."""
     xp = get_array_module(weight._array)
     rows = xp.unique(indices.reshape(-1))
-    values = weight._array[rows]
-    norms = (xp.abs(values) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    if not rows.size:
+        return
+    values = xp.abs(weight._array[rows])
+    if not values.shape[1] and (norm_type < 0 or math.isinf(norm_type)):
+        raise ValueError(
+            f"embedding: cannot compute the {norm_type} norm of rows with no elements (weight shape "
+            f"{tuple(weight.shape)}): that norm has no value for an empty row"
+        )
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        if norm_type == 0:
+            norms = (values != 0).sum(axis=1).astype(values.dtype)
+        elif math.isinf(norm_type):
+            norms = values.max(axis=1) if norm_type > 0 else values.min(axis=1)
+        else:
+            norms = (values**norm_type).sum(axis=1) ** (1.0 / norm_type)
     over = norms > max_norm
     if bool(over.any()):
         scale = (max_norm / (norms[over] + 1e-7)).astype(values.dtype)
         with no_grad():
-            weight._array[rows[over]] = values[over] * scale[:, None]
+            weight._array[rows[over]] = weight._array[rows[over]] * scale[:, None]
             weight._vc[0] += 1
 
 

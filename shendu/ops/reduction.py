@@ -430,7 +430,9 @@ def _centered_and_variance(x: Any, axes: tuple[int, ...], keepdim: bool, correct
     n = _count(x.shape, axes)
     with np.errstate(divide="ignore", invalid="ignore"):
         centered = x - x.sum(axis=axes, keepdims=True) / n
-        return centered, (centered * centered).sum(axis=axes, keepdims=keepdim) / builtins.max(0, n - correction)
+        # Over no elements the mean is undefined, so the variance is NaN whatever the correction (as in PyTorch).
+        divisor = builtins.max(0, n - correction) if n else 0
+        return centered, (centered * centered).sum(axis=axes, keepdims=keepdim) / divisor
 
 
 def _variance_grad(grad: Any, centered: Any, axes: tuple[int, ...], correction: float, whole: bool) -> Any:

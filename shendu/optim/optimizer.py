@@ -348,10 +348,16 @@ class Optimizer:
             for saved, group in zip(saved_groups, self.param_groups)
             for saved_id, p in zip(saved["params"], group["params"])
         }
+        if not isinstance(state_dict["state"], dict):
+            raise ValueError(
+                f"{name}.load_state_dict: 'state' must be a dict from parameter ids to dicts, "
+                f"got {type(state_dict['state']).__name__}"
+            )
         state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():
             if key in by_id:
                 p = by_id[key]
+                _check_param_state(name, key, value, p)
                 state[p] = {k: _cast_state(k, v, p) for k, v in value.items()}
             else:
                 state[key] = copy.deepcopy(value)
@@ -378,6 +384,24 @@ class Optimizer:
             lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _check_param_state(name: str, param_id: Any, value: Any, param: Tensor) -> None:
+    """Refuse a parameter's saved state that would fail (or silently broadcast) at the next step."""
+    where = f"{name}.load_state_dict: the state of parameter {param_id!r}"
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a dict, got {type(value).__name__}")
+    for key, item in value.items():
+        if isinstance(item, (Tensor, np.ndarray)):
+            array = item._array if isinstance(item, Tensor) else item
+            if array.dtype.kind not in "biuf":
+                raise ValueError(f"{where}: {key!r} has dtype {array.dtype}; expected numbers")
+            if key != "step" and array.ndim and tuple(array.shape) != tuple(param.shape):
+                raise ValueError(
+                    f"{where}: {key!r} has shape {tuple(item.shape)} but the parameter has shape {tuple(param.shape)}"
+                )
+        elif not (item is None or isinstance(item, (bool, int, float))):
+            raise ValueError(f"{where}: {key!r} is a {type(item).__name__}; expected a tensor or a number")
 
 
 def _cast_state(key: str, value: Any, param: Tensor) -> Any:

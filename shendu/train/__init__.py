@@ -3,7 +3,7 @@
 from . import metrics
 from .callbacks import Callback, EarlyStopping, GradientClipping, LRSchedulerStep, ModelCheckpoint
 from .tensorboard import TensorBoard
-from .trainer import NonFiniteError, Trainer
+from .trainer import NonFiniteError, Trainer, TrainingInterrupted
 
 __all__ = [
     "Callback",
@@ -14,5 +14,6 @@ __all__ = [
     "NonFiniteError",
     "TensorBoard",
     "Trainer",
+    "TrainingInterrupted",
     "metrics",
 ]

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from ..io.atomic import atomic_savefig
+
 __all__ = ["plot_confusion_matrix", "plot_history"]
 
 # 8-inch-wide figures at 130 dots per inch: 1040 pixels, sharp on a wide screen.
@@ -38,6 +40,8 @@ def plot_history(
         out_dir: the folder to write to.
         test: the final evaluation (``loss``, ``accuracy``), drawn as a dashed line. Default: None.
         title: what was trained, shown in each title (e.g. ``"cnn on fashion-mnist"``). Default: None.
+
+    Each image is written atomically (``shendu.io.atomic``): a failure leaves the previous image or none.
     """
     plt = _pyplot()
     from matplotlib.ticker import MaxNLocator
@@ -63,8 +67,10 @@ def plot_history(
         ax.legend()
         fig.tight_layout()
         path = out_dir / f"{metric}.png"
-        fig.savefig(path, dpi=_DPI)
-        plt.close(fig)
+        try:
+            atomic_savefig(fig, path, dpi=_DPI)
+        finally:
+            plt.close(fig)
         written.append(path)
     return written
 
@@ -103,6 +109,8 @@ def plot_confusion_matrix(
     fig.colorbar(image, ax=ax)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
+    try:
+        atomic_savefig(fig, path, dpi=_DPI)
+    finally:
+        plt.close(fig)
     return Path(path)

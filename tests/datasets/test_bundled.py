@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from shendu.datasets import CO2, Digits, Polarity, Sunspots, Vocabulary, tokenize
-
-POLARITY = Path(__file__).resolve().parents[3] / "shared" / "data" / "rt-polarity"
+from shendu.datasets import CO2, Digits, Sunspots
 
 
 def test_digits_split_is_fixed_and_complete() -> None:
@@ -37,24 +33,3 @@ def test_windowed_series_errors() -> None:
         Sunspots(window=0)
     with pytest.raises(ValueError, match="too short for window=300"):
         Sunspots(window=300)
-
-
-@pytest.mark.skipif(not POLARITY.exists(), reason="shared polarity data not present")
-def test_polarity_on_shared_data() -> None:
-    train = Polarity(POLARITY)
-    val = Polarity(POLARITY, split="val", vocab=train.vocab)
-    test = Polarity(POLARITY, split="test", vocab=train.vocab)
-    assert len(train) + len(val) + len(test) == 10662
-    assert sorted(np.bincount(np.concatenate([d.targets.numpy() for d in (train, val, test)])).tolist()) == [5331, 5331]
-    assert train.vocab.itos[:2] == ["<pad>", "<unk>"]
-    ids, label = train[0]
-    assert ids.shape == (48,) and label in (0, 1)
-    assert set(train.texts).isdisjoint(test.texts) or len(set(train.texts) & set(test.texts)) < 20
-
-
-def test_tokenizer_and_vocabulary() -> None:
-    assert tokenize("It's a GREAT film , isn't it ?!") == ["it's", "a", "great", "film", "isn't", "it", "?", "!"]
-    vocab = Vocabulary([["a", "b", "a"], ["a", "c"]], min_freq=2)
-    assert vocab.encode(["a", "zzz"]) == [2, 1] and vocab.decode([2, 0, 1]) == ["a", "<unk>"]
-    with pytest.raises(ValueError, match="split must be 'train', 'val' or 'test'"):
-        Polarity(POLARITY, split="dev")

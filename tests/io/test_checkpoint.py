@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+import gc
+import json
 import os
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import shendu
 from shendu.io import CheckpointError
+from shendu.io.checkpoint import MAX_HEADER_BYTES, MAX_TENSORS
+from tests.helpers import COUNTS, FIGURES
 
 
 def randn(*shape: int) -> shendu.Tensor:
@@ -124,10 +131,172 @@ def test_zero_dim_tensors_keep_their_shape(tmp_path: Path) -> None:
     assert loaded["step"].shape == () and loaded["n"].shape == ()
 
 
-def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
-    from shendu.io import remove_stale_temporaries
+# ------------------------------------------------------------------ hostile structures
 
-    shendu.save({"v": 1}, tmp_path / "last.ckpt")
-    (tmp_path / ".last.ckpt.abc123.tmp").write_bytes(b"half a checkpoint")
-    assert remove_stale_temporaries(tmp_path / "last.ckpt") == 1
-    assert sorted(os.listdir(tmp_path)) == ["last.ckpt"]
+TENSORS = {  # name: (safetensors dtype, shape, bytes)
+    "t0": ("F32", (2, 3), np.arange(6, dtype=np.float32).tobytes()),
+    "t1": ("I64", (), np.int64(7).tobytes()),
+    "t2": ("F8_E4M3", (2,), b"\x01\x02"),
+    "t3": ("BF16", (1,), b"\x00\x3f"),
+    "t4": ("BOOL", (3,), b"\x01\x00\x01"),
+}
+
+
+def raw_checkpoint(path: Path, structure: str, tensors: dict | None = None, fmt: str = "shendu-checkpoint-1") -> Path:
+    """A safetensors file written byte by byte, with any structure text and any declared dtypes."""
+    header: dict[str, Any] = {}
+    data = b""
+    for name, (dtype, shape, payload) in (TENSORS if tensors is None else tensors).items():
+        header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [len(data), len(data) + len(payload)]}
+        data += payload
+    header["__metadata__"] = {"format": fmt, "structure": structure}
+    encoded = json.dumps(header).encode()
+    encoded += b" " * (-len(encoded) % 8)
+    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + data)
+    return path
+
+
+def loads_or_refuses(path: Path) -> Any:
+    """``shendu.load(path)``, which may only succeed or raise a CheckpointError naming the path."""
+    try:
+        return shendu.load(path)
+    except CheckpointError as exc:
+        assert f"load: '{path}'" in str(exc) or f"load: {str(path)!r}" in str(exc), str(exc)
+        assert "\n" not in str(exc)
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("structure", "match"),
+    [
+        ("[" * 100_000 + "]" * 100_000, r"has a corrupt structure record: nested too deeply"),
+        ("[" * 700 + "]" * 700, r"bad structure at obj(\[0\]){65}: nested more than 64 levels deep"),
+        ("9" * 5000, r"has a corrupt structure record: .*4300"),
+        ('{"__tensor__": "t2"}', r"bad structure at obj: tensor 't2' has dtype F8_E4M3, which shendu cannot hold"),
+        ('{"__ndarray__": "t3"}', r"tensor 't3' has dtype BF16"),
+        ('{"__tensor__": "t9"}', r"refers to a tensor 't9' that the file lacks"),
+        ('{"__tensor__": ["t0"]}', r"a tensor reference must be an array's name, got a list"),
+        ('[{"__tensor__": "t0"}, {"__ndarray__": "t0"}]', r"obj\[1\]: the array 't0' is referred to twice"),
+        ('{"__tensor__": "t0", "requires_grad": "yes"}', r"requires_grad must be true or false, got 'yes'"),
+        ('{"__tuple__": 5}', r"a tuple's items must be a list, got a int"),
+        ('{"__dict__": [[1, 2, 3]]}', r"item 0 of a dict is not a \[key, value\] pair"),
+        ('{"__dict__": [[[1], 2]]}', r"item 0 of a dict has a list key"),
+        ('{"__dict__": {"a": 1}}', r"a dict's items must be a list of \[key, value\] pairs, got a dict"),
+        ('{"a": 1}', r"bad structure at obj: unexpected entry with keys 'a'"),
+        ('{"__tensor__": "t0", "__tuple__": []}', r"unexpected entry with keys '__tensor__', '__tuple__'"),
+        ("{not json", r"has a corrupt structure record"),
+    ],
+)
+def test_malformed_structures_raise_checkpoint_errors(tmp_path: Path, structure: str, match: str) -> None:
+    path = raw_checkpoint(tmp_path / "hostile", structure)
+    with pytest.raises(CheckpointError, match=rf"^load: '.*hostile'[: ].*{match}"):
+        shendu.load(path)
+    COUNTS["hostile structure files tried"] += 1
+
+
+def _json_value(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    names = st.sampled_from(["t0", "t1", "t2", "t3", "t4", "t9", 0, None, ["t0"]])
+    pair = st.one_of(st.tuples(st.one_of(st.text(max_size=3), st.integers(), st.none()), children).map(list), children)
+    return st.one_of(
+        st.lists(children, max_size=4),
+        st.builds(lambda v: {"__tuple__": v}, st.one_of(st.lists(children, max_size=3), children)),
+        st.builds(lambda v: {"__dict__": v}, st.one_of(st.lists(pair, max_size=3), children)),
+        st.dictionaries(st.sampled_from(["__tensor__", "__ndarray__", "requires_grad", "__tuple__", "x"]), children),
+        st.builds(lambda n: {"__tensor__": n}, names),
+        st.builds(lambda n, g: {"__tensor__": n, "requires_grad": g}, names, st.one_of(st.booleans(), children)),
+        st.builds(lambda n: {"__ndarray__": n}, names),
+    )
+
+
+JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=4),
+)
+STRUCTURES = st.recursive(JSON_LEAVES, _json_value, max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(structure=STRUCTURES, depth=st.integers(0, 80))
+def test_generated_structures_load_or_raise_a_checkpoint_error(
+    tmp_path_factory: Any, structure: Any, depth: int
+) -> None:
+    """Structures, not bytes: every node kind, valid and broken, nested up to past the depth limit."""
+    for _ in range(depth):
+        structure = [structure]
+    path = raw_checkpoint(tmp_path_factory.mktemp("h") / "generated", json.dumps(structure))
+    result = loads_or_refuses(path)
+    if not isinstance(result, CheckpointError):
+        assert shendu.load(path) is not None or result is None  # loads the same way twice
+    COUNTS["hostile structure files tried"] += 1
+
+
+def _peak_bytes_while(action: Any) -> int:
+    """How far this process's resident memory rose above where it started while ``action()`` ran."""
+
+    def status(field: str) -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+        raise AssertionError(field)
+
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM, the peak, to the current size
+    before = status("VmRSS")
+    action()
+    return status("VmHWM") - before
+
+
+def _tiny_tensors_header(count: int) -> bytes:
+    entries = b",".join(
+        b'"t%d":{"dtype":"U8","shape":[1],"data_offsets":[%d,%d]}' % (i, i, i + 1) for i in range(count)
+    )
+    return b"{" + entries + b"}"
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux's /proc to read the peak")
+def test_hostile_sizes_are_refused_before_they_cost_memory(tmp_path: Path) -> None:
+    """1.25 million tiny tensors, a tensor count over the limit, a giant claimed header, 16 MiB structures,
+    and a 64 MB tensor that the structure never refers to."""
+    many = tmp_path / "many_tiny_tensors"
+    header = _tiny_tensors_header(1_250_000)
+    many.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * 1_250_000)
+    over = tmp_path / "over_the_tensor_limit"
+    header = _tiny_tensors_header(MAX_TENSORS + 1)
+    over.write_bytes(struct.pack("<Q", len(header)) + header + b"\x00" * (MAX_TENSORS + 1))
+    claimed = tmp_path / "claims_a_huge_header"
+    claimed.write_bytes(struct.pack("<Q", 2**40) + b"{}")
+    n = (MAX_HEADER_BYTES - 4096) // 2  # the largest structures that fit in the header
+    wide = raw_checkpoint(tmp_path / "wide_structure", "[" + ",".join(["0"] * n) + "]")
+    deep = raw_checkpoint(tmp_path / "deep_structure", "[" * n + "]" * n)
+    expected = {
+        many: r"its header claims \d+ bytes; shendu reads headers of up to 16777216",
+        over: r"it declares more than the 100000 tensors a checkpoint may hold",
+        claimed: r"its header claims 1099511627776 bytes",
+        deep: r"nested too deeply",
+    }
+    peaks = {}
+    for path in (many, over, claimed, wide, deep):
+
+        def attempt(path: Path = path) -> None:
+            if path in expected:
+                with pytest.raises(CheckpointError, match=expected[path]):
+                    shendu.load(path)
+            else:
+                assert len(shendu.load(path)) == n
+
+        peaks[path.name] = _peak_bytes_while(attempt)
+        COUNTS["hostile structure files tried"] += 1
+    unreferenced = raw_checkpoint(
+        tmp_path / "unreferenced_tensor",
+        '{"__dict__": [["small", {"__tensor__": "t1"}]]}',
+        {"t1": ("I64", (), np.int64(7).tobytes()), "big": ("F32", (2**24,), bytes(2**26))},
+    )
+    peaks[unreferenced.name] = _peak_bytes_while(lambda: shendu.load(unreferenced))
+    assert peaks[unreferenced.name] < 16 * 2**20, peaks  # the 64 MB tensor that nothing refers to is never read
+    COUNTS["hostile structure files tried"] += 1
+    worst = max(peaks, key=peaks.get)
+    FIGURES["peak memory loading the worst hostile file"] = f"{peaks[worst] / 2**20:.0f} MB ({worst})"
+    assert peaks[worst] < 512 * 2**20, peaks

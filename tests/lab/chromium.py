@@ -23,12 +23,12 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def render(page: Path, screenshot: Path, height: int = 4000) -> str:
-    """Return the page's DOM after load, and save a screenshot."""
+def render(page: Path, screenshot: Path, height: int = 4000, width: int = 1280) -> str:
+    """Return the page's DOM after load in a window ``width`` pixels wide, and save a screenshot."""
     binary = chromium()
     assert binary, "chromium is not installed (scripts/setup.sh installs it)"
     with tempfile.TemporaryDirectory() as profile:
-        common = [binary, *FLAGS, f"--user-data-dir={profile}"]
+        common = [binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"]
         dom = subprocess.run(
             [*common, "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=True
         ).stdout
@@ -39,7 +39,7 @@ def render(page: Path, screenshot: Path, height: int = 4000) -> str:
                 *FLAGS,
                 f"--user-data-dir={profile}",
                 f"--screenshot={screenshot}",
-                f"--window-size=1100,{height}",
+                f"--window-size={width},{height}",
                 page.resolve().as_uri(),
             ],
             capture_output=True,

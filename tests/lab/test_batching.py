@@ -1,36 +1,52 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from shendu import lab
-from shendu.lab.topics.batching import judge
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
+JUDGES: judges.Judges = {
+    16: (
+        {
+            "epoch_loss_1": 1.33,
+            "epoch_loss_256": 2.22,
+            "epoch_loss_32": 1.14,
+            "epoch_loss_full": 2.26,
+            "noise_variance_slope": -1.01,
+            "time_loss_1": 3.73,
+            "time_loss_best_minibatch": 0.0873,
+            "time_loss_full": 0.241,
+            "update_loss_1": 2.2,
+            "update_loss_32": 0.835,
+            "update_loss_full": 0.793,
+            "updates_per_second_1": 710.0,
+            "updates_per_second_256": 590.0,
+        },
+        {
+            "per-epoch": [{"epoch_loss_256": 1.14}, {"epoch_loss_full": 1.14}],
+            "one-sample-too-noisy": [{"epoch_loss_1": 1.03}],
+            "per-update": [{"update_loss_1": 1.5}, {"update_loss_full": 0.918}],
+            "per-second": [{"time_loss_1": 0.0873}, {"time_loss_best_minibatch": 0.241}],
+            "vectorized-batches": [{"updates_per_second_256": 130.0}],
+            "noise-falls": [{"noise_variance_slope": -1.38}, {"noise_variance_slope": -0.675}],
+        },
+    ),
+}
 
 
-def test_batch_sizes_quick() -> None:
-    result = lab.run(16, seed=0, quick=True)
-    assert len(result.outcome.figures) == 2
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    numbers = result.numbers
-    assert numbers["samples per second, batch 256"] > numbers["samples per second, batch 1"]
-    assert result.verdict.passed, result.verdict.sentence
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def _numbers(epoch: list[float], update: list[float], timed: list[float], slope: float = -1.0) -> dict:
-    numbers = {"epoch budget": 8, "update budget": 200, "time budget (s)": 3.0, "noise variance slope (log-log)": slope}
-    for i, size in enumerate(("1", "32", "256", "full")):
-        numbers[f"loss after the epoch budget, batch {size}"] = epoch[i]
-        numbers[f"loss after the update budget, batch {size}"] = update[i]
-        numbers[f"loss after the time budget, batch {size}"] = timed[i]
-    return numbers
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-GOOD = ([0.5, 0.15, 1.1, 2.2], [1.5, 0.22, 0.21, 0.2], [0.5, 0.01, 0.02, 0.08])
-
-
-def test_judge_both_ways() -> None:
-    assert judge(_numbers(*GOOD)).passed
-    assert not judge(_numbers(*GOOD, slope=-0.5)).passed
-    assert not judge(_numbers([2.3, 0.15, 1.1, 2.2], *GOOD[1:])).passed
-    assert not judge(_numbers(GOOD[0], [1.5, 0.2, 0.21, 0.22], GOOD[2])).passed
-    failed = judge(_numbers(*GOOD[:2], [0.5, 0.1, 0.2, 0.08]))
-    assert not failed.passed and "batch full did best" in failed.sentence
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(16))
+    numbers = quick(16).numbers
+    assert numbers["time_loss_best_minibatch"] == min(numbers["time_loss_32"], numbers["time_loss_256"])

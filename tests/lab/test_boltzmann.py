@@ -1,21 +1,49 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+import pytest
 
 from shendu import lab
 from shendu.lab.topics import boltzmann
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
+JUDGES: judges.Judges = {
+    5: (
+        {
+            "gain_over_pixels": 0.0557,
+            "mean_accuracy_gap_to_sklearn": 0.0056,
+            "rbm_logistic_accuracy": 0.953,
+            "rbm_minus_plain_pixels": -0.0167,
+            "reconstruction_end": 0.0427,
+            "reconstruction_start": 0.0882,
+            "sklearn_seed_spread": 0.0279,
+        },
+        {
+            "reconstruction-falls": [{"reconstruction_end": 0.0776}],
+            "features-classify": [{"rbm_logistic_accuracy": 0.837}],
+            "features-beat-pixels": [{"gain_over_pixels": 0.027}],
+            "advantage-is-shift-tolerance": [{"rbm_minus_plain_pixels": 0.022}],
+            "matches-scikit-learn": [{"mean_accuracy_gap_to_sklearn": 0.011}],
+            "one-seed-is-not-enough": [{"sklearn_seed_spread": 0.0135}],
+        },
+    ),
+}
 
 
-def test_quick_run_rbm_features_classify_held_out_digits() -> None:
-    result = lab.run(5, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    numbers = result.numbers
-    assert numbers["rbm_logistic_accuracy"] >= 0.93
-    assert numbers["reconstruction_end"] < numbers["reconstruction_start"] and numbers["pseudo_likelihood"] < 0
-    assert result.outcome.tables["side by side"][0] == ["features", "held-out accuracy"]
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values()) and result.outcome.figures
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(5), unmeasured={"matches-scikit-learn", "one-seed-is-not-enough"})
 
 
 def test_nudge_shifts_by_one_pixel_and_fills_with_zeros() -> None:
@@ -27,21 +55,10 @@ def test_nudge_shifts_by_one_pixel_and_fills_with_zeros() -> None:
     assert shifted[4, 7, 6] == 1 and shifted[4, 0, 7] == 0 and shifted[4].sum() == 1
 
 
-def _numbers() -> dict[str, object]:
-    return {
-        "training": "persistent CD-1, 20 epochs",
-        "rbm_logistic_accuracy": 0.95,
-        "reconstruction_start": 0.088,
-        "reconstruction_end": 0.043,
-        "sklearn_accuracy": 0.967,
-    }
-
-
-def test_judge_both_ways() -> None:
-    verdict = boltzmann.judge(_numbers())
-    assert verdict.passed and "scikit-learn" in verdict.sentence
-    assert (
-        "scikit-learn" not in boltzmann.judge({k: v for k, v in _numbers().items() if k != "sklearn_accuracy"}).sentence
-    )
-    failing = boltzmann.judge({**_numbers(), "rbm_logistic_accuracy": 0.9, "reconstruction_end": 0.08})
-    assert not failing.passed and "0.900, below 0.93" in failing.sentence and "fell only" in failing.sentence
+def test_scikit_learn_comparison_fits_both_libraries_on_the_same_data() -> None:
+    rng = np.random.default_rng(0)
+    x = (rng.random((60, 64)) > 0.5).astype(np.float32)
+    y = np.arange(60) % 10
+    scores = boltzmann.scikit_learn_comparison(x, y, x[:20], y[:20], epochs=1, seeds=2)
+    assert set(scores) == {"shendu", "sklearn"} and all(len(v) == 2 for v in scores.values())
+    assert all(0.0 <= s <= 1.0 for v in scores.values() for s in v)

@@ -1,54 +1,56 @@
 from __future__ import annotations
 
-from itertools import pairwise
+from collections.abc import Callable
+
+import pytest
 
 from shendu import lab
-from shendu.lab.topics.capacity import judge
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def test_overfitting_underfitting_quick() -> None:
-    result = lab.run(17, seed=0, quick=True)
-    assert len(result.outcome.figures) == 4
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    rows = result.outcome.tables["mean squared error by polynomial degree"]
-    assert len(rows) == 17
-    train_errors = [row[1] for row in rows[1:]]
-    assert all(b <= a * 1.001 for a, b in pairwise(train_errors))
-    numbers = result.numbers
-    assert numbers["early stopping: stopped at epoch"] - numbers["early stopping: best epoch"] > numbers["patience"]
-    assert result.verdict.passed, result.verdict.sentence
-
-
-NUMBERS = {
-    "lowest degree": 0,
-    "highest degree": 15,
-    "best validation error": 0.1,
-    "train error, lowest degree": 0.7,
-    "validation error, lowest degree": 0.96,
-    "train error at the best degree": 0.023,
-    "train error, highest degree": 0.012,
-    "validation error, highest degree": 750.0,
-    "CV-chosen degree": 3,
-    "test error at the CV-chosen degree": 0.117,
-    "best test error over degrees": 0.117,
-    "CV-test rank correlation": 0.86,
-    "early stopping: best epoch": 148,
-    "early stopping: stopped at epoch": 299,
-    "early stopping: test error": 0.12,
-    "epoch budget": 2000,
-    "no early stopping: final test error": 0.18,
-    "test error at the stopping epoch": 0.12,
-    "lowest test error over epochs": 0.119,
+JUDGES: judges.Judges = {
+    17: (
+        {
+            "best_test_error": 0.117,
+            "best_val_error": 0.107,
+            "cv_degree_test_error": 0.117,
+            "cv_test_rank_correlation": 0.862,
+            "epoch_budget": 800,
+            "es_stopped_epoch": 171,
+            "es_test_error": 0.121,
+            "final_test_error": 0.136,
+            "lowest_test_error": 0.119,
+            "test_error_at_kept_epoch": 0.121,
+            "train_error_best": 0.0234,
+            "train_error_highest": 0.0121,
+            "train_error_lowest": 0.687,
+            "val_error_highest": 758.0,
+            "val_error_lowest": 0.961,
+        },
+        {
+            "underfits": [{"train_error_lowest": 0.0963}, {"val_error_lowest": 0.193}],
+            "overfits": [{"train_error_highest": 0.0234}, {"val_error_highest": 0.193}],
+            "cv-picks": [{"cv_test_rank_correlation": 0.63}, {"cv_degree_test_error": 0.193}],
+            "early-stopping": [
+                {"es_stopped_epoch": 800},
+                {"test_error_at_kept_epoch": 0.151},
+                {"es_test_error": 0.136},
+            ],
+        },
+    ),
 }
 
 
-def test_judge_both_ways() -> None:
-    assert judge(NUMBERS).passed
-    assert not judge({**NUMBERS, "validation error, lowest degree": 0.15}).passed
-    assert not judge({**NUMBERS, "validation error, highest degree": 0.12}).passed
-    assert not judge({**NUMBERS, "test error at the CV-chosen degree": 0.3}).passed
-    assert not judge({**NUMBERS, "CV-test rank correlation": 0.2}).passed
-    failed = judge({**NUMBERS, "early stopping: test error": 0.2})
-    assert not failed.passed and "Early stopping gave test error 0.200" in failed.sentence
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(17))
+    rows = quick(17).outcome.tables[0].rows
+    assert [row[0] for row in rows] == list(range(16))

@@ -1,41 +1,49 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from shendu import lab
-from shendu.lab.topics.cnn_layers import judge
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def test_lenet_layer_by_layer_quick() -> None:
-    result = lab.run(19, seed=0, quick=True)
-    numbers = result.numbers
-    assert numbers["total params (nn.summary)"] == 61706 == numbers["total params (by hand)"]
-    assert numbers["shape features.2 (MaxPool2d)"] == "1x6x14x14"
-    assert numbers["params features.3 (Conv2d)"] == 16 * 6 * 25 + 16
-    assert len(result.outcome.figures) == 3
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    assert result.outcome.notes and "Total params: 61,706" in result.outcome.notes[0]
-    assert result.verdict.passed, result.verdict.sentence
-
-
-NUMBERS = {
-    "total params (nn.summary)": 61706,
-    "total params (by hand)": 61706,
-    "shapes match the formula": True,
-    "conv share of params": 0.04,
-    "conv share of multiply-adds": 0.86,
-    "ReLU max error vs max(conv, 0)": 0.0,
-    "ReLU zero fraction (block 1)": 0.4,
-    "pool max error vs 2x2 window max": 0.0,
-    "pool size ratio": 0.25,
-    "test accuracy": 0.7,
+JUDGES: judges.Judges = {
+    19: (
+        {
+            "conv_share_of_multiply_adds": 0.859,
+            "conv_share_of_params": 0.0417,
+            "pool_max_error": 0.0,
+            "pool_size_ratio": 0.25,
+            "relu_max_error": 0.0,
+            "relu_zero_fraction_block1": 0.282,
+            "shapes_match": True,
+            "test_accuracy": 0.482,
+            "total_params_by_hand": 61706,
+            "total_params_summary": 61706,
+        },
+        {
+            "summary-matches": [{"total_params_summary": 61707}, {"shapes_match": False}],
+            "relu-zeroes": [{"relu_max_error": 1.0}, {"relu_zero_fraction_block1": 0.09}],
+            "pool-keeps-max": [{"pool_max_error": 1.0}, {"pool_size_ratio": 1.25}],
+            "conv-cheap-weights-costly-compute": [{"conv_share_of_params": 0.05}, {"conv_share_of_multiply_adds": 0.5}],
+            "trained": [{"test_accuracy": 0.36}],
+        },
+    ),
 }
 
 
-def test_judge_both_ways() -> None:
-    assert judge(NUMBERS).passed
-    failed = judge({**NUMBERS, "total params (by hand)": 61705})
-    assert not failed.passed and "61706" in failed.sentence
-    assert not judge({**NUMBERS, "pool size ratio": 0.5}).passed
-    assert not judge({**NUMBERS, "ReLU zero fraction (block 1)": 0.0}).passed
-    assert not judge({**NUMBERS, "test accuracy": 0.2}).passed
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    result = quick(19)
+    judges.assert_quick_run(result)
+    rows = result.outcome.tables[0].rows
+    assert [row[1] for row in rows][:3] == ["Conv2d", "ReLU", "MaxPool2d"] and rows[0][3] == 156 == rows[0][4]

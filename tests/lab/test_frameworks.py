@@ -1,44 +1,71 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shendu import lab
 from shendu.lab.topics import frameworks
-from shendu.lab.topics.frameworks import judge
+from tests.lab import judges, torch_reference
+
+JUDGES: judges.Judges = {
+    25: (
+        {
+            "cnn_float32_worst_difference": 2.95e-07,
+            "cnn_float64_worst_difference": 6.03e-16,
+            "mlp_float32_worst_difference": 2.35e-07,
+            "mlp_float64_worst_difference": 6.08e-16,
+            "overhead_over_numpy": 1.2,
+            "state_dict_matches_torch": True,
+        },
+        {
+            "same-names": [{"state_dict_matches_torch": False}],
+            "float64-agrees": [{"mlp_float64_worst_difference": 1.1e-10}, {"cnn_float64_worst_difference": 1.1e-10}],
+            "float32-agrees": [{"mlp_float32_worst_difference": 0.00011}, {"cnn_float32_worst_difference": 0.00011}],
+            "small-overhead": [{"overhead_over_numpy": 1.65}],
+        },
+    ),
+}
 
 
-def _numbers(**changes: Any) -> dict[str, Any]:
-    numbers: dict[str, Any] = {"torch_available": True, "devices": "cpu", "shendu_mlp_ms": 3.0}
-    for kind in ("mlp", "cnn"):
-        numbers[f"{kind}_speed_ratio"] = 1.5
-        for dtype, diff in (("float32", 1e-6), ("float64", 1e-15)):
-            for what in ("output", "loss", "grad"):
-                numbers[f"{kind}_{dtype}_{what}_diff"] = diff
-    numbers.update(changes)
-    return numbers
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def test_frameworks_quick_run_matches_torch() -> None:
-    pytest.importorskip("torch")
-    result = lab.run("frameworks", seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert result.numbers["torch_available"] and result.numbers["devices"].startswith("cpu")
-    assert result.numbers["cnn_float64_grad_diff"] < 1e-10 and result.numbers["mlp_speed_ratio"] > 0
-    assert result.outcome.figures["speed"][:4] == b"\x89PNG"
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-def test_frameworks_runs_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(frameworks, "_import_torch", lambda: None)
-    result = lab.run("frameworks", seed=0, quick=True)
-    assert result.numbers["torch_available"] is False and result.numbers["torch_version"] == "unavailable"
-    assert result.numbers["shendu_cnn_ms"] > 0 and "mlp_speed_ratio" not in result.numbers
-    assert not result.verdict.passed and "not installed" in result.verdict.sentence
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    result = quick(25)
+    judges.assert_quick_run(result)
+    assert result.numbers["threads"] == 1
 
 
-def test_frameworks_judge_both_ways() -> None:
-    assert judge(_numbers()).passed
-    off = judge(_numbers(cnn_float32_grad_diff=3e-2))
-    assert not off.passed and "cnn in float32" in off.sentence and "0.03" in off.sentence
-    assert not judge(_numbers(torch_available=False)).passed
+def test_shipped_reference_is_what_torch_computes() -> None:
+    from safetensors.numpy import load_file
+
+    stored = load_file(str(frameworks.REFERENCE))
+    fresh = torch_reference.compute()
+    assert set(stored) == set(fresh)
+    for key, value in fresh.items():
+        np.testing.assert_allclose(stored[key], value, rtol=1e-12, atol=1e-15, err_msg=key)
+
+
+def test_the_product_never_imports_torch() -> None:
+    source = Path(frameworks.__file__).read_text()
+    assert "import torch" not in source and "importlib" not in source
+
+
+def test_the_reference_and_its_readme_are_package_data() -> None:
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    declared = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["shendu.lab"]
+    folder, package = frameworks.REFERENCE.parent, frameworks.REFERENCE.parents[1]
+    for name in ("torch_reference.safetensors", "README.md"):
+        assert any((folder / name).match(str(package / pattern)) for pattern in declared), name

@@ -1,72 +1,57 @@
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+
+import pytest
 
 from shendu import lab
-from shendu.lab.topics.hyperparameters import judge_learning_rate, judge_search
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def _ran(number: int) -> lab.Result:
-    result = lab.run(number, seed=0, quick=True)
-    assert result.numbers and result.outcome.figures
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    return result
-
-
-def test_random_search_quick() -> None:
-    result = _ran(13)
-    table = result.outcome.tables["fold scores (sorted by mean)"]
-    assert len(table) == result.numbers["trials"] + 1 and table[1][-1] == "chosen"
-    assert len(table[0]) == result.numbers["folds"] + 6
-    assert result.verdict.passed, result.verdict.sentence
-
-
-def test_learning_rate_quick() -> None:
-    result = _ran(14)
-    assert result.numbers["range test: steepest-descent rate"] < result.numbers["range test: blow-up rate"]
-    assert result.verdict.passed, result.verdict.sentence
-
-
-SEARCH = {
-    "trials": 5,
-    "folds": 3,
-    "chosen learning rate": 0.05,
-    "chosen hidden size": 64,
-    "chosen CV accuracy (mean)": 0.95,
-    "worst CV accuracy (mean)": 0.11,
-    "chosen test accuracy": 0.96,
+JUDGES: judges.Judges = {
+    13: (
+        {"chosen_test_accuracy": 0.975, "cv_spread": 0.855, "cv_test_gap": 0.0396},
+        {
+            "choice-matters": [{"cv_spread": 0.09}],
+            "cv-predicts-test": [{"cv_test_gap": 0.055}],
+            "chosen-is-good": [{"chosen_test_accuracy": 0.81}],
+        },
+    ),
+    14: (
+        {
+            "good_final_loss": 0.207,
+            "good_rate": 0.3,
+            "good_train_accuracy": 0.948,
+            "high_final_loss": 2.38,
+            "initial_loss": 2.31,
+            "low_final_loss": 2.29,
+            "range_blowup_rate": 2.34,
+            "range_steepest_rate": 0.589,
+        },
+        {
+            "too-low": [{"low_final_loss": 1.66}],
+            "too-high": [{"high_final_loss": 1.04}],
+            "good-converges": [{"good_final_loss": 0.508}, {"good_train_accuracy": 0.81}],
+            "range-test-finds-it": [{"good_rate": 0.177}, {"good_rate": 1.94}, {"range_blowup_rate": 0.3}],
+        },
+    ),
 }
 
 
-def test_judge_search_both_ways() -> None:
-    assert judge_search(SEARCH).passed
-    assert "0.950" in judge_search(SEARCH).sentence
-    assert not judge_search({**SEARCH, "worst CV accuracy (mean)": 0.9}).passed
-    failed = judge_search({**SEARCH, "chosen test accuracy": 0.85})
-    assert not failed.passed and "held-out test gave 0.850" in failed.sentence
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-LR = {
-    "low rate": 1e-3,
-    "good rate": 0.3,
-    "high rate": 10.0,
-    "steps": 180,
-    "initial loss": 2.31,
-    "low-rate final loss": 2.29,
-    "good-rate final loss": 0.2,
-    "high-rate final loss": 2.4,
-    "high-rate peak loss": 840.0,
-    "high-rate diverged (NaN)": False,
-    "good-rate train accuracy": 0.95,
-}
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-def test_judge_learning_rate_both_ways() -> None:
-    assert judge_learning_rate(LR).passed
-    assert judge_learning_rate({**LR, "high-rate final loss": math.nan, "high-rate diverged (NaN)": True}).passed
-    assert not judge_learning_rate({**LR, "low-rate final loss": 0.3}).passed
-    assert not judge_learning_rate({**LR, "high-rate final loss": 0.5}).passed
-    failed = judge_learning_rate({**LR, "good-rate final loss": 1.5})
-    assert not failed.passed and "good rate ended at loss 1.500" in failed.sentence
+def test_quick_runs(quick: Callable[[int], lab.Result]) -> None:
+    search, rate = quick(13), quick(14)
+    judges.assert_quick_run(search)
+    judges.assert_quick_run(rate)
+    table = search.outcome.tables[0]
+    assert len(table.rows) == search.numbers["trials"] and table.rows[0][-1].en == "chosen"
+    assert len(table.header) == search.numbers["folds"] + 6
+    assert rate.numbers["range_steepest_rate"] < rate.numbers["range_blowup_rate"]

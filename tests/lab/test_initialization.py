@@ -1,40 +1,56 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from shendu import lab
-from shendu.lab.topics.initialization import judge
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def test_initialization_quick() -> None:
-    result = lab.run(18, seed=0, quick=True)
-    assert len(result.outcome.figures) == 4
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    numbers = result.numbers
-    assert numbers["zeros: activation std, last layer"] == 0.0
-    assert numbers["large normal (std 1): gradient std, first / last layer"] > 100
-    assert result.verdict.passed, result.verdict.sentence
-
-
-NUMBERS = {
-    "zeros: distinct units per layer after training (max)": 1,
-    "small normal (std 0.01): activation std, last / first layer": 7.8e-8,
-    "large normal (std 1): saturated fraction (|a| > 0.99)": 0.86,
-    "Xavier + tanh: activation std, last / first layer": 0.47,
-    "He + ReLU: activation std, last / first layer": 1.2,
-    "Xavier + tanh: test accuracy": 0.78,
-    "He + ReLU: test accuracy": 0.74,
-    "zeros: test accuracy": 0.1,
-    "small normal (std 0.01): test accuracy": 0.1,
-    "training steps": 100,
+JUDGES: judges.Judges = {
+    18: (
+        {
+            "good_minus_bad_test_accuracy": 0.471,
+            "he_activation_ratio": 1.2,
+            "he_gradient_ratio": 1.1,
+            "large_gradient_ratio": 16600.0,
+            "large_saturated_fraction": 0.859,
+            "small_activation_ratio": 7.83e-08,
+            "small_gradient_ratio": 6.91e-08,
+            "xavier_activation_ratio": 0.466,
+            "xavier_gradient_ratio": 0.567,
+            "zeros_distinct_units": 1,
+            "zeros_test_accuracy": 0.1,
+        },
+        {
+            "zeros-stay-identical": [{"zeros_distinct_units": 2}, {"zeros_test_accuracy": 0.22}],
+            "small-vanishes": [{"small_activation_ratio": 0.0011}, {"small_gradient_ratio": 0.0011}],
+            "large-saturates-and-explodes": [{"large_saturated_fraction": 0.63}, {"large_gradient_ratio": 9.0}],
+            "xavier-he-keep-scale": [
+                {"xavier_activation_ratio": 0.18},
+                {"xavier_activation_ratio": 5.5},
+                {"xavier_gradient_ratio": 0.18},
+                {"xavier_gradient_ratio": 5.5},
+                {"he_activation_ratio": 0.18},
+                {"he_activation_ratio": 5.5},
+                {"he_gradient_ratio": 0.18},
+                {"he_gradient_ratio": 5.5},
+            ],
+            "only-good-schemes-train": [{"good_minus_bad_test_accuracy": 0.27}],
+        },
+    ),
 }
 
 
-def test_judge_both_ways() -> None:
-    assert judge(NUMBERS).passed
-    failed = judge({**NUMBERS, "zeros: distinct units per layer after training (max)": 256})
-    assert not failed.passed and "256 distinct units" in failed.sentence
-    assert not judge({**NUMBERS, "small normal (std 0.01): activation std, last / first layer": 0.1}).passed
-    assert not judge({**NUMBERS, "large normal (std 1): saturated fraction (|a| > 0.99)": 0.3}).passed
-    assert not judge({**NUMBERS, "He + ReLU: activation std, last / first layer": 40.0}).passed
-    assert not judge({**NUMBERS, "Xavier + tanh: test accuracy": 0.2}).passed
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(18))

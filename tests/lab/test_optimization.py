@@ -1,38 +1,70 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import pytest
 
 from shendu import lab
-from shendu.lab.topics import optimization
+from tests.lab import judges
 
-_NAMES = ("GD", "Momentum", "Nesterov", "RMSprop", "Adam")
+JUDGES: judges.Judges = {
+    8: (
+        {
+            "bowl_budget": 1000,
+            "bowl_final_distance_Momentum": 5.88e-23,
+            "bowl_final_distance_Nesterov": 3.89e-25,
+            "bowl_final_distance_RMSprop": 0.202,
+            "bowl_steps_Adam": 110,
+            "bowl_steps_GD": 273,
+            "bowl_steps_Momentum": 95,
+            "bowl_steps_Nesterov": 97,
+            "bowl_steps_RMSprop": 8,
+            "rosenbrock_budget": 3000,
+            "rosenbrock_final_distance_Adam": 0.154,
+            "rosenbrock_final_distance_Momentum": 1.99e-15,
+            "rosenbrock_final_distance_Nesterov": 3.28e-06,
+            "rosenbrock_steps_Adam": 731,
+            "rosenbrock_steps_GD": math.inf,
+            "rosenbrock_steps_Momentum": 509,
+            "rosenbrock_steps_Nesterov": 1620,
+        },
+        {
+            "momentum-faster-on-bowl": [{"bowl_steps_Momentum": 273}, {"bowl_steps_Nesterov": 273}],
+            "all-arrive-on-bowl": [{"bowl_steps_GD": 1001}, {"bowl_steps_Adam": 1001}],
+            "faster-on-rosenbrock": [
+                {"rosenbrock_steps_Momentum": math.inf},
+                {"rosenbrock_steps_GD": 1620.0},
+                {"rosenbrock_steps_GD": 1700, "rosenbrock_steps_Adam": 1800},
+            ],
+            "adaptive-arrive-not-stay": [
+                {"bowl_steps_RMSprop": 1001},
+                {"bowl_final_distance_RMSprop": 0.001},
+                {"rosenbrock_steps_Adam": 3001},
+                {"rosenbrock_final_distance_Adam": 0.001},
+            ],
+            "momentum-stays": [
+                {"bowl_final_distance_Momentum": 0.0011},
+                {"bowl_final_distance_Nesterov": 0.0011},
+                {"rosenbrock_final_distance_Momentum": 0.0011},
+                {"rosenbrock_final_distance_Nesterov": 0.0011},
+            ],
+        },
+    ),
+}
 
 
-def _numbers(bowl: tuple[float, ...], rosen: tuple[float, ...]) -> dict[str, float]:
-    numbers = {f"bowl_steps_{n}": s for n, s in zip(_NAMES, bowl)}
-    numbers.update({f"rosenbrock_steps_{n}": s for n, s in zip(_NAMES, rosen)})
-    numbers.update(
-        {"tolerance": 1e-3, "bowl_budget": 1000, "rosenbrock_budget": 3000, "bowl_final_distance_RMSprop": 0.2}
-    )
-    return numbers
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def test_quick_run_reproduces_the_claim() -> None:
-    result = lab.run(8, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert set(result.outcome.figures) == {"trajectories", "distance"}
-    assert all(math.isfinite(result.numbers[f"bowl_steps_{n}"]) for n in _NAMES)
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-def test_judge_passes_when_acceleration_helps() -> None:
-    verdict = optimization.judge(_numbers((273, 95, 97, 8, 110), (math.inf, 509, 1620, math.inf, 731)))
-    assert verdict.passed and "on the bowl GD 273, momentum 95" in verdict.sentence
-    assert "on Rosenbrock GD over 3000" in verdict.sentence and "RMSprop ends 0.2 from" in verdict.sentence
-
-
-def test_judge_fails_when_gd_is_fastest() -> None:
-    verdict = optimization.judge(_numbers((90, 95, math.inf, 44, 110), (400, 509, 1620, 8000, 1220)))
-    assert not verdict.passed
-    assert (
-        "Nesterov did not reach" in verdict.sentence and "Momentum needed 509 steps on Rosenbrock" in verdict.sentence
-    )
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(8))
+    tables = quick(8).outcome.tables
+    assert [len(t.rows) for t in tables] == [5, 5] and "first within" in tables[0].header[2].en

@@ -1,38 +1,57 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 import shendu
 from shendu import lab
 from shendu.lab.topics import perceptron
-from shendu.lab.topics._planar import best_line_accuracy, spirals, xor
+from shendu.lab.topics._data import spirals, xor
+from shendu.lab.topics._planar import best_line_accuracy
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
+JUDGES: judges.Judges = {
+    3: (
+        {
+            "spirals_best_line_accuracy": 0.703,
+            "spirals_best_line_plus_tolerance": 0.713,
+            "spirals_mlp_accuracy": 1.0,
+            "spirals_mlp_test_accuracy": 0.973,
+            "spirals_perceptron_accuracy": 0.667,
+            "xor_best_line_accuracy": 0.75,
+            "xor_best_line_plus_tolerance": 0.76,
+            "xor_mlp_accuracy": 1.0,
+            "xor_mlp_test_accuracy": 1.0,
+            "xor_perceptron_accuracy": 0.75,
+        },
+        {
+            "no-line": [{"xor_best_line_accuracy": 0.88}, {"spirals_best_line_accuracy": 0.88}],
+            "perceptron-is-a-line": [{"xor_perceptron_accuracy": 0.836}, {"spirals_perceptron_accuracy": 0.784}],
+            "mlp-fits": [
+                {"xor_mlp_accuracy": 0.891},
+                {"spirals_mlp_accuracy": 0.891},
+                {"xor_mlp_test_accuracy": 0.855},
+                {"spirals_mlp_test_accuracy": 0.855},
+            ],
+        },
+    ),
+}
 
 
-def test_quick_run_separates_what_a_line_cannot() -> None:
-    result = lab.run(3, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert result.numbers["xor_best_line_accuracy"] == pytest.approx(0.75, abs=0.01)
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values()) and result.outcome.figures
-    again = lab.run(3, seed=0, quick=True)
-    assert again.numbers == result.numbers
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def test_judge_both_ways() -> None:
-    numbers = {
-        "xor_perceptron_accuracy": 0.75,
-        "xor_mlp_accuracy": 1.0,
-        "xor_best_line_accuracy": 0.75,
-        "spirals_perceptron_accuracy": 0.66,
-        "spirals_mlp_accuracy": 0.995,
-        "spirals_best_line_accuracy": 0.7,
-    }
-    assert perceptron.judge(numbers).passed
-    failing = perceptron.judge({**numbers, "spirals_perceptron_accuracy": 0.8, "xor_mlp_accuracy": 0.9})
-    assert not failing.passed
-    assert "0.800 on spirals" in failing.sentence and "0.900 on xor" in failing.sentence
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(3))
 
 
 def test_perceptron_criterion_is_zero_on_correct_points_and_the_margin_otherwise() -> None:

@@ -1,50 +1,63 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from shendu import lab
 from shendu.lab.topics import recurrent
+from tests.lab import judges
+
+JUDGES: judges.Judges = {
+    10: (
+        {
+            "mlp_current_input_accuracy": 0.503,
+            "mlp_whole_window_accuracy": 1.0,
+            "rnn_accuracy": 1.0,
+            "rnn_worst_accuracy_over_delays": 1.0,
+        },
+        {
+            "present-only-is-chance": [{"mlp_current_input_accuracy": 0.405}, {"mlp_current_input_accuracy": 0.605}],
+            "rnn-remembers": [{"rnn_accuracy": 0.855}],
+            "rnn-every-delay": [{"rnn_worst_accuracy_over_delays": 0.855}],
+            "window-mlp": [{"mlp_whole_window_accuracy": 0.855}],
+        },
+    ),
+    11: (
+        {
+            "polarity_lstm_minus_bag_of_words": 0.0038,
+            "polarity_lstm_test_accuracy": 0.771,
+            "sunspots_lstm_rmse": 18.7,
+            "sunspots_naive_rmse": 33.3,
+        },
+        {
+            "sentiment": [{"polarity_lstm_test_accuracy": 0.666}],
+            "bag-of-words-rival": [{"polarity_lstm_minus_bag_of_words": 0.033}],
+            "sunspots": [{"sunspots_lstm_rmse": 29.3}],
+        },
+    ),
+}
 
 
-def _memory(**changes: float) -> dict[str, float]:
-    numbers = {"mlp_current_input_accuracy": 0.503, "rnn_accuracy": 1.0, "chance": 0.5, "delay": 5}
-    numbers.update(changes)
-    return numbers
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def _applications(**changes: float) -> dict[str, float]:
-    numbers = {
-        "polarity_lstm_test_accuracy": 0.77,
-        "polarity_bag_of_words_test_accuracy": 0.767,
-        "polarity_bar": 0.74,
-        "sunspots_lstm_rmse": 19.9,
-        "sunspots_naive_rmse": 33.3,
-    }
-    numbers.update(changes)
-    return numbers
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-def test_memory_quick_run_reproduces_the_claim() -> None:
-    result = lab.run(10, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert set(result.outcome.figures) == {"memory_task"}
+def test_quick_runs(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(10), unmeasured={"rnn-every-delay"})
+    judges.assert_quick_run(quick(11), unmeasured={"sentiment", "bag-of-words-rival"})
 
 
-def test_memory_judge_both_ways() -> None:
-    assert recurrent.judge_memory(_memory()).passed
-    verdict = recurrent.judge_memory(_memory(mlp_current_input_accuracy=0.8, rnn_accuracy=0.6))
-    assert not verdict.passed
-    assert "scored 0.800, not chance" in verdict.sentence and "reached only 0.600" in verdict.sentence
-
-
-def test_applications_quick_run_reproduces_the_claim() -> None:
-    result = lab.run(11, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert set(result.outcome.figures) == {"sentiment", "sunspots_forecast"}
-    assert result.numbers["polarity_bar"] == 0.62 and result.numbers["polarity_train_sentences"] == 4000
-
-
-def test_applications_judge_both_ways() -> None:
-    verdict = recurrent.judge_applications(_applications())
-    assert verdict.passed and "0.770 test accuracy (target 0.74" in verdict.sentence
-    verdict = recurrent.judge_applications(_applications(polarity_lstm_test_accuracy=0.7, sunspots_lstm_rmse=40.0))
-    assert not verdict.passed
-    assert "below the target 0.74" in verdict.sentence and "40.0 is not below naive 33.3" in verdict.sentence
+def test_sentiment_trains_on_the_shipped_corpus() -> None:
+    numbers, curves = recurrent.sentiment(seed=0, epochs=1, sentences=300)
+    assert numbers["polarity_train_sentences"] == 300 and numbers["polarity_test_sentences"] == 1066
+    assert 0.3 <= numbers["polarity_lstm_test_accuracy"] <= 1.0 and len(curves["lstm"]) == 1
+    assert numbers["polarity_lstm_minus_bag_of_words"] == pytest.approx(
+        numbers["polarity_lstm_test_accuracy"] - numbers["polarity_bag_of_words_test_accuracy"]
+    )

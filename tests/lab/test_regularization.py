@@ -1,41 +1,49 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import pytest
 
 from shendu import lab
-from shendu.lab.topics.regularization import judge
+from tests.lab import judges
 
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def test_dropout_and_batchnorm_quick() -> None:
-    result = lab.run(15, seed=0, quick=True)
-    assert len(result.outcome.figures) == 2
-    assert all(png.startswith(PNG) for png in result.outcome.figures.values())
-    assert result.numbers["dropout: gap with"] < result.numbers["dropout: gap without"]
-    assert result.verdict.passed, result.verdict.sentence
-
-
-NUMBERS = {
-    "dropout: gap without": 0.2,
-    "dropout: gap with": 0.14,
-    "dropout: epochs to fit without": 20,
-    "dropout: epochs to fit with": 40,
-    "BN: steps to target without": 180,
-    "BN: steps to target with": 60,
-    "BN: steps to target without, high lr": math.inf,
-    "BN: steps to target with, high lr": 60,
-    "BN: target accuracy": 0.75,
-    "BN: high learning rate": 0.3,
+JUDGES: judges.Judges = {
+    15: (
+        {
+            "bn_budget_steps": 128,
+            "bn_steps_with": 30,
+            "bn_steps_with_high_lr": 70,
+            "bn_steps_without": math.inf,
+            "bn_steps_without_high_lr": math.inf,
+            "dropout_best_val_difference": 0.009,
+            "dropout_epochs_to_fit_with": math.inf,
+            "dropout_epochs_to_fit_without": 16,
+            "dropout_gap_with": 0.163,
+            "dropout_gap_without": 0.221,
+        },
+        {
+            "dropout-narrows-gap": [{"dropout_gap_with": 0.221}],
+            "dropout-slows-fitting": [{"dropout_epochs_to_fit_with": 16}],
+            "dropout-validation": [{"dropout_best_val_difference": 0.022}],
+            "bn-faster": [{"bn_steps_without": 30.0}],
+            "bn-high-rate": [{"bn_steps_with_high_lr": 129}, {"bn_steps_without_high_lr": 128}],
+        },
+    ),
 }
 
 
-def test_judge_both_ways() -> None:
-    assert judge(NUMBERS).passed
-    assert judge({**NUMBERS, "dropout: epochs to fit with": math.inf}).passed
-    assert not judge({**NUMBERS, "dropout: gap with": 0.25}).passed
-    failed = judge({**NUMBERS, "dropout: epochs to fit with": 15})
-    assert not failed.passed and "in 15 epochs" in failed.sentence
-    assert not judge({**NUMBERS, "BN: steps to target with": 200}).passed
-    failed = judge({**NUMBERS, "BN: steps to target without, high lr": 100})
-    assert not failed.passed and "plain network in 100 steps" in failed.sentence
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(15))
+    numbers = quick(15).numbers
+    assert numbers["bn_target_accuracy"] == 0.75 and numbers["bn_budget_steps"] > 0

@@ -1,43 +1,59 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
 from shendu import lab
-from shendu.lab.topics import softmax_relu
+from tests.lab import judges
+
+JUDGES: judges.Judges = {
+    12: (
+        {
+            "naive_softmax_nan_fraction_at_1000": 1.0,
+            "relu_dead_units": 14,
+            "relu_high_lr_dead_fraction": 0.526,
+            "relu_high_lr_dead_units": 202,
+            "relu_layer1_zero_fraction": 0.588,
+            "relu_layer2_zero_fraction": 0.541,
+            "relu_layer3_zero_fraction": 0.544,
+            "softmax_finite_at_1000": True,
+            "softmax_max_shift_change_float64": 3.56e-14,
+            "softmax_max_sum_error_float32": 2.38e-07,
+            "softmax_max_sum_error_float64": 4.44e-16,
+            "tanh_layer1_zero_fraction": 0.0,
+            "tanh_layer2_zero_fraction": 0.0,
+            "tanh_layer3_zero_fraction": 0.0,
+        },
+        {
+            "sums-to-one": [{"softmax_max_sum_error_float32": 1.1e-06}, {"softmax_max_sum_error_float64": 1.1e-12}],
+            "shift-invariant": [{"softmax_max_shift_change_float64": 1.1e-12}],
+            "no-overflow": [{"naive_softmax_nan_fraction_at_1000": 0.891}, {"softmax_finite_at_1000": False}],
+            "relu-sparse": [
+                {"relu_layer1_zero_fraction": 0.225},
+                {"relu_layer2_zero_fraction": 0.225},
+                {"relu_layer3_zero_fraction": 0.225},
+                {"tanh_layer1_zero_fraction": 0.011},
+                {"tanh_layer2_zero_fraction": 0.011},
+                {"tanh_layer3_zero_fraction": 0.011},
+            ],
+            "dead-units": [{"relu_high_lr_dead_fraction": 0.09}, {"relu_high_lr_dead_units": 27}],
+        },
+    ),
+}
 
 
-def _numbers(**changes: object) -> dict[str, object]:
-    numbers: dict[str, object] = {
-        "softmax_max_sum_error_float32": 2.4e-7,
-        "softmax_max_sum_error_float64": 4.4e-16,
-        "softmax_max_shift_change_float64": 3.6e-14,
-        "softmax_finite_at_1000": True,
-        "relu_layer1_zero_fraction": 0.59,
-        "relu_layer2_zero_fraction": 0.54,
-        "relu_layer3_zero_fraction": 0.54,
-        "tanh_layer1_zero_fraction": 0.0,
-        "tanh_layer2_zero_fraction": 0.0,
-        "tanh_layer3_zero_fraction": 0.0,
-        "relu_high_lr_layer1_zero_fraction": 0.9,
-        "relu_dead_units": 14,
-        "relu_high_lr_dead_units": 202,
-        "hidden_units": 384,
-    }
-    numbers.update(changes)
-    return numbers
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
 
 
-def test_quick_run_reproduces_the_claim() -> None:
-    result = lab.run(12, seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert set(result.outcome.figures) == {"softmax", "relu_sparsity", "dead_units"}
-    assert result.numbers["naive_softmax_nan_fraction_at_1000"] == 1.0
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
 
 
-def test_judge_passes_on_sparse_relu() -> None:
-    verdict = softmax_relu.judge(_numbers())
-    assert verdict.passed and "54%-59%" in verdict.sentence and "202 dead" in verdict.sentence
-
-
-def test_judge_fails_on_dense_relu_and_a_broken_softmax() -> None:
-    verdict = softmax_relu.judge(_numbers(relu_layer2_zero_fraction=0.05, softmax_max_shift_change_float64=0.1))
-    assert not verdict.passed
-    assert "changed softmax by up to 0.1" in verdict.sentence and "only 5% exact zeros" in verdict.sentence
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    judges.assert_quick_run(quick(12))
+    numbers = quick(12).numbers
+    assert numbers["relu_high_lr_dead_fraction"] == numbers["relu_high_lr_dead_units"] / 384

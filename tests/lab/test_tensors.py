@@ -1,48 +1,77 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+
+import pytest
 
 from shendu import lab
-from shendu.lab.topics.tensors import judge
+from tests.lab import judges
+
+JUDGES: judges.Judges = {
+    24: (
+        {
+            "a_grad_is_row_sum": True,
+            "b_grad_is_row_count": True,
+            "bias_grad_is_batch_sum": True,
+            "clone_shares": False,
+            "grad_shapes_match_inputs": True,
+            "images_rank": 4,
+            "images_shape_is_n_1_28_28": True,
+            "matrix_rank": 2,
+            "scalar_is_float32": True,
+            "scalar_rank": 0,
+            "slice_shares": True,
+            "transpose_reshape_shares": False,
+            "transpose_shares": True,
+            "vector_is_int64": True,
+            "vector_rank": 1,
+            "view_of_transpose_raises": True,
+            "view_shares": True,
+        },
+        {
+            "ranks": [
+                {"scalar_rank": 1},
+                {"vector_rank": 2},
+                {"matrix_rank": 3},
+                {"images_rank": 5},
+                {"images_shape_is_n_1_28_28": False},
+            ],
+            "default-dtypes": [{"scalar_is_float32": False}, {"vector_is_int64": False}],
+            "broadcast-gradients": [
+                {"grad_shapes_match_inputs": False},
+                {"a_grad_is_row_sum": False},
+                {"b_grad_is_row_count": False},
+                {"bias_grad_is_batch_sum": False},
+            ],
+            "views-share": [{"view_shares": False}, {"slice_shares": False}, {"transpose_shares": False}],
+            "copies-do-not": [
+                {"clone_shares": True},
+                {"transpose_reshape_shares": True},
+                {"view_of_transpose_raises": False},
+            ],
+        },
+    ),
+}
 
 
-def _numbers(**changes: Any) -> dict[str, Any]:
-    numbers = {
-        "scalar_rank": 0,
-        "vector_rank": 1,
-        "matrix_rank": 2,
-        "images_rank": 4,
-        "images_shape": "(16, 1, 28, 28)",
-        "images_dtype": "shendu.float32",
-        "scalar_dtype": "shendu.float32",
-        "vector_dtype": "shendu.int64",
-        "device": "cpu",
-        "broadcast_shape": "(3, 4)",
-        "a_grad_shape": "(3, 1)",
-        "b_grad_shape": "(1, 4)",
-        "a_grad_is_row_sum": True,
-        "b_grad_is_row_count": True,
-        "bias_grad_is_batch_sum": True,
-        "view_shares": True,
-        "slice_shares": True,
-        "clone_shares": False,
-        "transpose_shares": False,
-        "view_of_transpose_raises": True,
+@pytest.mark.parametrize("number", sorted(JUDGES))
+def test_every_claim_holds_on_good_numbers(number: int) -> None:
+    judges.assert_all_hold(number, JUDGES[number][0])
+
+
+@pytest.mark.parametrize(("number", "claim", "index"), judges.cases(JUDGES))
+def test_each_check_fails_alone(number: int, claim: str, index: int) -> None:
+    judges.assert_only_this_check_fails(number, *JUDGES[number], claim, index)
+
+
+def test_quick_run(quick: Callable[[int], lab.Result]) -> None:
+    result = quick(24)
+    judges.assert_quick_run(result)
+    views = {row[0]: row[2] for row in result.outcome.tables[1].rows}
+    assert views == {
+        "x.view(12)": True,
+        "x[:, 1:3]": True,
+        "x.t()": True,
+        "x.t().reshape(12)": False,
+        "x.clone()": False,
     }
-    numbers.update(changes)
-    return numbers
-
-
-def test_tensors_quick_run_passes() -> None:
-    result = lab.run("tensors", seed=0, quick=True)
-    assert result.verdict.passed, result.verdict.sentence
-    assert result.numbers["images_shape"] == "(16, 1, 28, 28)" and result.numbers["conv_output_rank"] == 4
-    assert set(result.outcome.figures) == {"broadcasting", "image-batch"}
-    assert all(png[:4] == b"\x89PNG" for png in result.outcome.figures.values())
-
-
-def test_tensors_judge_both_ways() -> None:
-    assert judge(_numbers()).passed
-    shared_clone = judge(_numbers(clone_shares=True, a_grad_shape="(3, 4)"))
-    assert not shared_clone.passed
-    assert "clone" in shared_clone.sentence and "(3, 4)" in shared_clone.sentence

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -238,8 +239,30 @@ def test_load_state_dict_non_strict() -> None:
     with pytest.raises(TypeError, match="load_state_dict: expected a dict, got list"):
         net.load_state_dict([1])
     state["scale"] = "abc"
-    with pytest.raises(nn.StateDictError, match=r"scale: checkpoint shape \(\), model shape \(3,\)"):
+    with pytest.raises(nn.StateDictError, match=r"scale: the value holds 'abc', not numbers"):
         net.load_state_dict(state, strict=False)
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ("5", "holds '5', not numbers"),
+        (None, "holds None, not numbers"),
+        (object(), "holds <object object at .*>, not numbers"),
+        (np.array("x"), "holds 'x', not numbers"),
+    ],
+)
+def test_load_state_dict_checks_every_value_before_copying_any(bad: Any, why: str) -> None:
+    net = make_net(nn)
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    state = {k: v.numpy() + 1 for k, v in net.state_dict().items()}
+    state["features.1.num_batches_tracked"] = bad  # the right shape (0-d), but not a number
+    with pytest.raises(nn.StateDictError) as info:
+        net.load_state_dict(state)
+    expected = rf"values that are not tensors of numbers \(1\): features\.1\.num_batches_tracked: the value {why}"
+    assert re.search(expected, str(info.value))
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), before[key], err_msg=key)
 
 
 def test_load_state_dict_assign_replaces_the_tensors() -> None:

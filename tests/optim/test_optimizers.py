@@ -606,6 +606,28 @@ def test_load_state_dict_errors() -> None:
         opt.load_state_dict({"state": {}})
 
 
+def test_load_state_dict_refuses_corrupt_moments_before_the_first_step() -> None:
+    w = shendu.nn.Parameter(shendu.zeros(3, 2))
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = shendu.ones(3, 2)
+    opt.step()
+    good = opt.state_dict()
+    bad_shape = copy.deepcopy(good)
+    bad_shape["state"][0]["exp_avg"] = shendu.zeros(2)
+    with pytest.raises(
+        ValueError, match=r"Adam.load_state_dict: the state of parameter 0: 'exp_avg' has shape \(2,\) but the"
+    ):
+        opt.load_state_dict(bad_shape)
+    bad_type = copy.deepcopy(good)
+    bad_type["state"][0]["exp_avg_sq"] = "zeros"
+    with pytest.raises(ValueError, match=r"'exp_avg_sq' is a str; expected a tensor or a number"):
+        opt.load_state_dict(bad_type)
+    with pytest.raises(ValueError, match=r"the state of parameter 0 must be a dict, got list"):
+        opt.load_state_dict({**good, "state": {0: [1]}})
+    opt.step()  # the failed loads left the optimizer as it was
+    assert opt.state[w]["step"].item() == 2
+
+
 def test_full_batch_gradient_descent_is_documented() -> None:
     assert "full-batch gradient descent is SGD" in optim.SGD.__doc__.replace("\n    ", " ")
 

@@ -1,9 +1,8 @@
-"""A short training run used by the crash-safety test: python -m tests.train.crash_child OUT [--die-in-write N]."""
+"""A short training run used by the crash-safety test: python -m tests.train.crash_child OUT."""
 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 import numpy as np
@@ -16,18 +15,6 @@ from shendu.utils.data import DataLoader, TensorDataset
 
 def main() -> None:
     out = sys.argv[1]
-    if "--die-in-write" in sys.argv:
-        # Simulate a crash after the temporary checkpoint is written but before it replaces the old one.
-        target = int(sys.argv[sys.argv.index("--die-in-write") + 1])
-        real_replace, calls = os.replace, {"n": 0}
-
-        def replace(src: str, dst: str) -> None:
-            calls["n"] += 1
-            if calls["n"] == target:
-                os.kill(os.getpid(), signal.SIGKILL)
-            real_replace(src, dst)
-
-        os.replace = replace  # type: ignore[assignment]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((600, 20)).astype(np.float32)
     y = (x[:, :3].sum(axis=1) > 0).astype(np.int64)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from shendu.train import (
     ModelCheckpoint,
     NonFiniteError,
     Trainer,
+    TrainingInterrupted,
 )
 from shendu.utils.data import DataLoader, TensorDataset
 
@@ -104,8 +107,54 @@ def test_mid_epoch_resume_replays_the_epoch_order(tmp_path: Path) -> None:
 def test_nonfinite_loss_stops_with_epoch_and_iteration(tmp_path: Path) -> None:
     trainer = make_trainer(tmp_path, epochs=2)
     trainer.loss_fn = lambda out, y: out.sum() * float("nan")
-    with pytest.raises(NonFiniteError, match=r"non-finite loss at epoch 1, iteration 1 .*last good checkpoint"):
+    with pytest.raises(
+        NonFiniteError, match=r"non-finite loss at epoch 1, iteration 1 .*; no checkpoint was written before it$"
+    ):
         trainer.fit()
+    assert not (tmp_path / "last.ckpt").exists()
+
+
+def test_the_nonfinite_stop_names_the_checkpoint_that_was_written(tmp_path: Path) -> None:
+    trainer = make_trainer(tmp_path, epochs=3)
+    trainer.loss_fn = lambda out, y: out.sum() * (float("nan") if trainer.epoch == 1 else 1.0)
+    with pytest.raises(NonFiniteError, match=r"epoch 2, iteration 17 .*last\.ckpt, holds epoch 1, iteration 16$"):
+        trainer.fit()
+    assert shendu.load(tmp_path / "last.ckpt")["iteration"] == 16
+
+
+def batch_norm_trainer(batches: list, nonfinite: str = "skip") -> Trainer:
+    shendu.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    return Trainer(
+        model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(), batches, nonfinite=nonfinite, verbose=0
+    )
+
+
+def test_a_skipped_step_leaves_every_buffer_as_it_was() -> None:
+    data = blobs(96)
+    x, y = data.tensors
+    good = [(x[i : i + 32], y[i : i + 32]) for i in (0, 64)]
+    poisoned = x[32:64].clone()
+    poisoned[3, 1] = float("nan")
+    skipping = batch_norm_trainer([good[0], (poisoned, y[32:64]), good[1]])
+    skipping.fit()
+    clean = batch_norm_trainer(good)
+    clean.fit()
+    assert skipping.skipped_steps == 1
+    for (name, a), (_, b) in zip(skipping.model.state_dict().items(), clean.model.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    skipping.model.eval()
+    assert np.isfinite(skipping.model(x).detach().numpy()).all()
+
+
+def test_a_stop_on_a_nonfinite_loss_leaves_the_buffers_finite() -> None:
+    x, y = blobs(64).tensors
+    poisoned = x[:32].clone()
+    poisoned[0, 0] = float("inf")
+    trainer = batch_norm_trainer([(x[32:], y[32:]), (poisoned, y[:32])], nonfinite="stop")
+    with pytest.raises(NonFiniteError):
+        trainer.fit()
+    assert all(np.isfinite(b.numpy()).all() for b in trainer.model.buffers())
 
 
 def test_nonfinite_gradient_can_be_skipped() -> None:
@@ -148,8 +197,48 @@ def test_scheduler_and_clipping_callbacks() -> None:
         ({"task": "ranking"}, "task must be 'classification' or 'regression'"),
         ({"nonfinite": "ignore"}, "nonfinite must be 'stop' or 'skip'"),
         ({"epochs": 0}, "epochs must be a positive int"),
+        ({"checkpoint_every": 0}, "checkpoint_every must be a positive int or None, got 0"),
     ],
 )
 def test_constructor_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_trainer(**kwargs)
+
+
+class Signal(Callback):
+    """Sends the process a signal at a given iteration, as `kill` or Ctrl-C would."""
+
+    def __init__(self, at: int | None, signum: int = signal.SIGTERM) -> None:
+        self.at, self.signum = at, signum
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if trainer.iteration == self.at:
+            os.kill(os.getpid(), self.signum)
+
+
+def test_sigterm_saves_at_the_next_step_and_the_run_resumes_bit_identically(tmp_path: Path) -> None:
+    full = make_trainer(tmp_path / "full", epochs=2, callbacks=[Signal(None)])
+    full.fit()
+    handler = signal.getsignal(signal.SIGTERM)
+    stopped = make_trainer(tmp_path / "part", epochs=2, checkpoint_every=5, callbacks=[Signal(23)])
+    with pytest.raises(
+        TrainingInterrupted, match=r"^stopped by SIGTERM in epoch 2, after iteration 23: .*last\.ckpt"
+    ) as info:
+        stopped.fit()
+    assert info.value.checkpoint == tmp_path / "part" / "last.ckpt" and info.value.lost_iterations == 0
+    assert isinstance(info.value, KeyboardInterrupt) and signal.getsignal(signal.SIGTERM) is handler
+    assert shendu.load(tmp_path / "part" / "last.ckpt")["iteration"] == 23
+    resumed = make_trainer(tmp_path / "part", epochs=2, checkpoint_every=5, callbacks=[Signal(None)])
+    resumed.fit(resume=True)
+    for (name, a), (_, b) in zip(full.model.state_dict().items(), resumed.model.state_dict().items()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+
+
+def test_ctrl_c_without_checkpoint_every_says_what_is_lost(tmp_path: Path) -> None:
+    trainer = make_trainer(tmp_path, epochs=3, callbacks=[Signal(21, signal.SIGINT)])
+    with pytest.raises(TrainingInterrupted, match=r"holds the state to resume from; the last 5 iterations of epoch 2"):
+        trainer.fit()
+    assert shendu.load(tmp_path / "last.ckpt")["iteration"] == 16
+    early = make_trainer(tmp_path / "early", epochs=3, callbacks=[Signal(3, signal.SIGINT)])
+    with pytest.raises(TrainingInterrupted, match=r"after iteration 3: nothing was saved; the last 3 iterations"):
+        early.fit()

@@ -1,6 +1,12 @@
-"""One module per family of questions; importing this package registers every experiment."""
+"""One module per family of questions; importing this package registers every experiment.
 
-# ruff: noqa: F401, I001 - one plain import per line, in question order
+Every topic follows one pattern: module constants ``QUESTION``, ``EXPLANATION``, ``CLAIMS`` and ``LABELS``
+(prefixed by the question's subject where a module answers two), a ``run(seed, quick, full)`` registered
+with ``@experiment``, relative imports, and ``__all__`` naming what tests and other modules use. Training
+goes through ``_training.train``; data comes from ``_data``.
+"""
+
+# ruff: noqa: I001 - one plain import per line, in question order
 
 from . import foundations  # 1, 2
 from . import perceptron  # 3
@@ -24,3 +30,28 @@ from . import gradients  # 22
 from . import training_loop  # 23
 from . import tensors  # 24
 from . import frameworks  # 25
+
+__all__ = [
+    "activations",
+    "backprop",
+    "batching",
+    "boltzmann",
+    "capacity",
+    "cnn_layers",
+    "foundations",
+    "frameworks",
+    "gradients",
+    "hyperparameters",
+    "initialization",
+    "losses",
+    "lstm",
+    "normalization",
+    "optimization",
+    "perceptron",
+    "pooling",
+    "recurrent",
+    "regularization",
+    "softmax_relu",
+    "tensors",
+    "training_loop",
+]

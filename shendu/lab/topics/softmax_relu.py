@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -10,11 +9,125 @@ import numpy as np
 from ... import Generator, exp, float32, float64, manual_seed, nn, no_grad, optim, randn
 from ...datasets import Digits
 from ...nn import functional as F
-from ...train import Trainer
 from ...utils.data import DataLoader
-from ..core import Outcome, Verdict, all_of, experiment, figure_png, pyplot
+from ..core import Check, Claim, Figure, Label, Outcome, Text, experiment, figure_png, pyplot
+from ._training import train
 
-__all__ = ["judge", "run"]
+__all__ = ["run"]
+
+QUESTION = Text("What do softmax and ReLU do, and why are they used?", "softmax 和 ReLU 做什么？为什么使用它们？")
+
+EXPLANATION = Text.prose(
+    """
+    Softmax turns a vector of scores into a probability distribution: it exponentiates every score and divides
+    by the total. Adding the same constant to every score multiplies numerator and denominator by the same
+    factor, so it changes nothing, and implementations use this to subtract the largest score first so that
+    the exponential never overflows. ReLU, max(0, x), passes positive inputs unchanged and zeroes the rest; its
+    slope is 1 where it is active (question 6 measures it), so deep stacks do not shrink the signal the way
+    saturating sigmoids do, and it is cheap. The price of the zeros is that a unit pushed negative for every input
+    gets no gradient at all. Here an MLP with three hidden layers of 128 units learns the 8x8 digits with ReLU
+    (SGD with momentum, lr 0.1), with tanh (the same), and with ReLU at a high rate (Adam, lr 0.03).
+    """,
+    """
+    softmax 把一组分数变成概率分布：对每个分数取指数，再除以总和。给每个分数加上同一个常数，相当于分子分母乘以同一个因
+    子，结果不变；实现时利用这一点先减去最大的分数，使指数永远不会溢出。ReLU 即 max(0, x)，正的输入原样通过，其余置零
+    ；它在激活区域的斜率为 1（第 6 题测量了这一点），所以深层堆叠不会像饱和的 sigmoid 那样让信号缩小，而且计算便宜。这
+    些零的代价是：一个对所有输入都被推到负值的单元完全得不到梯度。这里一个有三个 128 单元隐藏层的 MLP 学习 8x8 数字，
+    分别使用 ReLU（带动量的 SGD，学习率 0.1）、tanh（同样设置），以及高学习率下的 ReLU（Adam，学习率 0.03）。
+    """,
+)
+
+CLAIMS = (
+    Claim(
+        "sums-to-one",
+        Text(
+            "Softmax rows sum to 1 within 1e-6 in float32 and 1e-12 in float64, for logits on scales from 0.1 to 100.",
+            "对尺度从 0.1 到 100 的 logit，softmax 每一行的和在 float32 下与 1 相差不超过 1e-6，在 float64 下不超"
+            "过 1e-12。",
+        ),
+        (Check("softmax_max_sum_error_float32", "<=", 1e-6), Check("softmax_max_sum_error_float64", "<=", 1e-12)),
+    ),
+    Claim(
+        "shift-invariant",
+        Text(
+            "Adding a constant between -1000 and 1000 to every logit changes the probabilities by at most 1e-12 "
+            "(float64).",
+            "给每个 logit 加上 -1000 到 1000 之间的常数，概率的变化不超过 1e-12（float64）。",
+        ),
+        (Check("softmax_max_shift_change_float64", "<=", 1e-12),),
+    ),
+    Claim(
+        "no-overflow",
+        Text(
+            "Subtracting the largest score is what keeps it finite: exponentiating logits near 1000 directly gives "
+            "NaN for every probability, while shendu's softmax stays finite.",
+            "先减去最大分数正是它保持有限的原因：直接对 1000 左右的 logit 取指数，每个概率都是 NaN，"
+            "而 shendu 的 softmax 仍然有限。",
+        ),
+        (Check("naive_softmax_nan_fraction_at_1000", ">=", 0.99), Check("softmax_finite_at_1000", "==", True)),
+    ),
+    Claim(
+        "relu-sparse",
+        Text(
+            "ReLU makes representations sparse: in the trained network at least 25% of each hidden layer's outputs "
+            "on test images are exactly zero, against at most 1% with tanh.",
+            "ReLU 让表示变得稀疏：训练好的网络在测试图像上，每个隐藏层至少 25% 的输出恰好为零，而 tanh 至多 1%。",
+        ),
+        tuple(Check(f"relu_layer{i}_zero_fraction", ">=", 0.25) for i in (1, 2, 3))
+        + tuple(Check(f"tanh_layer{i}_zero_fraction", "<=", 0.01) for i in (1, 2, 3)),
+    ),
+    Claim(
+        "dead-units",
+        Text(
+            "Too high a learning rate kills units: after training with Adam at lr 0.03, at least 10% of the 384 ReLU "
+            "units fire on no training image, and at least twice as many as after SGD at lr 0.1.",
+            "学习率太高会让单元死亡：用 Adam、学习率 0.03 训练后，384 个 ReLU 单元中至少 10% 对任何训练图像都不激活，"
+            "至少是用 SGD、学习率 0.1 训练后的两倍。",
+        ),
+        (
+            Check("relu_high_lr_dead_fraction", ">=", 0.1),
+            Check("relu_high_lr_dead_units", ">=", "relu_dead_units", times=2),
+        ),
+    ),
+)
+
+_RUN_NAMES = {
+    "relu": ("ReLU, SGD lr 0.1", "ReLU，SGD 学习率 0.1"),
+    "tanh": ("tanh, SGD lr 0.1", "tanh，SGD 学习率 0.1"),
+    "relu_high_lr": ("ReLU, Adam lr 0.03", "ReLU，Adam 学习率 0.03"),
+}
+LABELS: dict[str, Label] = {
+    "softmax_max_sum_error_float32": Label(
+        "largest |row sum - 1|, float32", "行和与 1 之差的最大绝对值，float32", ".2g"
+    ),
+    "softmax_max_sum_error_float64": Label(
+        "largest |row sum - 1|, float64", "行和与 1 之差的最大绝对值，float64", ".2g"
+    ),
+    "softmax_max_shift_change_float64": Label(
+        "largest change of a probability after a shift, float64", "平移后概率的最大变化，float64", ".2g"
+    ),
+    "softmax_shifts_tried": Label("shifts tried", "所试的平移量"),
+    "naive_softmax_nan_fraction_at_1000": Label(
+        "exp(z) / sum exp(z) at z ≈ 1000: share of NaN", "z ≈ 1000 时 exp(z) / sum exp(z) 中 NaN 的比例", ".0%"
+    ),
+    "softmax_finite_at_1000": Label("shendu's softmax at z ≈ 1000 is finite", "z ≈ 1000 时 shendu 的 softmax 是有限值"),
+    "relu_zero_fraction_at_init": Label(
+        "ReLU: share of exact zeros before training", "ReLU：训练前恰好为零的比例", ".1%"
+    ),
+    "hidden_units": Label("hidden units", "隐藏单元数"),
+    "epochs": Label("epochs", "训练轮数"),
+    "relu_high_lr_dead_fraction": Label(
+        "ReLU, Adam lr 0.03: share of dead units", "ReLU，Adam 学习率 0.03：死亡单元比例", ".1%"
+    ),
+}
+for _run, (_en, _zh) in _RUN_NAMES.items():
+    LABELS[f"{_run}_test_accuracy"] = Label(f"{_en}: test accuracy", f"{_zh}：测试准确率", ".3f")
+    for _layer in (1, 2, 3):
+        LABELS[f"{_run}_layer{_layer}_zero_fraction"] = Label(
+            f"{_en}: layer {_layer} outputs exactly zero", f"{_zh}：第 {_layer} 层恰好为零的输出比例", ".1%"
+        )
+    if _run != "tanh":
+        LABELS[f"{_run}_dead_units"] = Label(f"{_en}: dead units (of 384)", f"{_zh}：死亡单元数（共 384 个）")
 
 _SHIFTS = (-1000.0, -3.0, 7.5, 1000.0)
 _WIDTH = 128
@@ -77,10 +190,19 @@ def _activations(model: nn.Sequential, images: Any) -> list[np.ndarray]:
     return outputs
 
 
+@experiment(
+    12,
+    "softmax-and-relu",
+    question=QUESTION,
+    explanation=EXPLANATION,
+    claims=CLAIMS,
+    labels=LABELS,
+    key="relu_high_lr_dead_units",
+)
 def run(seed: int, quick: bool, full: bool) -> Outcome:
     numbers, softmax_row, softmax_pair = _softmax_checks(seed)
     epochs = 4 if quick else 20 if full else 10
-    train, test = Digits(train=True, seed=seed), Digits(train=False, seed=seed)
+    train_set, test = Digits(train=True, seed=seed), Digits(train=False, seed=seed)
     firing: dict[str, list[np.ndarray]] = {}
     test_acts: dict[str, list[np.ndarray]] = {}
     for name, (activation, make_optimizer) in _RUNS.items():
@@ -88,46 +210,48 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
         if name == "relu":
             initial = _activations(model, test.data)
             numbers["relu_zero_fraction_at_init"] = float(np.mean([np.mean(a == 0) for a in initial]))
-        loader = DataLoader(train, batch_size=64, shuffle=True, generator=Generator().manual_seed(seed))
-        trainer = Trainer(
+        loader = DataLoader(train_set, batch_size=64, shuffle=True, generator=Generator().manual_seed(seed))
+        trainer = train(
             model,
             make_optimizer(model.parameters()),
             nn.CrossEntropyLoss(),
             loader,
             DataLoader(test, batch_size=512),
             epochs=epochs,
-            verbose=0,
         )
-        numbers[f"{name}_test_accuracy"] = trainer.fit()[-1]["val_accuracy"]
+        numbers[f"{name}_test_accuracy"] = trainer.history[-1]["val_accuracy"]
         test_acts[name] = _activations(model, test.data)
         # A unit that outputs zero for every training image gets no gradient from any of them: it is dead.
-        firing[name] = [np.mean(a > 0, axis=0) for a in _activations(model, train.data)]
+        firing[name] = [np.mean(a > 0, axis=0) for a in _activations(model, train_set.data)]
         for layer, acts in enumerate(test_acts[name], start=1):
             numbers[f"{name}_layer{layer}_zero_fraction"] = float(np.mean(acts == 0))
         if name != "tanh":
             numbers[f"{name}_dead_units"] = int(sum(int(np.sum(f == 0)) for f in firing[name]))
     numbers["hidden_units"] = _WIDTH * _DEPTH
+    numbers["relu_high_lr_dead_fraction"] = numbers["relu_high_lr_dead_units"] / numbers["hidden_units"]
     numbers["epochs"] = epochs
     return Outcome(numbers, _figures(softmax_row, softmax_pair, test_acts, firing))
 
 
 def _figures(
     row: np.ndarray, pair: np.ndarray, acts: dict[str, list[np.ndarray]], firing: dict[str, list[np.ndarray]]
-) -> dict[str, bytes]:
+) -> dict[str, Figure]:
     plt = pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
     positions = np.arange(len(row))
     axes[0].bar(positions, row)
     axes[0].set_title("logits z")
     axes[1].bar(positions - 0.2, pair[0], width=0.4, label="softmax(z)")
     axes[1].bar(positions + 0.2, pair[1], width=0.4, label="softmax(z + 1000)")
     axes[1].set_title(f"probabilities: sum {pair[0].sum():.6f}, identical after the shift")
-    axes[1].legend(fontsize=8)
+    axes[1].legend()
+    axes[0].set_ylabel("logit")
+    axes[1].set_ylabel("probability")
     for ax in axes:
         ax.set_xlabel("class")
     softmax_fig = figure_png(fig)
 
-    fig, axes = plt.subplots(1, _DEPTH, figsize=(12, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, _DEPTH, figsize=(13, 3.6), sharey=True)
     for layer, ax in enumerate(axes):
         for name in ("relu", "tanh"):
             values = acts[name][layer].ravel()
@@ -135,11 +259,11 @@ def _figures(
         ax.set_yscale("log")
         ax.set_title(f"hidden layer {layer + 1}")
         ax.set_xlabel("activation (test images)")
-        ax.legend(fontsize=8)
-    axes[0].set_ylabel("count")
+        ax.legend()
+    axes[0].set_ylabel("count (log scale)")
     histograms = figure_png(fig)
 
-    fig, axes = plt.subplots(1, _DEPTH, figsize=(12, 3.2), sharey=True)
+    fig, axes = plt.subplots(1, _DEPTH, figsize=(13, 3.6), sharey=True)
     for layer, ax in enumerate(axes):
         for name, label in (("relu", "SGD, lr 0.1"), ("relu_high_lr", "Adam, lr 0.03")):
             rates = np.sort(firing[name][layer])[::-1]
@@ -147,50 +271,29 @@ def _figures(
             ax.plot(rates, label=f"{label}: {dead} dead")
         ax.set_title(f"hidden layer {layer + 1}")
         ax.set_xlabel("unit (sorted)")
-        ax.legend(fontsize=8)
+        ax.legend()
     axes[0].set_ylabel("share of training images it fires on")
     fig.suptitle("ReLU units: a unit that fires on no training image is dead", y=1.04)
-    return {"softmax": softmax_fig, "relu_sparsity": histograms, "dead_units": figure_png(fig)}
-
-
-def judge(numbers: Mapping[str, Any]) -> Verdict:
-    sum32, sum64 = numbers["softmax_max_sum_error_float32"], numbers["softmax_max_sum_error_float64"]
-    shift = numbers["softmax_max_shift_change_float64"]
-    relu = [v for k, v in numbers.items() if k.startswith("relu_layer") and k.endswith("_zero_fraction")]
-    tanh = [v for k, v in numbers.items() if k.startswith("tanh_layer") and k.endswith("_zero_fraction")]
-    dead, dead_high = numbers["relu_dead_units"], numbers["relu_high_lr_dead_units"]
-    units = numbers["hidden_units"]
-    checks = [
-        (sum32 <= 1e-6 and sum64 <= 1e-12, f"softmax sums miss 1 by {sum32:.2g} (float32) and {sum64:.2g} (float64)"),
-        (shift <= 1e-12, f"adding a constant to the logits changed softmax by up to {shift:.2g}"),
-        (numbers["softmax_finite_at_1000"], "softmax overflowed on logits near 1000"),
-        (min(relu) >= 0.25, f"the densest ReLU layer has only {min(relu):.0%} exact zeros"),
-        (max(tanh) <= 0.01, f"tanh layers have {max(tanh):.0%} exact zeros"),
-        (dead_high >= max(2 * dead, units // 10), f"a high learning rate left {dead_high} dead units vs {dead}"),
-    ]
-    return all_of(
-        checks,
-        f"Softmax rows sum to 1 within {sum32:.1g} (float32) and shifting the logits by up to ±1000 changes them by "
-        f"{shift:.1g}; a trained ReLU network outputs exact zeros for {min(relu):.0%}-{max(relu):.0%} of its "
-        f"hidden activations (tanh: {max(tanh):.0%}), with {dead} of {units} units dead, and {dead_high} dead "
-        "after training with too high a learning rate.",
-    )
-
-
-experiment(
-    12,
-    "softmax-and-relu",
-    question="What do softmax and ReLU do, and why are they used?",
-    answer="""
-    Softmax turns a vector of scores into a probability distribution: it exponentiates and divides by
-    the total, so every output is positive and they sum to one. Adding the same constant to every score
-    multiplies numerator and denominator by the same factor, so it changes nothing; implementations use
-    this to subtract the largest score first and never overflow. ReLU, max(0, x), passes positive inputs
-    unchanged and zeroes the rest. Its gradient is exactly 1 where it is active, so deep stacks do not
-    shrink the signal the way saturating sigmoids do, and it is cheap. It also makes representations
-    sparse: many units output exactly zero for a given input. The price is that a unit pushed to be
-    negative for every input gets no gradient at all and stays dead, which too large a learning rate
-    makes common.
-    """,
-    judge=judge,
-)(run)
+    return {
+        "softmax": Figure(
+            Text(
+                "One row of logits, and its softmax before and after adding 1000 to every logit.",
+                "一行 logit，以及给每个 logit 加上 1000 前后的 softmax。",
+            ),
+            softmax_fig,
+        ),
+        "relu-sparsity": Figure(
+            Text(
+                "Hidden activations on test images: ReLU's exact zeros against tanh.",
+                "测试图像上的隐藏层激活：ReLU 恰好为零的输出与 tanh 对比。",
+            ),
+            histograms,
+        ),
+        "dead-units": Figure(
+            Text(
+                "How often each ReLU unit fires on the training images, sorted; a unit at zero is dead.",
+                "每个 ReLU 单元在训练图像上激活的频率（已排序）；为零的单元已经死亡。",
+            ),
+            figure_png(fig),
+        ),
+    }

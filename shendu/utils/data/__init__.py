@@ -2,6 +2,7 @@
 
 from .dataloader import DataLoader, default_collate
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
+from .distributed import DistributedSampler
 from .kfold import KFold, StratifiedKFold
 from .sampler import (
     BatchSampler,
@@ -17,6 +18,7 @@ __all__ = [
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "KFold",
     "RandomSampler",

@@ -1,76 +1,41 @@
-"""Small datasets, loaders and recording callbacks shared by the training experiments of questions 13-19."""
+"""The one way the experiments train: the shared Trainer, silently, plus the callbacks and measurements they share."""
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
-from ... import Generator, Tensor, from_numpy, no_grad
-from ...datasets import Digits, FashionMNIST
+from ... import Tensor, no_grad, tensor
 from ...train import Callback, NonFiniteError, Trainer
-from ...utils.data import DataLoader, TensorDataset
 
-__all__ = ["StepLog", "digits", "evaluate", "fashion", "loader", "train", "train_or_diverge"]
-
-
-@functools.lru_cache(maxsize=4)
-def _digits_split(train: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    data = Digits(train=train, seed=seed)
-    return data.data.numpy(), data.targets.numpy()
-
-
-@functools.lru_cache(maxsize=2)
-def _fashion_split(train: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The raw uint8 images and labels, kept so that experiments after the first skip the decompression."""
-    data = FashionMNIST(train=train)
-    return data.data.numpy(), data.targets.numpy()
-
-
-def digits(seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """The 8x8 digits as ``(x_train, y_train, x_test, y_test)`` (1,438 / 359 samples, seeded split)."""
-    parts = []
-    for train in (True, False):
-        x, y = _digits_split(train, seed)
-        parts += [from_numpy((x.reshape(len(x), -1) if flatten else x).copy()), from_numpy(y.copy())]
-    return parts[0], parts[1], parts[2], parts[3]
-
-
-def fashion(n_train: int, n_test: int, seed: int = 0, flatten: bool = True) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """A seeded random subset of Fashion-MNIST: ``n_train`` training and ``n_test`` test images in [0, 1]."""
-    rng = np.random.default_rng(seed)
-    parts = []
-    for train, n in ((True, n_train), (False, n_test)):
-        images, labels = _fashion_split(train)
-        keep = np.sort(rng.permutation(len(labels))[:n])
-        x = images[keep].astype(np.float32) / np.float32(255)
-        parts += [from_numpy(x.reshape(n, -1) if flatten else x[:, None]), from_numpy(labels[keep])]
-    return parts[0], parts[1], parts[2], parts[3]
-
-
-def loader(x: Tensor, y: Tensor, batch_size: int, seed: int = 0, shuffle: bool = True) -> DataLoader:
-    """A DataLoader over ``(x, y)`` whose shuffling order depends only on ``seed``."""
-    return DataLoader(
-        TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=Generator().manual_seed(seed)
-    )
+__all__ = ["LossRecorder", "StepLog", "StopWhenFit", "evaluate", "labels_of", "train", "train_or_diverge"]
 
 
 def train(
     model: Any,
     optimizer: Any,
-    loss_fn: Any,
-    train_loader: DataLoader,
-    val_loader: DataLoader | None = None,
-    epochs: int = 1,
-    callbacks: tuple[Callback, ...] = (),
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    train_loader: Iterable[Any],
+    val_loader: Iterable[Any] | None = None,
+    *,
+    epochs: int,
+    callbacks: Iterable[Callback] = (),
     task: str = "classification",
 ) -> Trainer:
-    """Fit through the shared Trainer, silently, and return the trainer (its history and counters)."""
+    """Fit ``model`` through the shared Trainer, silently, and return the trainer (its history and counters)."""
     trainer = Trainer(
-        model, optimizer, loss_fn, train_loader, val_loader, epochs=epochs, callbacks=callbacks, task=task, verbose=0
+        model,
+        optimizer,
+        loss_fn,
+        train_loader,
+        val_loader,
+        epochs=epochs,
+        callbacks=tuple(callbacks),
+        task=task,
+        verbose=0,
     )
     trainer.fit()
     return trainer
@@ -94,6 +59,43 @@ def evaluate(model: Any, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor
         accuracy = float((out.argmax(1) == y).float().mean().item())
     model.train(was_training)
     return loss, accuracy
+
+
+def labels_of(model: Any, x: Tensor | np.ndarray) -> np.ndarray:
+    """The model's predicted class for every row of ``x``, in eval mode; the model's mode is restored."""
+    was_training = model.training
+    model.eval()
+    with no_grad():
+        scores = model(x if isinstance(x, Tensor) else tensor(np.asarray(x, dtype=np.float32)))
+    model.train(was_training)
+    return scores.argmax(1).numpy()
+
+
+class LossRecorder(Callback):
+    """Keeps the training loss of every step."""
+
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_batch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        self.losses.append(float(logs["loss"]))
+
+
+class StopWhenFit(Callback):
+    """Stops training after the first epoch at whose end the model classifies ``accuracy`` of ``(x, y)`` right.
+
+    Attributes:
+        epoch: that epoch (counted from 1), or None while it has not happened.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, accuracy: float) -> None:
+        self.x, self.y, self.accuracy = x, y, accuracy
+        self.epoch: int | None = None
+
+    def on_epoch_end(self, trainer: Trainer, logs: dict[str, float]) -> None:
+        if (labels_of(trainer.model, self.x) == self.y).mean() >= self.accuracy:
+            self.epoch = int(logs["epoch"])
+            trainer.stop(f"training accuracy reached {self.accuracy}")
 
 
 class StepLog(Callback):
