@@ -8,7 +8,21 @@ changing its imports::
 
 from __future__ import annotations
 
-from . import _allocator, _bind, autograd, cuda, nn, onnx, optim, utils
+from . import (
+    _allocator,
+    _bind,
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    multiprocessing,
+    nn,
+    onnx,
+    optim,
+    serialization,
+    sparse,
+    utils,
+)
 from ._dtype import (
     bool,
     double,
@@ -32,8 +46,16 @@ from ._dtype import (
 )
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
+from ._tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from ._threads import get_num_threads, set_num_threads
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .backend import device, get_default_device, set_default_device
 from .errors import (
     DeviceError,
@@ -47,19 +69,35 @@ from .errors import (
 )
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .sparse.coo import layout, sparse_coo, sparse_coo_tensor, spmm, strided
 from .tensor import Size, Tensor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "FloatTensor",
+    "DoubleTensor",
+    "LongTensor",
+    "IntTensor",
+    "BoolTensor",
     "Size",
     "dtype",
     "device",
     "get_default_device",
     "set_default_device",
+    "accelerator",
     "autograd",
+    "backends",
     "cuda",
+    "multiprocessing",
+    "serialization",
+    "sparse",
+    "sparse_coo_tensor",
+    "spmm",
+    "layout",
+    "strided",
+    "sparse_coo",
     "utils",
     "nn",
     "onnx",
@@ -68,6 +106,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "Generator",
     "manual_seed",
     "seed",
@@ -109,3 +149,4 @@ __all__ = [
 
 del _bind
 _allocator.tune()
+multiprocessing.init_reductions()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import _repr
+from .multiprocessing import sharing
 from .ops import (
     activation,
     arithmetic,
     comparison,
     creation,
     cumulative,
+    diagonal,
     elementwise,
     indexing,
     linalg,
@@ -24,6 +27,7 @@ from .ops import (
     selection,
     shape,
 )
+from .sparse import coo
 from .tensor import Tensor
 
 # method name -> (module, function name); names equal unless stated.
@@ -53,7 +57,10 @@ _register(
     "multiply=mul",
     "divide=div",
 )
-_register(creation, "clone")
+_register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
+_register(diagonal, "diag", "diagonal")
+_register(coo, "to_sparse", "to_dense")
+_register(sharing, "share_memory_", "is_shared")
 _register(
     elementwise,
     "abs",
@@ -196,6 +203,7 @@ INPLACE: dict[str, tuple[Any, str]] = {
         ),
         (selection, ("masked_fill",)),
         (arithmetic, ("neg", "floor_divide", "remainder")),
+        (comparison, ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")),
         (activation, ("relu",)),
         (indexing, ("scatter", "scatter_add")),
     )
@@ -224,6 +232,17 @@ OPERATORS: dict[str, tuple[Any, str]] = {
     "__xor__": (comparison, "bitwise_xor"),
     "__invert__": (comparison, "bitwise_not"),
     "__getitem__": (indexing, "getitem"),
+    "__format__": (_repr, "format_spec"),
+}
+# Augmented assignments that change the tensor in place, as in PyTorch (``+=``, ``-=``, ``*=`` and
+# ``/=`` are methods of Tensor); without them Python would rebind the name to a new tensor.
+INPLACE_OPERATORS = {
+    "__ifloordiv__": "floor_divide_",
+    "__imod__": "remainder_",
+    "__ipow__": "pow_",
+    "__iand__": "bitwise_and_",
+    "__ior__": "bitwise_or_",
+    "__ixor__": "bitwise_xor_",
 }
 REFLECTED = {
     "__radd__": "__add__",
@@ -298,12 +317,33 @@ def bind() -> None:
         setattr(Tensor, name, _inplace(name, getattr(module, func)))
     for name, (module, func) in OPERATORS.items():
         target = getattr(module, func)
-        unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__")
+        unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__", "__format__")
         setattr(Tensor, name, target if unary else _binary(target))
     for name, forward in REFLECTED.items():
         module, func = OPERATORS[forward]
         setattr(Tensor, name, _reflected(getattr(module, func)))
+    for name, method in INPLACE_OPERATORS.items():
+        setattr(Tensor, name, getattr(Tensor, method))
     Tensor.__pos__ = lambda self: self
+    for name, (doc, answer) in PROPERTIES.items():
+        setattr(Tensor, name, property(answer, doc=doc))
+
+
+def _on(device_type: str) -> Any:
+    return lambda self: self.device.type == device_type
+
+
+# Device and layout queries PyTorch programs branch on; shendu has CPU and CUDA devices and dense tensors.
+PROPERTIES: dict[str, tuple[str, Any]] = {
+    "is_cpu": ("Whether the data lives on the CPU.", _on("cpu")),
+    "is_mps": ("Whether the data lives on an Apple GPU (never: shendu has no MPS backend).", lambda self: False),
+    "is_xpu": ("Whether the data lives on an Intel GPU (never: shendu has no XPU backend).", lambda self: False),
+    "is_sparse": ("Whether this is a sparse tensor (False: a dense, strided tensor).", lambda self: False),
+    "layout": (
+        "How the elements are stored: ``shendu.strided`` (sparse tensors: ``sparse_coo``).",
+        lambda self: coo.strided,
+    ),
+}
 
 
 bind()

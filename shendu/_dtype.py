@@ -73,6 +73,18 @@ ALL_DTYPES = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NP = {d.np: d for d in ALL_DTYPES}
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _default_float = float32
+# PyTorch's legacy tensor type names (``x.type()`` gives "shendu.FloatTensor").
+LEGACY_TYPE_NAMES = {
+    "FloatTensor": float32,
+    "DoubleTensor": float64,
+    "HalfTensor": float16,
+    "ByteTensor": uint8,
+    "CharTensor": int8,
+    "ShortTensor": int16,
+    "IntTensor": int32,
+    "LongTensor": int64,
+    "BoolTensor": bool,
+}
 
 
 def from_numpy_dtype(np_dtype: np.dtype, op: str = "tensor") -> dtype:
@@ -98,6 +110,14 @@ def to_dtype(value: object, op: str = "tensor") -> dtype:
         return bool
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]
+    if isinstance(value, str) and value.partition(".")[0] in ("shendu", "torch"):
+        # tensor.type("torch.LongTensor"), as programs written for PyTorch spell it.
+        found = LEGACY_TYPE_NAMES.get(value.partition(".")[2])
+        if found is not None:
+            return found
+    if isinstance(value, type) and isinstance(getattr(value, "dtype", None), dtype):
+        # A legacy tensor type such as shendu.LongTensor.
+        return value.dtype
     if value is None:
         # np.dtype(None) is float64, which would turn a missing dtype into a silent choice.
         raise TypeError(f"{op}: expected a dtype such as shendu.float32, got None")

@@ -8,6 +8,7 @@ from .ops import (
     comparison,
     creation,
     cumulative,
+    diagonal,
     elementwise,
     indexing,
     linalg,
@@ -32,9 +33,10 @@ for _module in (
     linalg,
     shape,
     rearrange,
-    padding,
     indexing,
     comparison,
+    diagonal,
+    padding,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

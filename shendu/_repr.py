@@ -141,3 +141,15 @@ def format_tensor(t: Tensor) -> str:
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _with_suffixes(prefix + body, suffixes, indent)
+
+
+def format_spec(t: Tensor, spec: str) -> str:
+    """``format(t, spec)``: a 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
+    if t._array.ndim == 0:
+        return format(t.item(), spec)
+    if not spec:
+        return str(t)
+    raise TypeError(
+        f"format: the format spec {spec!r} applies only to 0-d tensors (one number), got a tensor of shape "
+        f"{tuple(t.shape)}; format tensor.item() for a one-element tensor, or format each element"
+    )

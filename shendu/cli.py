@@ -329,10 +329,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = args.name or f"{settings['model']}-{data_name}"
     out_dir = Path(args.out) / name
     rank, world_size = data_parallel.start(args.distributed)
+    if args.resume and (out_dir / "last.ckpt").is_file():
+        data_parallel.check_world_size(out_dir / "last.ckpt", world_size)
     # Rank 0 alone owns the run folder; the others only read the checkpoint they resume from.
     resume_state = _prepare_run_folder(out_dir, args, settings) if rank == 0 or args.resume else None
-    if args.resume:
-        data_parallel.check_world_size(out_dir / "last.ckpt", world_size)
     threads = args.threads if args.threads is not None else settings.get("threads")
     if threads is not None:
         from . import set_num_threads

@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtype
 from . import backend as _backend
 from ._dtype import dtype as _DType
-from .errors import DtypeError, GraphError, ShapeError
+from .errors import DeviceError, DtypeError, GraphError, ShapeError
 
 if TYPE_CHECKING:
     from .autograd.function import Function
@@ -47,7 +47,7 @@ class Tensor:
     """A multi-dimensional array that can record the operations applied to it for autograd.
 
     Create tensors with ``shendu.tensor``, ``shendu.zeros``, ``shendu.randn`` and the other creation
-    functions; ``Tensor(data)`` is the same as ``shendu.tensor(data)``.
+    functions; ``Tensor(*sizes)`` and ``Tensor(data)`` behave as PyTorch's legacy constructor.
 
     Attributes:
         data: the same values as a detached tensor sharing memory (PyTorch's ``.data``).
@@ -61,22 +61,32 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_array", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "_view", "grad")
+    __slots__ = ("__weakref__", "_array", "_grad", "_grad_fn", "_hooks", "_output_nr", "_requires_grad", "_vc", "_view")
     # NumPy must not take over `ndarray * tensor`: returning NotImplemented from its ufuncs lets
     # Python call Tensor.__rmul__, so the result is a tensor with shendu's promotion rules.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> None:
-        from .ops.creation import tensor
+    def __init__(self, *args: Any, device: Any = None) -> None:
+        """PyTorch's constructor: ``Tensor(*sizes)``, ``Tensor(data)`` or ``Tensor(tensor)``.
 
-        made = tensor([] if data is None else data, dtype=dtype, device=device, requires_grad=requires_grad)
+        ``Tensor(2, 3)`` is an uninitialised float32 tensor of shape (2, 3) (shendu fills it with zeros),
+        ``Tensor([1, 2])`` a float32 tensor holding the values, ``Tensor(t)`` a tensor sharing ``t``'s memory
+        (and dtype), ``Tensor()`` an empty float32 tensor. ``shendu.tensor(data)`` infers the dtype instead.
+
+        Args:
+            args: sizes (ints or one ``Size``), one sequence or NumPy array of values, or one tensor.
+            device: where to create the tensor. Default: the default device.
+        """
+        from ._tensor_types import construct
+
+        made = construct("Tensor", args, None, device)
         self._array = made._array
-        self.grad = None
+        self._grad = None
         self._requires_grad = made._requires_grad
-        self._grad_fn = None
-        self._output_nr = 0
-        self._vc = [0]
-        self._view = None
+        self._grad_fn = made._grad_fn
+        self._output_nr = made._output_nr
+        self._vc = made._vc
+        self._view = made._view
         self._hooks = None
 
     @staticmethod
@@ -87,7 +97,7 @@ class Tensor:
             array = np.asarray(array)
         t = object.__new__(Tensor)
         t._array = array
-        t.grad = None
+        t._grad = None
         t._requires_grad = grad_fn is not None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
@@ -98,6 +108,17 @@ class Tensor:
 
     def _make_grad(self, array: Any) -> Tensor:
         return Tensor._make(array)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by ``backward()``, a tensor of this tensor's shape and dtype, or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
 
     @property
     def data(self) -> Tensor:
@@ -290,19 +311,9 @@ class Tensor:
     def type(self, dtype: Any = None) -> str | Tensor:
         """Without an argument, the type name (``"shendu.FloatTensor"``); with one, ``to(dtype)``."""
         if dtype is None:
-            names = {
-                "float32": "Float",
-                "float64": "Double",
-                "float16": "Half",
-                "int64": "Long",
-                "int32": "Int",
-                "int16": "Short",
-                "int8": "Char",
-                "uint8": "Byte",
-                "bool": "Bool",
-            }
-            return f"shendu.{names[self.dtype.name]}Tensor"
-        return self.to(dtype)
+            return "shendu." + next(name for name, d in _dtype.LEGACY_TYPE_NAMES.items() if d is self.dtype)
+        # A type name ("torch.LongTensor") is a dtype here, not a device as it would be for to().
+        return self.to(_dtype.to_dtype(dtype, "type"))
 
     def float(self) -> Tensor:
         """Cast to float32."""
@@ -407,19 +418,21 @@ class Tensor:
         return accumulate_hooks.register(self, hook)
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (the gradient its hooks leave)."""
+        if not self._requires_grad:
+            raise GraphError("retain_grad: cannot retain the gradient of a tensor that does not require grad")
         if self._grad_fn is None:
             return
-        import weakref
+        from .autograd import retain_grad
 
-        ref = weakref.ref(self)
+        retain_grad.retain(self)
 
-        def keep(grad: Tensor) -> None:
-            target = ref()
-            if target is not None:
-                target.grad = grad.clone() if target.grad is None else target.grad + grad
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose ``.grad`` is kept after backward (see ``retain_grad``)."""
+        from .autograd import retain_grad
 
-        self._grad_fn.register_output_hook(self._output_nr, keep)
+        return retain_grad.retains_grad(self)
 
     # ----------------------------------------------------------------- in-place
     def _check_inplace(self, op: str) -> None:
@@ -634,6 +647,28 @@ def _rebuild(array: np.ndarray, device: str, requires_grad: bool) -> Tensor:
         t = t.to(device)
     t._requires_grad = requires_grad
     return t
+
+
+def _check_grad(tensor: Tensor, grad: Any) -> None:
+    """A gradient assigned to ``.grad`` must fit the tensor, as in PyTorch: an optimizer would
+    otherwise broadcast a wrong shape into the update silently."""
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"Tensor.grad: expected a Tensor or None, got {type(grad).__name__}")
+    if grad._array.shape != tensor._array.shape:
+        raise ShapeError(
+            f"Tensor.grad: assigned a gradient of shape {tuple(grad.shape)} to a tensor of shape "
+            f"{tuple(tensor.shape)}; they must match"
+        )
+    if grad._array.dtype != tensor._array.dtype:
+        raise DtypeError(
+            f"Tensor.grad: assigned a gradient of dtype {grad.dtype} to a tensor of dtype {tensor.dtype}; "
+            f"cast it first (grad.to({tensor.dtype}))"
+        )
+    if type(grad._array) is not type(tensor._array) or grad.device != tensor.device:
+        raise DeviceError(
+            f"Tensor.grad: assigned a gradient on {grad.device} to a tensor on {tensor.device}; "
+            f"move it first (grad.to({str(tensor.device)!r}))"
+        )
 
 
 class _HookHandle:

@@ -74,6 +74,7 @@ def test_grayscale_folder_trains_the_mlp(tmp_path: Path) -> None:
         (["--data", "{tmp}/none"], "shendu train: ImageFolder: the dataset folder '{tmp}/none' does not exist"),
         (["--data", "{tmp}/empty"], "shendu train: ImageFolder: no files in the class folder '{tmp}/empty/a'"),
         (["--data", "{tmp}/broken"], "shendu train: open_image: '{tmp}/broken/a/x.png' is not an image file"),
+        (["--data", "{tmp}/one"], "shendu train: '{tmp}/one' holds one class folder ('red'); a classifier needs"),
     ],
 )
 def test_bad_image_folders_are_one_line_errors(args: list[str], message: str, tmp_path: Path) -> None:
@@ -81,8 +82,14 @@ def test_bad_image_folders_are_one_line_errors(args: list[str], message: str, tm
     (tmp_path / "empty" / "a").mkdir(parents=True)
     (tmp_path / "broken" / "a").mkdir(parents=True)
     (tmp_path / "broken" / "a" / "x.png").write_bytes(b"not a png")
+    write_color_folder(tmp_path / "broken", per_class=1)
+    write_color_folder(tmp_path / "one", per_class=2)
+    for other in ("blue", "green"):
+        for image in (tmp_path / "one" / other).iterdir():
+            image.unlink()
+        (tmp_path / "one" / other).rmdir()
     args = [a.format(data=data, tmp=tmp_path) for a in args]
     done = shendu("train", *args, "--out", "runs", cwd=tmp_path)
-    assert done.returncode == 1 and done.stderr.startswith(message.format(tmp=tmp_path)), done.stderr
+    assert done.returncode == 1 and done.stderr.startswith(message.format(tmp=tmp_path, data=data)), done.stderr
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "runs" / "cnn-colors" / "last.ckpt").exists()

@@ -39,7 +39,8 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
-    for page in ("quickstart", "tutorials/porting", "tutorials/own-images", "tutorials/lab", "examples", "performance"):
+    pages = ("quickstart", "tutorials/porting", "tutorials/higher-order", "tutorials/own-images", "tutorials/lab")
+    for page in (*pages, "examples", "performance"):
         assert (site / page / "index.html").exists(), page
     linear = (site / "reference" / "shendu" / "nn" / "modules" / "linear" / "index.html").read_text()
     assert "shendu.nn.modules.linear.Linear" in linear and "in_features" in linear
@@ -94,3 +95,11 @@ def test_every_example_is_on_the_examples_page() -> None:
     page = (DOCS / "examples.md").read_text()
     for program in (ROOT / "examples").glob("*.py"):
         assert f"examples/{program.name}" in page, program.name
+
+
+def test_higher_order_page_runs(tmp_path: Path) -> None:
+    blocks = python_blocks(DOCS / "tutorials" / "higher-order.md")
+    penalty = run_program(blocks[0], tmp_path)
+    assert re.fullmatch(r"gradient penalty \d+\.\d{4}, critic weight gradient norm \d+\.\d{4}\n", penalty)
+    out = run_program(blocks[1], tmp_path)
+    assert "tensor([[14.,  8.],\n        [ 8., 14.]])" in out and "tensor([14.,  8.])" in out

@@ -54,6 +54,12 @@ def test_gan_mixture(tmp_path: Path) -> None:
     assert number(r"high-quality samples (\S+)%", out) > 10
 
 
+def test_wgan_gp(tmp_path: Path) -> None:
+    out = run_example("wgan_gp.py", "--quick", cwd=tmp_path)
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(r"mode coverage: [0-8]/8 modes, \d+\.\d% of samples near a mode, \d+ s", last), last
+
+
 def test_vae_fashion_mnist(tmp_path: Path) -> None:
     out = run_example("vae_fashion_mnist.py", "--quick", "--out", "vae", cwd=tmp_path)
     # An untrained decoder scores about 544 nats (784 pixels at log 2 each); one short epoch gets far below.

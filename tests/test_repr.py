@@ -82,3 +82,39 @@ def test_repr_follows_the_default_dtype() -> None:
 def test_repr_shows_grad_fn() -> None:
     x = shendu.tensor([1.0, 2.0], requires_grad=True)
     assert re.fullmatch(r"tensor\(\[2\., 4\.\], grad_fn=<\w+Backward\w*>\)", repr(x * 2))
+
+
+@pytest.mark.parametrize(
+    ("make", "spec"),
+    [
+        (lambda m: m.tensor(1.23456), ".4f"),
+        (lambda m: m.tensor(1.23456), ""),
+        (lambda m: m.tensor(1.23456), ">10.2e"),
+        (lambda m: m.tensor(1.5, dtype=m.float64), ".3g"),
+        (lambda m: m.tensor(3), "d"),
+        (lambda m: m.tensor(3), "5"),
+        (lambda m: m.tensor(True), ""),
+        (lambda m: m.tensor(0.5, requires_grad=True), ".2f"),
+        (lambda m: m.tensor(0.5, requires_grad=True) * 3, ".2%"),
+        (lambda m: m.tensor([1.5, 2.0]), ""),
+        (lambda m: m.ones(2, 2) / 3, ""),
+    ],
+)
+def test_format_matches_torch(make: Callable[[Any], Any], spec: str) -> None:
+    assert format(make(shendu), spec) == format(make(torch), spec)
+    COUNTS["op cases compared with torch"] += 1
+
+
+def test_format_in_an_fstring() -> None:
+    loss = shendu.tensor(0.123456)
+    assert f"loss {loss:.4f}" == "loss 0.1235"
+    assert f"{shendu.tensor(2.25, dtype=shendu.float64):.1f}" == "2.2"
+
+
+def test_format_spec_errors() -> None:
+    with pytest.raises(TypeError, match=r"format: the format spec '.2f' applies only to 0-d tensors .* shape \(1,\)"):
+        format(shendu.tensor([1.5]), ".2f")
+    with pytest.raises(TypeError, match=r"got a tensor of shape \(2,\)"):
+        f"{shendu.tensor([1.5, 2.0]):.2f}"
+    with pytest.raises(TypeError):
+        format(torch.tensor([1.5]), ".2f")

@@ -171,3 +171,25 @@ def test_in_place_on_expanded_view_is_a_clear_error() -> None:
 def test_random_fill_of_integer_tensor_names_the_method() -> None:
     with pytest.raises(shendu.DtypeError, match="uniform_: expected a floating-point tensor, got dtype"):
         shendu.zeros(3, dtype=shendu.int64).uniform_()
+
+
+@pytest.mark.parametrize(
+    ("grad", "error", "message"),
+    [
+        (lambda: shendu.zeros(3), shendu.ShapeError, r"Tensor.grad: assigned a gradient of shape \(3,\) to a tensor"),
+        (
+            lambda: shendu.zeros(2, 3, dtype=shendu.float64),
+            shendu.DtypeError,
+            r"Tensor.grad: assigned a gradient of dtype shendu.float64 to a tensor of dtype shendu.float32",
+        ),
+        (lambda: [[0.0] * 3] * 2, TypeError, r"Tensor.grad: expected a Tensor or None, got list"),
+    ],
+)
+def test_assigned_gradient_must_fit_the_tensor(grad: object, error: type[Exception], message: str) -> None:
+    # As in PyTorch: an optimizer or clip_grad_norm_ would otherwise broadcast a wrong gradient silently.
+    x = shendu.zeros(2, 3, requires_grad=True)
+    with pytest.raises(error, match=message):
+        x.grad = grad()
+    assert x.grad is None
+    x.grad = shendu.ones(3, 2).t()
+    x.grad = None

@@ -8,11 +8,18 @@ from typing import Any
 from ..backend import get_array_module
 from ..errors import GraphError, ShapeError
 from ..tensor import Tensor
-from . import functional
+from . import functional, retain_grad
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
-from .engine import run_backward
+from .engine import own_graph_grad, run_backward
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
@@ -25,8 +32,10 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "inference_mode",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_inference_mode_enabled",
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",
@@ -81,6 +90,9 @@ def _root_grads(op: str, outputs: list[Tensor], grad_outputs: list[Any], create_
 
 def _targets(op: str, inputs: list[Any]) -> tuple[dict[int, Any], dict[tuple[Function, int], Any]]:
     """Capture slots for the gradients of ``inputs``: leaves by id, other tensors by their graph output."""
+    if not inputs:
+        hint = "; leave it out to accumulate into every leaf" if op == "backward" else ""
+        raise ValueError(f"{op}: inputs must name at least one tensor, got an empty sequence{hint}")
     for t in inputs:
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise GraphError(f"{op}: every input must be a tensor that requires grad")
@@ -128,10 +140,11 @@ def backward(
     run_backward(outputs, grads, bool(retain_graph), leaves, nodes, create_graph)
     for t in ins:
         value = _captured(t, leaves, nodes)
-        if value is None:
+        if value is None or retain_grad.retains_grad(t):
+            # A tensor that retains its gradient got it from its hook already.
             continue
         if create_graph:
-            t.grad = value if t.grad is None else t.grad + value
+            t.grad = own_graph_grad(value, {id(g) for g in grads}) if t.grad is None else t.grad + value
         elif t.grad is None:
             t.grad = Tensor._make(value.astype(t._array.dtype, copy=True))
         else:
@@ -144,7 +157,9 @@ def grad(
     grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    allow_unused: bool = False,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated.
 
@@ -156,7 +171,11 @@ def grad(
         create_graph: record the computation of the gradients, so that they can be differentiated
             again (gradient penalties, Hessian-vector products, meta-learning). Default: False.
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
+            Default: None (False, or True with ``materialize_grads``).
+        is_grads_batched: the first dim of every ``grad_outputs`` tensor indexes a batch of them, and
+            each result gets the same first dim (rows of a Jacobian, say): one backward pass per row.
             Default: False.
+        materialize_grads: return zeros instead of None for unused inputs. Default: False.
 
     Example:
         >>> x = shendu.tensor(3.0, requires_grad=True)
@@ -166,25 +185,81 @@ def grad(
         >>> shendu.autograd.grad(dx, x)
         (tensor(18.),)
     """
+    if materialize_grads:
+        if allow_unused is False:
+            raise ValueError(
+                "grad: materialize_grads=True returns zeros for unused inputs, so allow_unused must be True "
+                "or left out, got allow_unused=False"
+            )
+        allow_unused = True
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _batched_grad(
+            outputs, inputs, grad_outputs, retain_graph, create_graph, bool(allow_unused), materialize_grads
+        )
     outs = _as_list(outputs)
     ins = _as_list(inputs)
     leaves, nodes = _targets("grad", ins)
     grads = _root_grads("grad", outs, _as_list(grad_outputs) if grad_outputs is not None else [], create_graph)
     run_backward(outs, grads, bool(retain_graph), leaves, nodes, create_graph)
     result: list[Tensor | None] = []
-    for t in ins:
+    for i, t in enumerate(ins):
         value = _captured(t, leaves, nodes)
         if value is None:
             if not allow_unused:
                 raise GraphError(
-                    "grad: one of the inputs was not used to compute the outputs; pass allow_unused=True "
-                    "to get None for it"
+                    f"grad: input {i} (shape {tuple(t.shape)}) was not used to compute the outputs; pass "
+                    "allow_unused=True to get None for it, or materialize_grads=True to get zeros"
                 )
-            result.append(None)
+            result.append(_zeros_like(t) if materialize_grads else None)
         elif create_graph:
             result.append(value)
         else:
             result.append(Tensor._make(value.copy() if value.base is not None else value))
     return tuple(result)
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    from ..ops.creation import zeros_like
+
+    return zeros_like(t)
+
+
+def _batched_grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any,
+    retain_graph: bool,
+    create_graph: bool,
+    allow_unused: bool,
+    materialize_grads: bool,
+) -> tuple[Tensor | None, ...]:
+    """``grad`` once per row of the batched ``grad_outputs``, the results stacked along a new first dim."""
+    from ..ops.shape import stack
+
+    outs = _as_list(outputs)
+    given = _as_list(grad_outputs)
+    if len(given) != len(outs) or not all(isinstance(g, Tensor) and g.ndim == o.ndim + 1 for g, o in zip(given, outs)):
+        raise ShapeError(
+            "grad: is_grads_batched=True needs, for every output, a gradient tensor with one more (batch) dim "
+            f"in front; got outputs of shapes {[tuple(o.shape) for o in outs]} and gradients "
+            f"{[tuple(g.shape) if isinstance(g, Tensor) else g for g in given]}"
+        )
+    sizes = {g.shape[0] for g in given}
+    if len(sizes) != 1 or 0 in sizes:
+        raise ShapeError(f"grad: the batched gradients must share a nonzero first dim, got sizes {sorted(sizes)}")
+    batch = sizes.pop()
+    rows = [
+        grad(
+            outs,
+            inputs,
+            [g[i] for g in given],
+            retain_graph=retain_graph or i < batch - 1,
+            create_graph=create_graph,
+            allow_unused=allow_unused,
+            materialize_grads=materialize_grads,
+        )
+        for i in range(batch)
+    ]
+    return tuple(None if row[0] is None else stack(list(row), 0) for row in zip(*rows))

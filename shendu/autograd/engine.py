@@ -45,23 +45,53 @@ def _count_dependencies(roots: list[Function], executable: set[Function] | None)
     return deps
 
 
+def _known_edges(fn: Function) -> tuple[Any, bool]:
+    """The node's edges, and whether some are unknown: an earlier backward freed the node and cut its
+    edges, keeping weak references that tell where they led while the nodes there still exist."""
+    if not fn.released:
+        return fn.next_edges, False
+    edges: list[Any] = []
+    lost = False
+    for weak in fn.freed_edges:
+        if type(weak) is tuple:
+            child = weak[0]()
+            if child is None:
+                lost = True
+            else:
+                edges.append((child, weak[1]))
+        elif weak is not None:
+            # A leaf that no longer exists cannot be among the inputs asked for.
+            leaf = weak()
+            if leaf is not None:
+                edges.append(leaf)
+    return edges, lost
+
+
 def _reaching(roots: list[Function], leaves: dict[int, Any], nodes: dict[tuple[Function, int], Any]) -> set[Function]:
     """The nodes from which one of the requested gradients (leaves by id, graph outputs) can be reached:
-    ``autograd.grad`` runs only those, so it never works (or frees values) beyond its inputs."""
+    ``autograd.grad`` runs only those, so it never works (or frees values) beyond its inputs.
+
+    A node freed by an earlier backward counts as reaching when it leads to a requested gradient, or
+    may (where it led is lost): it then runs and raises, instead of silently dropping its share of the
+    gradient, as PyTorch does. At a requested output the walk may stop, so there it counts only when
+    known to lead further.
+    """
     reach: dict[Function, bool] = {}
     visiting: set[Function] = set()
+    targets = {fn for fn, _ in nodes}
     stack = [(fn, False) for fn in roots]
     while stack:
         fn, expanded = stack.pop()
+        edges, lost = _known_edges(fn)
         if not expanded:
             if fn in reach or fn in visiting:
                 continue
             visiting.add(fn)
             stack.append((fn, True))
-            stack.extend((edge[0], False) for edge in fn.next_edges if type(edge) is tuple and edge[0] not in reach)
+            stack.extend((edge[0], False) for edge in edges if type(edge) is tuple and edge[0] not in reach)
             continue
-        found = False
-        for edge in fn.next_edges:
+        found = lost and fn not in targets
+        for edge in edges:
             if type(edge) is tuple:
                 if edge in nodes or reach.get(edge[0], False):
                     found = True
@@ -115,12 +145,25 @@ def _accumulate_leaf(leaf: Tensor, grad: Any, owned: set[int], capture: dict[int
         if id(grad) in owned or grad.base is not None or grad.dtype != leaf._array.dtype:
             grad = grad.astype(leaf._array.dtype, copy=True)
         owned.add(id(grad))
-        leaf.grad = leaf._make_grad(grad)
+        # Shape, dtype and device fit by construction: skip the checks of the ``grad`` setter.
+        leaf._grad = leaf._make_grad(grad)
     else:
         leaf.grad._array += grad
 
 
-def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, capture: dict[int, Any] | None) -> None:
+def own_graph_grad(grad: Tensor, owned: set[int]) -> Tensor:
+    """``grad`` itself, or a copy (recorded, so still differentiable) when a leaf may not keep it: the
+    engine hands one tensor to several consumers and passes the caller's gradient through, and a
+    broadcast view is read-only. An in-place change to one ``.grad`` (an optimizer's, clipping's)
+    must not reach another tensor."""
+    array = grad._array
+    if id(grad) in owned or array.base is not None or not array.flags.writeable:
+        grad = grad.clone()
+    owned.add(id(grad))
+    return grad
+
+
+def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, owned: set[int], capture: dict[int, Any] | None) -> None:
     """Like ``_accumulate_leaf`` for gradients that are tensors in a graph: sums are recorded, never in place."""
     if leaf._hooks:
         grad = _apply_hooks(leaf._hooks, grad, as_tensor=True)
@@ -132,7 +175,7 @@ def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, capture: dict[int, Any] |
             prev = capture[key]
             capture[key] = grad if prev is None else prev + grad
         return
-    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+    leaf.grad = own_graph_grad(grad, owned) if leaf.grad is None else leaf.grad + grad
 
 
 def _zeros_like_meta(fn: Function, out_grads: list[Any], graph: bool) -> list[Any]:
@@ -163,7 +206,9 @@ def run_backward(
     ``capture_nodes``, are stored there instead, no ``.grad`` changes, and only the nodes on a path
     to them run (``autograd.grad``).
     """
-    owned: set[int] = set()
+    # Gradients that belong to someone else: a leaf's .grad must not be one of them (the caller's own
+    # tensors when building a graph; the arrays are copied before they get here).
+    owned: set[int] = {id(g) for g in grads} if create_graph else set()
     buffers: dict[Function, list[Any]] = {}
     root_fns: list[Function] = []
     root_leaves: list[Tensor] = []
@@ -174,7 +219,7 @@ def run_backward(
         if fn is None:
             if tensor.requires_grad:
                 if create_graph:
-                    _accumulate_leaf_graph(tensor, grad, capture)
+                    _accumulate_leaf_graph(tensor, grad, owned, capture)
                 else:
                     _accumulate_leaf(tensor, grad, owned, capture)
                 root_leaves.append(tensor)
@@ -216,8 +261,8 @@ def run_backward(
                 if fn.released:
                     raise GraphError(
                         f"backward: {fn.name()} was already used by an earlier backward, which freed the values "
-                        "it saved; pass retain_graph=True to the first backward() to run backward through the "
-                        "graph again"
+                        "it saved; pass retain_graph=True to the first backward() (or autograd.grad()) to run "
+                        "backward through the graph again"
                     )
                 if fn.versions:
                     _check_versions(fn)
@@ -245,7 +290,7 @@ def run_backward(
                 else:
                     if g is not None:
                         if create_graph:
-                            _accumulate_leaf_graph(edge, g, capture)
+                            _accumulate_leaf_graph(edge, g, owned, capture)
                         else:
                             _accumulate_leaf(edge, g, owned, capture)
                     accumulate_hooks.arrived(hooked, edge)

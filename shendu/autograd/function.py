@@ -23,6 +23,7 @@ gradient.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from ..backend import get_array_module
 from ..errors import GraphError
 from ..tensor import Tensor
 from . import grad_mode
+from .retain_grad import RetainGrad
 
 __all__ = ["Function"]
 
@@ -64,6 +66,7 @@ class Function:
     __slots__ = (
         "__dict__",
         "__weakref__",
+        "freed_edges",
         "hooks",
         "meta",
         "next_edges",
@@ -82,6 +85,13 @@ class Function:
     linear: ClassVar[bool] = False
     saves_output: ClassVar[bool] = False
     differentiable_outputs: ClassVar[tuple[int, ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):
+            # PyTorch's style, forward(ctx, ...) on tensors: refuse it at apply() with a message that
+            # says what differs, rather than with a TypeError about a missing argument.
+            cls.apply = classmethod(_refuse_ctx_style)  # type: ignore[method-assign,assignment]
 
     def forward(self, *arrays: Any, **params: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -232,12 +242,22 @@ class Function:
             self.released = True
             # A released node can never run backward again, so the graph behind it is dead too; cutting
             # the edges lets it be freed even while the user keeps the output (e.g. a list of losses).
+            # Weak references remember where they led while that still exists, so that ``autograd.grad``
+            # can tell a path through this node to one of its inputs (an error) from a path elsewhere.
+            self.freed_edges = tuple(_weak_edge(edge) for edge in self.next_edges)
             self.next_edges = ()
 
     def register_output_hook(self, output_nr: int, hook: Callable[[Any], Any]) -> None:
         if self.hooks is None:
             self.hooks = {}
-        self.hooks.setdefault(output_nr, []).append(hook)
+        hooks = self.hooks.setdefault(output_nr, [])
+        # As in PyTorch, a retained gradient is what the tensor's other hooks leave, whenever they came.
+        if type(hook) is not RetainGrad:
+            for i, other in enumerate(hooks):
+                if type(other) is RetainGrad:
+                    hooks.insert(i, hook)
+                    return
+        hooks.append(hook)
 
     def name(self) -> str:
         """The node's name as shown in ``grad_fn=<...>``."""
@@ -245,6 +265,16 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
+
+
+def _refuse_ctx_style(cls: type[Function], *inputs: Any, **params: Any) -> Any:
+    raise TypeError(
+        f"{cls.__name__}.apply: this Function is written in PyTorch's style, with static forward(ctx, ...) "
+        "and backward(ctx, ...) on tensors, which shendu does not support; write forward(self, *arrays) "
+        "and backward(self, *grads) as methods on NumPy arrays, keeping arrays with "
+        "self.save_for_backward(...) (see help(shendu.autograd.Function)), or build the op from tensor "
+        "operations"
+    )
 
 
 def _register_saved(
@@ -279,6 +309,14 @@ def _register_saved(
         kinds.append(kind)
     fn.saved = tuple(saved)
     fn.saved_kinds = kinds
+
+
+def _weak_edge(edge: Any) -> Any:
+    if edge is None:
+        return None
+    if type(edge) is tuple:
+        return (weakref.ref(edge[0]), edge[1])
+    return weakref.ref(edge)
 
 
 def _shares_memory(a: Any, b: Any) -> bool:

@@ -149,7 +149,12 @@ def jvp(
 
 
 def jacobian(
-    func: Callable[..., Any], inputs: Inputs, create_graph: bool = False, strict: bool = False, **options: Any
+    func: Callable[..., Any],
+    inputs: Inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
 ) -> Any:
     """The Jacobian of the function: for each output and input, a tensor of shape ``output.shape + input.shape``.
 
@@ -159,7 +164,10 @@ def jacobian(
         create_graph: make the result differentiable. Default: False.
         strict: raise when an output does not depend on an input, instead of returning zeros.
             Default: False.
-        options: PyTorch's ``vectorize`` and ``strategy``; only the default reverse mode is implemented.
+        vectorize: PyTorch's switch to batch the backward passes (a speed-up only, with the same
+            result); shendu runs one backward pass per output element either way. Default: False.
+        strategy: ``"reverse-mode"`` or ``"forward-mode"``, which PyTorch accepts only with
+            ``vectorize=True``; both give the same Jacobian here. Default: ``"reverse-mode"``.
 
     Returns:
         A tensor for one input and one output; a tuple over inputs for one output (or over outputs
@@ -170,11 +178,7 @@ def jacobian(
         tensor([[2., 0.],
                 [0., 4.]])
     """
-    if options.get("strategy", "reverse-mode") != "reverse-mode" or options.get("vectorize", False):
-        raise NotImplementedError("jacobian: only strategy='reverse-mode' without vectorize is implemented")
-    unknown = set(options) - {"strategy", "vectorize"}
-    if unknown:
-        raise TypeError(f"jacobian: unexpected keyword arguments {sorted(unknown)}")
+    _check_options("jacobian", "strategy", strategy, vectorize, strict, create_graph)
     in_tuple, ins = _tuple("jacobian", "inputs", inputs)
     ins = _prepare(ins, create_graph)
     out_tuple, outs = _outputs("jacobian", func, ins)
@@ -209,9 +213,21 @@ def jacobian(
 
 
 def hessian(
-    func: Callable[..., Any], inputs: Inputs, create_graph: bool = False, strict: bool = False, **options: Any
+    func: Callable[..., Any],
+    inputs: Inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    outer_jacobian_strategy: str = "reverse-mode",
 ) -> Any:
     """The Hessian of a scalar function: the Jacobian of its gradient.
+
+    Args:
+        func: a function of the inputs returning a tensor with one element.
+        inputs: a tensor or a tuple of tensors.
+        create_graph, strict, vectorize: as in ``jacobian``.
+        outer_jacobian_strategy: ``strategy`` of the outer Jacobian, as in ``jacobian``.
+            Default: ``"reverse-mode"``.
 
     Example:
         >>> shendu.autograd.functional.hessian(lambda t: (t ** 3).sum(), shendu.tensor([1.0, 2.0]))
@@ -228,7 +244,8 @@ def hessian(
         found = _fill(grad(out, values, create_graph=True, allow_unused=True), values, strict, "hessian")
         return found if in_tuple else found[0]
 
-    return jacobian(gradient, inputs, create_graph=create_graph, strict=strict, **options)
+    _check_options("hessian", "outer_jacobian_strategy", outer_jacobian_strategy, vectorize, strict, create_graph)
+    return jacobian(gradient, inputs, create_graph=create_graph, strict=strict)
 
 
 def vhp(
@@ -279,6 +296,18 @@ def _hessian_product(
     result = _finish(result, create_graph)
     out = _finish(outs, create_graph)[0]
     return out, (result if in_tuple else result[0])
+
+
+def _check_options(op: str, name: str, strategy: str, vectorize: bool, strict: bool, create_graph: bool) -> None:
+    """PyTorch's rules for its ``vectorize`` and ``strategy`` options (which change only its speed)."""
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(f"{op}: {name} must be 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(f"{op}: {name}='forward-mode' needs vectorize=True, as in PyTorch")
+    if strategy == "forward-mode" and create_graph:
+        raise NotImplementedError(f"{op}: {name}='forward-mode' does not support create_graph=True, as in PyTorch")
+    if vectorize and strict:
+        raise ValueError(f"{op}: strict=True and vectorize=True cannot be used together, as in PyTorch")
 
 
 def _describe(value: Any) -> str:

@@ -14,6 +14,35 @@ from .grad_mode import enable_grad, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck"]
 
+# PyTorch's other gradcheck options, with the values under which shendu's check is the same check:
+# speed and tolerance knobs change nothing here, and checks of features shendu does not have (vmap,
+# forward-mode AD, masked tensors) can only be left off.
+_NEUTRAL_OPTIONS: dict[str, tuple[Any, ...] | None] = {
+    "nondet_tol": None,
+    "fast_mode": None,
+    "check_undefined_grad": None,
+    "check_backward_ad": (True,),
+    "check_rev_over_rev": (True,),
+    "gen_non_contig_grad_outputs": None,
+    "check_batched_grad": (False,),
+    "check_batched_forward_grad": (False,),
+    "check_forward_ad": (False,),
+    "check_fwd_over_rev": (False,),
+    "masked": (None, False),
+}
+
+
+def _check_options(op: str, options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for name, value in options.items():
+        if name not in allowed:
+            raise TypeError(f"{op}: unexpected keyword argument {name!r}")
+        accepted = _NEUTRAL_OPTIONS[name]
+        if accepted is not None and value not in accepted:
+            raise NotImplementedError(
+                f"{op}: {name}={value!r} is not supported (shendu checks reverse-mode gradients only); "
+                f"leave it at {accepted[0]!r}"
+            )
+
 
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
     out = fn(*inputs)
@@ -28,6 +57,8 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    check_grad_dtypes: bool = False,
+    **options: Any,
 ) -> bool:
     """Compare the analytic gradients of ``fn`` with central finite differences.
 
@@ -43,6 +74,10 @@ def gradcheck(
         rtol: relative tolerance. Default: 1e-3.
         raise_exception: raise on a mismatch (printing both gradients) instead of returning False.
             Default: True.
+        check_grad_dtypes: also require each gradient to have its input's dtype. Default: False.
+        options: PyTorch's other options, accepted where they leave the check the same
+            (``nondet_tol``, ``fast_mode``, ``check_undefined_grad``, and the checks of vmap and
+            forward-mode AD left off).
 
     Returns:
         True when every gradient matches.
@@ -52,6 +87,20 @@ def gradcheck(
         >>> shendu.autograd.gradcheck(shendu.tanh, (x,))
         True
     """
+    _check_options(
+        "gradcheck",
+        options,
+        (
+            "nondet_tol",
+            "fast_mode",
+            "check_undefined_grad",
+            "check_backward_ad",
+            "check_batched_grad",
+            "check_batched_forward_grad",
+            "check_forward_ad",
+            "masked",
+        ),
+    )
     args = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
     for t in checked:
@@ -76,6 +125,12 @@ def gradcheck(
 
     ok = True
     for index, t in enumerate(checked):
+        if check_grad_dtypes and t.grad is not None and t.grad.dtype != t.dtype:
+            ok = False
+            if raise_exception:
+                raise AssertionError(
+                    f"gradcheck: the gradient of input {index} has dtype {t.grad.dtype} but the input has {t.dtype}"
+                )
         analytic = np.zeros(t.shape) if t.grad is None else to_device(t.grad._array, CPU)
         numeric = np.zeros(t.shape)
         # Perturbing through an index into the original array (not a flat copy) works for any layout.
@@ -109,6 +164,8 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    check_grad_dtypes: bool = False,
+    **options: Any,
 ) -> bool:
     """Check second derivatives: ``gradcheck`` of the first derivative (computed with ``create_graph=True``).
 
@@ -120,7 +177,10 @@ def gradgradcheck(
         fn: a function of ``inputs`` returning a tensor or a sequence of tensors.
         inputs: a tensor or a sequence of arguments; float64 tensors that require grad are checked.
         grad_outputs: the gradients of the outputs (float64). Default: random, fixed by a seed.
-        eps, atol, rtol, raise_exception: as in ``gradcheck``.
+        eps, atol, rtol, raise_exception, check_grad_dtypes: as in ``gradcheck``.
+        options: PyTorch's other options, accepted where they leave the check the same
+            (``nondet_tol``, ``fast_mode``, ``gen_non_contig_grad_outputs``, ``check_undefined_grad``,
+            and the checks of vmap and forward-over-reverse AD left off).
 
     Example:
         >>> x = shendu.randn(3, dtype=shendu.float64, requires_grad=True)
@@ -129,6 +189,20 @@ def gradgradcheck(
     """
     from . import grad
 
+    _check_options(
+        "gradgradcheck",
+        options,
+        (
+            "nondet_tol",
+            "fast_mode",
+            "gen_non_contig_grad_outputs",
+            "check_undefined_grad",
+            "check_rev_over_rev",
+            "check_batched_grad",
+            "check_fwd_over_rev",
+            "masked",
+        ),
+    )
     args = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
     outs = _outputs(fn, args)
@@ -161,4 +235,5 @@ def gradgradcheck(
         atol=atol,
         rtol=rtol,
         raise_exception=raise_exception,
+        check_grad_dtypes=check_grad_dtypes,
     )

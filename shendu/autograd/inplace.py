@@ -21,7 +21,7 @@ from .. import _dtype
 from ..backend import get_array_module
 from ..errors import DtypeError, GraphError, ShapeError
 from ..tensor import Tensor, _read_only
-from . import grad_mode
+from . import grad_mode, retain_grad
 from .function import Function
 
 __all__ = ["CopySlices", "apply_inplace", "record_view", "refresh_view"]
@@ -72,8 +72,10 @@ def refresh_view(t: Tensor) -> None:
         return
     with grad_mode.enable_grad():
         view = _replay_graph(base, steps)
+    old = t._grad_fn, t._output_nr
     t._grad_fn, t._output_nr, t._requires_grad = view._grad_fn, view._output_nr, view._requires_grad
     t._view = (base, steps, t._vc[0])
+    retain_grad.follow(t, *old)
 
 
 class CopySlices(Function):
@@ -173,7 +175,9 @@ def apply_inplace(op: str, target: Tensor, compute: Callable[[Tensor], Tensor]) 
         result = compute(_alias(target, copy=True))
     _store(op, target, result)
     if target._view is None:
+        old = target._grad_fn, target._output_nr
         target._grad_fn, target._output_nr, target._requires_grad = result._grad_fn, result._output_nr, True
+        retain_grad.follow(target, *old)
         return target
     base, steps, _ = target._view
     node = CopySlices.__new__(CopySlices)
@@ -184,7 +188,9 @@ def apply_inplace(op: str, target: Tensor, compute: Callable[[Tensor], Tensor]) 
     node.out_meta = None
     node.versions = []
     node.next_edges = (_edge(base), _edge(result))
+    old = base._grad_fn, base._output_nr
     base._grad_fn, base._output_nr, base._requires_grad = node, 0, True
+    retain_grad.follow(base, *old)
     target._view = (base, steps, -1)
     refresh_view(target)
     return target
@@ -210,3 +216,13 @@ class Overwrite(Function):
         if src_shape is None:
             return (zeros,)
         return zeros, sum_to(grad, src_shape).astype(src_dtype, copy=False)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor, ...]:
+        from ..ops._common import sum_to
+
+        shape, dtype, src_shape, src_dtype = self.meta
+        zeros = type(grad)._make(get_array_module(grad._array).zeros(shape, dtype))
+        if src_shape is None:
+            return (zeros,)
+        to_source = sum_to(grad, src_shape)
+        return zeros, to_source if to_source._array.dtype == src_dtype else to_source.to(src_dtype)

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ShenduError
 from ..utils.data import Dataset
 
@@ -29,6 +31,7 @@ __all__ = [
     "ImageFolder",
     "ImageFolderError",
     "default_loader",
+    "eight_bit",
     "open_image",
     "pil_loader",
 ]
@@ -88,8 +91,36 @@ def open_image(path: str | os.PathLike[str]) -> Any:
     return image
 
 
+# Pillow's modes of more than 8 bits per pixel, and the factor that maps each to 0..255: 16-bit
+# values (PNG, TIFF) by 1/257, 32-bit integers as 16-bit ones (older Pillow opens 16-bit PNGs so),
+# floating-point values as [0, 1]. Pillow's own convert() clips them at 255 instead.
+_HIGH_DEPTH_SCALE = {"I;16": 1 / 257, "I;16B": 1 / 257, "I;16L": 1 / 257, "I;16N": 1 / 257, "I": 1 / 257, "F": 255.0}
+
+
+def eight_bit(image: Any) -> Any:
+    """A 16-bit, 32-bit or floating-point grayscale image scaled to 8-bit ``"L"``; other images as they are.
+
+    Pillow's ``convert("L")`` or ``convert("RGB")`` clips such values at 255, which turns a 16-bit
+    image white; here 16-bit values are divided by 257 (65535 becomes 255) and floating-point
+    values in [0, 1] are multiplied by 255.
+
+    Example:
+        >>> from PIL import Image
+        >>> deep = Image.fromarray(np.array([[0, 32896, 65535]], dtype=np.uint16))
+        >>> np.asarray(eight_bit(deep)).tolist()
+        [[0, 128, 255]]
+    """
+    scale = _HIGH_DEPTH_SCALE.get(image.mode)
+    if scale is None:
+        return image
+    values = np.rint(np.asarray(image, dtype=np.float64) * scale)
+    return _pillow().fromarray(np.clip(np.nan_to_num(values), 0, 255).astype(np.uint8), "L")
+
+
 def pil_loader(path: str | os.PathLike[str], mode: str = "RGB") -> Any:
     """Read an image file into a decoded ``PIL.Image.Image`` of the given mode.
+
+    16-bit and floating-point grayscale images are scaled to 8 bits first (see ``eight_bit``).
 
     Args:
         path: the image file.
@@ -101,7 +132,7 @@ def pil_loader(path: str | os.PathLike[str], mode: str = "RGB") -> Any:
     image = open_image(path)
     try:
         with image:
-            return image.convert(mode)
+            return eight_bit(image).convert(mode)
     except (OSError, ValueError, SyntaxError) as exc:
         # Pillow reports a truncated or corrupt stream as OSError, and some plugins as ValueError/SyntaxError.
         raise ImageFileError(f"pil_loader: cannot decode {os.fspath(path)!r}: {exc}") from None

@@ -2,7 +2,10 @@
 
 Batches from shendu's datasets arrive already stacked, so each transform draws
 its random choices for the whole batch in one go (one flip decision per image,
-one crop offset per image) instead of running once per sample.
+one crop offset per image) instead of running once per sample. The flips and crops
+also take a PIL image, as torchvision's do, so that a pipeline written for
+``ImageFolder`` (``Resize``, ``RandomCrop``, ``RandomHorizontalFlip``, then ``ToTensor``)
+runs in torchvision's order.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
 __all__ = [
+    "CenterCrop",
     "Compose",
     "Grayscale",
     "Normalize",
@@ -32,6 +36,11 @@ __all__ = [
 
 
 def _batched(op: str, image: Tensor) -> tuple[Any, bool]:
+    if not isinstance(image, Tensor):
+        raise TypeError(
+            f"{op}: expected a tensor image (C, H, W) or batch (N, C, H, W), got {type(image).__name__}; "
+            f"put {op} after ToTensor() in Compose"
+        )
     array = image._array
     if array.ndim == 3:
         return array[None], True
@@ -64,24 +73,33 @@ class Compose:
 
 
 class ToTensor:
-    """Turn a PIL image or a uint8 (H, W) or (H, W, C) array, or a tensor, into float32 (C, H, W) in [0, 1]."""
+    """Turn a PIL image or an (H, W) or (H, W, C) array into a float32 (C, H, W) tensor.
+
+    As in torchvision: uint8 values (and PIL's 8-bit modes) are divided by 255 into [0, 1], a
+    1-bit image gives 0 and 1, other dtypes keep their values. A tensor is only cast to float32.
+    """
 
     def __call__(self, image: Any) -> Tensor:
-        array = image._array if isinstance(image, Tensor) else np.asarray(image)
+        if isinstance(image, Tensor):
+            return Tensor._make(image._array.astype(np.float32, copy=False))
+        array = np.asarray(image)
+        if array.ndim not in (2, 3):
+            raise ShapeError(f"ToTensor: expected an image (H, W) or (H, W, C), got shape {array.shape}")
+        array = array[None] if array.ndim == 2 else np.moveaxis(array, -1, 0)
         if array.dtype == np.uint8:
-            if array.ndim == 2:
-                array = array[None]
-            elif array.ndim == 3:
-                array = np.moveaxis(array, -1, 0)
             return Tensor._make(array.astype(np.float32) / np.float32(255))
-        return Tensor._make(array.astype(np.float32, copy=False))
+        return Tensor._make(np.ascontiguousarray(array, dtype=np.float32))
 
     def __repr__(self) -> str:
         return "ToTensor()"
 
 
+def _is_pil(image: Any) -> bool:
+    return not isinstance(image, Tensor) and hasattr(image, "resize") and hasattr(image, "convert")
+
+
 def _pil_image(op: str, image: Any) -> Any:
-    if not hasattr(image, "resize") or not hasattr(image, "convert") or isinstance(image, Tensor):
+    if not _is_pil(image):
         raise TypeError(
             f"{op}: expected a PIL image, got {type(image).__name__}; put {op} before ToTensor() in Compose"
         )
@@ -183,7 +201,7 @@ class Normalize:
 
 
 class RandomHorizontalFlip:
-    """Mirror each image left-right with probability ``p``.
+    """Mirror each image left-right with probability ``p`` (a tensor image or batch, or a PIL image).
 
     Args:
         p: the probability of flipping. Default: 0.5.
@@ -196,6 +214,12 @@ class RandomHorizontalFlip:
         self.p, self.generator = p, generator
 
     def __call__(self, image: Tensor) -> Tensor:
+        if _is_pil(image):
+            if numpy_generator(self.generator, "RandomHorizontalFlip").random() < self.p:
+                from PIL import Image
+
+                return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            return image
         array, single = _batched("RandomHorizontalFlip", image)
         flip = numpy_generator(self.generator, "RandomHorizontalFlip").random(array.shape[0]) < self.p
         xp = get_array_module(array)
@@ -209,7 +233,7 @@ class RandomHorizontalFlip:
 
 
 class RandomCrop:
-    """Pad each image with zeros, then cut a ``size`` crop at a random place.
+    """Pad each image with zeros, then cut a ``size`` crop at a random place (tensors or a PIL image).
 
     Args:
         size: the crop's (height, width), or one int for a square.
@@ -224,14 +248,14 @@ class RandomCrop:
         self.padding, self.generator = padding, generator
 
     def __call__(self, image: Tensor) -> Tensor:
+        if _is_pil(image):
+            return self._crop_pil(image)
         array, single = _batched("RandomCrop", image)
         xp = get_array_module(array)
         p = self.padding
         padded = xp.pad(array, ((0, 0), (0, 0), (p, p), (p, p))) if p else array
         n, c, h, w = padded.shape
-        ch, cw = self.size
-        if ch > h or cw > w:
-            raise ShapeError(f"RandomCrop: crop size {self.size} is larger than the padded image ({h}, {w})")
+        ch, cw = self._check_fits(h, w)
         rng = numpy_generator(self.generator, "RandomCrop")
         top = xp.asarray(rng.integers(0, h - ch + 1, size=n))
         left = xp.asarray(rng.integers(0, w - cw + 1, size=n))
@@ -240,8 +264,71 @@ class RandomCrop:
         out = padded[xp.arange(n)[:, None, None, None], xp.arange(c)[None, :, None, None], rows, cols]
         return _result(out, single)
 
+    def _check_fits(self, h: int, w: int) -> tuple[int, int]:
+        ch, cw = self.size
+        if ch > h or cw > w:
+            raise ShapeError(f"RandomCrop: crop size {self.size} is larger than the padded image ({h}, {w})")
+        return ch, cw
+
+    def _crop_pil(self, image: Any) -> Any:
+        width, height = image.size
+        p = self.padding
+        ch, cw = self._check_fits(height + 2 * p, width + 2 * p)
+        rng = numpy_generator(self.generator, "RandomCrop")
+        top = int(rng.integers(0, height + 2 * p - ch + 1))
+        left = int(rng.integers(0, width + 2 * p - cw + 1))
+        # Pillow fills the part of a crop box outside the image with zeros: the padding.
+        return image.crop((left - p, top - p, left - p + cw, top - p + ch))
+
     def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+class CenterCrop:
+    """Cut the central ``size`` crop of each image (a tensor image or batch, or a PIL image).
+
+    As in torchvision, a crop larger than the image is padded with zeros around it.
+
+    Args:
+        size: the crop's (height, width), or one int for a square.
+
+    Example:
+        >>> from shendu.datasets import transforms as T
+        >>> T.CenterCrop(2)(shendu.arange(16.0).reshape(1, 4, 4))
+        tensor([[[ 5.,  6.],
+                 [ 9., 10.]]])
+    """
+
+    def __init__(self, size: int | Sequence[int]) -> None:
+        sizes = (size, size) if isinstance(size, int) else tuple(size)
+        if len(sizes) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValueError(
+                f"CenterCrop: size must be a positive int or (height, width) of positive ints, got {size!r}"
+            )
+        self.size = sizes
+
+    def _box(self, height: int, width: int) -> tuple[int, int]:
+        ch, cw = self.size
+        return round((height - ch) / 2.0), round((width - cw) / 2.0)
+
+    def __call__(self, image: Any) -> Any:
+        ch, cw = self.size
+        if _is_pil(image):
+            width, height = image.size
+            top, left = self._box(height, width)
+            return image.crop((left, top, left + cw, top + ch))
+        array, single = _batched("CenterCrop", image)
+        xp = get_array_module(array)
+        h, w = array.shape[-2:]
+        pad_h, pad_w = max(ch - h, 0), max(cw - w, 0)
+        if pad_h or pad_w:
+            array = xp.pad(array, ((0, 0), (0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)))
+            h, w = array.shape[-2:]
+        top, left = self._box(h, w)
+        return _result(array[..., top : top + ch, left : left + cw].copy(), single)
+
+    def __repr__(self) -> str:
+        return f"CenterCrop(size={self.size})"
 
 
 class RandomErasing:

@@ -365,4 +365,6 @@ def start_array_all_reduce(op: str, array: np.ndarray, group: Any = None) -> Wor
 def start_array_broadcast(op: str, array: np.ndarray, src: int = 0, group: Any = None) -> Work:
     """Start broadcasting a contiguous NumPy array from ``src`` (for DistributedDataParallel)."""
     grp = current(op, group)
-    return _run(op, grp, lambda: grp.comm.Ibcast(_buffer(grp, array), root=src), None, True)
+    # A copy needs no arithmetic: float16, which MPI has no type for, travels as its 16-bit patterns.
+    bits = array.view(np.uint16) if array.dtype == np.float16 else array
+    return _run(op, grp, lambda: grp.comm.Ibcast(_buffer(grp, bits), root=src), None, True)

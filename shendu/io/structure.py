@@ -75,9 +75,12 @@ def encode(value: Any, arrays: dict[str, np.ndarray], path: str = "obj", depth: 
         return {"__tuple__": [encode(v, arrays, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]}
     if isinstance(value, list):
         return [encode(v, arrays, f"{path}[{i}]", depth + 1) for i, v in enumerate(value)]
+    hint = ""
+    if hasattr(value, "state_dict") and hasattr(value, "_modules"):
+        hint = "; store its state_dict() there, or save the module itself: shendu.save(module, f)"
     raise TypeError(
         f"save: cannot store a {type(value).__name__} at {path}; checkpoints hold tensors, arrays, numbers, "
-        "strings, None, and dicts, lists and tuples of them"
+        f"strings, None, and dicts, lists and tuples of them{hint}"
     )
 
 

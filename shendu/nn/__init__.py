@@ -11,10 +11,12 @@ from .module import Module, RemovableHandle, StateDictError
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all
 from .modules.rbm import RBM
+from .parallel import DataParallel
 from .parameter import Parameter
 from .summary import ModelSummary, summary
 
 __all__ = [
+    "DataParallel",
     "Module",
     "ModelSummary",
     "Parameter",

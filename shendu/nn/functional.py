@@ -30,6 +30,7 @@ from ..ops.activation import (
 )
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
+from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.embedding import embedding
@@ -76,6 +77,7 @@ __all__ = [
     "conv1d",
     "conv2d",
     "conv_transpose2d",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "dropout1d",
@@ -108,6 +110,7 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
     "pixel_shuffle",
     "pixel_unshuffle",
     "prelu",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
@@ -89,6 +90,22 @@ def _loadable(value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def _recording_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """``init``, remembering the arguments of the outermost constructor call in ``_constructor_args``.
+
+    ``shendu.save(module, f)`` stores them, so that ``load(f, weights_only=False)`` can build the
+    module again. The most derived class's ``__init__`` runs first, so its arguments are the ones kept.
+    """
+
+    @functools.wraps(init)
+    def recorded_init(self: Module, *args: Any, **kwargs: Any) -> None:
+        if "_constructor_args" not in self.__dict__:
+            object.__setattr__(self, "_constructor_args", (args, kwargs))
+        init(self, *args, **kwargs)
+
+    return recorded_init
+
+
 class Module:
     """Base class for every layer and model.
 
@@ -114,6 +131,12 @@ class Module:
 
     training: bool
     _path: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = _recording_arguments(init)  # type: ignore[method-assign]
 
     def __init__(self) -> None:
         set_ = object.__setattr__
@@ -668,6 +691,17 @@ class Module:
     def half(self) -> Module:
         """Cast floating-point parameters and buffers to float16."""
         return self.to(_dtype.float16)
+
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer into shared memory, in place (see ``Tensor.share_memory_``).
+
+        Processes forked afterwards, or started by ``shendu.multiprocessing`` with the module as an
+        argument, work on the same parameters: Hogwild-style training, each process stepping its own
+        optimizer. Returns self.
+        """
+        for t in (*self.parameters(), *self.buffers()):
+            t.share_memory_()
+        return self
 
     # ------------------------------------------------------------------ state_dict
     def state_dict(

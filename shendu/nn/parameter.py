@@ -41,7 +41,7 @@ class Parameter(Tensor):
 
             data = as_tensor(data)
         self._array = data._array
-        self.grad = None
+        self._grad = None
         self._grad_fn = None
         self._output_nr = 0
         # Sharing the version counter keeps in-place checks on ``data`` and the parameter in step.

@@ -85,6 +85,10 @@ def check_same_device(op: str, *tensors: Tensor) -> None:
     kind = type(first._array)
     for t in tensors[1:]:
         if type(t._array) is not kind or (kind is not np.ndarray and t.device != first.device):
+            if first.is_sparse or t.is_sparse:
+                from ..sparse.coo import unsupported
+
+                raise unsupported(op)
             raise DeviceError(
                 f"{op}: expected all tensors on the same device, but found {first.device} and {t.device}; "
                 "move them with .to(device) first"

@@ -381,18 +381,31 @@ def mul(input: Any, other: Any) -> Tensor:
 
 def _integer_operands(op: str, input: Any, other: Any) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of one dtype, with Python scalars ranked below tensors as in PyTorch."""
-    a = input if isinstance(input, Tensor) else as_operand(op, input)
-    b = other if isinstance(other, Tensor) else as_operand(op, other, a)
     if is_scalar(other) and isinstance(input, Tensor):
-        b = cast(b, scalar_result_dtype(a, _scalar_value(other)))
-        a = cast(a, b.dtype)
+        b = _scalar_operand(op, other, input)
+        a = cast(input, b.dtype)
     elif is_scalar(input) and isinstance(other, Tensor):
-        a = cast(a, scalar_result_dtype(b, _scalar_value(input)))
-        b = cast(b, a.dtype)
+        a = _scalar_operand(op, input, other)
+        b = cast(other, a.dtype)
     else:
+        a = input if isinstance(input, Tensor) else as_operand(op, input)
+        b = other if isinstance(other, Tensor) else as_operand(op, other, a)
         a, b = promote_pair(op, a, b)
     broadcast_shape(op, a._array.shape, b._array.shape)
     return a, b
+
+
+def _scalar_operand(op: str, scalar: Any, like: Tensor) -> Tensor:
+    """A Python scalar as a 0-d tensor of the dtype ``like op scalar`` has, on ``like``'s device.
+
+    A float goes straight to that dtype: through the default float32 first, 1.7 would lose digits
+    that a float64 operand keeps.
+    """
+    value = _scalar_value(scalar)
+    target = scalar_result_dtype(like, value)
+    if isinstance(value, float):
+        return Tensor._make(get_array_module(like._array).asarray(value, dtype=target.np))
+    return cast(as_operand(op, value, like), target)
 
 
 def _check_nonzero(op: str, dividend: Tensor, divisor: Tensor) -> None:
@@ -459,6 +472,14 @@ class Remainder(Function):
         xp = get_array_module(a)
         ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
         gb = sum_to(-grad * xp.floor(a / b), b.shape) if self.needs_input_grad(1) else None
+        return ga, gb
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        # floor(a / b) is piecewise constant: a constant in the gradient's graph.
+        a, b = self.a, self.b
+        ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
+        quotient = Tensor._make(get_array_module(a).floor(a / b))
+        gb = sum_to(-grad * quotient, b.shape) if self.needs_input_grad(1) else None
         return ga, gb
 
 

@@ -573,3 +573,114 @@ def move(input: Tensor, device: _backend.device | str) -> Tensor:
     if input.device == device:
         return input
     return Move.apply(input, device=device)
+
+
+# ----------------------------------------------------------------------------- Tensor.new_* and type_as
+# Methods only (PyTorch has no torch.new_zeros): a new tensor with this one's dtype and device unless given.
+
+
+def _new_filled(
+    op: str, input: Tensor, shape: tuple[Any, ...], size: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool
+) -> Tensor:
+    check_tensor(op, input)
+    target = dtype if dtype is not None else input.dtype
+    if fill != 0:
+        fill = _fill_value(op, fill, _resolve_dtype(target))
+    return _filled(
+        op,
+        size_arg(op, shape, size),
+        fill,
+        target,
+        device if device is not None else input.device,
+        requires_grad,
+    )
+
+
+def new_zeros(
+    input: Tensor, *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Zeros of shape ``size`` with this tensor's dtype and device: ``x.new_zeros(2, 3)`` or ``x.new_zeros((2, 3))``.
+
+    Args:
+        shape: the shape, as ints or one sequence (or pass ``size=``).
+        dtype: Default: this tensor's dtype.
+        device: Default: this tensor's device.
+        requires_grad: Default: False.
+
+    Example:
+        >>> shendu.tensor([1.0], dtype=shendu.float64).new_zeros(2)
+        tensor([0., 0.], dtype=shendu.float64)
+    """
+    return _new_filled("new_zeros", input, shape, size, 0, dtype, device, requires_grad)
+
+
+def new_ones(
+    input: Tensor, *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """Ones of shape ``size`` with this tensor's dtype and device; arguments as in ``new_zeros``.
+
+    Example:
+        >>> shendu.tensor([1, 2]).new_ones(3)
+        tensor([1, 1, 1])
+    """
+    return _new_filled("new_ones", input, shape, size, 1, dtype, device, requires_grad)
+
+
+def new_empty(
+    input: Tensor, *shape: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """An uninitialised tensor of shape ``size`` with this tensor's dtype and device (shendu fills it with zeros).
+
+    Example:
+        >>> shendu.zeros(1).new_empty(2, 2).shape
+        shendu.Size([2, 2])
+    """
+    return _new_filled("new_empty", input, shape, size, 0, dtype, device, requires_grad)
+
+
+def new_full(
+    input: Tensor, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` everywhere, in shape ``size``, with this tensor's dtype and device unless given.
+
+    Example:
+        >>> shendu.zeros(1).new_full((2,), 7)
+        tensor([7., 7.])
+    """
+    shape = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+    return _new_filled("new_full", input, shape, None, fill_value, dtype, device, requires_grad)
+
+
+def new_tensor(
+    input: Tensor, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """A new tensor holding a copy of ``data``, with this tensor's dtype and device unless given.
+
+    Unlike ``shendu.tensor``, the dtype is not inferred from ``data``: ``x.new_tensor([1, 2])`` on a
+    float64 ``x`` is float64.
+
+    Example:
+        >>> shendu.zeros(1).new_tensor([1, 2])
+        tensor([1., 2.])
+    """
+    check_tensor("new_tensor", input)
+    if isinstance(data, Tensor):
+        data = data.detach()
+    return tensor(
+        data,
+        dtype=dtype if dtype is not None else input.dtype,
+        device=device if device is not None else input.device,
+        requires_grad=requires_grad,
+    )
+
+
+def type_as(input: Tensor, other: Tensor) -> Tensor:
+    """This tensor cast to ``other``'s dtype and moved to its device (itself when both already match).
+
+    Example:
+        >>> shendu.tensor([1, 2]).type_as(shendu.zeros(1))
+        tensor([1., 2.])
+    """
+    check_tensor("type_as", input)
+    check_tensor("type_as", other, name="other")
+    return input.to(other.device, other.dtype)

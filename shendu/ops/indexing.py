@@ -143,7 +143,7 @@ def _parse_index(op: str, x: Tensor, index: Any) -> tuple[tuple[Any, ...] | None
         elif isinstance(item, np.integer):
             key.append(int(item))
             consumed += 1
-        elif isinstance(item, (Tensor, np.ndarray, list, tuple)):
+        elif isinstance(item, (Tensor, np.ndarray, list, tuple, range)):
             array, mask = _index_array(op, item, data)
             if array.ndim == 0:
                 # As in PyTorch, a 0-d integer tensor selects like an int (giving a view).

@@ -169,6 +169,10 @@ def matmul(input: Any, other: Any) -> Tensor:
         >>> shendu.matmul(shendu.randn(10, 3, 4), shendu.randn(4, 5)).shape
         shendu.Size([10, 3, 5])
     """
+    if getattr(input, "is_sparse", False) or getattr(other, "is_sparse", False):
+        from ..sparse import mm as sparse_mm
+
+        return sparse_mm(input, other)
     a, b = _operands("matmul", input, other)
     sa, sb = a._array.shape, b._array.shape
     if not sa or not sb:
@@ -205,6 +209,10 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         >>> shendu.mm(shendu.ones(2, 3), shendu.ones(3, 4)).shape
         shendu.Size([2, 4])
     """
+    if getattr(input, "is_sparse", False) or getattr(mat2, "is_sparse", False):
+        from ..sparse import mm as sparse_mm
+
+        return sparse_mm(input, mat2)
     a, b = _operands("mm", input, mat2)
     if a._array.ndim != 2 or b._array.ndim != 2:
         raise ShapeError(

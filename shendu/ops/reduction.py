@@ -490,9 +490,28 @@ class Std(Function):
             per_variance = xp.where(out == 0, 0, _kept(grad, d.shape, axes) / (2 * out))
         return (_variance_grad(per_variance, d, axes, correction, whole),)
 
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None]:
+        axes, correction, whole = self.meta
+        (x,) = self.graph_inputs()
+        shape = tuple(x.shape)
+        dof = _count(shape, axes) - correction
+        if whole and dof <= 0:
+            return super().backward_graph(grad)
+        # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan where the std is 0.
+        out = _kept(Tensor._make(self.out, self, 0), shape, axes)
+        per_variance = _safe_ratio(_kept(grad, shape, axes), out, 2)
+        centered = x - x.sum(dim=axes, keepdim=True) / _count(shape, axes)
+        return (per_variance * centered * (math.inf if dof == 0 else 2.0 / dof),)
+
     @staticmethod
     def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Tensor:
         return _variance_composite(x, axes, keepdim, correction).sqrt()
+
+
+def _safe_ratio(grad: Tensor, value: Tensor, scale: float) -> Tensor:
+    """``grad / (scale * value)``, and 0 where ``value`` is 0 (a norm or std at a point with no derivative)."""
+    zero = value.detach() == 0
+    return _dual.where(zero, 0.0, grad / (scale * _dual.where(zero, 1.0, value)))
 
 
 def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> dict[str, Any]:
@@ -652,6 +671,15 @@ class Norm(Function):
                 # |x|**(p-1) is infinite at 0; those elements get a zero gradient, as in PyTorch.
                 return (xp.sign(x) * xp.where(x == 0, 0, a ** (p - 1)) * g * n ** (1 - p),)
             return (xp.sign(x) * a ** (p - 1) * xp.where(n == 0, 0, g / n ** (p - 1)),)
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None]:
+        p, axes = self.meta
+        if p != 2:
+            return super().backward_graph(grad)
+        # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan at the zero vector.
+        (x,) = self.graph_inputs()
+        shape = tuple(x.shape)
+        return (_safe_ratio(_kept(grad, shape, axes), _kept(Tensor._make(self.out, self, 0), shape, axes), 1) * x,)
 
     @staticmethod
     def composite(x: Tensor, p: float, axes: tuple[int, ...], keepdim: bool) -> Tensor:

@@ -178,6 +178,8 @@ class LBFGS(Optimizer):
         [1.0, 1.0]
     """
 
+    _state_matches_params = False
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -18,7 +18,7 @@ import copy
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -86,6 +86,10 @@ class Optimizer:
         >>> [group["lr"] for group in opt.param_groups]  # b's group overrides the default
         [0.01, 0.1]
     """
+
+    # Whether each parameter's state holds buffers of the parameter's shape (moments), which
+    # load_state_dict checks; LBFGS keeps flat vectors and histories instead.
+    _state_matches_params: ClassVar[bool] = True
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -357,7 +361,13 @@ class Optimizer:
         for key, value in state_dict["state"].items():
             if key in by_id:
                 p = by_id[key]
-                _check_param_state(name, key, value, p)
+                if self._state_matches_params:
+                    _check_param_state(name, key, value, p)
+                elif not isinstance(value, dict):
+                    raise ValueError(
+                        f"{name}.load_state_dict: the state of parameter {key!r} must be a dict, "
+                        f"got {type(value).__name__}"
+                    )
                 state[p] = {k: _cast_state(k, v, p) for k, v in value.items()}
             else:
                 state[key] = copy.deepcopy(value)

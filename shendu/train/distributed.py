@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._text import count
 from ..errors import ShenduError
-from ..io import load, save
+from ..io import load
 from ..utils.data import BatchSampler, DataLoader, RandomSampler
 from .callbacks import Callback, ModelCheckpoint
+from .tensorboard import TensorBoard
 from .trainer import Trainer
 
 __all__ = [
@@ -129,6 +131,11 @@ class RankBatchSampler(BatchSampler):
 
 def rank_loader(dataset: Any, batch_size: int, generator: Any, rank: int, world_size: int) -> DataLoader:
     """This rank's training loader: ``shuffle=True`` with ``generator``, cut by ``RankBatchSampler``."""
+    if len(dataset) < world_size:
+        raise DistributedRunError(
+            f"the training set has {count(len(dataset), 'sample')}, fewer than the {world_size} processes; every "
+            "process needs at least one sample of each batch: use fewer processes or more data"
+        )
     sampler = RandomSampler(dataset, generator=generator)
     return DataLoader(dataset, batch_sampler=RankBatchSampler(sampler, batch_size, rank, world_size))
 
@@ -151,9 +158,9 @@ class DistributedTrainer(Trainer):
 
     Takes the Trainer's arguments. The trainer keeps the bare model (checkpoints hold its
     state dict, without DDP's ``module.`` prefix) and runs DDP's steps around its forward. Only
-    rank 0 prints, writes ``out_dir`` and runs ``ModelCheckpoint``; every rank reads the checkpoint
-    on resume. The training loss and accuracy of an epoch are rank 0's share; samples per second
-    count every rank's samples.
+    rank 0 prints, writes ``out_dir`` and runs ``ModelCheckpoint`` and ``TensorBoard``; every rank
+    reads the checkpoint on resume. The training loss and accuracy of an epoch are rank 0's share;
+    samples per second count every rank's samples.
     """
 
     def __init__(self, model: Any, *args: Any, **kwargs: Any) -> None:
@@ -171,7 +178,8 @@ class DistributedTrainer(Trainer):
             kwargs["out_dir"] = None
             kwargs["verbose"] = 0
             kwargs["callbacks"] = [
-                _Muted(cb) if isinstance(cb, ModelCheckpoint) else cb for cb in kwargs.get("callbacks", ())
+                _Muted(cb) if isinstance(cb, (ModelCheckpoint, TensorBoard)) else cb
+                for cb in kwargs.get("callbacks", ())
             ]
         super().__init__(model, *args, **kwargs)
         self.ddp = DistributedDataParallel(model)
@@ -211,11 +219,12 @@ class DistributedTrainer(Trainer):
             _random.set_rng_state(state["ranks"][self.rank])
 
     # ------------------------------------------------------------------ files: rank 0 writes, all read
-    def save_checkpoint(self, epoch_start_rng: dict[str, Any], batch_index: int) -> None:
+    def save_checkpoint(
+        self, epoch_start_rng: dict[str, Any], batch_index: int, partial: dict[str, float] | None = None
+    ) -> None:
         state = self.state_dict(epoch_start_rng, batch_index)  # a collective: every rank takes part
         if self.out_dir is not None:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            save(state, self.out_dir / "last.ckpt")
+            self._write_checkpoint(state, partial)
 
     def load_checkpoint(self, path: str | Path) -> None:
         check_world_size(Path(path), self.world_size)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._text import count
-from ..datasets.folder import ImageFileError, ImageFolder, open_image
+from ..datasets.folder import ImageFileError, ImageFolder, eight_bit, open_image
 from ..errors import ShenduError
 from ..random import Generator
 from ..tensor import Tensor
@@ -43,7 +43,7 @@ def folder_mode(paths: Sequence[str]) -> str:
 
 
 def load_pixels(path: str | os.PathLike[str], size: int, mode: str) -> np.ndarray:
-    """One image as uint8 (C, size, size): checked, converted to ``mode``, resized (bilinear)."""
+    """One image as uint8 (C, size, size): checked, scaled to 8 bits, converted to ``mode``, resized (bilinear)."""
     from PIL import Image
 
     image = open_image(path)
@@ -51,7 +51,7 @@ def load_pixels(path: str | os.PathLike[str], size: int, mode: str) -> np.ndarra
         with image:
             # A JPEG decodes directly at a reduced scale when that still leaves at least size x size.
             image.draft(mode, (size, size))
-            pixels = np.asarray(image.convert(mode).resize((size, size), Image.Resampling.BILINEAR))
+            pixels = np.asarray(eight_bit(image).convert(mode).resize((size, size), Image.Resampling.BILINEAR))
     except (OSError, ValueError, SyntaxError) as exc:
         raise ImageFileError(f"load_pixels: cannot decode {os.fspath(path)!r}: {exc}") from None
     return pixels[None] if pixels.ndim == 2 else np.ascontiguousarray(pixels.transpose(2, 0, 1))
@@ -122,6 +122,13 @@ def folder_splits(
     Returns:
         ``(train, val, classes, mode)``; ``augment`` applies to the training subset only.
     """
+    # Listing the classes is cheap; decoding every image of a one-class folder first is not.
+    classes = ImageFolder(root).classes
+    if len(classes) < 2:
+        raise FolderDataError(
+            f"{os.fspath(root)!r} holds one class folder ({classes[0]!r}); a classifier needs at least two, "
+            "one folder per class (root/cat/1.png, root/dog/2.png)"
+        )
     data, classes, mode = decode_folder(root, size, progress=progress)
     n_val = round(len(data) * val_split)
     if n_val < 1 or n_val >= len(data):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..io.atomic import atomic_savefig
 
 __all__ = ["plot_confusion_matrix", "plot_history"]
+
+_Plot = TypeVar("_Plot", bound=Callable[..., Any])
 
 # 8-inch-wide figures at 130 dots per inch: 1040 pixels, sharp on a wide screen.
 _DPI = 130
@@ -27,6 +31,19 @@ def _pyplot() -> Any:
     return plt
 
 
+def _quiet_missing_glyphs(plot: _Plot) -> _Plot:
+    """Run ``plot`` without matplotlib's warnings for characters its font lacks (CJK class names are drawn as boxes)."""
+
+    @functools.wraps(plot)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
+            return plot(*args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+@_quiet_missing_glyphs
 def plot_history(
     history: Sequence[dict[str, float]],
     out_dir: str | Path,
@@ -60,6 +77,9 @@ def plot_history(
         if test is not None and test.get(metric) is not None:
             ax.axhline(test[metric], color="black", linestyle="--", linewidth=1, label=f"test: {test[metric]:.4f}")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if len(set(epochs)) == 1:
+            # One epoch leaves the locator no range to place whole numbers in: it falls back to fractions.
+            ax.set_xticks(epochs)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(f"{metric.capitalize()} per epoch" + (f": {title}" if title else ""))
@@ -75,6 +95,7 @@ def plot_history(
     return written
 
 
+@_quiet_missing_glyphs
 def plot_confusion_matrix(
     matrix: np.ndarray, classes: Sequence[str], path: str | Path, title: str = "Confusion matrix"
 ) -> Path:

@@ -194,7 +194,9 @@ class Trainer:
         """Write the resumable state to ``out_dir/last.ckpt`` (atomically); nothing without ``out_dir``."""
         if self.out_dir is None:
             return
-        state = self.state_dict(epoch_start_rng, batch_index)
+        self._write_checkpoint(self.state_dict(epoch_start_rng, batch_index), partial)
+
+    def _write_checkpoint(self, state: dict[str, Any], partial: dict[str, float] | None) -> None:
         if partial is not None:
             state["partial"] = dict(partial)
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -434,7 +436,10 @@ class Trainer:
             else:
                 self.log(f"no checkpoint at {checkpoint} yet: starting from the beginning")
         n_samples = len(getattr(self.train_loader, "dataset", []) or [])
-        batch_size = getattr(self.train_loader, "batch_size", None)
+        # A loader built on a batch sampler (a distributed run's) has no batch_size of its own.
+        batch_size = getattr(self.train_loader, "batch_size", None) or getattr(
+            getattr(self.train_loader, "batch_sampler", None), "batch_size", None
+        )
         iterations = len(self.train_loader)  # type: ignore[arg-type]
         self.log(
             f"{count(n_samples, 'sample')} / batch {batch_size} = {count(iterations, 'iteration')} per epoch, "

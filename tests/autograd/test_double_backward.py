@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 from tests.helpers import COUNTS, check_grad_grad, make_inputs
@@ -24,6 +25,7 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("pow", lambda m, a, b: a**b, ((3, 4), (3, 4)), POSITIVE),
     ("scalar_ops", lambda m, a: (2 - a) * 3 / 4 + 1 / (a + 3) + a**3 + 2**a - a / 2, ((5,),), POSITIVE),
     ("neg", lambda m, a: -(a * a), ((5,),), {}),
+    ("remainder", lambda m, a, b: (a * a) % 1.7 * a + m.remainder(a, b.abs() + 0.5) * b, ((3, 4), (4,)), {}),
     # reductions
     ("sum_mean", lambda m, a: (a * a).sum(1) * a.mean() + (a**3).sum(), ((3, 4),), {}),
     ("prod", lambda m, a: a.prod(1) + (a * a).prod(), ((3, 4),), {}),
@@ -56,6 +58,7 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
     ("masked_fill", lambda m, a: (a * a).masked_fill(a < 0, 0.5) * a, ((3, 4),), {}),
     ("tril_triu", lambda m, a: (a * a).tril() * a.triu(1) + (a * a).tril(-1), ((4, 4),), {}),
     ("setitem_inplace", lambda m, a: _setitem_program(a), ((3, 4),), {}),
+    ("fill_copy_inplace", lambda m, a, b: _overwrite_program(a, b), ((3, 4), (4,)), {}),
     # linear algebra
     ("matmul", lambda m, a, b: (a @ b) * (a @ b), ((2, 3, 4), (4, 5)), {}),
     ("matmul_vec", lambda m, a, b: (a @ b) ** 2 + (b @ b) * a.sum(), ((3, 4), (4,)), {}),
@@ -277,6 +280,14 @@ CASES: list[tuple[str, Any, tuple[Any, ...], dict[str, Any]]] = [
 ]
 
 
+def _overwrite_program(a: Any, b: Any) -> Any:
+    y = a * a
+    y[0].fill_(0.5)
+    z = y * 1
+    z[:, 1:3].copy_(b[1:3] * b[1:3])  # the source broadcasts over the rows
+    return z * a
+
+
 def _setitem_program(a: Any) -> Any:
     y = a * a
     y[0] = a[1] ** 3
@@ -302,3 +313,29 @@ def test_gradgradcheck(name: str, fn: Any, inputs: tuple[Any, ...], kwargs: dict
     tensors = [shendu.from_numpy(a).requires_grad_() for a in arrays]
     assert shendu.autograd.gradgradcheck(lambda *xs: fn(shendu, *xs), tensors, atol=1e-5, rtol=1e-3)
     COUNTS["float64 gradgradchecks"] += 1
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda m, x: x.norm(dim=1),
+        lambda m, x: m.nn.functional.normalize(x, dim=1),
+        lambda m, x: x.std(1),
+        lambda m, x: x.std(1, correction=0) * x.norm(),
+    ],
+    ids=["norm", "normalize", "std", "std_times_norm"],
+)
+def test_gradients_at_a_zero_norm_or_std_stay_finite_under_create_graph(fn: Any) -> None:
+    # Row 0 is the zero vector, where the norm and the std have no derivative: PyTorch's first
+    # gradient is 0 there (a 1e12 slope for normalize's clamp) and so is shendu's, with or without
+    # create_graph; PyTorch's second derivative is nan there, shendu's stays 0.
+    values = np.array([[0.0, 0.0, 0.0], [3.0, 4.0, 1.0]])
+    firsts = []
+    for m in (torch, shendu):
+        x = (torch.from_numpy(values.copy()) if m is torch else shendu.from_numpy(values.copy())).requires_grad_()
+        (g,) = m.autograd.grad(fn(m, x).sum(), x, create_graph=True)
+        firsts.append(g.detach().numpy())
+        if m is shendu:
+            (second,) = shendu.autograd.grad((g * g).sum(), x)
+            assert np.isfinite(second.numpy()).all()
+    np.testing.assert_allclose(firsts[1], firsts[0], rtol=1e-12)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 from shendu.autograd import Function
@@ -69,6 +70,50 @@ def test_second_backward_through_freed_graph_is_a_clear_error() -> None:
     y.backward(shendu.ones(1, dtype=shendu.float64))
     with pytest.raises(shendu.GraphError, match=r"MulBackward was already used.*retain_graph=True"):
         y.backward(shendu.ones(1, dtype=shendu.float64))
+
+
+@pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+def test_grad_through_a_freed_graph_is_an_error_not_a_partial_gradient(lib: Any) -> None:
+    # x reaches the output directly and through h's freed graph: the second path cannot be dropped.
+    x = lib.tensor([0.5, 1.0], dtype=lib.float64, requires_grad=True)
+    h = x.sin()
+    h.sum().backward()
+    with pytest.raises(RuntimeError if lib is torch else shendu.GraphError, match=r"second time|already used"):
+        lib.autograd.grad((h * x).sum(), x)
+    # Paths that stay out of the freed graph work, as do gradients at its output.
+    w = lib.tensor([2.0, 3.0], dtype=lib.float64, requires_grad=True)
+    np.testing.assert_allclose(lib.autograd.grad((h * w).sum(), w)[0].numpy(), np.sin([0.5, 1.0]))
+    np.testing.assert_allclose(lib.autograd.grad((h * x).sum(), h)[0].detach().numpy(), [0.5, 1.0])
+
+
+def _create_graph_then_change_grads_in_place(m: Any) -> list[Any]:
+    x = m.tensor([[0.5, -1.2, 2.0]], dtype=m.float64, requires_grad=True)
+    y = m.tensor([[1.0, 2.0, 3.0]], dtype=m.float64, requires_grad=True)
+    b = m.tensor([1.0], dtype=m.float64, requires_grad=True)
+    v = m.ones(1, 3, dtype=m.float64)
+    ((x + y) * 3 + b).backward(v * 2, create_graph=True)  # x and y get the same gradient, b a broadcast sum
+    x.backward(v, create_graph=True)  # x's root gradient is the caller's own tensor
+    w = m.tensor([4.0], dtype=m.float64, requires_grad=True)
+    w.sum().backward(create_graph=True)  # a sum's gradient is a broadcast view
+    with m.no_grad():
+        for t in (x, y, b, w):
+            t.grad.mul_(10)  # what clip_grad_norm_ and optimizers do
+    return [x.grad, y.grad, b.grad, w.grad, v]
+
+
+def test_leaf_gradients_from_create_graph_can_be_changed_in_place_like_torchs() -> None:
+    want = _create_graph_then_change_grads_in_place(torch)
+    got = _create_graph_then_change_grads_in_place(shendu)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.detach().numpy(), w.detach().numpy())
+
+
+@pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+def test_differentiating_a_gradient_whose_graph_was_freed_is_an_error(lib: Any) -> None:
+    x = lib.tensor([0.5, -1.2], dtype=lib.float64, requires_grad=True)
+    (g,) = lib.autograd.grad((x.sin() ** 3).sum(), x, create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError if lib is torch else shendu.GraphError, match=r"second time|already used"):
+        lib.autograd.grad(g.sum(), x)
 
 
 def test_graph_without_saved_values_can_run_backward_again() -> None:
@@ -176,6 +221,78 @@ class TestHooks:
         np.testing.assert_array_equal(h.grad.numpy(), [6.0, 12.0])
 
 
+def _retain_then_hook(m: Any, x: Any) -> list[Any]:
+    y = x * 2
+    y.retain_grad()
+    y.register_hook(lambda g: g * 10)  # registered later, still runs before the retained gradient is kept
+    (y**2).sum().backward()
+    return [y.grad, x.grad]
+
+
+def _retain_then_inplace(m: Any, x: Any) -> list[Any]:
+    y = x * 2
+    y.retain_grad()
+    y.mul_(3)  # y.grad is the gradient of y's new value
+    (y**2).sum().backward()
+    return [y.grad, x.grad]
+
+
+def _retain_base_then_write_view(m: Any, x: Any) -> list[Any]:
+    y = x * 2
+    y.retain_grad()
+    y[0].mul_(3)
+    (y**2).sum().backward()
+    return [y.grad, x.grad]
+
+
+def _retain_view_then_write_base(m: Any, x: Any) -> list[Any]:
+    y = x * 2
+    v = y[1]
+    v.retain_grad()
+    y.mul_(3)
+    (v**2).sum().backward()
+    return [v.grad, x.grad]
+
+
+def _retain_and_backward_inputs(m: Any, x: Any) -> list[Any]:
+    y = x * 2
+    y.retain_grad()
+    y.retain_grad()
+    loss = (y**2).sum()
+    loss.backward(retain_graph=True)
+    loss.backward(inputs=[y, x])  # y's gradient arrives once per backward
+    return [y.grad, x.grad]
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        _retain_then_hook,
+        _retain_then_inplace,
+        _retain_base_then_write_view,
+        _retain_view_then_write_base,
+        _retain_and_backward_inputs,
+    ],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_retain_grad_matches_torch(program: Any) -> None:
+    values = np.arange(6.0).reshape(2, 3) / 5 - 0.4
+    want = program(torch, torch.tensor(values, requires_grad=True))
+    got = program(shendu, shendu.tensor(values, requires_grad=True))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
+
+
+def test_retains_grad_and_its_error() -> None:
+    x = leaf([1.0, 2.0])
+    y = x * 2
+    assert not y.retains_grad and not x.retains_grad
+    y.retain_grad()
+    assert y.retains_grad
+    with pytest.raises(shendu.GraphError, match="retain_grad: cannot retain the gradient of a tensor that does not"):
+        shendu.ones(2).retain_grad()
+
+
 class TestAutogradGrad:
     def test_returns_gradients_without_touching_grad(self) -> None:
         x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
@@ -195,6 +312,67 @@ class TestAutogradGrad:
         with pytest.raises(shendu.GraphError, match="allow_unused=True"):
             shendu.autograd.grad(x * 2.0, [x, unused], retain_graph=True)
         assert shendu.autograd.grad(x * 2.0, [x, unused], allow_unused=True)[1] is None
+
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {"materialize_grads": True},
+            {"is_grads_batched": True, "allow_unused": True},
+            {"is_grads_batched": True, "create_graph": True, "allow_unused": True},
+        ],
+        ids=["materialize", "batched", "batched_create_graph"],
+    )
+    def test_grad_options_match_torch(self, options: dict[str, Any]) -> None:
+        def program(m: Any) -> list[Any]:
+            x = m.tensor([0.5, -1.0, 2.0], dtype=m.float64, requires_grad=True)
+            unused = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+            y = x.sin() * x
+            batched = options.get("is_grads_batched", False)
+            weights = m.eye(3, dtype=m.float64) * 2 if batched else m.ones(3, dtype=m.float64)
+            gx, gu = m.autograd.grad(y, [x, unused], weights, **options)
+            found = [gx, gu]
+            if options.get("create_graph"):
+                found.append(m.autograd.grad(gx.sum(), x)[0])
+            return found
+
+        for got, want in zip(program(shendu), program(torch)):
+            assert (got is None) == (want is None)
+            if want is not None:
+                np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
+
+    def test_batched_materialized_gradient_keeps_the_batch_dim(self) -> None:
+        # PyTorch 2.13 returns zeros of the input's own shape here, unlike its batched gradients of used inputs.
+        x, unused = leaf([1.0, 2.0]), leaf([3.0])
+        gx, gu = shendu.autograd.grad(x * 3, [x, unused], shendu.eye(2), is_grads_batched=True, materialize_grads=True)
+        np.testing.assert_array_equal(gx.numpy(), [[3.0, 0.0], [0.0, 3.0]])
+        np.testing.assert_array_equal(gu.numpy(), [[0.0], [0.0]])
+
+    @pytest.mark.parametrize(
+        ("call", "error", "message"),
+        [
+            (lambda x, y: shendu.autograd.grad(y, []), ValueError, "grad: inputs must name at least one tensor"),
+            (lambda x, y: y.sum().backward(inputs=[]), ValueError, "backward: inputs must name at least one tensor"),
+            (
+                lambda x, y: shendu.autograd.grad(y, x, materialize_grads=True, allow_unused=False),
+                ValueError,
+                "grad: materialize_grads=True returns zeros for unused inputs, so allow_unused must be True",
+            ),
+            (
+                lambda x, y: shendu.autograd.grad(y, x, x, is_grads_batched=True),
+                shendu.ShapeError,
+                r"grad: is_grads_batched=True needs, for every output, a gradient tensor with one more \(batch\) dim",
+            ),
+            (
+                lambda x, y: shendu.autograd.grad(y.sum(), [x, leaf([1.0])]),
+                shendu.GraphError,
+                r"grad: input 1 \(shape \(1,\)\) was not used to compute the outputs",
+            ),
+        ],
+    )
+    def test_grad_argument_errors(self, call: Any, error: type[Exception], message: str) -> None:
+        x = leaf([1.0, 2.0])
+        with pytest.raises(error, match=message):
+            call(x, x * 2)
 
     def test_op_without_double_backward_is_named(self) -> None:
         class Cube(shendu.autograd.Function):
@@ -311,6 +489,38 @@ class TestGradMode:
         shendu.set_grad_enabled(True)
         assert shendu.is_grad_enabled()
 
+    @pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+    def test_bare_decorators_and_inference_mode(self, lib: Any) -> None:
+        x = lib.ones(1, requires_grad=True)
+
+        @lib.no_grad
+        def off() -> Any:
+            return x * 2.0
+
+        @lib.enable_grad
+        def on() -> Any:
+            return x * 2.0
+
+        @lib.inference_mode()
+        def infer() -> Any:
+            return x * 2.0, lib.is_inference_mode_enabled()
+
+        @lib.inference_mode
+        def infer_bare() -> Any:
+            return x * 2.0
+
+        assert not off().requires_grad
+        with lib.no_grad():
+            assert on().requires_grad
+        y, inside = infer()
+        assert not y.requires_grad and inside and not lib.is_inference_mode_enabled()
+        assert not infer_bare().requires_grad
+        with lib.inference_mode(False):
+            assert (x * 2.0).requires_grad
+        with lib.inference_mode():
+            assert not (x * 2.0).requires_grad
+        assert lib.is_grad_enabled()
+
     def test_mode_is_restored_after_an_exception(self) -> None:
         with pytest.raises(RuntimeError), shendu.no_grad():
             raise RuntimeError("boom")
@@ -334,6 +544,22 @@ def test_custom_multi_output_function_with_one_output_used() -> None:
     low, _ = _SplitHalves.apply(x)
     low.backward(shendu.ones(2, dtype=shendu.float64))
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 0.0, 0.0])
+
+
+def test_pytorch_style_function_is_refused_with_a_clear_message() -> None:
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return 3 * x**2 * grad
+
+    with pytest.raises(TypeError, match=r"Cube.apply: this Function is written in PyTorch's style, with static"):
+        Cube.apply(leaf([2.0]))
 
 
 def test_grad_fn_and_leaf_attributes() -> None:

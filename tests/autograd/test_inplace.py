@@ -23,6 +23,22 @@ def iadd(m: Any, x: Any) -> Any:
     return y
 
 
+def ipow_imod_and_masks(m: Any, x: Any) -> Any:
+    y = x * 2
+    alias = y  # **= and %= change y itself, so the alias sees them
+    y **= 2
+    y %= 1.5
+    mask = x > 0
+    seen = mask
+    mask &= x < 1
+    mask |= x < -0.5
+    mask ^= x > 1.5
+    counts = (x * 10).round().long()
+    kept = counts
+    counts //= 3
+    return alias, seen, kept
+
+
 def imul_idiv(m: Any, x: Any, w: Any) -> Any:
     y = x * 1.5
     y *= w  # w's gradient needs y's value before the write
@@ -160,6 +176,7 @@ def masked_fill_and_scatter(m: Any, x: Any) -> Any:
     ("program", "inputs"),
     [
         (iadd, ((3, 4),)),
+        (ipow_imod_and_masks, ((3, 4),)),
         (imul_idiv, ((3, 4), (3, 4))),
         (mul_self_alias, ((5,), (5,))),
         (method_chain, ((3, 4), (3, 4))),

@@ -186,6 +186,7 @@ def ddp(rank: int, world: int) -> dict[str, Any]:
     results.update(ddp_buffers(rank, world))
     results.update(ddp_unused(rank, world))
     results.update(sampler(rank, world))
+    results.update(ddp_half(rank, world))
     wrapped = DistributedDataParallel(nn.Linear(2, 3))
     results["state_dict keys"] = list(wrapped.state_dict())
     results["repr"] = repr(wrapped)
@@ -322,6 +323,26 @@ def ddp_unused(rank: int, world: int) -> dict[str, Any]:
     except ValueError as exc:
         results["different models on the ranks"] = str(exc)
     return results
+
+
+def ddp_half(rank: int, world: int) -> dict[str, Any]:
+    """A float16 model: MPI has no half type, so buckets travel as float32 and broadcasts as raw bits."""
+    shendu.manual_seed(rank)
+    net = nn.Linear(6, 3).half()
+    model = DistributedDataParallel(net)
+    x = shendu.tensor(np.random.default_rng(rank).standard_normal((4, 6)), dtype=shendu.float16)
+    local = nn.Linear(6, 3).half()
+    local.load_state_dict(net.state_dict())
+    local(x).sum().backward()
+    model(x).sum().backward()
+    mean = sum(g.astype(np.float32) / np.float32(world) for g in gathered(local.weight.grad))
+    return {
+        "float16: weights are rank 0's": bool(np.array_equal(*gathered(net.weight))),
+        "float16: gradient dtype": str(net.weight.grad.dtype),
+        "float16: gradient is the float32 mean of the ranks'": bool(
+            np.array_equal(net.weight.grad.numpy(), mean.astype(np.float16))
+        ),
+    }
 
 
 def sampler(rank: int, world: int) -> dict[str, Any]:

@@ -332,6 +332,28 @@ def p_set_default_device(d: Draw) -> Call:
     return Call((d.choice(("cpu", None, "tpu", "cpu:1", 0, 2.5)),))
 
 
+def p_pairwise_distance(d: Draw) -> Call:
+    x1 = d.tensor(shape=d.shape(1, 2, 0, 4) if d.maybe(0.9) else (), dtype=FLOATS)
+    x2 = d.tensor(shape=broadcastable(d, x1.array.shape), dtype=x1.array.dtype.name)
+    kwargs: dict[str, Any] = {}
+    if d.bool():
+        kwargs["p"] = d.choice((2.0, 1.0, 3.0, math.inf))
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-6, 0.0))
+    if d.bool():
+        kwargs["keepdim"] = d.bool()
+    return Call((x1, x2), kwargs)
+
+
+def p_cosine_similarity(d: Draw) -> Call:
+    x1 = d.tensor(shape=d.shape(1, 3, 0, 4), dtype=FLOATS)
+    x2 = d.tensor(shape=broadcastable(d, x1.array.shape), dtype=x1.array.dtype.name)
+    kwargs: dict[str, Any] = {"dim": d.dim(x1.array.ndim)} if d.bool() else {}
+    if d.maybe(0.3):
+        kwargs["eps"] = d.choice((1e-8, 1e-3))
+    return Call((x1, x2), kwargs)
+
+
 def p_fallback(d: Draw) -> Call:
     """For a public function without a table entry: a tensor, maybe with a second operand."""
     x = d.tensor()
@@ -342,6 +364,8 @@ NOARG = lambda d: Call()  # noqa: E731
 
 
 FUNCTIONAL_PATTERNS: dict[str, Callable[[Draw], Call]] = {
+    "pairwise_distance": p_pairwise_distance,
+    "cosine_similarity": p_cosine_similarity,
     "get_num_threads": NOARG,
     "set_num_threads": p_set_num_threads,
     "get_default_device": NOARG,

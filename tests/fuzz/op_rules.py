@@ -80,6 +80,9 @@ ALIASES = {
     "tile": ("repeat",),
     "softmin": ("softmax",),
     "normalize": ("norm",),
+    "spmm": ("sparse_coo_tensor", "sparse.mm"),
+    "pairwise_distance": ("norm",),
+    "cosine_similarity": ("norm",),
 }
 # Torch refusals (regexes of torch's message) that shendu need not copy, beyond harness.LENIENT.
 LENIENT_OPS: dict[str, tuple[str, ...]] = {
@@ -151,6 +154,9 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
         r"expected class indices \(an integer tensor of shape \(\)\)",  # torch also takes (1,) for (C,)
     ),
     "nll_loss": (r"expected class indices \(an integer tensor of shape \(\)\)",),
+    # Scope: integer indices and one value per stored element (no hybrid sparse tensors).
+    "sparse_coo_tensor": (r"indices must be integers", r"no hybrid sparse tensors"),
+    "spmm": (r"indices must be integers", r"no hybrid sparse tensors"),
     # torch skips its dtype check when there is nothing to draw.
     "rand": (r"expected a floating-point dtype",),
     "randn": (r"expected a floating-point dtype",),

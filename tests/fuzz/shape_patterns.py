@@ -286,6 +286,41 @@ def p_tri(d: Draw) -> Call:
     return Call((x,), {"diagonal": d.int(-5, 5)} if d.bool() else {})
 
 
+def p_diag(d: Draw) -> Call:
+    x = d.tensor(min_rank=1 if d.maybe(0.85) else 0, max_rank=2 if d.maybe(0.85) else 3)
+    return Call((x,), {"diagonal": d.int(-5, 5)} if d.bool() else {})
+
+
+def p_diagonal(d: Draw) -> Call:
+    x = d.tensor(min_rank=2 if d.maybe(0.85) else 0)
+    kwargs = {"offset": d.int(-5, 5)} if d.bool() else {}
+    if d.bool():
+        kwargs.update(dim1=d.dim(x.array.ndim), dim2=d.dim(x.array.ndim))
+    return Call((x,), kwargs)
+
+
+def coo_parts(d: Draw, rows: int, cols: int) -> tuple[T, T]:
+    """The indices and values of a sparse (rows, cols) matrix, sometimes out of range or of the wrong shape."""
+    nnz = d.int(0, 5)
+    shape = (2, nnz) if d.maybe(0.85) else d.choice(((nnz,), (3, nnz), (2, nnz + 1)))
+    indices = d.index(shape, max(min(rows, cols), 1), d.choice(("int64", "int64", "int32", "float32")))
+    values = d.tensor(shape=(nnz,) if d.maybe(0.9) else (nnz, 2), dtype=d.choice((FLOATS, ("float32",))))
+    return indices, values
+
+
+def p_sparse_coo_tensor(d: Draw) -> Call:
+    rows, cols = d.int(0, 4), d.int(0, 4)
+    indices, values = coo_parts(d, rows, cols)
+    return Call((indices, values, (rows, cols))) if d.maybe(0.8) else Call((indices, values))
+
+
+def p_spmm(d: Draw) -> Call:
+    rows, cols, out = d.int(1, 4), d.int(1, 4), d.int(0, 3)
+    indices, values = coo_parts(d, rows, cols)
+    dense = d.tensor(shape=(cols if d.maybe(0.85) else cols + 1, out), dtype=values.array.dtype.name)
+    return Call((indices, values, (rows, cols), dense))
+
+
 def p_gather(d: Draw) -> Call:
     x = d.tensor(min_rank=1 if d.maybe(0.9) else 0)
     dim = d.dim(x.array.ndim)
@@ -378,6 +413,10 @@ SHAPE_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "scatter_add": lambda d: p_scatter(d, add=True),
     "tril": p_tri,
     "triu": p_tri,
+    "diag": p_diag,
+    "diagonal": p_diagonal,
+    "sparse_coo_tensor": p_sparse_coo_tensor,
+    "spmm": p_spmm,
     "allclose": p_isclose,
     "isclose": p_isclose,
 }

@@ -17,8 +17,10 @@ from tests.fuzz.functional_patterns import (
     p_bce,
     p_bce_logits,
     p_classification,
+    p_cosine_similarity,
     p_interpolate,
     p_kl_div,
+    p_pairwise_distance,
     p_regression_loss,
     probabilities,
 )
@@ -338,6 +340,14 @@ def loss_layer(input_pattern: Callable[[Draw], Call], **pools: tuple[Any, ...]) 
     return pattern
 
 
+def l_data_parallel(d: Draw) -> tuple[Call, Call]:
+    wrapped = ("Linear", 3, 2) if d.maybe(0.85) else d.scalar()
+    kwargs: dict[str, Any] = {"kind": "modules"}
+    if d.maybe(0.2):
+        kwargs["dim"] = d.choice((0, 1))
+    return Call((wrapped,), kwargs), Call((layer_input(d, (d.int(0, 3), 3), d.choice(FLOATS[:2])),))
+
+
 def l_sequential(d: Draw) -> tuple[Call, Call]:
     kind = d.choice(("layers", "layers", "empty", "not_module", "dict"))
     if kind == "layers":
@@ -525,6 +535,9 @@ LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "RNNCellBase": l_cell("RNNCellBase"),
     "RBM": l_rbm,
     "Sequential": l_sequential,
+    "DataParallel": l_data_parallel,
+    "PairwiseDistance": loss_layer(p_pairwise_distance),
+    "CosineSimilarity": loss_layer(p_cosine_similarity),
     "ModuleList": l_module_list,
     "ModuleDict": l_module_dict,
 }
@@ -586,6 +599,9 @@ LAYER_FUNCTIONS = {
     "Softmax": ("softmax",),
     "LogSoftmax": ("log_softmax",),
     "Embedding": ("embedding",),
+    "PairwiseDistance": ("pairwise_distance", "norm"),
+    "CosineSimilarity": ("cosine_similarity", "norm"),
+    "DataParallel": ("Linear", "linear"),  # errors come from the wrapped module, under its path
 }
 
 

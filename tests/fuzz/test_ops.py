@@ -62,6 +62,17 @@ def _public_ops() -> dict[str, Callable[..., Any]]:
 
 PUBLIC_OPS = _public_ops()
 
+# Sparse results are compared through their dense form; spmm's sparse operand is built from
+# (indices, values, size). torch checks the indices only when asked (else an out-of-range one crashes).
+DENSE_FORMS: dict[str, Callable[[Any], Callable[..., Any]]] = {
+    "sparse_coo_tensor": lambda lib: lambda *a, **k: lib.sparse_coo_tensor(*a, **k, **_checked(lib)).to_dense(),
+    "spmm": lambda lib: lambda i, v, size, x: lib.spmm(lib.sparse_coo_tensor(i, v, size, **_checked(lib)), x),
+}
+
+
+def _checked(lib: Any) -> dict[str, bool]:
+    return {"check_invariants": True} if lib is torch else {}
+
 
 def torch_twin(name: str, fn: Callable[..., Any]) -> Callable[..., Any] | None:
     if name in TORCH_TWINS:
@@ -83,10 +94,13 @@ def dim_argument(call: Call) -> Any:
 def op_case(name: str) -> Case:
     fn = PUBLIC_OPS[name]
     names = (name, fn.__name__, *ALIASES.get(name, ()))
+    twin = torch_twin(name, fn)
+    if name in DENSE_FORMS:
+        fn, twin = DENSE_FORMS[name](shendu), DENSE_FORMS[name](torch)
     return Case(
         name,
         fn,
-        torch_twin(name, fn),
+        twin,
         names,
         values=name not in NONDETERMINISTIC,
         lenient=LENIENT_OPS.get(name, ()),

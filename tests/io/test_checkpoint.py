@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import struct
@@ -300,3 +301,160 @@ def test_hostile_sizes_are_refused_before_they_cost_memory(tmp_path: Path) -> No
     worst = max(peaks, key=peaks.get)
     FIGURES["peak memory loading the worst hostile file"] = f"{peaks[worst] / 2**20:.0f} MB ({worst})"
     assert peaks[worst] < 512 * 2**20, peaks
+
+
+# ---------------------------------------------------------------------------- file objects, whole modules
+
+
+class Classifier(shendu.nn.Module):
+    """A model saved whole by the tests below (importable, as a saved class must be)."""
+
+    def __init__(self, hidden: int = 8, act: type = shendu.nn.ReLU) -> None:
+        super().__init__()
+        self.net = shendu.nn.Sequential(shendu.nn.Linear(4, hidden), act(), shendu.nn.Linear(hidden, 3))
+
+    def forward(self, x: Any) -> Any:
+        return self.net(x)
+
+
+CLASSIFIER_CLASSES = [
+    Classifier,
+    shendu.nn.Sequential,
+    shendu.nn.Linear,
+    shendu.nn.Tanh,
+    shendu.nn.Dropout,
+]
+
+
+def test_file_objects_round_trip() -> None:
+    buffer = io.BytesIO()
+    shendu.save(sample(), buffer)
+    buffer.seek(0)
+    loaded = shendu.load(buffer)
+    assert loaded["epoch"] == 7 and loaded["model"]["layer.bias"].dtype == shendu.float64
+    np.testing.assert_array_equal(loaded["table"], sample()["table"])
+
+
+def test_open_files_work_and_messages_name_them(tmp_path: Path) -> None:
+    path = tmp_path / "ckpt.bin"
+    with open(path, "wb") as handle:
+        shendu.save({"w": randn(2)}, handle)
+    with open(path, "rb") as handle:
+        assert shendu.load(handle)["w"].shape == (2,)
+    with pytest.raises(CheckpointError, match=r"save: '<StringIO>' is open in text mode; open it for bytes"):
+        shendu.save({"w": randn(2)}, io.StringIO())
+    with pytest.raises(CheckpointError, match=r"load: '<StringIO>' is open in text mode; open it for bytes \('rb'\)"):
+        shendu.load(io.StringIO("text"))
+
+
+def test_hostile_bytes_in_a_file_object_raise_a_clear_error(tmp_path: Path) -> None:
+    for name, path in _hostile_files(tmp_path).items():
+        with pytest.raises(CheckpointError, match=r"load: '<BytesIO>'"):
+            shendu.load(io.BytesIO(path.read_bytes()))
+        assert name
+
+
+def test_a_whole_module_needs_weights_only_false(tmp_path: Path) -> None:
+    model = Classifier(hidden=6, act=shendu.nn.Tanh)
+    model.net[2] = shendu.nn.Linear(6, 5)
+    model.extra = shendu.nn.Dropout(0.3)
+    model.eval()
+    path = tmp_path / "model.pt"
+    shendu.save(model, path)
+    with pytest.raises(CheckpointError, match=r"holds a whole module, and weights_only=True does not rebuild one"):
+        shendu.load(path)
+    loaded = shendu.load(path, weights_only=False)
+    assert type(loaded) is Classifier and repr(loaded) == repr(model) and not loaded.training
+    for (name, a), b in zip(model.state_dict().items(), loaded.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+    x = randn(2, 4)
+    np.testing.assert_array_equal(loaded(x).detach().numpy(), model(x).detach().numpy())
+    with shendu.serialization.safe_globals(CLASSIFIER_CLASSES):
+        assert type(shendu.load(path, map_location="cpu")) is Classifier
+    with shendu.serialization.safe_globals(CLASSIFIER_CLASSES[1:]), pytest.raises(CheckpointError, match="Classifier"):
+        shendu.load(path)
+
+
+def test_pytorch_refuses_a_whole_module_by_default_too() -> None:
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(torch.nn.Linear(2, 2), buffer)
+    buffer.seek(0)
+    with pytest.raises(Exception, match="weights_only"):
+        torch.load(buffer)
+    buffer = io.BytesIO()
+    shendu.save(shendu.nn.Linear(2, 2), buffer)
+    buffer.seek(0)
+    with pytest.raises(CheckpointError, match="weights_only"):
+        shendu.load(buffer)
+    buffer.seek(0)
+    assert isinstance(shendu.load(buffer, weights_only=False), shendu.nn.Linear)
+
+
+def _with_record(tmp_path: Path, record: dict) -> Path:
+    """A checkpoint of a Linear whose module record is replaced by ``record``."""
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+
+    good = tmp_path / "good.pt"
+    shendu.save(shendu.nn.Linear(2, 2), good)
+    with safe_open(str(good), framework="numpy") as handle:
+        metadata = dict(handle.metadata())
+    metadata["module"] = json.dumps(record)
+    bad = tmp_path / "bad.pt"
+    save_file(load_file(str(good)), str(bad), metadata=metadata)
+    return bad
+
+
+def test_a_refused_module_record_imports_nothing(tmp_path: Path) -> None:
+    import sys
+
+    record = {
+        "class": "antigravity:Fly",
+        "args": [],
+        "kwargs": {"__dict__": []},
+        "signature": "",
+        "training": True,
+        "children": {},
+    }
+    path = _with_record(tmp_path, record)
+    with pytest.raises(CheckpointError, match=r"run the code of antigravity:Fly"):
+        shendu.load(path)
+    assert "antigravity" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    ("record", "match"),
+    [
+        ({"class": "os:getcwd"}, r"cannot build the saved module again: .*'os:getcwd' is not a Module class"),
+        ({"class": "no_such_package_here:Net"}, r"cannot import 'no_such_package_here'"),
+        ({"args": [1, 2, 3, 4, 5, 6]}, r"could not be built again: TypeError"),
+        ({"args": [{"__eval__": "1"}]}, r"unexpected entry '__eval__'"),
+        ({"args": [3, 2]}, r"the saved state does not fit the rebuilt module"),
+        ({"children": []}, r"children must be a mapping"),
+    ],
+)
+def test_bad_module_records_raise_checkpoint_errors(tmp_path: Path, record: dict, match: str) -> None:
+    base = {
+        "class": "shendu.nn.modules.linear:Linear",
+        "args": [2, 2],
+        "kwargs": {"__dict__": []},
+        "signature": "",
+        "training": True,
+        "children": {},
+    }
+    path = _with_record(tmp_path, {**base, **record})
+    with pytest.raises(CheckpointError, match=match):
+        shendu.load(path, weights_only=False)
+
+
+def test_what_cannot_be_saved_whole_says_so(tmp_path: Path) -> None:
+    class Local(shendu.nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match=r"cannot save model \(Local\) whole: its class is not importable"):
+        shendu.save(Local(), tmp_path / "a")
+    with pytest.raises(TypeError, match=r"cannot store a Classifier at obj\['model'\].*save the module itself"):
+        shendu.save({"model": Classifier()}, tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

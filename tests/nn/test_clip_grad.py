@@ -17,7 +17,7 @@ from shendu.nn.utils import (
     parameters_to_vector,
     vector_to_parameters,
 )
-from tests.helpers import COUNTS
+from tests.helpers import COUNTS, check_grad_grad
 
 SHAPES = [(3, 4), (5,), (), (2, 1, 3)]
 TOLERANCE = {"float64": 1e-12, "float32": 1e-6}
@@ -177,6 +177,11 @@ def test_clipping_errors() -> None:
     with pytest.raises(TypeError, match=r"clip_grad_value_: clip_value must be a number, got None"):
         clip_grad_value_([p], None)
     assert issubclass(DeviceError, RuntimeError)
+
+
+def test_parameters_to_vector_differentiates_twice() -> None:
+    # Hessian-vector products flatten create_graph gradients with it.
+    check_grad_grad(lambda m, a, b: m.nn.utils.parameters_to_vector([a * a, b]) ** 3, (3, 4), (5,))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -64,6 +64,13 @@ def test_batchnorm_buffers_follow_rank_0(ranks: list[dict[str, Any]], broadcast:
         assert results[f"broadcast_buffers={broadcast}: next forward gives every rank rank 0's buffers"] is broadcast
 
 
+def test_half_precision_model(ranks: list[dict[str, Any]]) -> None:
+    for results in ranks:
+        assert results["float16: weights are rank 0's"] is True
+        assert results["float16: gradient dtype"] == "shendu.float16"
+        assert results["float16: gradient is the float32 mean of the ranks'"] is True
+
+
 def test_unused_parameters(ranks: list[dict[str, Any]]) -> None:
     for results in ranks:
         assert results["find_unused_parameters: used gradients agree"] is True

@@ -107,6 +107,13 @@ def test_zero_dim_tensors_rank_below_dimensioned_ones() -> None:
     check(lambda m, a: a * np.float64(2.0), (3,), dtypes=("float32",))
 
 
+def test_python_floats_keep_float64_precision_in_remainder_and_floor_division() -> None:
+    # Through float32 on its way, 1.7 would become 1.70000005 and every remainder would be off by 5e-8.
+    check(lambda m, a: a % 1.7 + m.remainder(a, 0.3), (3, 4), dtypes=("float64",), **POSITIVE)
+    floors = lambda m, a: 5.3 % a + a // 0.7 + 5.3 // a + m.div(a, 0.3, rounding_mode="floor")  # noqa: E731
+    check(floors, (3, 4), grad=False, **POSITIVE)
+
+
 def test_float32_stays_float32_with_python_floats() -> None:
     x = shendu.ones(3)
     assert (x * 0.1 + 1e-3).dtype == shendu.float32

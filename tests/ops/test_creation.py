@@ -100,7 +100,6 @@ def test_tensor_arguments() -> None:
         same(lambda m: m.tensor(m.arange(3)))
     same(lambda m: m.as_tensor([1, 2], dtype=m.float32))
     same(lambda m: m.as_tensor(np.arange(3), dtype=m.int32))
-    same(lambda m: m.Tensor([1, 2]) if m is shendu else m.tensor([1, 2]))
 
 
 def test_memory_sharing() -> None:
@@ -296,3 +295,73 @@ def test_python_floats_go_straight_to_the_requested_dtype() -> None:
     assert shendu.tensor([0.3, 0.1], dtype=shendu.float64).tolist() == [0.3, 0.1]
     assert shendu.as_tensor([0.3], dtype=shendu.float64).tolist() == [0.3]
     assert shendu.tensor([0.3]).dtype == shendu.float32
+
+
+def test_new_factories_take_the_tensors_dtype_and_device() -> None:
+    def f64(m: Any) -> Any:
+        return m.ones(2, 3, dtype=m.float64, requires_grad=True)
+
+    same(lambda m: f64(m).new_zeros(2))
+    same(lambda m: f64(m).new_zeros(2, 3))
+    same(lambda m: f64(m).new_zeros((2, 3)))
+    same(lambda m: f64(m).new_zeros([2, 3]))
+    same(lambda m: f64(m).new_zeros(f64(m).shape))
+    same(lambda m: f64(m).new_zeros(size=(2,)))
+    same(lambda m: f64(m).new_zeros(()))
+    same(lambda m: f64(m).new_zeros(2, dtype=m.int64))
+    same(lambda m: f64(m).new_zeros(2, requires_grad=True))
+    same(lambda m: f64(m).new_ones(3))
+    same(lambda m: m.tensor([1, 2]).new_ones(2, 2))
+    same(lambda m: f64(m).new_full((2,), 7))
+    same(lambda m: f64(m).new_full([2], True))
+    same(lambda m: f64(m).new_full((2,), 7.5, dtype=m.int64))
+    same(lambda m: m.tensor([True]).new_full((1, 2), 0))
+    assert shendu.zeros(1).new_empty(2, 3).shape == torch.zeros(1).new_empty(2, 3).shape
+    assert shendu.tensor([1]).new_empty(2).dtype == shendu.int64
+    same(lambda m: f64(m).new_tensor([1, 2]))
+    same(lambda m: f64(m).new_tensor([1, 2], dtype=m.int32))
+    same(lambda m: f64(m).new_tensor(3))
+    same(lambda m: f64(m).new_tensor(np.array([1, 2], dtype=np.int64)))
+    same(lambda m: f64(m).new_tensor([1.5], requires_grad=True))
+    same(lambda m: m.tensor([1, 2]).new_tensor([1.5, 2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch recommends detach().clone() for copying a tensor
+        same(lambda m: f64(m).new_tensor(f64(m)))
+
+
+def test_new_tensor_copies() -> None:
+    source = np.array([1.0, 2.0], dtype=np.float32)
+    made = shendu.zeros(1).new_tensor(source)
+    source[0] = 9.0
+    assert made.tolist() == [1.0, 2.0]
+
+
+def test_type_as() -> None:
+    same(lambda m: m.zeros(2).type_as(m.tensor([1, 2])))
+    same(lambda m: m.tensor([1, 2]).type_as(m.zeros(1, dtype=m.float64)))
+    same(lambda m: m.tensor([1.5, -2.5]).type_as(m.tensor([True])))
+    x = shendu.ones(2, requires_grad=True)
+    assert x.type_as(shendu.zeros(1)) is x
+    y = x.type_as(shendu.zeros(1, dtype=shendu.float64))
+    y.sum().backward()
+    assert x.grad.dtype == shendu.float32 and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_new_factory_errors() -> None:
+    x = shendu.zeros(2)
+    with pytest.raises(shendu.ShapeError, match=r"new_zeros: negative dimension -1 in size \(-1,\)"):
+        x.new_zeros(-1)
+    with pytest.raises(TypeError, match=r"new_ones: size must be a sequence of ints, got float 2.5"):
+        x.new_ones(2.5)
+    with pytest.raises(TypeError, match="new_empty: give the size either positionally or as size=, not both"):
+        x.new_empty(2, size=(3,))
+    with pytest.raises(ValueError, match="new_full: fill_value 300 cannot be converted to uint8 without overflow"):
+        x.new_full((2,), 300, dtype=shendu.uint8)
+    with pytest.raises(TypeError, match="new_full: fill_value must be a number, got str"):
+        x.new_full((2,), "a")
+    with pytest.raises(TypeError, match="tensor: cannot make a tensor from str"):
+        x.new_tensor("a")
+    with pytest.raises(TypeError, match="type_as: expected other to be a Tensor, got int"):
+        x.type_as(3)
+    with pytest.raises(TypeError, match="new_zeros: expected a Tensor, got list"):
+        shendu.ops.creation.new_zeros([1], 2)

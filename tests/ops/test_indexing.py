@@ -408,3 +408,20 @@ def test_getitem_property(case: tuple, noncontiguous: bool) -> None:
         return x[tuple(m.tensor(k.value) if isinstance(k, Scalar) else k for k in key)]
 
     check(index, shape, noncontiguous=noncontiguous, dtypes=("float64",))
+
+
+def test_range_and_list_indices() -> None:
+    check(lambda m, x: x[range(2)], (3, 4))
+    check(lambda m, x: x[range(0, 3, 2), 1], (3, 4))
+    check(lambda m, x: x[:, range(1, 4)], (3, 4))
+    check(lambda m, x: x[range(0)], (3, 4))
+    check(lambda m, x: x[range(2), [3, 1]], (3, 4))
+    check(lambda m, x: x[[2, 0], range(1, 3)], (3, 4))
+    check(lambda m, x: assigned(x, range(2), 0.0), (3, 4), grad=False)
+    check(lambda m, x: assigned(x, (range(3), [0, 1, 3]), m.tensor([5.0, 6.0, 7.0], dtype=x.dtype)), (3, 4), grad=False)
+    check(lambda m, x: assigned(x, [0, 2], -1.0), (3, 4), grad=False)
+    grad_check(lambda m, x: x[range(1, 3), range(2)], (3, 4))
+    with pytest.raises(IndexOutOfRange, match=r"getitem: index 4 is out of range for dim 0 with size 3"):
+        shendu.zeros(3, 4)[range(5)]
+    with pytest.raises(IndexOutOfRange, match=r"setitem: index 3 is out of range for dim 1 with size 3"):
+        shendu.zeros(2, 3)[:, range(1, 4)] = 1.0

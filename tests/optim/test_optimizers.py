@@ -569,15 +569,20 @@ def test_duplicate_parameter_in_one_group_warns() -> None:
 
 
 def test_mismatched_gradients_are_reported() -> None:
-    p = shendu.zeros(2, 3, requires_grad=True)
+    # Assigning a gradient that does not fit is refused at once; changing the parameter's data under a
+    # gradient is how a mismatch can still reach the optimizer.
+    p = shendu.zeros(3, requires_grad=True)
     opt = optim.Adam([p])
     p.grad = shendu.zeros(3)
+    p.data = shendu.zeros(2, 3)
     with pytest.raises(
         ShapeError,
         match=r"Adam: the gradient of parameter 0 in group 0 has shape \(3,\) but the parameter has shape \(2, 3\)",
     ):
         opt.step()
+    p.data = shendu.zeros(2, 3, dtype=shendu.float64)
     p.grad = shendu.zeros(2, 3, dtype=shendu.float64)
+    p.data = shendu.zeros(2, 3)
     with pytest.raises(
         DtypeError,
         match=r"Adam: the gradient of parameter 0 in group 0 has dtype shendu.float64 but the parameter has dtype",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from shendu.train.distributed import RankBatchSampler
 from shendu.utils.data import SequentialSampler
 from tests.distributed.mpi import MPIRUN, ROOT, mpi_env, mpirun
 from tests.helpers import FIGURES
+from tests.image_folders import write_color_folder
 
 DIGITS = ["--dataset", "digits", "--quiet"]
 
@@ -34,7 +36,7 @@ def weights(path: Path) -> dict[str, np.ndarray]:
 def test_two_processes_train_like_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # The MLP has no dropout and no batch norm: the same global batches give the same weights. The
     # digits training set (1,295 samples) ends on a batch of 15, split 8 and 7 over the ranks.
-    args = ["--model", "mlp", "--epochs", "2", "--scheduler", "none", "--name", "run"]
+    args = ["--model", "mlp", "--epochs", "2", "--scheduler", "none", "--name", "run", "--tensorboard"]
     done = train(tmp_path / "two", *args, "--checkpoint-every", "5")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("test accuracy") == 1  # rank 0 alone prints
@@ -50,6 +52,9 @@ def test_two_processes_train_like_one(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(p.name for p in (tmp_path / "two/run").iterdir()) == sorted(
         p.name for p in (tmp_path / "one/run").iterdir()
     )
+    # Rank 0 alone logs for TensorBoard: one event file per folder, as in one process.
+    for split in ("train", "validation"):
+        assert len(list((tmp_path / "two/run/tensorboard" / split).iterdir())) == 1
 
 
 def rank_pids(parent: int) -> dict[int, int]:
@@ -96,6 +101,14 @@ def test_killed_rank_ends_the_job_and_resume_continues_bit_identically(tmp_path:
     assert seconds < 30
     assert "process rank 1" in stderr and "signal 9" in stderr
     interrupted_at = load(checkpoint)["iteration"]
+    before = checkpoint.read_bytes()
+    # Another world size is refused, with or without mpirun, and the checkpoint stays as it was.
+    refused = train(tmp_path / "killed", *args, "--resume", np=3)
+    assert refused.returncode != 0
+    assert "written by a run of 2 processes" in refused.stderr and "with 3 processes" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    code = cli.main(["train", "--out", str(tmp_path / "killed"), *DIGITS, *args, "--resume"])
+    assert code == 1 and checkpoint.read_bytes() == before
     resumed = train(tmp_path / "killed", *args, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert interrupted_at < load(checkpoint)["iteration"] == load(tmp_path / "whole/run/last.ckpt")["iteration"]
@@ -106,13 +119,6 @@ def test_killed_rank_ends_the_job_and_resume_continues_bit_identically(tmp_path:
         for path in (checkpoint, tmp_path / "whole/run/last.ckpt")
     ]
     assert untimed[0] == untimed[1]
-    # Another world size is refused, with or without mpirun.
-    refused = train(tmp_path / "killed", *args, "--resume", np=3)
-    assert refused.returncode != 0
-    assert "written by a run of 2 processes" in refused.stderr and "with 3 processes" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    code = cli.main(["train", "--out", str(tmp_path / "killed"), *DIGITS, *args, "--resume"])
-    assert code == 1
 
 
 def test_resume_refusal_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,9 +149,18 @@ def test_mpirun_without_distributed_and_a_failing_rank(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     done, seconds = mpirun(["-m", "shendu", "train", "--distributed", "--out", str(blocker), *DIGITS], timeout=120)
     assert done.returncode != 0 and seconds < 30
-    assert "shendu train: rank 0 of 2: cannot write to the output folder" in done.stderr
+    assert "shendu train: rank 0 of 2: cannot write to the folder" in done.stderr
     assert "Traceback" not in done.stderr
     assert blocker.read_text() == "not a folder"
+    # Three images, two held out: one to train on, for two processes.
+    images = write_color_folder(tmp_path / "three", per_class=1)
+    args = ["--data", str(images), "--val-split", "0.6", "--image-size", "8", "--quiet", "--out", str(tmp_path)]
+    done, seconds = mpirun(["-m", "shendu", "train", "--distributed", *args], timeout=120)
+    assert done.returncode != 0 and seconds < 30
+    assert re.search(
+        r"shendu train: rank [01] of 2: the training set has 1 sample, fewer than the 2 processes", done.stderr
+    )
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -182,3 +197,24 @@ def test_distributed_without_mpi4py_is_one_line(
     assert err.startswith("shendu train: init_process_group: backend 'mpi' needs mpi4py, which is not installed")
     assert err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rank_loader_logs_the_global_batch(capsys: pytest.CaptureFixture[str]) -> None:
+    from shendu import nn, optim, tensor
+    from shendu.train import Trainer
+    from shendu.train.distributed import rank_loader
+    from shendu.utils.data import TensorDataset
+
+    data = TensorDataset(tensor(np.zeros((10, 2), dtype=np.float32)), tensor(np.zeros(10, dtype=np.int64)))
+    model = nn.Linear(2, 2)
+    loader = rank_loader(data, 4, None, rank=0, world_size=1)
+    Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), loader, epochs=1).fit()
+    assert "10 samples / batch 4 = 3 iterations per epoch, 1 epoch" in capsys.readouterr().out
+
+
+def test_a_training_set_smaller_than_the_processes_is_refused() -> None:
+    from shendu.train.distributed import DistributedRunError, rank_loader
+
+    with pytest.raises(DistributedRunError, match="the training set has 1 sample, fewer than the 2 processes; every"):
+        rank_loader(range(1), 4, None, rank=0, world_size=2)
+    assert len(rank_loader(range(2), 4, None, rank=1, world_size=2)) == 1

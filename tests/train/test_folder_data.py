@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from shendu.datasets import ImageFileError
+from shendu.datasets.folder import pil_loader
 from shendu.train.folder_data import FolderDataError, decode_folder, folder_mode, folder_splits, load_pixels
 from shendu.utils.data import DataLoader
 from tests.image_folders import write_color_folder
@@ -61,3 +62,17 @@ def test_too_many_pixels_to_hold_asks_for_a_smaller_size(tmp_path: Path, monkeyp
     monkeypatch.setattr(folder_data, "_MAX_BYTES", 1000)
     with pytest.raises(FolderDataError, match=r"the 6 images of '.*c' take 0.0 GiB at 32x32x3; pass a smaller"):
         decode_folder(root, 32)
+
+
+def test_deep_grayscale_images_are_scaled_not_clipped(tmp_path: Path) -> None:
+    # Pillow's convert() clips 16-bit values at 255: a 16-bit scan would train as a white square.
+    ramp = np.linspace(0, 65535, 64).reshape(8, 8).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    Image.fromarray((ramp / 65535).astype(np.float32), "F").save(tmp_path / "float.tif")
+    expected = np.rint(ramp / 257).astype(np.uint8)
+    assert Image.open(tmp_path / "deep.png").mode == "I;16"
+    np.testing.assert_array_equal(load_pixels(tmp_path / "deep.png", 8, "L")[0], expected)
+    np.testing.assert_array_equal(load_pixels(tmp_path / "float.tif", 8, "L")[0], expected)
+    np.testing.assert_array_equal(np.asarray(pil_loader(tmp_path / "deep.png", "L")), expected)
+    assert load_pixels(tmp_path / "deep.png", 8, "RGB").shape == (3, 8, 8)
+    np.testing.assert_array_equal(load_pixels(tmp_path / "deep.png", 8, "RGB")[1], expected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,22 @@ def test_history_plots_are_wide_titled_with_whole_epochs_and_the_test_line(
 def test_confusion_matrix_is_wide_and_titled(tmp_path: Path) -> None:
     path = plot_confusion_matrix(np.eye(3, dtype=int) * 5, ["a", "b", "c"], tmp_path / "cm.png", title="test set")
     assert Image.open(path).size[0] >= 1000
+
+
+def test_one_epoch_has_one_whole_tick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures: list[Any] = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig: (figures.append(fig), close(fig)))
+    plot_history(HISTORY[:1], tmp_path)
+    assert [list(fig.axes[0].get_xticks()) for fig in figures] == [[1], [1]]
+
+
+def test_class_names_the_font_lacks_draw_without_warnings(tmp_path: Path) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_confusion_matrix(np.eye(2, dtype=int), ["猫", "狗"], tmp_path / "cm.png", title="猫 or 狗")
+    assert [str(w.message) for w in caught] == []
+    assert (tmp_path / "cm.png").exists()
 
 
 def test_a_symlinked_plot_is_refused_and_its_target_untouched(tmp_path: Path) -> None:

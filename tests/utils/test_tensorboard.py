@@ -163,4 +163,35 @@ def test_a_device_tensor_and_bad_values_are_clear_errors(tmp_path: Path) -> None
         writer.add_scalars("s", [1.0])
     with pytest.raises(ValueError, match="SummaryWriter: max_queue must be a positive int, got 0"):
         SummaryWriter(tmp_path, max_queue=0)
+    with pytest.raises(ValueError, match=r"add_scalar: global_step must fit in 64 bits .* got 1180591620717411303424"):
+        writer.add_scalar("x", 1.0, 2**70)
+    with pytest.raises(ValueError, match=r"add_images: there is no image to log: the images have shape \(0, 4, 4, 3\)"):
+        writer.add_images("i", np.zeros((0, 3, 4, 4)))
+    with pytest.raises(ValueError, match=r"add_image: there is no image to log: the images have shape \(1, 0, 4, 1\)"):
+        writer.add_image("i", np.zeros((0, 4)), dataformats="HW")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(
+        OSError, match=r"SummaryWriter: cannot write event files to '.*file': File exists; it is a file"
+    ):
+        SummaryWriter(tmp_path / "file")
+    assert (tmp_path / "file").read_text() == "not a folder"
     writer.close()
+
+
+def test_a_writer_left_open_is_flushed_when_the_program_ends(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "from shendu.utils.tensorboard import SummaryWriter\n"
+        f"writer = SummaryWriter({str(tmp_path / 'run')!r})\n"
+        "for step in range(5):\n"
+        "    writer.add_scalar('loss', 1.0 / (step + 1), step)\n"
+        "writer.add_scalars('acc', {'train': 0.5}, 0)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    values = [event.value for event in read(tmp_path / "run").Scalars("loss")]
+    np.testing.assert_allclose(values, [1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5], rtol=1e-6)
+    assert read(tmp_path / "run" / "acc_train").Tags()["scalars"] == ["acc"]

@@ -1,5 +1,6 @@
-"""``shendu.nn.parallel``: data-parallel training over the processes of ``shendu.distributed``."""
+"""``shendu.nn.parallel``: running a module on several devices, or over the processes of ``shendu.distributed``."""
 
+from .data_parallel import DataParallel, data_parallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]

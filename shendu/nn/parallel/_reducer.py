@@ -63,7 +63,9 @@ def assign_buckets(named_params: Sequence[tuple[str, Tensor]], caps: Sequence[in
         key = (str(param._array.dtype), str(param.device))
         bucket = open_buckets.get(key)
         if bucket is None:
-            bucket = open_buckets[key] = _Bucket(len(buckets), param._array.dtype)
+            # MPI has no half-precision type: float16 gradients are summed in float32.
+            dtype = np.dtype(np.float32) if param._array.dtype == np.float16 else param._array.dtype
+            bucket = open_buckets[key] = _Bucket(len(buckets), dtype)
             buckets.append(bucket)
         bucket.add(name, param)
         if bucket.nbytes >= caps[min(closed.get(key, 0), len(caps) - 1)]:
@@ -125,7 +127,7 @@ class Reducer:
             )
         self._ready.add(id(param))
         grad = _backend.to_device(param.grad._array, _backend.CPU)
-        np.multiply(grad, grad.dtype.type(self.grad_scale), out=bucket.flat[bucket.slices[i]].reshape(grad.shape))
+        np.multiply(grad, bucket.dtype.type(self.grad_scale), out=bucket.flat[bucket.slices[i]].reshape(grad.shape))
         self._arrived(bucket)
 
     def mark_unused(self, param: Tensor) -> None:
@@ -158,10 +160,10 @@ class Reducer:
                 if id(p) in self._unused and p.grad is None:
                     # Unused here: it gets a gradient only if another rank used it.
                     if average.any():
-                        p.grad = Tensor._make(_to_device_of(average.copy(), p._array))
+                        p.grad = Tensor._make(_to_device_of(average.astype(p._array.dtype), p._array))
                     continue
                 if p.grad is None:
-                    p.grad = Tensor._make(_to_device_of(average.copy(), p._array))
+                    p.grad = Tensor._make(_to_device_of(average.astype(p._array.dtype), p._array))
                 else:
                     xp = _backend.get_array_module(p.grad._array)
                     p.grad._array[...] = xp.asarray(average)

@@ -33,6 +33,9 @@ class ParametersToVector(Function):
             start += size
         return tuple(grads)
 
+    # Slices and reshapes of a tensor are differentiable ops, so the same code records the double backward.
+    backward_graph = backward
+
 
 def _check_devices(op: str, params: list[Tensor]) -> None:
     for i, p in enumerate(params):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..._checks import is_int
+from ...errors import ShapeError
 from ...random import Generator
 from ...tensor import Tensor
 from .dataset import Dataset, IterableDataset, supports_batches
@@ -29,9 +30,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
         raise ValueError("default_collate: cannot collate an empty batch")
     first = batch[0]
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([s._array for s in batch]))
+        return Tensor._make(_stack([s._array for s in batch]))
     if isinstance(first, np.ndarray):
-        return Tensor._make(np.stack(batch))
+        return Tensor._make(_stack(batch))
     if isinstance(first, (bool, np.bool_)):
         return Tensor._make(np.asarray(batch, dtype=np.bool_))
     if isinstance(first, (int, np.integer)):
@@ -48,7 +49,21 @@ def default_collate(batch: Sequence[Any]) -> Any:
         if any(len(s) != len(first) for s in batch):
             raise ValueError("default_collate: every sample in a batch must have the same number of fields")
         return [default_collate(list(field)) for field in zip(*batch)]
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}")
+    hint = "; add transform=transforms.ToTensor() to the dataset" if hasattr(first, "getpixel") else ""
+    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}{hint}")
+
+
+def _stack(arrays: Sequence[Any]) -> Any:
+    """Stack same-shaped arrays along a new first axis; samples of other shapes are a clear error."""
+    shape = arrays[0].shape
+    for index, array in enumerate(arrays):
+        if array.shape != shape:
+            raise ShapeError(
+                f"default_collate: every sample of a batch must have one shape, got {tuple(shape)} at index 0 and "
+                f"{tuple(array.shape)} at index {index}; images of different sizes need a transform to one size, "
+                "e.g. transforms.Resize((64, 64))"
+            )
+    return np.stack(arrays)
 
 
 class DataLoader:

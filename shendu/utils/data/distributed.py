@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterator, Sized
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +14,16 @@ from ...random import Generator
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
+
+
+def _whole(value: Any) -> Any:
+    """``value`` as a Python int when it is an integer (NumPy's included, as PyTorch accepts), else as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    try:
+        return operator.index(value)
+    except TypeError:
+        return value
 
 
 class DistributedSampler(Sampler):
@@ -52,10 +64,20 @@ class DistributedSampler(Sampler):
         if num_replicas is None or rank is None:
             from ... import distributed as dist
 
+            if not dist.is_initialized():
+                missing = " and ".join(
+                    name for name, v in (("num_replicas", num_replicas), ("rank", rank)) if v is None
+                )
+                raise ValueError(
+                    f"DistributedSampler: {missing} {'come' if ' and ' in missing else 'comes'} from the default "
+                    "process group, which has not been initialized; call "
+                    "shendu.distributed.init_process_group(backend='mpi') first, or pass num_replicas and rank"
+                )
             if num_replicas is None:
                 num_replicas = dist.get_world_size()
             if rank is None:
                 rank = dist.get_rank()
+        num_replicas, rank = _whole(num_replicas), _whole(rank)
         if not is_int(num_replicas, numpy=False) or num_replicas < 1:
             raise ValueError(f"DistributedSampler: num_replicas must be a positive int, got {num_replicas!r}")
         if not is_int(rank, numpy=False) or not 0 <= rank < num_replicas:

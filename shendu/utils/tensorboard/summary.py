@@ -117,6 +117,8 @@ def to_hwc_uint8(op: str, array: np.ndarray, dataformats: str) -> np.ndarray:
         array = array[..., None]
     if "N" not in layout:
         array = array[None]
+    if 0 in array.shape[:-1]:
+        raise ValueError(f"{op}: there is no image to log: the images have shape {tuple(array.shape)} (N, H, W, C)")
     if array.shape[-1] not in (1, 3, 4):
         raise ValueError(f"{op}: images need 1, 3 or 4 channels, got {array.shape[-1]} (shape {tuple(array.shape)})")
     if array.dtype != np.uint8:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -43,7 +45,7 @@ class SummaryWriter:
     View the files with ``tensorboard --logdir runs``. Values may be shendu tensors (on any
     device), NumPy arrays or Python numbers. Events are queued and written by a background
     thread; ``flush()`` writes them now, ``close()`` (or leaving a ``with`` block) writes and
-    closes the files.
+    closes the files, and a writer still open when the program ends is flushed then.
 
     Args:
         log_dir: the folder for the event files. Default: ``runs/<date>_<time>_<hostname><comment>``.
@@ -81,6 +83,8 @@ class SummaryWriter:
         self.max_queue, self.flush_secs, self.filename_suffix = max_queue, flush_secs, filename_suffix
         self._writers: dict[str, Any] = {}
         self._writer(self.log_dir)
+        # Events wait in a queue; a script that ends without close() would otherwise lose them all.
+        atexit.register(_flush_at_exit, weakref.ref(self))
 
     def get_logdir(self) -> str:
         """The folder the event files are written to."""
@@ -89,7 +93,14 @@ class SummaryWriter:
     def _writer(self, folder: str) -> Any:
         writer = self._writers.get(folder)
         if writer is None:
-            writer = _event_file_writer()(folder, self.max_queue, self.flush_secs, self.filename_suffix)
+            event_file_writer = _event_file_writer()
+            try:
+                writer = event_file_writer(folder, self.max_queue, self.flush_secs, self.filename_suffix)
+            except OSError as exc:
+                raise OSError(
+                    f"SummaryWriter: cannot write event files to {folder!r}: {exc.strerror or exc}"
+                    + ("; it is a file, and log_dir must be a folder" if os.path.isfile(folder) else "")
+                ) from None
             if self.purge_step is not None:
                 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 
@@ -299,6 +310,12 @@ class SummaryWriter:
         return f"SummaryWriter(log_dir={self.log_dir!r})"
 
 
+def _flush_at_exit(ref: weakref.ref[SummaryWriter]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.flush()
+
+
 def _tag(op: str, tag: Any) -> None:
     if not isinstance(tag, str) or not tag:
         raise TypeError(f"{op}: tag must be a non-empty str, got {tag!r}")
@@ -315,6 +332,8 @@ def _step(op: str, step: Any) -> int | None:
         whole = False
     if not whole:
         raise TypeError(f"{op}: global_step must be an int, got {step!r}")
+    if not -(2**63) <= int(step) < 2**63:
+        raise ValueError(f"{op}: global_step must fit in 64 bits (an event's step is an int64), got {step!r}")
     return int(step)
 
 

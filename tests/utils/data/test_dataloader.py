@@ -163,3 +163,19 @@ def test_subset_concat_and_random_split() -> None:
 def test_errors(make, message: str) -> None:
     with pytest.raises((ValueError, IndexError), match=message):
         make()
+
+
+def test_collating_samples_of_different_shapes_or_pil_images_says_what_to_do() -> None:
+    from PIL import Image
+
+    samples = [shendu.zeros(3, 10, 12), shendu.zeros(3, 10, 12), shendu.zeros(3, 1, 1)]
+    with pytest.raises(
+        shendu.ShapeError,
+        match=r"default_collate: every sample of a batch must have one shape, got \(3, 10, 12\) at index 0 and "
+        r"\(3, 1, 1\) at index 2; .* transforms.Resize",
+    ):
+        sdata.default_collate(samples)
+    with pytest.raises(shendu.ShapeError, match=r"got \(2,\) at index 0 and \(3,\) at index 1"):
+        sdata.default_collate([np.zeros(2), np.zeros(3)])
+    with pytest.raises(TypeError, match=r"cannot batch samples of type Image; add transform=transforms.ToTensor\(\)"):
+        sdata.default_collate([Image.new("RGB", (2, 2))] * 2)

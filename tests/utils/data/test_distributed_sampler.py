@@ -79,10 +79,17 @@ def test_with_a_dataloader() -> None:
         ({"num_replicas": 2, "rank": 2}, ValueError, r"invalid rank 2; rank should be in the interval \[0, 1\]"),
         ({"num_replicas": 2, "rank": -1}, ValueError, "invalid rank -1"),
         ({"num_replicas": 0, "rank": 0}, ValueError, "num_replicas must be a positive int, got 0"),
-        ({"num_replicas": 2}, ValueError, "get_rank: Default process group has not been initialized"),
-        ({"rank": 0}, ValueError, "get_world_size: Default process group has not been initialized"),
+        ({"num_replicas": 2}, ValueError, r"DistributedSampler: rank comes from the default process group, which"),
+        ({}, ValueError, r"num_replicas and rank come .*\.init_process_group\(backend='mpi'\) first, or pass num_repl"),
+        ({"num_replicas": True, "rank": 0}, ValueError, "num_replicas must be a positive int, got True"),
+        ({"num_replicas": 2, "rank": 0.0}, ValueError, "invalid rank 0.0"),
     ],
 )
 def test_errors(kwargs: dict, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         DistributedSampler(range(4), **kwargs)
+
+
+def test_numpy_integers_are_ranks_as_in_torch() -> None:
+    mine = DistributedSampler(range(5), num_replicas=np.int64(2), rank=np.int32(1), shuffle=False)
+    assert list(mine) == torch_positions(5, 2, 1, False) and type(mine.rank) is int
