@@ -40,9 +40,12 @@ class Function:
     """Base class of differentiable ops.
 
     Class attributes:
-        saves_inputs: indices of the inputs whose data backward reads (for ops that keep inputs in
-            attributes of their own instead of calling ``save_for_backward``).
-        saves_output: whether backward reads the output's data (likewise).
+        saves_inputs: indices of inputs to guard against in-place changes although backward reads
+            them only through copies or buffers of its own (the recurrent layers, ``linear`` of a
+            strided input, batch norm), as PyTorch, which saves them, does. An op that keeps an
+            input or output array itself calls ``save_for_backward``, which stores it and guards it
+            in one call.
+        saves_output: the same for the outputs.
         differentiable_outputs: for multi-output ops, the outputs that carry gradient
             (others, such as argmax indices, come back as plain tensors).
 

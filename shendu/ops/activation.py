@@ -89,15 +89,14 @@ def _softplus_array(z: Any) -> Any:
 
 # ----------------------------------------------------------------------------- ReLU family
 class Relu(Function):
-    saves_output = True
-
     def forward(self, x: Any) -> Any:
-        self.out = get_array_module(x).maximum(x, 0)
-        return self.out
+        out = get_array_module(x).maximum(x, 0)
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
         xp = get_array_module(grad)
-        out = self.out
+        (out,) = self.saved
         kernels = _compiled.kernels_for("activation", out, grad, contiguous=True)
         if kernels is not None:
             result = np.empty(out.shape, out.dtype)
@@ -111,7 +110,7 @@ class Relu(Function):
         return (xp.where(keep, grad, 0),)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return (_dual.where(~(self.out <= 0), grad, 0),)
+        return (_dual.where(~(self.saved[0] <= 0), grad, 0),)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -132,15 +131,13 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class LeakyRelu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, slope: float) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         self.meta = slope
         return get_array_module(x).where(x > 0, x, x * slope)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (_dual.where(self.x > 0, grad, grad * self.meta),)
+        return (_dual.where(self.saved[0] > 0, grad, grad * self.meta),)
 
     backward_graph = backward
 
@@ -164,18 +161,16 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 class Elu(Function):
     """``scale * x`` for positive x, ``scale * alpha * (exp(x * input_scale) - 1)`` elsewhere (ELU, SELU, CELU)."""
 
-    saves_inputs = (0,)
-
     def forward(self, x: Any, alpha: float, scale: float, input_scale: float) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (alpha, scale, input_scale)
         negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
         return xp.where(x <= 0, negative, x * scale)
 
     def backward(self, grad: Any) -> tuple[Any]:
         alpha, scale, input_scale = self.meta
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(x)
         slope = xp.exp(xp.minimum(x, 0) * input_scale) * (alpha * scale * input_scale)
         return (xp.where(x <= 0, grad * slope, grad * scale),)
@@ -237,17 +232,15 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 class Hardtanh(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (lo, hi)
         return xp.minimum(xp.maximum(x, lo), hi)
 
     def backward(self, grad: Any) -> tuple[Any]:
         lo, hi = self.meta
-        x = self.x
+        (x,) = self.saved
         # Unlike clamp, PyTorch passes no gradient at the two corners themselves (but does at NaN).
         return (_dual.where((x <= lo) | (x >= hi), 0, grad),)
 
@@ -299,15 +292,13 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Hardsigmoid(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         return xp.minimum(xp.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         return (_dual.where((x > -3) & (x < 3), grad / 6, 0),)
 
     backward_graph = backward
@@ -329,15 +320,13 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Hardswish(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(grad)
         return (xp.where(x <= -3, 0, xp.where(x < 3, grad * (x / 3 + 0.5), grad)),)
 
@@ -363,11 +352,9 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 # ----------------------------------------------------------------------------- smooth activations
 class Gelu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, approximate: str) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = approximate
         with quiet():
             if approximate == "tanh":
@@ -377,7 +364,7 @@ class Gelu(Function):
             return x * self.cdf
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(x)
         with quiet():
             if self.meta == "tanh":
@@ -413,16 +400,14 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 class Silu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
-        self.s = stable_sigmoid(x)
+        s = stable_sigmoid(x)
+        self.save_for_backward(x, s)
         with quiet():
-            return x * self.s
+            return x * s
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, s = self.x, self.s
+        x, s = self.saved
         with quiet():
             return (grad * s * (1 + x * (1 - s)),)
 
@@ -447,18 +432,16 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Softplus(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, beta: float, threshold: float) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (beta, threshold)
         z = x * beta
         return xp.where(z > threshold, x, _softplus_array(z) / beta)
 
     def backward(self, grad: Any) -> tuple[Any]:
         beta, threshold = self.meta
-        z = self.x * beta
+        z = self.saved[0] * beta
         return (get_array_module(grad).where(z > threshold, grad, grad * stable_sigmoid(z)),)
 
     @staticmethod
@@ -484,16 +467,14 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 class Mish(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
-        self.t = get_array_module(x).tanh(_softplus_array(x))
+        t = get_array_module(x).tanh(_softplus_array(x))
+        self.save_for_backward(x, t)
         with quiet():
-            return x * self.t
+            return x * t
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, t = self.x, self.t
+        x, t = self.saved
         with quiet():
             return (grad * (t + x * stable_sigmoid(x) * (1 - t * t)),)
 
@@ -518,14 +499,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Logsigmoid(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return -_softplus_array(-x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * stable_sigmoid(-self.x),)
+        return (grad * stable_sigmoid(-self.saved[0]),)
 
     @staticmethod
     def composite(x: Tensor) -> Tensor:
@@ -598,49 +577,47 @@ def softsign(input: Tensor) -> Tensor:
 
 # ----------------------------------------------------------------------------- softmax
 class Softmax(Function):
-    saves_output = True
-
     def forward(self, x: Any, axis: int | None) -> Any:
         xp = get_array_module(x)
         self.meta = axis
         if x.size == 0:
-            self.out = x.copy()
-            return self.out
-        with quiet():
-            e = xp.exp(x - x.max(axis=axis, keepdims=True))
-            self.out = e / e.sum(axis=axis, keepdims=True)
-        return self.out
+            out = x.copy()
+        else:
+            with quiet():
+                e = xp.exp(x - x.max(axis=axis, keepdims=True))
+                out = e / e.sum(axis=axis, keepdims=True)
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return self._grads(grad, self.out)
+        return self._grads(grad, self.saved[0])
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return self._grads(grad, Tensor._make(self.out, self, 0))
+        return self._grads(grad, self.saved_tensors()[0])
 
     def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         return (out * (grad - _dual.sum(grad * out, _axes(self.meta, out.ndim), keepdims=True)),)
 
 
 class LogSoftmax(Function):
-    saves_output = True
-
     def forward(self, x: Any, axis: int | None) -> Any:
         xp = get_array_module(x)
         self.meta = axis
         if x.size == 0:
-            self.out = x.copy()
-            return self.out
-        with quiet():
-            shifted = x - x.max(axis=axis, keepdims=True)
-            self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        return self.out
+            out = x.copy()
+        else:
+            with quiet():
+                shifted = x - x.max(axis=axis, keepdims=True)
+                out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
         with quiet():
-            return self._grads(grad, self.out)
+            return self._grads(grad, self.saved[0])
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return self._grads(grad, Tensor._make(self.out, self, 0))
+        return self._grads(grad, self.saved_tensors()[0])
 
     def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         return (grad - _dual.exp(out) * _dual.sum(grad, _axes(self.meta, out.ndim), keepdims=True),)

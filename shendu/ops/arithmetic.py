@@ -461,14 +461,12 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 
 
 class Remainder(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return get_array_module(a).remainder(a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b = self.a, self.b
+        a, b = self.saved
         xp = get_array_module(a)
         ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
         gb = sum_to(-grad * xp.floor(a / b), b.shape) if self.needs_input_grad(1) else None
@@ -476,7 +474,7 @@ class Remainder(Function):
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # floor(a / b) is piecewise constant: a constant in the gradient's graph.
-        a, b = self.a, self.b
+        a, b = self.saved
         ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
         quotient = Tensor._make(get_array_module(a).floor(a / b))
         gb = sum_to(-grad * quotient, b.shape) if self.needs_input_grad(1) else None

@@ -37,28 +37,27 @@ __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 class SafeSoftmax(Function):
     """Softmax over the last dim, with all-``-inf`` rows giving zeros instead of NaN."""
 
-    saves_output = True
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
         if x.shape[-1] == 0:
-            self.out = x.copy()
-            return self.out
+            out = x.copy()
+            self.save_for_backward(out)
+            return out
         top = x.max(axis=-1, keepdims=True)
         # A row of only -inf keeps exp(-inf) = 0 everywhere once its maximum is taken as 0.
         top = xp.where(xp.isneginf(top), 0, top)
         e = xp.exp(x - top)
         total = e.sum(axis=-1, keepdims=True)
         out = e / xp.where(total == 0, 1, total)
-        self.out = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        y = self.out
+        (y,) = self.saved
         return (y * (grad - (grad * y).sum(axis=-1, keepdims=True)),)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        y = Tensor._make(self.out, self, 0)
+        (y,) = self.saved_tensors()
         return (y * (grad - (grad * y).sum(-1, keepdim=True)),)
 
 

@@ -42,18 +42,15 @@ class CumSum(Function):
 
 
 class CumProd(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, axis: int) -> Any:
         xp = get_array_module(x)
-        self.x = x
         self.meta = axis
-        self.out = x.copy() if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=x.dtype)
-        return self.out
+        out = x.copy() if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=x.dtype)
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, out, axis = self.x, self.out, self.meta
+        (x, out), axis = self.saved, self.meta
         if x.ndim == 0:
             return (grad,)
         xp = get_array_module(x)

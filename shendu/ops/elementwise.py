@@ -652,11 +652,9 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
 
 # ----------------------------------------------------------------------------- clamp
 class ClampScalar(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (lo, hi)
         out = x
         if lo is not None:
@@ -667,7 +665,7 @@ class ClampScalar(Function):
 
     def backward(self, grad: Any) -> tuple[Any]:
         lo, hi = self.meta
-        x = self.x
+        (x,) = self.saved
         if lo is None:
             keep = x <= hi
         elif hi is None:
@@ -685,17 +683,15 @@ class ClampTensor(Function):
     A missing bound arrives as the dtype's extreme value, which never wins, and needs no gradient.
     """
 
-    saves_inputs = (0, 1, 2)
-
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         xp = get_array_module(x)
-        self.x, self.lo, self.hi = x, lo, hi
         self.meta = (x.shape, lo.shape, hi.shape)
-        self.low = xp.maximum(x, lo)
-        return xp.minimum(self.low, hi)
+        low = xp.maximum(x, lo)
+        self.save_for_backward(x, lo, hi, low)
+        return xp.minimum(low, hi)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        x, lo, hi = self.x, self.lo, self.hi
+        x, lo, hi, low = self.saved
         shape_x, shape_lo, shape_hi = self.meta
         gx = glo = ghi = None
         if self.needs_input_grad(0):
@@ -703,7 +699,7 @@ class ClampTensor(Function):
         if self.needs_input_grad(1):
             glo = sum_to(_dual.where((x < lo) & (lo <= hi), grad, 0), shape_lo)
         if self.needs_input_grad(2):
-            ghi = sum_to(_dual.where(self.low > hi, grad, 0), shape_hi)
+            ghi = sum_to(_dual.where(low > hi, grad, 0), shape_hi)
         return gx, glo, ghi
 
     backward_graph = backward

@@ -162,15 +162,13 @@ class Mean(Function):
 
 
 class Prod(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         self.meta = axes
         return x.prod(axis=axes, keepdims=keepdim, dtype=x.dtype)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
+        (x,), axes = self.saved, self.meta
         xp = get_array_module(x)
         # Dividing the product by each element breaks on zeros. The product of the non-zero
         # elements instead gives every case: with no zero in a slice, d/dx_i = prod / x_i; with
@@ -271,19 +269,17 @@ def prod(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
 class _Extreme(Function):
     """amax/amin: the gradient is split evenly among the elements equal to the extreme."""
 
-    saves_inputs = (0,)
-    saves_output = True
     largest: ClassVar[bool]
 
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
-        self.x = x
         self.meta = axes
-        self.out = x.max(axis=axes, keepdims=keepdim) if self.largest else x.min(axis=axes, keepdims=keepdim)
-        return self.out
+        out = x.max(axis=axes, keepdims=keepdim) if self.largest else x.min(axis=axes, keepdims=keepdim)
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
-        hit = x == _kept(self.out, x.shape, axes)
+        (x, out), axes = self.saved, self.meta
+        hit = x == _kept(out, x.shape, axes)
         ties = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = _kept(grad, x.shape, axes) / ties
@@ -471,19 +467,18 @@ class Var(Function):
 
 
 class Std(Function):
-    saves_output = True
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Any:
-        self.centered, variance = _centered_and_variance(x, axes, keepdim, correction)
-        self.out = get_array_module(x).sqrt(variance)
+        centered, variance = _centered_and_variance(x, axes, keepdim, correction)
+        out = get_array_module(x).sqrt(variance)
+        self.save_for_backward(centered, out)
         self.meta = (axes, correction, whole)
-        return self.out
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
         axes, correction, whole = self.meta
-        d = self.centered
+        d, out = self.saved
         xp = get_array_module(d)
-        out = _kept(self.out, d.shape, axes)
+        out = _kept(out, d.shape, axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             # Where every element equals the mean the std is 0 and has no derivative; PyTorch
             # returns a zero gradient there, and so does this.
@@ -498,7 +493,7 @@ class Std(Function):
         if whole and dof <= 0:
             return super().backward_graph(grad)
         # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan where the std is 0.
-        out = _kept(Tensor._make(self.out, self, 0), shape, axes)
+        out = _kept(self.saved_tensors()[1], shape, axes)
         per_variance = _safe_ratio(_kept(grad, shape, axes), out, 2)
         centered = x - x.sum(dim=axes, keepdim=True) / _count(shape, axes)
         return (per_variance * centered * (math.inf if dof == 0 else 2.0 / dof),)
@@ -624,12 +619,8 @@ def std_mean(
 
 # ----------------------------------------------------------------- norm, logsumexp
 class Norm(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, p: float, axes: tuple[int, ...], keepdim: bool) -> Any:
         xp = get_array_module(x)
-        self.x = x
         self.meta = (p, axes)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 2:
@@ -644,15 +635,15 @@ class Norm(Function):
                 out = xp.abs(x).min(axis=axes, keepdims=keepdim)
             else:
                 out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        self.out = out
+        self.save_for_backward(x, out)
         return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        x, out = self.saved
         p, axes = self.meta
         xp = get_array_module(x)
         g = _kept(grad, x.shape, axes)
-        n = _kept(self.out, x.shape, axes)
+        n = _kept(out, x.shape, axes)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 return (xp.zeros_like(x),)
@@ -679,7 +670,7 @@ class Norm(Function):
         # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan at the zero vector.
         (x,) = self.graph_inputs()
         shape = tuple(x.shape)
-        return (_safe_ratio(_kept(grad, shape, axes), _kept(Tensor._make(self.out, self, 0), shape, axes), 1) * x,)
+        return (_safe_ratio(_kept(grad, shape, axes), _kept(self.saved_tensors()[1], shape, axes), 1) * x,)
 
     @staticmethod
     def composite(x: Tensor, p: float, axes: tuple[int, ...], keepdim: bool) -> Tensor:
@@ -738,12 +729,8 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
 
 
 class LogSumExp(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
         xp = get_array_module(x)
-        self.x = x
         self.meta = axes
         if x.size:
             top = x.max(axis=axes, keepdims=True)
@@ -754,14 +741,16 @@ class LogSumExp(Function):
             top = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
-        self.out = out
-        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+        if not keepdim:
+            out = out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
+        (x, out), axes = self.saved, self.meta
         xp = get_array_module(x)
         with np.errstate(over="ignore", invalid="ignore"):
-            return (_kept(grad, x.shape, axes) * xp.exp(x - self.out),)
+            return (_kept(grad, x.shape, axes) * xp.exp(x - _kept(out, x.shape, axes)),)
 
     @staticmethod
     def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool) -> Tensor:

@@ -34,34 +34,32 @@ __all__ = ["masked_fill", "maximum", "minimum", "where"]
 
 # ----------------------------------------------------------------------------- maximum / minimum
 class Maximum(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return get_array_module(a).maximum(a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return _extremum_grads(self, grad, self.a < self.b, self.a > self.b)
+        a, b = self.saved
+        return _extremum_grads(self, grad, a < b, a > b)
 
     backward_graph = backward
 
 
 class Minimum(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return get_array_module(a).minimum(a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        return _extremum_grads(self, grad, self.a > self.b, self.a < self.b)
+        a, b = self.saved
+        return _extremum_grads(self, grad, a > b, a < b)
 
     backward_graph = backward
 
 
 def _extremum_grads(fn: Function, grad: Any, a_lost: Any, b_lost: Any) -> tuple[Any, Any]:
     # Ties split the gradient in half, as PyTorch does; a NaN on either side wins for both.
-    a, b = fn.a, fn.b
+    a, b = fn.saved
     shared = _dual.where(a == b, grad * 0.5, grad)
     ga = sum_to(_dual.where(a_lost, 0, shared), a.shape) if fn.needs_input_grad(0) else None
     gb = sum_to(_dual.where(b_lost, 0, shared), b.shape) if fn.needs_input_grad(1) else None
@@ -108,16 +106,14 @@ def minimum(input: Tensor, other: Any) -> Tensor:
 
 # ----------------------------------------------------------------------------- where / masked_fill
 class Where(Function):
-    saves_inputs = (0,)
-
     def forward(self, condition: Any, a: Any, b: Any) -> Any:
-        self.condition = condition
+        self.save_for_backward(condition)
         self.meta = (a.shape, b.shape)
         return get_array_module(a).where(condition, a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
         shape_a, shape_b = self.meta
-        c = self.condition
+        (c,) = self.saved
         ga = sum_to(_dual.where(c, grad, 0), shape_a) if self.needs_input_grad(1) else None
         gb = sum_to(_dual.where(c, 0, grad), shape_b) if self.needs_input_grad(2) else None
         return None, ga, gb
@@ -187,16 +183,15 @@ def tensor_where(input: Tensor, condition: Tensor, other: Any) -> Tensor:
 
 
 class MaskedFill(Function):
-    saves_inputs = (0,)
-
     def forward(self, mask: Any, x: Any, value: Any) -> Any:
-        self.mask = mask
+        self.save_for_backward(mask)
         self.meta = x.shape
         return get_array_module(x).where(mask, value, x)
 
     def backward(self, grad: Any) -> tuple[Any, Any, Any]:
-        gx = sum_to(_dual.where(self.mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
-        gv = _dual.where(self.mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
+        (mask,) = self.saved
+        gx = sum_to(_dual.where(mask, 0, grad), self.meta) if self.needs_input_grad(1) else None
+        gv = _dual.where(mask, grad, 0).sum().reshape(()) if self.needs_input_grad(2) else None
         return None, gx, gv
 
     backward_graph = backward

@@ -171,10 +171,9 @@ class SumDuplicates(Function):
 class SparseDenseMM(Function):
     """``A @ D`` for a sparse matrix A (``values`` at ``rows``, ``cols``, with ``n_rows`` rows) and a dense D."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, values: Any, dense: Any, rows: Any, cols: Any, n_rows: int) -> Any:
-        self.values, self.dense, self.rows, self.cols = values, dense, rows, cols
+        self.save_for_backward(values, dense)
+        self.rows, self.cols = rows, cols
         xp = _backend.get_array_module(dense)
         out = xp.zeros((n_rows, dense.shape[1]), dense.dtype)
         xp.add.at(out, rows, values[:, None] * dense[cols])
@@ -182,12 +181,13 @@ class SparseDenseMM(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         xp = _backend.get_array_module(grad)
+        values, dense = self.saved
         grad_values = grad_dense = None
         if self.needs_input_grad(0):
-            grad_values = (grad[self.rows] * self.dense[self.cols]).sum(axis=1)
+            grad_values = (grad[self.rows] * dense[self.cols]).sum(axis=1)
         if self.needs_input_grad(1):
-            grad_dense = xp.zeros(self.dense.shape, grad.dtype)
-            xp.add.at(grad_dense, self.cols, self.values[:, None] * grad[self.rows])
+            grad_dense = xp.zeros(dense.shape, grad.dtype)
+            xp.add.at(grad_dense, self.cols, values[:, None] * grad[self.rows])
         return grad_values, grad_dense
 
 

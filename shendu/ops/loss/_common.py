@@ -56,10 +56,8 @@ def _reduction(op: str, size_average: bool | None, reduce: bool | None, reductio
 class WeightedLoss(Function):
     """Multiply an unreduced loss by a weight and reduce: mean divides by the count or by the weights' sum."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, loss: Any, weight: Any, *, reduction: str, by_weight_sum: bool) -> Any:
-        self.loss, self.weight = loss, weight
+        self.save_for_backward(loss, weight)
         weighted = loss * weight
         denom = weight.sum() if by_weight_sum and reduction == "mean" else weighted.size
         out = _reduce(weighted, reduction, denom)
@@ -69,11 +67,12 @@ class WeightedLoss(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         reduction, by_weight_sum, denom, shape = self.meta
+        loss, weight = self.saved
         g = _scale(grad, reduction, denom)
-        gl = sum_to(_broadcast(g * self.weight, shape), self.loss.shape) if self.needs_input_grad(0) else None
+        gl = sum_to(_broadcast(g * weight, shape), loss.shape) if self.needs_input_grad(0) else None
         gw = None
         if self.needs_input_grad(1):
-            gw = sum_to(_broadcast(g * self.loss, shape), self.weight.shape)
+            gw = sum_to(_broadcast(g * loss, shape), weight.shape)
             if by_weight_sum and reduction == "mean":
                 # The weights also appear in the denominator: d(out)/dw = (loss - out) / sum(w).
                 gw = gw - g * self.out

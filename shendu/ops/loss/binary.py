@@ -30,22 +30,20 @@ _GRAD_EPS = float(np.float32(1e-12))
 class BinaryCrossEntropy(Function):
     """``-(t * log(x) + (1 - t) * log(1 - x))`` with each log clamped to >= -100, as PyTorch does."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, x: Any, t: Any, *, reduction: str) -> Any:
         xp = get_array_module(x)
         with np.errstate(divide="ignore"):
             log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
             log_1mx = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
         loss = -(t * log_x + (1.0 - t) * log_1mx)
-        self.x, self.t = x, t
+        self.save_for_backward(x, t)
         self.meta = (reduction, loss.size)
         return _reduce(loss, reduction, loss.size)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         reduction, count = self.meta
         xp = get_array_module(grad)
-        x, t = self.x, self.t
+        x, t = self.saved
         g = _scale(grad, reduction, count)
         gx = gt = None
         if self.needs_input_grad(0):
@@ -66,8 +64,6 @@ class BinaryCrossEntropy(Function):
 class BinaryCrossEntropyWithLogits(Function):
     """``(1 - t) * x + (1 + (p - 1) * t) * softplus(-x)``, with ``softplus(-x) = max(-x, 0) + log1p(exp(-|x|))``."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, x: Any, t: Any, *pos_weight: Any, reduction: str) -> Any:
         xp = get_array_module(x)
         softplus = xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
@@ -77,14 +73,15 @@ class BinaryCrossEntropyWithLogits(Function):
         else:
             pw_minus_1 = None
             loss = (1.0 - t) * x + softplus
-        self.x, self.t, self.softplus, self.pw_minus_1 = x, t, softplus, pw_minus_1
+        self.save_for_backward(x, t, softplus)
+        self.pw_minus_1 = pw_minus_1
         self.meta = (reduction, loss.size, loss.shape, None if pw_minus_1 is None else pos_weight[0].shape)
         return _reduce(loss, reduction, loss.size)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
         reduction, count, shape, pw_shape = self.meta
         xp = get_array_module(grad)
-        x, t, softplus, pwm1 = self.x, self.t, self.softplus, self.pw_minus_1
+        (x, t, softplus), pwm1 = self.saved, self.pw_minus_1
         g = _scale(grad, reduction, count)
         grads: list[Any] = [None, None]
         if self.needs_input_grad(0):

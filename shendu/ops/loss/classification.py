@@ -173,8 +173,6 @@ class CrossEntropyProbs(Function):
     gradient with respect to the logits is ``softmax * sum(a) - a`` for ``a = w * q``.
     """
 
-    saves_inputs = (1,)
-
     def forward(self, x: Any, t: Any, *weight: Any, reduction: str, label_smoothing: float) -> Any:
         axis = 0 if x.ndim == 1 else 1
         classes_count = x.shape[axis]
@@ -183,7 +181,7 @@ class CrossEntropyProbs(Function):
         w = _along(weight[0], axis, x.ndim) if weight else None
         a = q if w is None else q * w
         loss = -(a * logp).sum(axis=axis)
-        self.logp, self.t = logp, t
+        self.save_for_backward(logp, t)
         # Copied so that the gradient uses the weight of this forward even if it changes in place later.
         self.w = None if w is None else w.copy()
         count = loss.size
@@ -193,7 +191,7 @@ class CrossEntropyProbs(Function):
     def backward(self, grad: Any) -> tuple[Any, ...]:
         axis, reduction, count, smoothing, w_shape = self.meta
         xp = get_array_module(grad)
-        logp, t, w = self.logp, self.t, self.w
+        (logp, t), w = self.saved, self.w
         g = (
             xp.expand_dims(_scale(grad, reduction, count), axis)
             if reduction == "none"

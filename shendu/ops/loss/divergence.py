@@ -24,8 +24,6 @@ from ._common import (
 class KLDiv(Function):
     """Pointwise KL divergence ``t * (log t - x)``, or ``exp(t) * (t - x)`` for a log-space target."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, x: Any, t: Any, *, reduction: str, count: int | None, log_target: bool) -> Any:
         xp = get_array_module(x)
         if log_target:
@@ -35,14 +33,14 @@ class KLDiv(Function):
                 # x log x is 0 at x = 0, as PyTorch's xlogy.
                 loss = xp.where(t == 0, 0, t * xp.log(t)) - t * x
         count = loss.size if count is None else count
-        self.x, self.t = x, t
+        self.save_for_backward(x, t)
         self.meta = (reduction, count, log_target, loss.shape)
         return _reduce(loss, reduction, count)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         reduction, count, log_target, shape = self.meta
         xp = get_array_module(grad)
-        x, t = self.x, self.t
+        x, t = self.saved
         g = _scale(grad, reduction, count)
         gx = gt = None
         if self.needs_input_grad(0):
