@@ -220,38 +220,30 @@ def _like_args(op: str, input: Tensor, dtype: Any, device: Any) -> tuple[Any, An
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input.device)
 
 
-def _float_like(
-    op: str, draw: Any, input: Tensor, generator: Generator | None, dtype: Any, device: Any, requires_grad: bool
-) -> Tensor:
-    """A float sample of ``input``'s shape from ``draw`` (``_uniform`` or ``_standard_normal``)."""
-    dtype, device = _like_args(op, input, dtype, device)
-    np_dtype = _float_dtype(op, dtype)
-    sample = draw(numpy_generator(generator, op), tuple(input.shape), np_dtype, op)
-    return _finish(sample, device, requires_grad, op)
+def _float_like(name: str, draw: Any) -> Any:
+    """The ``*_like`` sampler ``name``: a float sample of ``input``'s shape from ``draw`` (``_uniform`` or
+    ``_standard_normal``), with ``input``'s dtype and device unless given."""
+
+    def sample_like(
+        input: Tensor,
+        *,
+        generator: Generator | None = None,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        dtype, device = _like_args(name, input, dtype, device)
+        np_dtype = _float_dtype(name, dtype)
+        sample = draw(numpy_generator(generator, name), tuple(input.shape), np_dtype, name)
+        return _finish(sample, device, requires_grad, name)
+
+    sample_like.__name__ = sample_like.__qualname__ = name
+    sample_like.__doc__ = f"``{name[:-5]}`` with ``input``'s shape, dtype and device (each overridable)."
+    return sample_like
 
 
-def rand_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """``rand`` with ``input``'s shape, dtype and device (each overridable)."""
-    return _float_like("rand_like", _uniform, input, generator, dtype, device, requires_grad)
-
-
-def randn_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """``randn`` with ``input``'s shape, dtype and device (each overridable)."""
-    return _float_like("randn_like", _standard_normal, input, generator, dtype, device, requires_grad)
+rand_like = _float_like("rand_like", _uniform)
+randn_like = _float_like("randn_like", _standard_normal)
 
 
 def randint_like(

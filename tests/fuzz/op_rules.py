@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from shendu.ops import random as random_ops
 from tests.fuzz.harness import (
     Call,
     T,
@@ -35,16 +36,7 @@ NONDETERMINISTIC = {
     "einsum",
     "empty",
     "empty_like",
-    "bernoulli",
-    "multinomial",
-    "normal",
-    "rand",
-    "rand_like",
-    "randint",
-    "randint_like",
-    "randn",
-    "randn_like",
-    "randperm",
+    *random_ops.__all__,
     "dropout",
     "dropout1d",
     "dropout2d",

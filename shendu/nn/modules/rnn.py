@@ -76,6 +76,8 @@ class RNNBase(Module):
         check_count(self, "hidden_size", hidden_size)
         check_count(self, "num_layers", num_layers)
         check_probability(self, "dropout", dropout)
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{type(self).__name__}: proj_size={proj_size} is only supported for LSTM, not RNN or GRU")
         if proj_size:
             raise NotImplementedError(
                 f"{type(self).__name__}: proj_size={proj_size} (LSTM with projections) is not supported by shendu"
@@ -388,32 +390,8 @@ class LSTM(RNNBase):
         (shendu.Size([3, 5, 20]), shendu.Size([2, 3, 20]))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
@@ -447,21 +425,8 @@ class GRU(RNNBase):
         (shendu.Size([5, 3, 40]), shendu.Size([2, 3, 20]))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__("GRU", *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------- cells
