@@ -538,8 +538,15 @@ def _as_values(op: str, values: Any, dtype: Any) -> Tensor:
 
 def _check_size(op: str, array: Any, size: Any) -> tuple[int, ...]:
     xp = _backend.get_array_module(array)
+    if not array.shape[1]:
+        low = high = [0] * array.shape[0]
+    else:
+        low, high = xp.min(array, axis=1).tolist(), xp.max(array, axis=1).tolist()
+    for dim, lo in enumerate(low):
+        if lo < 0:
+            raise IndexOutOfRange(f"{op}: index {lo} in row {dim} of the indices is negative; indices count from 0")
     if size is None:
-        return tuple(int(v) + 1 for v in xp.max(array, axis=1).tolist()) if array.shape[1] else (0,) * array.shape[0]
+        return tuple(hi + 1 for hi in high) if array.shape[1] else (0,) * array.shape[0]
     from ..ops._common import parse_size
 
     shape = parse_size(op, (size,) if not isinstance(size, (tuple, list)) else tuple(size))
@@ -548,12 +555,10 @@ def _check_size(op: str, array: Any, size: Any) -> tuple[int, ...]:
             f"{op}: size {shape} has {len(shape)} dims but the indices have {array.shape[0]} rows (one per dim)"
         )
     if array.shape[1]:
-        low, high = xp.min(array, axis=1).tolist(), xp.max(array, axis=1).tolist()
-        for dim, (lo, hi, n) in enumerate(zip(low, high, shape)):
-            if lo < 0 or hi >= n:
-                bad = lo if lo < 0 else hi
+        for dim, (hi, n) in enumerate(zip(high, shape)):
+            if hi >= n:
                 raise IndexOutOfRange(
-                    f"{op}: index {bad} in row {dim} of the indices is out of range for size {n} of dim {dim} "
+                    f"{op}: index {hi} in row {dim} of the indices is out of range for size {n} of dim {dim} "
                     f"(size {shape}); expected indices in [0, {n - 1}]"
                 )
     return shape

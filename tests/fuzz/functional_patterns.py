@@ -367,6 +367,7 @@ FUNCTIONAL_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "pairwise_distance": p_pairwise_distance,
     "cosine_similarity": p_cosine_similarity,
     "get_num_threads": NOARG,
+    "is_inference_mode_enabled": NOARG,
     "set_num_threads": p_set_num_threads,
     "get_default_device": NOARG,
     "set_default_device": p_set_default_device,
