@@ -16,12 +16,15 @@ from .ops import (
     arithmetic,
     comparison,
     creation,
+    cumulative,
     diagonal,
     elementwise,
     indexing,
     linalg,
     random,
+    rearrange,
     reduction,
+    selection,
     shape,
 )
 from .sparse import coo
@@ -75,10 +78,6 @@ _register(
     "sigmoid",
     "clamp",
     "clip=clamp",
-    "maximum",
-    "minimum",
-    "where=tensor_where",
-    "masked_fill",
     "sign",
     "square",
     "reciprocal",
@@ -93,6 +92,7 @@ _register(
     "erf",
     "absolute",
 )
+_register(selection, "maximum", "minimum", "where=tensor_where", "masked_fill")
 _register(activation, "relu", "softmax", "log_softmax")
 _register(
     reduction,
@@ -107,13 +107,12 @@ _register(
     "std",
     "norm",
     "logsumexp",
-    "cumsum",
-    "cumprod",
     "argmax",
     "argmin",
     "all",
     "any",
 )
+_register(cumulative, "cumsum", "cumprod")
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
 _register(random, "bernoulli", "multinomial")
 _register(
@@ -132,9 +131,6 @@ _register(
     "permute",
     "expand",
     "expand_as",
-    "repeat",
-    "tile",
-    "flip",
     "split",
     "chunk",
     "unbind",
@@ -144,9 +140,8 @@ _register(
     "movedim",
     "moveaxis=movedim",
     "select",
-    "roll",
-    "repeat_interleave",
 )
+_register(rearrange, "repeat", "tile", "flip", "roll", "repeat_interleave")
 _register(indexing, "index_select", "gather", "scatter", "scatter_add", "tril", "triu", "masked_select")
 _register(
     comparison,
@@ -204,9 +199,9 @@ INPLACE: dict[str, tuple[Any, str]] = {
                 "trunc",
                 "nan_to_num",
                 "erf",
-                "masked_fill",
             ),
         ),
+        (selection, ("masked_fill",)),
         (arithmetic, ("neg", "floor_divide", "remainder")),
         (comparison, ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")),
         (activation, ("relu",)),
@@ -298,30 +293,35 @@ def _inplace(name: str, func: Any) -> Any:
 
 
 def missing_methods() -> list[str]:
-    """Names in the tables that no op provides yet (a test keeps this empty)."""
-    return [name for name, (module, func) in {**METHODS, **OPERATORS}.items() if not hasattr(module, func)]
+    """Names in the tables that no op provides; ``bind()`` refuses to run unless this is empty."""
+    tables = {**METHODS, **INPLACE, **OPERATORS}
+    return [name for name, (module, func) in tables.items() if not hasattr(module, func)]
 
 
 def bind() -> None:
+    """Attach every op in the tables to ``Tensor``; a name with no op behind it is an error, raised before
+    anything is attached."""
     global _OPERAND_TYPES
     import numpy as np
 
+    missing = missing_methods()
+    if missing:
+        raise AttributeError(
+            "shendu: no op provides the Tensor method(s) " + ", ".join(missing) + "; a table in shendu/_bind.py "
+            "names a function its module does not define"
+        )
     _OPERAND_TYPES = (Tensor, int, float, bool, np.generic, np.ndarray, list, tuple)
     for name, (module, func) in METHODS.items():
-        if hasattr(module, func):
-            setattr(Tensor, name, getattr(module, func))
+        setattr(Tensor, name, getattr(module, func))
     for name, (module, func) in INPLACE.items():
         setattr(Tensor, name, _inplace(name, getattr(module, func)))
     for name, (module, func) in OPERATORS.items():
-        if not hasattr(module, func):
-            continue
         target = getattr(module, func)
         unary = name in ("__neg__", "__abs__", "__invert__", "__getitem__", "__format__")
         setattr(Tensor, name, target if unary else _binary(target))
     for name, forward in REFLECTED.items():
         module, func = OPERATORS[forward]
-        if hasattr(module, func):
-            setattr(Tensor, name, _reflected(getattr(module, func)))
+        setattr(Tensor, name, _reflected(getattr(module, func)))
     for name, method in INPLACE_OPERATORS.items():
         setattr(Tensor, name, getattr(Tensor, method))
     Tensor.__pos__ = lambda self: self

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._checks import is_int
+
 __all__ = ["get_num_threads", "set_num_threads"]
 
 _limiter = None
@@ -13,7 +15,7 @@ def set_num_threads(n: int) -> None:
     On a busy or shared machine, fewer threads than cores often run faster, since BLAS
     threads that wait for a core spin instead of working.
     """
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+    if not is_int(n, numpy=False) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     from threadpoolctl import ThreadpoolController
 

@@ -124,7 +124,7 @@ def set_default_device(value: str | device | None) -> None:
         value: ``"cpu"``, ``"cuda[:N]"``, a ``device``, or None for the CPU.
 
     Example:
-        >>> shendu.set_default_device("cuda")
+        >>> shendu.set_default_device("cuda")  # doctest: +REQUIRES_CUDA
         >>> shendu.zeros(2).device
         device(type='cuda', index=0)
     """

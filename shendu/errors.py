@@ -1,15 +1,11 @@
-"""shendu's exception types and the helpers that build clear messages.
+"""shendu's exception types.
 
 Every error derives from ValueError, TypeError or RuntimeError, so code that
 catches the built-in families keeps working, and every message starts with the
-name of the op that raised it.
+name of the op that raised it. The checks that raise them live in ``shendu._checks``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-
-import numpy as np
 
 __all__ = [
     "DeviceError",
@@ -20,8 +16,6 @@ __all__ = [
     "OutOfMemoryError",
     "ShapeError",
     "ShenduError",
-    "check_dim",
-    "normalize_dims",
 ]
 
 
@@ -58,38 +52,3 @@ class IndexOutOfRange(ShenduError, IndexError):  # noqa: N818 - the name the pro
 
     It is an IndexError, as PyTorch's indexing errors are, so ``except IndexError`` keeps working.
     """
-
-
-def check_dim(op: str, dim: int, ndim: int, shape: Sequence[int] | None = None) -> int:
-    """Return ``dim`` made non-negative, or raise an IndexError-free ShapeError naming the op."""
-    if isinstance(dim, np.integer):
-        dim = int(dim)
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
-    span = max(ndim, 1)
-    if not -span <= dim < span:
-        where = f" (input shape {tuple(shape)})" if shape is not None else ""
-        raise DimError(
-            f"{op}: dim {dim} is out of range for a {ndim}-d tensor{where}; expected a dim in [{-span}, {span - 1}]"
-        )
-    return dim % span
-
-
-def normalize_dims(
-    op: str, dim: int | Sequence[int] | None, ndim: int, shape: Sequence[int] | None = None
-) -> tuple[int, ...]:
-    """Turn ``dim`` (None, an int, or a sequence of ints) into a sorted tuple of non-negative dims."""
-    if dim is None:
-        return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
-        dims: tuple[int, ...] = (dim,)
-    elif isinstance(dim, (tuple, list)):
-        dims = tuple(dim)
-    else:
-        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {type(dim).__name__} {dim!r}")
-    out = tuple(sorted({check_dim(op, d, ndim, shape) for d in dims}))
-    if len(out) != len(dims):
-        raise ShapeError(f"{op}: dim {tuple(dims)} names the same dimension twice")
-    if ndim == 0:
-        return ()
-    return out

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# The Tensor sits below autograd (whose Functions make tensors), so this module imports only the
+# modules beneath it at load time and reaches autograd and the ops inside the methods that use them:
+# any shendu module can then be the first one imported.
 from . import _dtype
 from . import backend as _backend
 from ._dtype import dtype as _DType
-from .autograd import function as _function
-from .autograd import grad_mode as _grad_mode
 from .errors import DeviceError, DtypeError, GraphError, ShapeError
+
+if TYPE_CHECKING:
+    from .autograd.function import Function
 
 __all__ = ["Size", "Tensor"]
 
@@ -86,7 +90,7 @@ class Tensor:
         self._hooks = None
 
     @staticmethod
-    def _make(array: Any, grad_fn: _function.Function | None = None, output_nr: int = 0) -> Tensor:
+    def _make(array: Any, grad_fn: Function | None = None, output_nr: int = 0) -> Tensor:
         """Wrap an array without copying it (the fast path every op uses)."""
         if isinstance(array, np.generic):
             # NumPy returns scalars, not 0-d arrays, from ops on 0-d arrays.
@@ -128,8 +132,9 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        if not isinstance(value, Tensor):
-            raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
+        from ._checks import check_tensor
+
+        check_tensor("Tensor.data", value)
         self._array = value._array
 
     # ----------------------------------------------------------------- attributes
@@ -142,7 +147,7 @@ class Tensor:
         """The shape, or the size of dimension ``dim``."""
         if dim is None:
             return Size(self._array.shape)
-        from .errors import check_dim
+        from ._checks import check_dim
 
         return self._array.shape[check_dim("size", dim, self._array.ndim, self._array.shape)]
 
@@ -204,7 +209,7 @@ class Tensor:
         return self._grad_fn is None
 
     @property
-    def grad_fn(self) -> _function.Function | None:
+    def grad_fn(self) -> Function | None:
         """The graph node that made this tensor, or None for a leaf."""
         if self._view is not None:
             from .autograd.inplace import refresh_view
@@ -437,7 +442,9 @@ class Tensor:
                 f"{op}: this tensor is a read-only view (e.g. the result of expand(), whose elements share "
                 "memory, or a read-only NumPy array); clone() it before changing it in place"
             )
-        if self._requires_grad and _grad_mode._State.enabled:
+        from .autograd.grad_mode import is_grad_enabled
+
+        if self._requires_grad and is_grad_enabled():
             if self._grad_fn is None:
                 raise GraphError(
                     f"{op}: a leaf tensor that requires grad cannot be changed in place while grad mode is on; "
@@ -451,7 +458,9 @@ class Tensor:
 
     def _records_inplace(self, *others: Any) -> bool:
         """Whether an in-place change must go through autograd (rather than straight into memory)."""
-        if not _grad_mode._State.enabled:
+        from .autograd.grad_mode import is_grad_enabled
+
+        if not is_grad_enabled():
             return False
         if self._requires_grad or self._view is not None:
             return True
@@ -553,8 +562,9 @@ class Tensor:
         return self._store_random("normal_", sample._array * std + mean)
 
     def _check_random_fill(self, op: str) -> None:
-        if self._array.dtype.kind != "f":
-            raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {self.dtype}")
+        from ._checks import check_floating
+
+        check_floating(op, self)
 
     def _store_random(self, op: str, values: Any) -> Tensor:
         return self._overwrite(op, _backend.to_device(values.astype(self._array.dtype, copy=False), self.device))
@@ -670,6 +680,3 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
-
-
-_function._bind_tensor(Tensor)

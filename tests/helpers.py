@@ -137,6 +137,13 @@ def _copy_layout(value: np.ndarray) -> np.ndarray:
     return copy
 
 
+def backward_both(pairs: list[tuple[Any, Any]], rng: np.random.Generator, dtype: Any) -> None:
+    """Backward through each (torch output, shendu output) pair with the same random output gradients."""
+    weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
+    torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
+    shendu.autograd.backward([s for _, s in pairs], [on_test_device(w.copy()) for w in weights])
+
+
 def _flatten(out: Any) -> list[Any]:
     if isinstance(out, (tuple, list)):
         flat: list[Any] = []
@@ -226,9 +233,7 @@ def check(
                 if isinstance(t, torch.Tensor) and t.requires_grad and t.dtype.is_floating_point
             ]
             if pairs:
-                weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
-                torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
-                shendu.autograd.backward([s for _, s in pairs], [on_test_device(w.copy()) for w in weights])
+                backward_both(pairs, rng, dtype)
                 for i, (t, s) in enumerate(zip(t_in, s_in)):
                     if isinstance(t, torch.Tensor) and t.requires_grad:
                         if t.grad is None:

@@ -8,7 +8,7 @@ from typing import Any
 from ..backend import get_array_module
 from ..errors import GraphError, ShapeError
 from ..tensor import Tensor
-from . import retain_grad
+from . import functional, retain_grad
 from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import own_graph_grad, run_backward
 from .function import Function
@@ -20,6 +20,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "AnomalyError",
@@ -262,7 +263,3 @@ def _batched_grad(
         for i in range(batch)
     ]
     return tuple(None if row[0] is None else stack(list(row), 0) for row in zip(*rows))
-
-
-from . import functional  # noqa: E402
-from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

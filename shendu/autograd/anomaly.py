@@ -155,9 +155,12 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
     """Context manager and decorator that turns anomaly detection on, then restores the previous mode.
 
     Example:
+        >>> x = shendu.tensor([-1.0, 1.0], requires_grad=True)
         >>> with shendu.autograd.detect_anomaly():
-        ...     loss = model(x).sum()
-        ...     loss.backward()        # a NaN raises AnomalyError naming the op, layer and line
+        ...     shendu.sqrt(x).sum().backward()
+        Traceback (most recent call last):
+        ...
+        shendu.autograd.anomaly.AnomalyError: anomaly: Sqrt ... returned NaN or Inf in forward from finite inputs
     """
 
     def __init__(self, check_nan: bool = True) -> None:

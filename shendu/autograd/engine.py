@@ -13,17 +13,16 @@ own, which can be differentiated again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..backend import get_array_module
 from ..errors import GraphError
+from ..tensor import Tensor
 from . import accumulate_hooks, anomaly, grad_mode
 from .function import Function
 from .inplace import refresh_view
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = ["run_backward"]
 
@@ -105,8 +104,6 @@ def _reaching(roots: list[Function], leaves: dict[int, Any], nodes: dict[tuple[F
 
 
 def _apply_hooks(hooks: list[Any], grad: Any, as_tensor: bool) -> Any:
-    from ..tensor import Tensor
-
     for hook in hooks:
         result = hook(grad if as_tensor else Tensor._make(grad))
         if result is not None:
@@ -182,9 +179,6 @@ def _accumulate_leaf_graph(leaf: Tensor, grad: Tensor, owned: set[int], capture:
 
 
 def _zeros_like_meta(fn: Function, out_grads: list[Any], graph: bool) -> list[Any]:
-    from ..backend import get_array_module
-    from ..tensor import Tensor
-
     present = next(g for g in out_grads if g is not None)
     xp = get_array_module(present._array if graph else present)
     filled = []

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from ..backend import get_array_module
 from ..errors import GraphError
+from ..tensor import Tensor
 from . import grad_mode
 from .retain_grad import RetainGrad
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = ["Function"]
 
@@ -41,9 +40,12 @@ class Function:
     """Base class of differentiable ops.
 
     Class attributes:
-        saves_inputs: indices of the inputs whose data backward reads (for ops that keep inputs in
-            attributes of their own instead of calling ``save_for_backward``).
-        saves_output: whether backward reads the output's data (likewise).
+        saves_inputs: indices of inputs to guard against in-place changes although backward reads
+            them only through copies or buffers of its own (the recurrent layers, ``linear`` of a
+            strided input, batch norm), as PyTorch, which saves them, does. An op that keeps an
+            input or output array itself calls ``save_for_backward``, which stores it and guards it
+            in one call.
+        saves_output: the same for the outputs.
         differentiable_outputs: for multi-output ops, the outputs that carry gradient
             (others, such as argmax indices, come back as plain tensors).
 
@@ -118,7 +120,7 @@ class Function:
         # Forward may skip what only backward needs (saved unfoldings, per-step gates) when not recording.
         fn.recording = record
         out = fn.forward(*[t._array for t in inputs], **params)
-        make = _Tensor._make
+        make = Tensor._make
         if not record:
             if type(out) is tuple:
                 return tuple(make(o) for o in out)
@@ -164,7 +166,7 @@ class Function:
     def saved_tensors(self) -> tuple[Tensor, ...]:
         """The saved arrays as tensors, for ``backward_graph``: a saved input or output keeps its
         place in the graph, so gradients computed from it can be differentiated again."""
-        make = _Tensor._make
+        make = Tensor._make
         tensors = []
         for array, kind in zip(self.saved, self.saved_kinds):
             if kind is None:
@@ -216,7 +218,7 @@ class Function:
 
     def graph_inputs(self) -> list[Tensor]:
         """The inputs of forward as tensors in their place in the graph (ops with ``composite``)."""
-        make = _Tensor._make
+        make = Tensor._make
         tensors = []
         for (array, counter, version), edge in zip(self.composite_inputs, self.next_edges):
             if counter[0] != version:
@@ -266,9 +268,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
-
-
-_Tensor: Any = None
 
 
 def _refuse_ctx_style(cls: type[Function], *inputs: Any, **params: Any) -> Any:
@@ -324,8 +323,6 @@ def _weak_edge(edge: Any) -> Any:
 
 
 def _shares_memory(a: Any, b: Any) -> bool:
-    from ..backend import get_array_module
-
     return type(a) is type(b) and bool(get_array_module(a).may_share_memory(a, b))
 
 
@@ -333,11 +330,6 @@ def _refresh_view(t: Tensor) -> None:
     from .inplace import refresh_view
 
     refresh_view(t)
-
-
-def _bind_tensor(tensor_class: type) -> None:
-    global _Tensor
-    _Tensor = tensor_class
 
 
 class _Transposed(Function):

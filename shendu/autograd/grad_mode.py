@@ -75,8 +75,11 @@ class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     Use it for evaluation and for updating parameters in place.
 
     Example:
+        >>> model = nn.Linear(3, 2)
         >>> with shendu.no_grad():
-        ...     y = model(x)          # y.requires_grad is False
+        ...     y = model(shendu.randn(4, 3))
+        >>> y.requires_grad
+        False
     """
 
     _target = False

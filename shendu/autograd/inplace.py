@@ -15,14 +15,14 @@ of the base pick up the new history the next time they are used.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .. import _dtype
+from ..backend import get_array_module
 from ..errors import DtypeError, GraphError, ShapeError
+from ..tensor import Tensor, _read_only
 from . import grad_mode, retain_grad
 from .function import Function
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 __all__ = ["CopySlices", "apply_inplace", "record_view", "refresh_view"]
 
@@ -127,13 +127,8 @@ def _check_target(op: str, target: Tensor) -> None:
 
 
 def _store(op: str, target: Tensor, result: Tensor) -> None:
-    from ..backend import get_array_module
-    from ..tensor import _read_only
-
     value = result._array
     if value.dtype != target._array.dtype:
-        from .. import _dtype
-
         if _dtype.from_numpy_dtype(value.dtype)._category > target.dtype._category:
             raise DtypeError(
                 f"{op}: the result has dtype {result.dtype}, which cannot be stored in place "
@@ -206,8 +201,6 @@ class Overwrite(Function):
     the old values get a zero gradient, a source tensor the gradient summed to its shape."""
 
     def forward(self, x: Any, *source: Any, values: Any = None) -> Any:
-        from ..backend import get_array_module
-
         xp = get_array_module(x)
         self.meta = (x.shape, x.dtype, source[0].shape if source else None, source[0].dtype if source else None)
         out = xp.empty_like(x)
@@ -215,7 +208,6 @@ class Overwrite(Function):
         return out
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        from ..backend import get_array_module
         from ..ops._common import sum_to
 
         shape, dtype, src_shape, src_dtype = self.meta
@@ -226,7 +218,6 @@ class Overwrite(Function):
         return zeros, sum_to(grad, src_shape).astype(src_dtype, copy=False)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor, ...]:
-        from ..backend import get_array_module
         from ..ops._common import sum_to
 
         shape, dtype, src_shape, src_dtype = self.meta

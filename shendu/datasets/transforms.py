@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import is_int
 from ..backend import get_array_module
 from ..errors import ShapeError
 from ..random import Generator, numpy_generator
@@ -125,7 +126,7 @@ class Resize:
 
     def __init__(self, size: int | Sequence[int], interpolation: Any = None) -> None:
         sizes = (size,) if isinstance(size, int) else tuple(size)
-        if len(sizes) not in (1, 2) or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+        if len(sizes) not in (1, 2) or not all(is_int(s, numpy=False) and s > 0 for s in sizes):
             raise ValueError(f"Resize: size must be a positive int or (height, width) of positive ints, got {size!r}")
         self.size = size if isinstance(size, int) else sizes
         self.interpolation = interpolation

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as _backend
+from .._checks import is_int
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from .process_group import DistBackendError, _Group, _wait_for, current
@@ -233,7 +234,7 @@ def broadcast(tensor: Tensor, src: int, group: Any = None, async_op: bool = Fals
     """
     grp = current("broadcast", group)
     _check_tensor("broadcast", tensor, "tensor")
-    if isinstance(src, bool) or not isinstance(src, (int, np.integer)) or not 0 <= src < grp.world_size:
+    if not is_int(src) or not 0 <= src < grp.world_size:
         raise ValueError(f"broadcast: src must be a rank in [0, {grp.world_size - 1}], got {src!r}")
     buf = _staged(tensor._array)
     return _run(

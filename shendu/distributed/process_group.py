@@ -14,6 +14,7 @@ from datetime import timedelta
 from types import ModuleType, TracebackType
 from typing import Any
 
+from .._checks import is_number
 from ..errors import ShenduError
 
 __all__ = [
@@ -109,7 +110,7 @@ def _timeout_seconds(timeout: Any) -> float:
     if timeout is None:
         return default_pg_timeout.total_seconds()
     seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+    if not is_number(seconds, numpy=False) or not seconds > 0:
         raise ValueError(f"init_process_group: timeout must be a positive timedelta, got {timeout!r}")
     return float(seconds)
 

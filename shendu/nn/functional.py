@@ -6,6 +6,7 @@ The ops live in ``shendu.ops``; this namespace re-exports them under PyTorch's n
 
 from __future__ import annotations
 
+from .._checks import check_tensor
 from ..errors import ShapeError
 from ..ops.activation import (
     celu,
@@ -31,7 +32,7 @@ from ..ops.attention import multi_head_attention_forward, scaled_dot_product_att
 from ..ops.conv import conv1d, conv2d, conv_transpose2d
 from ..ops.distance import cosine_similarity, pairwise_distance
 from ..ops.dropout import alpha_dropout, dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
-from ..ops.elementwise import sigmoid, tanh, where
+from ..ops.elementwise import sigmoid, tanh
 from ..ops.embedding import embedding
 from ..ops.indexing import one_hot
 from ..ops.interpolate import interpolate
@@ -59,6 +60,7 @@ from ..ops.pooling import (
     max_pool2d,
 )
 from ..ops.reduction import norm
+from ..ops.selection import where
 from ..tensor import Tensor
 
 __all__ = [
@@ -139,8 +141,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         >>> F.prelu(shendu.tensor([-2.0, 3.0]), shendu.tensor([0.25]))
         tensor([-0.5000,  3.0000])
     """
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"prelu: expected tensors, got input {type(input).__name__} and weight {type(weight).__name__}")
+    check_tensor("prelu", input, name="input")
+    check_tensor("prelu", weight, name="weight")
     if weight.ndim == 0:
         weight = weight.reshape(1)
     if weight.ndim != 1:
@@ -184,8 +186,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
         >>> F.normalize(shendu.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"normalize: expected a Tensor, got {type(input).__name__}")
+    check_tensor("normalize", input)
     return input / norm(input, p, dim=dim, keepdim=True).clamp(min=eps)
 
 
@@ -203,8 +204,7 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         shendu.Size([5, 4])
     """
     for name, t in (("input1", input1), ("input2", input2), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"bilinear: expected {name} to be a Tensor, got {type(t).__name__}")
+        check_tensor("bilinear", t, name=name)
     if weight.ndim != 3:
         raise ShapeError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
     if input1.ndim == 0 or input2.ndim == 0 or input1.shape[:-1] != input2.shape[:-1]:

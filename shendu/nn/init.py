@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_floating, check_tensor, is_number
 from ..autograd.grad_mode import no_grad
-from ..errors import DtypeError, ShapeError
+from ..errors import ShapeError
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
@@ -77,7 +78,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+        elif is_number(param, numpy=False):
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
@@ -110,10 +111,8 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def _check_float(op: str, tensor: Tensor) -> None:
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    if not tensor.is_floating_point():
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {tensor.dtype}")
+    check_tensor(op, tensor)
+    check_floating(op, tensor)
 
 
 def _draw_dtype(tensor: Tensor) -> type:
@@ -151,7 +150,9 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generato
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.uniform_(shendu.empty(3, 5), -0.1, 0.1)
+        >>> w = nn.init.uniform_(shendu.empty(3, 5), -0.1, 0.1)
+        >>> bool(w.min() >= -0.1), bool(w.max() < 0.1)
+        (True, True)
     """
     return _uniform("uniform_", tensor, a, b, generator)
 
@@ -213,8 +214,7 @@ def trunc_normal_(
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill ``tensor`` with the value ``val``."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"constant_: expected a Tensor, got {type(tensor).__name__}")
+    check_tensor("constant_", tensor)
     with no_grad():
         tensor.fill_(val)
     return tensor
@@ -232,8 +232,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 
 def eye_(tensor: Tensor) -> Tensor:
     """Fill the 2-D ``tensor`` with the identity matrix (ones on the diagonal, zeros elsewhere)."""
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"eye_: expected a Tensor, got {type(tensor).__name__}")
+    check_tensor("eye_", tensor)
     if tensor.ndim != 2:
         raise ShapeError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
     return _fill(tensor, np.eye(*tensor.shape))
@@ -248,7 +247,9 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | No
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.xavier_uniform_(shendu.empty(3, 5), gain=nn.init.calculate_gain("relu"))
+        >>> w = nn.init.xavier_uniform_(shendu.empty(3, 5), gain=nn.init.calculate_gain("relu"))
+        >>> bool(w.abs().max() <= 2 ** 0.5 * (6 / 8) ** 0.5)
+        True
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
@@ -297,7 +298,9 @@ def kaiming_uniform_(
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.kaiming_uniform_(shendu.empty(3, 5), mode="fan_in", nonlinearity="relu")
+        >>> w = nn.init.kaiming_uniform_(shendu.empty(3, 5), mode="fan_in", nonlinearity="relu")
+        >>> bool(w.abs().max() <= (6 / 5) ** 0.5)  # bound = gain * sqrt(3 / fan_in), gain = sqrt(2)
+        True
     """
     std = _kaiming_std("kaiming_uniform_", tensor, a, mode, nonlinearity)
     if std is None:
@@ -323,7 +326,10 @@ def kaiming_normal_(
         generator: the generator to draw from. Default: None (the global one).
 
     Example:
-        >>> nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        >>> conv = nn.Conv2d(3, 16, 3)
+        >>> w = nn.init.kaiming_normal_(conv.weight, mode="fan_out", nonlinearity="relu")
+        >>> w is conv.weight
+        True
     """
     std = _kaiming_std("kaiming_normal_", tensor, a, mode, nonlinearity)
     if std is None:

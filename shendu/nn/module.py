@@ -595,8 +595,12 @@ class Module:
         Example:
             >>> def init_weights(m):
             ...     if isinstance(m, nn.Linear):
-            ...         nn.init.xavier_uniform_(m.weight)
-            >>> net.apply(init_weights)
+            ...         nn.init.zeros_(m.weight)
+            >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+            >>> net.apply(init_weights) is net
+            True
+            >>> float(net[0].weight.abs().sum())
+            0.0
         """
         for child in self.children():
             child.apply(fn)

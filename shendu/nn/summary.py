@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _dtype
+from .._checks import is_int
 from ..autograd.grad_mode import no_grad
 from ..ops.creation import zeros
 from ..tensor import Tensor
@@ -132,13 +133,14 @@ def summary(
         A ModelSummary; ``str()`` of it is the table.
 
     Example:
-        >>> s = nn.summary(model, (1, 28, 28))
+        >>> model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 26 * 26, 10))
+        >>> s = nn.summary(model, (1, 28, 28), verbose=False)
         >>> s.total_params
-        44426
+        54170
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected an nn.Module, got {type(model).__name__}")
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    if not is_int(batch_size, numpy=False) or batch_size < 1:
         raise ValueError(f"summary: batch_size must be a positive int, got {batch_size!r}")
     sizes = _as_sizes(input_size)
     dtypes = list(dtype) if isinstance(dtype, (list, tuple)) else [dtype] * len(sizes)

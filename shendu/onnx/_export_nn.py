@@ -20,7 +20,7 @@ from ..ops import interpolate as IP
 from ..ops import normalization as N
 from ..ops import padding as PD
 from ..ops import pooling as P
-from ..ops import rnn as RN
+from ..ops.rnn import elman, gru, lstm
 from ._graph import Graph, converts
 from ._trace import Const
 
@@ -275,7 +275,7 @@ def _group_norm(g: Graph, rec: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- recurrent layers
-_GATES = {RN.LSTMLayer: (4, (0, 3, 1, 2)), RN.GRULayer: (3, (1, 0, 2)), RN.RNNLayer: (1, (0,))}
+_GATES = {lstm.LSTMLayer: (4, (0, 3, 1, 2)), gru.GRULayer: (3, (1, 0, 2)), elman.RNNLayer: (1, (0,))}
 
 
 def _split(g: Graph, name: str, parts: int) -> list[str]:
@@ -304,7 +304,7 @@ def _state(g: Graph, i: int) -> str:
 def _recurrence(g: Graph, rec: Any, family: type, x: str, reverse: bool) -> list[str]:
     """One direction of a recurrent layer over ``x`` ``(T, B, I)``; returns Y ``(T, 1, B, H)`` and the final states."""
     gates, order = _GATES[family]
-    states = 2 if family is RN.LSTMLayer else 1
+    states = 2 if family is lstm.LSTMLayer else 1
     first_weight = 1 + states
     w = _reordered(g, g.input(first_weight), gates, order)
     r = _reordered(g, g.input(first_weight + 1), gates, order)
@@ -325,15 +325,15 @@ def _recurrence(g: Graph, rec: Any, family: type, x: str, reverse: bool) -> list
         inputs.pop()
     hidden = _shape(g, first_weight + 1)[1]
     attrs: dict[str, Any] = {"hidden_size": hidden, "direction": "reverse" if reverse else "forward"}
-    if family is RN.GRULayer:
+    if family is gru.GRULayer:
         attrs["linear_before_reset"] = 1
-    if family is RN.RNNLayer:
+    if family is elman.RNNLayer:
         attrs["activations"] = ["Relu" if rec.params.get("nonlinearity") == "relu" else "Tanh"]
-    op_type = {RN.LSTMLayer: "LSTM", RN.GRULayer: "GRU", RN.RNNLayer: "RNN"}[family]
+    op_type = {lstm.LSTMLayer: "LSTM", gru.GRULayer: "GRU", elman.RNNLayer: "RNN"}[family]
     return g.node(op_type, inputs, 1 + states, **attrs)
 
 
-@converts(RN.LSTMLayer, RN.GRULayer, RN.RNNLayer)
+@converts(lstm.LSTMLayer, gru.GRULayer, elman.RNNLayer)
 def _recurrent_layer(g: Graph, rec: Any) -> None:
     if rec.params.get("batch_sizes") is not None:
         raise g.error("packed sequences cannot be exported; pad them and pass a tensor")
@@ -355,7 +355,7 @@ def _recurrent_layer(g: Graph, rec: Any) -> None:
         g.out(g.axes_op("Squeeze", state, [0, 1] if unbatched else [0]), k)
 
 
-@converts(RN.LSTMCellStep, RN.GRUCellStep, RN.RNNCellStep)
+@converts(lstm.LSTMCellStep, gru.GRUCellStep, elman.RNNCellStep)
 def _recurrent_cell(g: Graph, rec: Any) -> None:
     family = next(base for base in _GATES if issubclass(rec.op, base))
     unbatched = len(_shape(g, 0)) == 1

@@ -15,11 +15,14 @@ import numpy as np
 from ..ops import activation as A
 from ..ops import arithmetic as M
 from ..ops import creation as C
+from ..ops import cumulative as CU
 from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops import linalg as L
 from ..ops import padding as PD
+from ..ops import rearrange as RA
 from ..ops import reduction as R
+from ..ops import selection as SE
 from ..ops import shape as S
 from ._graph import INT64_MAX, INT64_MIN, Graph, converts, onnx_dtype
 from ._trace import ArgExtreme, Compare, Logical, Val
@@ -42,7 +45,7 @@ def _input_as_out_dtype(g: Graph, i: int) -> str:
 
 
 # ----------------------------------------------------------------------------- arithmetic
-_BINARY = {M.Add: "Add", M.Sub: "Sub", M.Mul: "Mul", M.Div: "Div", M.Pow: "Pow", E.Maximum: "Max", E.Minimum: "Min"}
+_BINARY = {M.Add: "Add", M.Sub: "Sub", M.Mul: "Mul", M.Div: "Div", M.Pow: "Pow", SE.Maximum: "Max", SE.Minimum: "Min"}
 
 
 @converts(*_BINARY)
@@ -145,14 +148,14 @@ def _clamp_tensor(g: Graph, rec: Any) -> None:
     g.out(g.one("Min", [g.one("Max", [x, lo]), hi]))
 
 
-@converts(E.Where)
+@converts(SE.Where)
 def _where(g: Graph, rec: Any) -> None:
     dtype = _outval(g).dtype
     a, b = (g.cast(g.input(i), _val(g, i).dtype, dtype) for i in (1, 2))
     g.out(g.one("Where", [g.input(0), a, b]))
 
 
-@converts(E.MaskedFill)
+@converts(SE.MaskedFill)
 def _masked_fill(g: Graph, rec: Any) -> None:
     dtype = _outval(g).dtype
     value = g.cast(g.input(2), _val(g, 2).dtype, dtype)
@@ -380,7 +383,7 @@ def _expand(g: Graph, rec: Any) -> None:
     g.out(g.one("Expand", [g.input(0), g.ints(shape)]))
 
 
-@converts(S.Repeat)
+@converts(RA.Repeat)
 def _repeat(g: Graph, rec: Any) -> None:
     repeats = list(rec.params["repeats"])
     x = g.input(0)
@@ -390,7 +393,7 @@ def _repeat(g: Graph, rec: Any) -> None:
     g.out(g.one("Tile", [x, g.ints(repeats)]))
 
 
-@converts(S.Flip)
+@converts(RA.Flip)
 def _flip(g: Graph, rec: Any) -> None:
     dims = list(rec.params["dims"])
     n = len(dims)
@@ -608,7 +611,7 @@ def _norm(g: Graph, rec: Any) -> None:
     g.out(_reduce(g, op_type, g.input(0), rec.params["axes"], rec.params["keepdim"]))
 
 
-@converts(R.CumSum)
+@converts(CU.CumSum)
 def _cumsum(g: Graph, rec: Any) -> None:
     g.out(g.one("CumSum", [_input_as_out_dtype(g, 0), g.scalar(rec.params["axis"], np.int64)]))
 

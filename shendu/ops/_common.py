@@ -12,7 +12,8 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
-from ..errors import DeviceError, DtypeError, OutOfMemoryError, ShapeError
+from .._checks import is_int
+from ..errors import DeviceError, OutOfMemoryError, ShapeError
 from ..tensor import Tensor
 
 __all__ = [
@@ -25,10 +26,17 @@ __all__ = [
     "float_operand",
     "parse_size",
     "promote_pair",
+    "quiet",
     "sum_to",
 ]
 
 _SCALARS = (int, float, bool, np.integer, np.floating, np.bool_)
+
+
+def quiet() -> np.errstate:
+    """NumPy's warnings off for overflow, division by zero and invalid values: PyTorch returns inf and
+    nan without a word, where NumPy would warn on every overflow or ``log(0)``."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 def sum_to(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -145,11 +153,6 @@ def float_operand(x: Tensor) -> Tensor:
     return cast(x, _dtype.get_default_dtype())
 
 
-def require_float(op: str, x: Tensor) -> None:
-    if x._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}")
-
-
 def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
     """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``; reject negative or non-integer sizes."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -158,7 +161,7 @@ def parse_size(op: str, size: Sequence[Any]) -> tuple[int, ...]:
     for s in size:
         if isinstance(s, Tensor):
             s = s.__index__()
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+        if not is_int(s):
             raise TypeError(f"{op}: size must be a sequence of ints, got {type(s).__name__} {s!r} in {tuple(size)}")
         if s < 0:
             raise ShapeError(f"{op}: negative dimension {s} in size {tuple(int(v) for v in size)}; sizes must be >= 0")

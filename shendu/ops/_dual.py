@@ -22,7 +22,7 @@ def _is_tensor(*values: Any) -> bool:
 def where(condition: Any, a: Any, b: Any) -> Any:
     """``a`` where ``condition`` holds, else ``b``; ``condition`` is never differentiated."""
     if _is_tensor(a, b):
-        from .elementwise import where as where_op
+        from .selection import where as where_op
 
         cond = condition.detach() if isinstance(condition, Tensor) else Tensor._make(condition)
         return where_op(cond, a, b)

@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled, _dtype
+from .._checks import check_dim, check_floating, check_tensor
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..errors import DtypeError, check_dim
+from ..errors import DtypeError
 from ..tensor import Tensor
 from . import _dual
-from ._common import float_operand
+from ._common import float_operand, quiet
+from ._erf import erf_array
 from .creation import cast
-from .elementwise import erf_array, stable_sigmoid, tensor_input, where
+from .elementwise import stable_sigmoid
+from .selection import where
 
 __all__ = [
     "celu",
@@ -55,14 +58,9 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
 
 
-def _quiet() -> np.errstate:
-    return np.errstate(divide="ignore", invalid="ignore", over="ignore")
-
-
 def _float_input(op: str, input: Any) -> Tensor:
-    x = tensor_input(op, input)
-    if x._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {x.dtype}; convert it with .float() first")
+    x = check_tensor(op, input, "as input")
+    check_floating(op, x, hint="; convert it with .float() first")
     return x
 
 
@@ -85,21 +83,20 @@ def _axes(axis: int | None, ndim: int) -> tuple[int, ...]:
 def _softplus_array(z: Any) -> Any:
     """``log(1 + exp(z))`` for any z: ``max(z, 0) + log1p(exp(-|z|))``."""
     xp = get_array_module(z)
-    with _quiet():
+    with quiet():
         return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
 
 # ----------------------------------------------------------------------------- ReLU family
 class Relu(Function):
-    saves_output = True
-
     def forward(self, x: Any) -> Any:
-        self.out = get_array_module(x).maximum(x, 0)
-        return self.out
+        out = get_array_module(x).maximum(x, 0)
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
         xp = get_array_module(grad)
-        out = self.out
+        (out,) = self.saved
         kernels = _compiled.kernels_for("activation", out, grad, contiguous=True)
         if kernels is not None:
             result = np.empty(out.shape, out.dtype)
@@ -113,7 +110,7 @@ class Relu(Function):
         return (xp.where(keep, grad, 0),)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return (_dual.where(~(self.out <= 0), grad, 0),)
+        return (_dual.where(~(self.saved[0] <= 0), grad, 0),)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -127,22 +124,20 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> shendu.relu(shendu.tensor([-1.0, 2.0]))
         tensor([0., 2.])
     """
-    x = tensor_input("relu", input)
+    x = check_tensor("relu", input, "as input")
     if x._array.dtype.kind == "b":
         raise DtypeError("relu: bool tensors are not supported; convert with .int() or .float() first")
     return _finish("relu", x, inplace, Relu)
 
 
 class LeakyRelu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, slope: float) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         self.meta = slope
         return get_array_module(x).where(x > 0, x, x * slope)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (_dual.where(self.x > 0, grad, grad * self.meta),)
+        return (_dual.where(self.saved[0] > 0, grad, grad * self.meta),)
 
     backward_graph = backward
 
@@ -166,18 +161,16 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 class Elu(Function):
     """``scale * x`` for positive x, ``scale * alpha * (exp(x * input_scale) - 1)`` elsewhere (ELU, SELU, CELU)."""
 
-    saves_inputs = (0,)
-
     def forward(self, x: Any, alpha: float, scale: float, input_scale: float) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (alpha, scale, input_scale)
         negative = xp.expm1(xp.minimum(x, 0) * input_scale) * (alpha * scale)
         return xp.where(x <= 0, negative, x * scale)
 
     def backward(self, grad: Any) -> tuple[Any]:
         alpha, scale, input_scale = self.meta
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(x)
         slope = xp.exp(xp.minimum(x, 0) * input_scale) * (alpha * scale * input_scale)
         return (xp.where(x <= 0, grad * slope, grad * scale),)
@@ -239,17 +232,15 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 class Hardtanh(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, lo: Any, hi: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (lo, hi)
         return xp.minimum(xp.maximum(x, lo), hi)
 
     def backward(self, grad: Any) -> tuple[Any]:
         lo, hi = self.meta
-        x = self.x
+        (x,) = self.saved
         # Unlike clamp, PyTorch passes no gradient at the two corners themselves (but does at NaN).
         return (_dual.where((x <= lo) | (x >= hi), 0, grad),)
 
@@ -257,7 +248,7 @@ class Hardtanh(Function):
 
 
 def _hardtanh(op: str, input: Any, min_val: float, max_val: float, inplace: bool) -> Tensor:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     if x._array.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; convert with .int() or .float() first")
     if min_val > max_val:
@@ -301,15 +292,13 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Hardsigmoid(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         return xp.minimum(xp.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         return (_dual.where((x > -3) & (x < 3), grad / 6, 0),)
 
     backward_graph = backward
@@ -331,15 +320,13 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Hardswish(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(grad)
         return (xp.where(x <= -3, 0, xp.where(x < 3, grad * (x / 3 + 0.5), grad)),)
 
@@ -365,13 +352,11 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
 # ----------------------------------------------------------------------------- smooth activations
 class Gelu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, approximate: str) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = approximate
-        with _quiet():
+        with quiet():
             if approximate == "tanh":
                 self.t = xp.tanh((x + x * x * x * _GELU_KAPPA) * _SQRT_2_OVER_PI)
                 return x * 0.5 * (1 + self.t)
@@ -379,9 +364,9 @@ class Gelu(Function):
             return x * self.cdf
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        (x,) = self.saved
         xp = get_array_module(x)
-        with _quiet():
+        with quiet():
             if self.meta == "tanh":
                 t = self.t
                 inner_grad = (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * _GELU_KAPPA * (x * x)))
@@ -415,17 +400,15 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 class Silu(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
-        self.s = stable_sigmoid(x)
-        with _quiet():
-            return x * self.s
+        s = stable_sigmoid(x)
+        self.save_for_backward(x, s)
+        with quiet():
+            return x * s
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, s = self.x, self.s
-        with _quiet():
+        x, s = self.saved
+        with quiet():
             return (grad * s * (1 + x * (1 - s)),)
 
     @staticmethod
@@ -449,18 +432,16 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Softplus(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, beta: float, threshold: float) -> Any:
         xp = get_array_module(x)
-        self.x = x
+        self.save_for_backward(x)
         self.meta = (beta, threshold)
         z = x * beta
         return xp.where(z > threshold, x, _softplus_array(z) / beta)
 
     def backward(self, grad: Any) -> tuple[Any]:
         beta, threshold = self.meta
-        z = self.x * beta
+        z = self.saved[0] * beta
         return (get_array_module(grad).where(z > threshold, grad, grad * stable_sigmoid(z)),)
 
     @staticmethod
@@ -486,17 +467,15 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 class Mish(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
-        self.t = get_array_module(x).tanh(_softplus_array(x))
-        with _quiet():
-            return x * self.t
+        t = get_array_module(x).tanh(_softplus_array(x))
+        self.save_for_backward(x, t)
+        with quiet():
+            return x * t
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, t = self.x, self.t
-        with _quiet():
+        x, t = self.saved
+        with quiet():
             return (grad * (t + x * stable_sigmoid(x) * (1 - t * t)),)
 
     @staticmethod
@@ -520,14 +499,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 class Logsigmoid(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         return -_softplus_array(-x)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return (grad * stable_sigmoid(-self.x),)
+        return (grad * stable_sigmoid(-self.saved[0]),)
 
     @staticmethod
     def composite(x: Tensor) -> Tensor:
@@ -551,7 +528,7 @@ def logsigmoid(input: Tensor) -> Tensor:
 class Tanhshrink(Function):
     def forward(self, x: Any) -> Any:
         self.t = get_array_module(x).tanh(x)
-        with _quiet():
+        with quiet():
             return x - self.t
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -570,13 +547,13 @@ def tanhshrink(input: Tensor) -> Tensor:
         >>> shendu.tanhshrink(shendu.tensor([1.0]))
         tensor([0.2384])
     """
-    return Tanhshrink.apply(float_operand(tensor_input("tanhshrink", input)))
+    return Tanhshrink.apply(float_operand(check_tensor("tanhshrink", input, "as input")))
 
 
 class Softsign(Function):
     def forward(self, x: Any) -> Any:
         self.denom = get_array_module(x).abs(x) + 1
-        with _quiet():
+        with quiet():
             return x / self.denom
 
     def backward(self, grad: Any) -> tuple[Any]:
@@ -595,61 +572,59 @@ def softsign(input: Tensor) -> Tensor:
         >>> shendu.softsign(shendu.tensor([-3.0, 1.0]))
         tensor([-0.7500,  0.5000])
     """
-    return Softsign.apply(float_operand(tensor_input("softsign", input)))
+    return Softsign.apply(float_operand(check_tensor("softsign", input, "as input")))
 
 
 # ----------------------------------------------------------------------------- softmax
 class Softmax(Function):
-    saves_output = True
-
     def forward(self, x: Any, axis: int | None) -> Any:
         xp = get_array_module(x)
         self.meta = axis
         if x.size == 0:
-            self.out = x.copy()
-            return self.out
-        with _quiet():
-            e = xp.exp(x - x.max(axis=axis, keepdims=True))
-            self.out = e / e.sum(axis=axis, keepdims=True)
-        return self.out
+            out = x.copy()
+        else:
+            with quiet():
+                e = xp.exp(x - x.max(axis=axis, keepdims=True))
+                out = e / e.sum(axis=axis, keepdims=True)
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        return self._grads(grad, self.out)
+        return self._grads(grad, self.saved[0])
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return self._grads(grad, Tensor._make(self.out, self, 0))
+        return self._grads(grad, self.saved_tensors()[0])
 
     def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         return (out * (grad - _dual.sum(grad * out, _axes(self.meta, out.ndim), keepdims=True)),)
 
 
 class LogSoftmax(Function):
-    saves_output = True
-
     def forward(self, x: Any, axis: int | None) -> Any:
         xp = get_array_module(x)
         self.meta = axis
         if x.size == 0:
-            self.out = x.copy()
-            return self.out
-        with _quiet():
-            shifted = x - x.max(axis=axis, keepdims=True)
-            self.out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-        return self.out
+            out = x.copy()
+        else:
+            with quiet():
+                shifted = x - x.max(axis=axis, keepdims=True)
+                out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        self.save_for_backward(out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        with _quiet():
-            return self._grads(grad, self.out)
+        with quiet():
+            return self._grads(grad, self.saved[0])
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        return self._grads(grad, Tensor._make(self.out, self, 0))
+        return self._grads(grad, self.saved_tensors()[0])
 
     def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         return (grad - _dual.exp(out) * _dual.sum(grad, _axes(self.meta, out.ndim), keepdims=True),)
 
 
 def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Tensor, int | None]:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     ndim = x._array.ndim
     if dim is None:
         dim = 0 if ndim in (0, 1, 3) else 1
@@ -661,11 +636,7 @@ def _softmax_input(op: str, input: Any, dim: int | None, dtype: Any) -> tuple[Te
     axis = check_dim(op, dim, ndim, x._array.shape)
     if dtype is not None:
         x = cast(x, _dtype.to_dtype(dtype, op))
-    if x._array.dtype.kind != "f":
-        raise DtypeError(
-            f"{op}: expected a floating-point tensor, got dtype {x.dtype}; "
-            "pass dtype=shendu.float32 to compute in floating point"
-        )
+    check_floating(op, x, hint="; pass dtype=shendu.float32 to compute in floating point")
     return x, axis if ndim else None
 
 
@@ -708,7 +679,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
 
     Example:
         >>> shendu.log_softmax(shendu.tensor([1e4, 0.0]), dim=0)
-        tensor([ 0.0000e+00, -1.0000e+04])
+        tensor([     0., -10000.])
     """
     x, axis = _softmax_input("log_softmax", input, dim, dtype)
     return LogSoftmax.apply(x, axis=axis)

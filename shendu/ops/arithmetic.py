@@ -6,6 +6,7 @@ the scalar kept weak), so float32 tensors stay float32 as in PyTorch.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from ._common import (
     float_operand,
     is_scalar,
     promote_pair,
+    quiet,
     scalar_result_dtype,
     sum_to,
 )
@@ -211,7 +213,8 @@ class PowScalar(Function):
 class RPowScalar(Function):
     def forward(self, x: Any, scalar: Any) -> Any:
         self.meta = scalar
-        out = _int_power(scalar, x) if x.dtype.kind in "iu" else scalar**x
+        with quiet():
+            out = _int_power(scalar, x) if x.dtype.kind in "iu" else scalar**x
         self.save_for_backward(out)
         return out
 
@@ -224,7 +227,10 @@ class RPowScalar(Function):
     def _grads(self, grad: Any, out: Any) -> tuple[Any]:
         base = self.meta
         if base == 0:
-            return (grad * 0,)
+            # d(0**x)/dx = 0**x * log(0): PyTorch takes it as 0 where x >= 0 (out is 0 or 1), and it is
+            # inf * -inf where x < 0 (and nan where x is).
+            with quiet():
+                return (_dual.where(out <= 1, 0, grad * out * -math.inf),)
         return (grad * out * float(np.log(base)),)
 
 
@@ -287,7 +293,13 @@ def _check_alpha(op: str, input: Any, other: Any, alpha: Any) -> None:
 
 
 def _scaled(input: Any, other: Any, alpha: Any) -> Any:
-    """``alpha * other`` in the result's dtype: as in PyTorch, alpha takes no part in type promotion."""
+    """``alpha * other`` in the result's dtype: as in PyTorch, alpha takes no part in type promotion but is
+    converted to the dtype of ``input + other`` (so between bools it is a bool)."""
+    both_bool = _is_bool(input) and _is_bool(other)
+    if is_scalar(other):
+        # A number stays a number, so it ranks below a 0-d tensor operand (float16 + 0 * 0.5 is float16).
+        value = _scalar_value(other)
+        return (value and bool(alpha)) if both_bool else value * _scalar_value(alpha)
     if isinstance(other, Tensor):
         tensors = [t for t in (input, other) if isinstance(t, Tensor)]
         target = _dtype.result_type(
@@ -296,7 +308,7 @@ def _scaled(input: Any, other: Any, alpha: Any) -> Any:
             [_scalar_value(input)] if is_scalar(input) else [],
         )
         other = cast(other, target)
-    return mul(other, alpha)
+    return mul(other, bool(alpha) if both_bool else alpha)
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -312,6 +324,10 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 
     Example:
         >>> shendu.add(shendu.ones(2, 3), shendu.arange(3.0))
+        tensor([[1., 2., 3.],
+                [1., 2., 3.]])
+        >>> shendu.add(shendu.ones(2), shendu.ones(2), alpha=10)
+        tensor([11., 11.])
     """
     if type(alpha) is not int or alpha != 1:
         _check_alpha("add", input, other, alpha)
@@ -334,14 +350,13 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         raise DtypeError("sub: subtracting bool tensors is not supported; use logical_xor or ~ instead")
     if _is_bool(input):
         raise TypeError("sub: subtracting from a bool is not supported; use logical_xor or ~ instead")
+    if _is_bool(other):
+        raise TypeError("sub: subtracting a bool is not supported; use logical_xor or ~ instead")
     if alpha != 1:
         other = _scaled(input, other, alpha)
     if isinstance(input, Tensor):
         if is_scalar(other):
-            other = _scalar_value(other)
-            if isinstance(other, bool):
-                raise TypeError("sub: subtracting a bool is not supported; use logical_xor or ~ instead")
-            return _tensor_scalar("sub", input, -other, AddScalar)
+            return _tensor_scalar("sub", input, -_scalar_value(other), AddScalar)
         return _tensor_tensor("sub", input, as_operand("sub", other, input), Sub)
     if is_scalar(input) and isinstance(other, Tensor):
         return _tensor_scalar("sub", other, input, RSubScalar)
@@ -446,14 +461,12 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 
 
 class Remainder(Function):
-    saves_inputs = (0, 1)
-
     def forward(self, a: Any, b: Any) -> Any:
-        self.a, self.b = a, b
+        self.save_for_backward(a, b)
         return get_array_module(a).remainder(a, b)
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
-        a, b = self.a, self.b
+        a, b = self.saved
         xp = get_array_module(a)
         ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
         gb = sum_to(-grad * xp.floor(a / b), b.shape) if self.needs_input_grad(1) else None
@@ -461,7 +474,7 @@ class Remainder(Function):
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         # floor(a / b) is piecewise constant: a constant in the gradient's graph.
-        a, b = self.a, self.b
+        a, b = self.saved
         ga = sum_to(grad, a.shape) if self.needs_input_grad(0) else None
         quotient = Tensor._make(get_array_module(a).floor(a / b))
         gb = sum_to(-grad * quotient, b.shape) if self.needs_input_grad(1) else None

@@ -18,6 +18,7 @@ import warnings
 from typing import Any
 
 from .. import _dtype
+from .._checks import check_tensor
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -36,35 +37,33 @@ __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 class SafeSoftmax(Function):
     """Softmax over the last dim, with all-``-inf`` rows giving zeros instead of NaN."""
 
-    saves_output = True
-
     def forward(self, x: Any) -> Any:
         xp = get_array_module(x)
         if x.shape[-1] == 0:
-            self.out = x.copy()
-            return self.out
+            out = x.copy()
+            self.save_for_backward(out)
+            return out
         top = x.max(axis=-1, keepdims=True)
         # A row of only -inf keeps exp(-inf) = 0 everywhere once its maximum is taken as 0.
         top = xp.where(xp.isneginf(top), 0, top)
         e = xp.exp(x - top)
         total = e.sum(axis=-1, keepdims=True)
         out = e / xp.where(total == 0, 1, total)
-        self.out = out
+        self.save_for_backward(out)
         return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        y = self.out
+        (y,) = self.saved
         return (y * (grad - (grad * y).sum(axis=-1, keepdims=True)),)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor]:
-        y = Tensor._make(self.out, self, 0)
+        (y,) = self.saved_tensors()
         return (y * (grad - (grad * y).sum(-1, keepdim=True)),)
 
 
 def _check_qkv(op: str, query: Any, key: Any, value: Any) -> None:
     for name, t in (("query", query), ("key", key), ("value", value)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected {name} to be a Tensor, got {type(t).__name__}")
+        check_tensor(op, t, name=name)
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise ShapeError(
             f"{op}: expected query, key and value of at least 2 dims (..., L, E), got shapes "
@@ -171,8 +170,7 @@ def _share_heads(op: str, query: Tensor, key: Tensor, value: Tensor) -> tuple[Te
 
 def _mask_bias(op: str, mask: Any, query: Tensor, scores_shape: tuple[int, ...]) -> Tensor:
     """The additive bias of an attention mask: 0 where True and -inf where False, or the float mask itself."""
-    if not isinstance(mask, Tensor):
-        raise TypeError(f"{op}: attn_mask must be a Tensor or None, got {type(mask).__name__}")
+    check_tensor(op, mask, name="attn_mask", optional=True)
     if mask.dtype != _dtype.bool and mask.dtype != _dtype.float32 and mask.dtype != query.dtype:
         raise DtypeError(
             f"{op}: attn_mask must be bool, float32 or the query's dtype ({query.dtype}), got {mask.dtype}"
@@ -204,8 +202,7 @@ def canonical_mask(
     """
     if mask is None:
         return None
-    if not isinstance(mask, Tensor):
-        raise TypeError(f"{prefix}{name} must be a Tensor or None, got {type(mask).__name__}")
+    check_tensor(prefix[:-2], mask, name=name, optional=True)
     if mask.dtype != _dtype.bool and not mask.dtype.is_floating_point:
         raise DtypeError(f"{prefix}{name} must be a bool or floating-point mask, got dtype {mask.dtype}")
     if isinstance(other, Tensor) and other.dtype != mask.dtype:

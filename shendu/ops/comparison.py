@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from .._checks import check_tensor
 from ..backend import get_array_module
 from ..errors import DtypeError
 from ..tensor import Tensor
@@ -25,7 +26,6 @@ from ._common import (
     promote_pair,
     scalar_result_dtype,
 )
-from .elementwise import tensor_input
 
 __all__ = [
     "allclose",
@@ -59,7 +59,7 @@ def _scalar_value(value: Any) -> Any:
 
 def _operands(op: str, input: Any, other: Any) -> tuple[Any, Any]:
     """The two raw operands, promoted to their common dtype; a Python scalar stays a scalar."""
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     if is_scalar(other):
         value = _scalar_value(other)
         target = scalar_result_dtype(x, value)
@@ -149,9 +149,8 @@ def equal(input: Tensor, other: Tensor) -> bool:
         >>> shendu.equal(shendu.tensor([1, 2]), shendu.tensor([1.0, 2.0]))
         True
     """
-    x = tensor_input("equal", input)
-    if not isinstance(other, Tensor):
-        raise TypeError(f"equal: expected other to be a Tensor, got {type(other).__name__}")
+    x = check_tensor("equal", input, "as input")
+    check_tensor("equal", other, name="other")
     check_same_device("equal", x, other)
     if x._array.shape != other._array.shape:
         return False
@@ -182,9 +181,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-
         >>> shendu.isclose(shendu.tensor([1.0, 2.0]), shendu.tensor([1.0 + 1e-7, 2.1]))
         tensor([ True, False])
     """
-    x = tensor_input("isclose", input)
-    if not isinstance(other, Tensor):
-        raise TypeError(f"isclose: expected other to be a Tensor, got {type(other).__name__}")
+    x = check_tensor("isclose", input, "as input")
+    check_tensor("isclose", other, name="other")
     check_same_device("isclose", x, other)
     if x._array.dtype != other._array.dtype:
         raise DtypeError(
@@ -217,10 +215,9 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
         >>> shendu.allclose(shendu.tensor([1.0, 2.0]), shendu.tensor([1.0, 2.0 + 1e-7]))
         True
     """
-    x = tensor_input("allclose", input)
+    x = check_tensor("allclose", input, "as input")
     _check_tolerances("allclose", rtol, atol)
-    if not isinstance(other, Tensor):
-        raise TypeError(f"allclose: expected other to be a Tensor, got {type(other).__name__}")
+    check_tensor("allclose", other, name="other")
     if x._array.dtype != other._array.dtype:
         raise DtypeError(
             f"allclose: input and other must have the same dtype, got {x.dtype} and {other.dtype}; "
@@ -231,7 +228,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 
 # ----------------------------------------------------------------------------- logical
 def _logical(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     if is_scalar(other):
         b = _scalar_value(other)
     else:
@@ -279,7 +276,7 @@ def logical_not(input: Tensor) -> Tensor:
         >>> shendu.logical_not(shendu.tensor([0.0, 2.0]))
         tensor([ True, False])
     """
-    x = tensor_input("logical_not", input)
+    x = check_tensor("logical_not", input, "as input")
     return Tensor._make(get_array_module(x._array).logical_not(x._array))
 
 
@@ -293,7 +290,7 @@ def _bitwise(op: str, ufunc: str, input: Any, other: Any) -> Tensor:
     if not isinstance(input, Tensor) and isinstance(other, Tensor):
         # `True & mask` arrives here reflected; the ops are symmetric.
         input, other = other, input
-    x = tensor_input(op, input)
+    x = check_tensor(op, input, "as input")
     _check_integral(op, x._array.dtype)
     if is_scalar(other):
         value = _scalar_value(other)
@@ -348,6 +345,6 @@ def bitwise_not(input: Tensor) -> Tensor:
         >>> shendu.bitwise_not(shendu.tensor([True, False]))
         tensor([False,  True])
     """
-    x = tensor_input("bitwise_not", input)
+    x = check_tensor("bitwise_not", input, "as input")
     _check_integral("bitwise_not", x._array.dtype)
     return Tensor._make(get_array_module(x._array).invert(x._array))

@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .._checks import check_tensor, is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -55,9 +56,9 @@ class _Geometry(NamedTuple):
 # ---------------------------------------------------------------------------------------- arguments
 def _ntuple(op: str, name: str, value: Any, n: int, minimum: int) -> tuple[int, ...]:
     """``value`` (an int, or a sequence of 1 or ``n`` ints) as ``n`` ints, each at least ``minimum``."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if is_int(value):
         values = (int(value),) * n
-    elif isinstance(value, (tuple, list)) and len(value) in (1, n) and all(_is_int(v) for v in value):
+    elif isinstance(value, (tuple, list)) and len(value) in (1, n) and all(is_int(v) for v in value):
         values = tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
     else:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
@@ -67,18 +68,13 @@ def _ntuple(op: str, name: str, value: Any, n: int, minimum: int) -> tuple[int, 
     return values
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _show(values: tuple[int, ...], n: int) -> str:
     """How a per-dimension hyperparameter reads in a message: ``3`` in 1-D, ``(3, 3)`` in 2-D."""
     return str(values[-1]) if n == 1 else str(tuple(values))
 
 
 def _check_input(op: str, input: Any, spatial: int) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
+    check_tensor(op, input, "as input")
     ndim = input._array.ndim
     if ndim not in (spatial + 1, spatial + 2):
         raise ShapeError(
@@ -98,9 +94,8 @@ def _as_batched(array: Any, spatial: int) -> Any:
 
 def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, groups: Any, transposed: bool) -> int:
     """Check the weight and bias against the input (ranks, dtypes, devices, channels); the groups as an int."""
-    if not isinstance(weight, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as weight, got {type(weight).__name__}")
-    if not _is_int(groups) or groups < 1:
+    check_tensor(op, weight, "as weight")
+    if not is_int(groups) or groups < 1:
         raise ShapeError(f"{op}: groups must be a positive int, got {groups!r}")
     groups = int(groups)
     wshape, xshape = tuple(weight._array.shape), tuple(input._array.shape)
@@ -143,8 +138,7 @@ def _check_weight(op: str, input: Tensor, weight: Any, bias: Any, spatial: int, 
         raise ShapeError(f"{op}: the kernel must not be empty, got weight shape {wshape}")
     out_channels = wshape[1] * groups if transposed else wshape[0]
     if bias is not None:
-        if not isinstance(bias, Tensor):
-            raise TypeError(f"{op}: expected a Tensor or None as bias, got {type(bias).__name__}")
+        check_tensor(op, bias, "as bias", optional=True)
         check_same_device(op, input, bias)
         if tuple(bias._array.shape) != (out_channels,):
             raise ShapeError(

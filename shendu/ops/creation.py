@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from .._checks import check_tensor, is_int, is_number
 from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -310,8 +311,7 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, r
 
 
 def _like(op: str, input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    check_tensor(op, input)
     return _filled(
         op,
         tuple(input.shape),
@@ -375,7 +375,7 @@ def arange(
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     names = ("start", "end", "step")
     for name, v in zip(names, values):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        if not is_number(v):
             raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
         # An infinite step is a range of at most one value, as in PyTorch; infinite bounds are not.
         if math.isnan(v) or (math.isinf(v) and name != "step"):
@@ -406,7 +406,7 @@ def arange(
 
 
 def _check_steps(op: str, steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+    if not is_int(steps):
         raise TypeError(f"{op}: steps must be an int, got {type(steps).__name__} {steps!r}")
     if steps < 0:
         raise ValueError(f"{op}: steps must be non-negative, got {steps}")
@@ -417,7 +417,7 @@ def _endpoint(op: str, value: Any, target: np.dtype) -> Any:
     """``value`` as PyTorch holds an endpoint: converted to the output dtype first (integers truncate)."""
     if isinstance(value, Tensor):
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{op}: start and end must be numbers, got {type(value).__name__} {value!r}")
     if target.kind in "iub":
         return int(_fill_value(op, value, target, "the endpoint"))
@@ -566,8 +566,7 @@ class Move(Function):
 
 def move(input: Tensor, device: _backend.device | str) -> Tensor:
     """``input`` on ``device`` (itself when already there); gradients flow back across the move."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"move: expected a Tensor, got {type(input).__name__}")
+    check_tensor("move", input)
     device = _backend.as_device(device, "move")
     if device is None:
         raise TypeError("move: expected a device such as 'cpu' or 'cuda:0', got None")
@@ -576,24 +575,14 @@ def move(input: Tensor, device: _backend.device | str) -> Tensor:
     return Move.apply(input, device=device)
 
 
-def check_floating(op: str, dtype: Any) -> None:
-    if dtype is not None and not _dtype.to_dtype(dtype, op).is_floating_point:
-        raise DtypeError(f"{op}: expected a floating-point dtype, got {dtype}")
-
-
 # ----------------------------------------------------------------------------- Tensor.new_* and type_as
 # Methods only (PyTorch has no torch.new_zeros): a new tensor with this one's dtype and device unless given.
-
-
-def _check_source(op: str, input: Any) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
 
 
 def _new_filled(
     op: str, input: Tensor, shape: tuple[Any, ...], size: Any, fill: Any, dtype: Any, device: Any, requires_grad: bool
 ) -> Tensor:
-    _check_source(op, input)
+    check_tensor(op, input)
     target = dtype if dtype is not None else input.dtype
     if fill != 0:
         fill = _fill_value(op, fill, _resolve_dtype(target))
@@ -674,7 +663,7 @@ def new_tensor(
         >>> shendu.zeros(1).new_tensor([1, 2])
         tensor([1., 2.])
     """
-    _check_source("new_tensor", input)
+    check_tensor("new_tensor", input)
     if isinstance(data, Tensor):
         data = data.detach()
     return tensor(
@@ -692,7 +681,6 @@ def type_as(input: Tensor, other: Tensor) -> Tensor:
         >>> shendu.tensor([1, 2]).type_as(shendu.zeros(1))
         tensor([1., 2.])
     """
-    _check_source("type_as", input)
-    if not isinstance(other, Tensor):
-        raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+    check_tensor("type_as", input)
+    check_tensor("type_as", other, name="other")
     return input.to(other.device, other.dtype)

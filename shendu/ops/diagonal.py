@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._checks import check_dim, check_tensor
 from ..autograd.function import Function
 from ..autograd.inplace import record_view
 from ..backend import get_array_module
-from ..errors import ShapeError, check_dim
+from ..errors import ShapeError
 from ..tensor import Tensor
 from ._common import as_index
 
@@ -68,11 +69,6 @@ class DiagOf(Diagonal):
         return super().forward(x, offset, dim1, dim2).copy()
 
 
-def _check_tensor(op: str, input: Any) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
-
-
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     """A 1-D tensor as a diagonal matrix, or the diagonal of a 2-D tensor as a new 1-D tensor.
 
@@ -90,7 +86,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         >>> shendu.diag(shendu.arange(9).view(3, 3), 1)
         tensor([1, 5])
     """
-    _check_tensor("diag", input)
+    check_tensor("diag", input)
     offset = as_index("diag", "diagonal", diagonal)
     ndim = input._array.ndim
     if ndim == 1:
@@ -121,7 +117,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         >>> shendu.arange(6).view(2, 3).diagonal(offset=1)
         tensor([1, 5])
     """
-    _check_tensor("diagonal", input)
+    check_tensor("diagonal", input)
     shape = input._array.shape
     d1 = check_dim("diagonal", dim1, len(shape), shape)
     d2 = check_dim("diagonal", dim2, len(shape), shape)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import check_dim
+from .._checks import check_dim, check_tensor
 from ..tensor import Tensor
 from ._common import broadcast_shape
 from .elementwise import clamp
@@ -12,9 +12,8 @@ __all__ = ["cosine_similarity", "pairwise_distance"]
 
 
 def _pair(op: str, x1: Tensor, x2: Tensor) -> tuple[int, ...]:
-    for name, t in (("x1", x1), ("x2", x2)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    check_tensor(op, x1, name="x1")
+    check_tensor(op, x2, name="x2")
     return broadcast_shape(op, tuple(x1.shape), tuple(x2.shape))
 
 

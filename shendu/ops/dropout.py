@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._checks import check_tensor, is_number
 from ..autograd.function import Function
 from ..backend import to_device
 from ..errors import DtypeError, ShapeError
@@ -41,9 +42,8 @@ class Dropout(Function):
 
 
 def _check(op: str, input: Any, p: Any) -> float:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+    check_tensor(op, input, name="input")
+    if not is_number(p):
         raise TypeError(f"{op}: p must be a float, got {type(p).__name__} {p!r}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability p must be between 0 and 1, got p={p}")
@@ -96,8 +96,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         Output: the input's shape.
 
     Example:
-        >>> shendu.manual_seed(0)
         >>> y = dropout(shendu.ones(2, 4), p=0.5)
+        >>> sorted(set(y.flatten().tolist()))  # dropped, or kept and scaled by 1 / (1 - p)
+        [0.0, 2.0]
     """
     op = "dropout"
     p = _check(op, input, p)

@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from .._checks import check_dim, check_tensor
 from ..autograd.function import Function
 from ..autograd.inplace import record_view
 from ..backend import get_array_module
-from ..errors import DtypeError, IndexOutOfRange, ShapeError, check_dim
+from ..errors import DtypeError, IndexOutOfRange, ShapeError
 from ..tensor import Tensor
 from ._common import as_index, broadcast_shape, check_same_device, is_scalar, sum_to
 from .creation import _fill_value, move, zeros
@@ -572,7 +573,7 @@ def _scatter_args(op: str, input: Tensor, dim: int, index: Tensor, src: Any) -> 
         if src._array.dtype != input._array.dtype:
             raise DtypeError(f"{op}: src must have the input's dtype {input.dtype.name}, got {src.dtype.name}")
     elif src is not None:
-        raise TypeError(f"{op}: src must be a Tensor, got {type(src).__name__}")
+        check_tensor(op, src, name="src")
     return d, _check_scatter_index(op, input, d, index, src), src
 
 
@@ -622,8 +623,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         >>> shendu.zeros(3).scatter_add(0, shendu.tensor([0, 0, 2]), shendu.ones(3))
         tensor([2., 0., 1.])
     """
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+    check_tensor("scatter_add", src, name="src")
     index = _index_tensor("scatter_add", index)
     if input._array.ndim == 0:
         check_dim("scatter_add", dim, 0)
@@ -682,8 +682,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         tensor([[1, 0, 0],
                 [0, 0, 1]])
     """
-    if not isinstance(tensor, Tensor):
-        raise TypeError(f"one_hot: expected a Tensor of class indices, got {type(tensor).__name__}")
+    check_tensor("one_hot", tensor, "of class indices")
     data = tensor._array
     if data.dtype.kind not in "iu":
         raise DtypeError(f"one_hot: expected an integer (int64) tensor of class indices, got {tensor.dtype.name}")

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_tensor, is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
-from .conv import _is_int
 from .pooling import adaptive_avg_pool2d
 
 __all__ = ["interpolate"]
@@ -164,8 +164,8 @@ def _output_size(
         )
     image = shape[2:]
     if size is not None:
-        sizes = (size,) * spatial if _is_int(size) else tuple(size) if isinstance(size, (tuple, list)) else None
-        if sizes is None or len(sizes) != spatial or not all(_is_int(s) for s in sizes):
+        sizes = (size,) * spatial if is_int(size) else tuple(size) if isinstance(size, (tuple, list)) else None
+        if sizes is None or len(sizes) != spatial or not all(is_int(s) for s in sizes):
             raise ShapeError(f"{op}: size must be an int or {spatial} ints for an input of shape {shape}, got {size!r}")
         return tuple(int(s) for s in sizes), (None,) * spatial
     factors = (scale_factor,) * spatial if isinstance(scale_factor, (int, float)) else tuple(scale_factor)
@@ -247,8 +247,7 @@ def interpolate(
         tensor([[[0.0000, 0.3333, 0.6667, 1.0000]]])
     """
     op = "interpolate"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
+    check_tensor(op, input, "as input")
     shape = tuple(input._array.shape)
     _check_mode(op, mode, shape, align_corners, antialias)
     out, scales = _output_size(op, shape, size, scale_factor, recompute_scale_factor)

@@ -474,20 +474,15 @@ def _check_label_sizes(labels: list[str], shapes: list[tuple[int, ...]]) -> None
 
 class Einsum(Function):
     def forward(self, *arrays: Any, labels: tuple[str, ...], out: str) -> Any:
-        self.arrays = arrays
+        self.save_for_backward(*arrays)
         self.meta = (labels, out)
         return _contract(",".join(labels) + "->" + out, arrays)
 
     def backward(self, grad: Any) -> tuple[Any, ...]:
-        return self._grads(grad, self.arrays)
+        return self._grads(grad, self.saved)
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        make = Tensor._make
-        operands = [
-            make(a) if e is None else make(a, e[0], e[1]) if type(e) is tuple else e
-            for a, e in zip(self.arrays, self.next_edges)
-        ]
-        return self._grads(grad, tuple(operands))
+        return self._grads(grad, self.saved_tensors())
 
     def _grads(self, grad: Any, operands: tuple[Any, ...]) -> tuple[Any, ...]:
         labels, out = self.meta
@@ -495,17 +490,6 @@ class Einsum(Function):
             _einsum_grad(grad, out, labels, operands, i) if self.needs_input_grad(i) else None
             for i in range(len(labels))
         )
-
-
-_EINSUM_CLASSES: dict[int, type[Einsum]] = {}
-
-
-def _einsum_class(count: int) -> type[Einsum]:
-    """The Einsum node for ``count`` operands: all of them are saved, which the version check must know."""
-    cls = _EINSUM_CLASSES.get(count)
-    if cls is None:
-        cls = _EINSUM_CLASSES[count] = type("Einsum", (Einsum,), {"saves_inputs": tuple(range(count))})
-    return cls
 
 
 def _contract(equation: str, arrays: Any) -> Any:
@@ -584,4 +568,4 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     if len(tensors) == 1 and tensors[0]._array.dtype.kind in "biu" and len(out) < len(set(labels[0])):
         # PyTorch sums a single integer or bool operand in int64, as its sum() does.
         tensors[0] = Tensor._make(tensors[0]._array.astype(np.int64))
-    return _einsum_class(len(tensors)).apply(*tensors, labels=tuple(labels), out=out)
+    return Einsum.apply(*tensors, labels=tuple(labels), out=out)

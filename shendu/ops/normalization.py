@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled
+from .._checks import check_floating, check_tensor, is_int, is_number
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
@@ -290,10 +291,8 @@ def _shape(t: Tensor) -> tuple[int, ...]:
 
 
 def _check_input(op: str, input: Any, min_ndim: int, layout: str) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected input to be a Tensor, got {type(input).__name__}")
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    check_tensor(op, input, name="input")
+    check_floating(op, input, "input")
     if input._array.ndim < min_ndim:
         raise ShapeError(
             f"{op}: expected an input of shape {layout} with at least {min_ndim} dimensions, got shape {_shape(input)}"
@@ -306,8 +305,7 @@ def _check_per_channel(op: str, input: Tensor, channels: int, **tensors: Tensor 
     for name, t in tensors.items():
         if t is None:
             continue
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected {name} to be a Tensor or None, got {type(t).__name__}")
+        check_tensor(op, t, name=name, optional=True)
         if t._array.size != channels:
             raise ShapeError(
                 f"{op}: {name} should have {channels} elements, one per channel of the input "
@@ -335,7 +333,7 @@ def _check_eps(op: str, eps: float, training: bool) -> None:
 
 
 def _check_momentum(op: str, momentum: Any) -> float:
-    if isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.integer, np.floating)):
+    if not is_number(momentum):
         raise TypeError(
             f"{op}: momentum must be a float, got {momentum!r}; for a cumulative average "
             "(momentum=None in nn.BatchNorm) pass 1 / num_batches_tracked"
@@ -479,8 +477,7 @@ def layer_norm(
     for name, t in (("weight", weight), ("bias", bias)):
         if t is None:
             continue
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected {name} to be a Tensor or None, got {type(t).__name__}")
+        check_tensor(op, t, name=name, optional=True)
         if _shape(t) != norm_shape:
             raise ShapeError(f"{op}: {name} must have shape normalized_shape {norm_shape}, got shape {_shape(t)}")
         _check_dtype(op, input, name, t)
@@ -540,7 +537,7 @@ def group_norm(
     _check_input(op, input, 2, "(N, C, *)")
     shape = _shape(input)
     channels = shape[1]
-    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) or num_groups <= 0:
+    if not is_int(num_groups) or num_groups <= 0:
         raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
     if channels % num_groups:
         raise ShapeError(

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_tensor
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import ShapeError
@@ -193,8 +194,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         >>> F.pad(shendu.tensor([[[0.0, 1.0, 2.0]]]), (2, 1), mode="circular")
         tensor([[[1., 2., 0., 1., 2., 0.]]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"pad: expected a Tensor as input, got {type(input).__name__}")
+    check_tensor("pad", input, "as input")
     if mode not in _MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or 'circular'")
     if not isinstance(pad, (tuple, list)):

@@ -5,6 +5,7 @@ Both are a reshape, a permutation and a reshape, so their gradients come from th
 
 from __future__ import annotations
 
+from .._checks import check_tensor
 from ..errors import ShapeError
 from ..tensor import Tensor
 from ._common import as_index
@@ -13,8 +14,7 @@ __all__ = ["pixel_shuffle", "pixel_unshuffle"]
 
 
 def _check(op: str, input: Tensor, factor: int, name: str) -> int:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
+    check_tensor(op, input, "as input")
     if isinstance(factor, bool):
         raise TypeError(f"{op}: {name} must be an int, got bool {factor!r}")
     factor = as_index(op, name, factor)

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 
 from .. import _compiled
+from .._checks import check_floating, is_int
 from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
-from .conv import _as_batched, _check_input, _Geometry, _is_int, _ntuple, _show, _windows
+from .conv import _as_batched, _check_input, _Geometry, _ntuple, _show, _windows
 from .creation import zeros
 from .indexing import scatter_add
 
@@ -439,7 +440,7 @@ def _avg_pool(
     if input._array.dtype.kind not in "fiu":
         raise DtypeError(f"{op}: expected a floating-point or integer input, got dtype {input.dtype}")
     if divisor_override is not None:
-        if not _is_int(divisor_override) or divisor_override == 0:
+        if not is_int(divisor_override) or divisor_override == 0:
             raise ShapeError(f"{op}: divisor_override must be a non-zero int, got {divisor_override!r}")
         divisor: Any = int(divisor_override)
     else:
@@ -517,7 +518,7 @@ def avg_pool2d(
 def _adaptive_size(op: str, input: Tensor, output_size: Any) -> tuple[int, int]:
     _check_input(op, input, 2)
     size = tuple(input._array.shape[-2:])
-    if output_size is None or _is_int(output_size):
+    if output_size is None or is_int(output_size):
         output_size = (output_size, output_size)
     if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
         raise TypeError(f"{op}: output_size must be an int, None or a tuple of 2 ints or Nones, got {output_size!r}")
@@ -525,12 +526,11 @@ def _adaptive_size(op: str, input: Tensor, output_size: Any) -> tuple[int, int]:
     for given, own in zip(output_size, size):
         if given is None:
             out.append(own)
-        elif not _is_int(given) or given < 0:
+        elif not is_int(given) or given < 0:
             raise ShapeError(f"{op}: output_size must hold non-negative ints or None, got {tuple(output_size)}")
         else:
             out.append(int(given))
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+    check_floating(op, input, "input")
     if 0 in size[-2:] and any(out):
         raise ShapeError(f"{op}: cannot pool an empty input of shape {tuple(input._array.shape)} to size {tuple(out)}")
     return out[0], out[1]

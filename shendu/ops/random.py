@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from .._checks import check_floating, check_tensor, is_int, is_number
 from ..autograd.function import Function
 from ..errors import DtypeError, ShapeError
 from ..random import Generator, numpy_generator
@@ -81,9 +82,9 @@ def rand(
         requires_grad: Default: False.
 
     Example:
-        >>> shendu.manual_seed(0)
-        >>> shendu.rand(2, 3).shape
-        shendu.Size([2, 3])
+        >>> x = shendu.rand(2, 3)
+        >>> x.shape, bool(((x >= 0) & (x < 1)).all())
+        (shendu.Size([2, 3]), True)
     """
     shape = size_arg("rand", shape, size)
     np_dtype = _float_dtype("rand", dtype)
@@ -131,7 +132,7 @@ def _check_int_range(op: str, low: int, high: int, target: np.dtype) -> None:
 def _int_bound(op: str, name: str, value: Any) -> int:
     if isinstance(value, Tensor):
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_number(value):
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
 
@@ -202,8 +203,8 @@ def randperm(
         requires_grad: Default: False.
 
     Example:
-        >>> shendu.randperm(5).sort().values
-        tensor([0, 1, 2, 3, 4])
+        >>> sorted(shendu.randperm(5).tolist())
+        [0, 1, 2, 3, 4]
     """
     (count,) = parse_size("randperm", (n,))
     target = _dtype.to_dtype(dtype, "randperm").np if dtype is not None else np.dtype(np.int64)
@@ -215,39 +216,34 @@ def randperm(
 
 
 def _like_args(op: str, input: Tensor, dtype: Any, device: Any) -> tuple[Any, Any]:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    check_tensor(op, input)
     return (dtype if dtype is not None else input.dtype), (device if device is not None else input.device)
 
 
-def rand_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """``rand`` with ``input``'s shape, dtype and device (each overridable)."""
-    dtype, device = _like_args("rand_like", input, dtype, device)
-    np_dtype = _float_dtype("rand_like", dtype)
-    sample = _uniform(numpy_generator(generator, "rand_like"), tuple(input.shape), np_dtype, "rand_like")
-    return _finish(sample, device, requires_grad, "rand_like")
+def _float_like(name: str, draw: Any) -> Any:
+    """The ``*_like`` sampler ``name``: a float sample of ``input``'s shape from ``draw`` (``_uniform`` or
+    ``_standard_normal``), with ``input``'s dtype and device unless given."""
+
+    def sample_like(
+        input: Tensor,
+        *,
+        generator: Generator | None = None,
+        dtype: Any = None,
+        device: Any = None,
+        requires_grad: bool = False,
+    ) -> Tensor:
+        dtype, device = _like_args(name, input, dtype, device)
+        np_dtype = _float_dtype(name, dtype)
+        sample = draw(numpy_generator(generator, name), tuple(input.shape), np_dtype, name)
+        return _finish(sample, device, requires_grad, name)
+
+    sample_like.__name__ = sample_like.__qualname__ = name
+    sample_like.__doc__ = f"``{name[:-5]}`` with ``input``'s shape, dtype and device (each overridable)."
+    return sample_like
 
 
-def randn_like(
-    input: Tensor,
-    *,
-    generator: Generator | None = None,
-    dtype: Any = None,
-    device: Any = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """``randn`` with ``input``'s shape, dtype and device (each overridable)."""
-    dtype, device = _like_args("randn_like", input, dtype, device)
-    np_dtype = _float_dtype("randn_like", dtype)
-    sample = _standard_normal(numpy_generator(generator, "randn_like"), tuple(input.shape), np_dtype, "randn_like")
-    return _finish(sample, device, requires_grad, "randn_like")
+rand_like = _float_like("rand_like", _uniform)
+randn_like = _float_like("randn_like", _standard_normal)
 
 
 def randint_like(
@@ -376,10 +372,11 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
         generator: Default: the global Generator.
 
     Example:
-        >>> shendu.bernoulli(shendu.full((2, 3), 0.5))
+        >>> x = shendu.bernoulli(shendu.full((2, 3), 0.5))
+        >>> x.shape, bool(((x == 0) | (x == 1)).all())
+        (shendu.Size([2, 3]), True)
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"bernoulli: expected a Tensor, got {type(input).__name__}")
+    check_tensor("bernoulli", input)
     if not input.is_floating_point() and p is None:
         raise DtypeError(f"bernoulli: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
     if p is not None:
@@ -418,15 +415,15 @@ def multinomial(
         ``(n,)`` -> ``(num_samples,)``; ``(rows, n)`` -> ``(rows, num_samples)``; int64.
 
     Example:
-        >>> shendu.multinomial(shendu.tensor([0.1, 0.0, 0.9]), 4, replacement=True)
+        >>> draws = shendu.multinomial(shendu.tensor([0.1, 0.0, 0.9]), 4, replacement=True)
+        >>> draws.shape, bool((draws != 1).all())  # index 1 has weight 0
+        (shendu.Size([4]), True)
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"multinomial: expected a Tensor, got {type(input).__name__}")
+    check_tensor("multinomial", input)
     if input._array.ndim not in (1, 2):
         raise ShapeError(f"multinomial: expected a 1-D or 2-D tensor of probabilities, got shape {tuple(input.shape)}")
-    if not input.is_floating_point():
-        raise DtypeError(f"multinomial: expected a floating-point tensor of probabilities, got dtype {input.dtype}")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+    check_floating("multinomial", input, "tensor of probabilities")
+    if not is_int(num_samples):
         raise TypeError(f"multinomial: num_samples must be an int, got {type(num_samples).__name__}")
     categories = input._array.shape[-1]
     if num_samples <= 0:

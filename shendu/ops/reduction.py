@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, prod, max/min, amax/amin, var/std, norm, logsumexp, cumulative sums, argmax, all/any.
+"""Reductions: sum, mean, prod, max/min, amax/amin, var/std, norm, logsumexp, argmax, all/any.
 
 Every reduction takes ``dim`` as an int (negative counts from the end), a tuple
 or list of ints, or None for every dimension, plus ``keepdim``. Backward
@@ -17,14 +17,14 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from .. import _dtype
+from .._checks import check_dim, check_floating, check_tensor, is_number, normalize_dims
 from ..autograd.function import Function
 from ..backend import get_array_module
-from ..errors import DtypeError, ShapeError, check_dim, normalize_dims
+from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from . import _dual
 from ._common import float_operand
 from .creation import cast, ones_like, zeros
-from .shape import stack
 
 __all__ = [
     "all",
@@ -33,8 +33,6 @@ __all__ = [
     "any",
     "argmax",
     "argmin",
-    "cumprod",
-    "cumsum",
     "logsumexp",
     "max",
     "mean",
@@ -64,11 +62,6 @@ class ValuesIndices(NamedTuple):
 
 
 # ----------------------------------------------------------------- helpers
-def _check_input(op: str, input: Any) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: expected a Tensor as input, got {type(input).__name__}")
-
-
 def _axes(op: str, input: Tensor, dim: Dims, empty_means_all: bool = True) -> tuple[int, ...]:
     """The sorted non-negative axes that ``dim`` names.
 
@@ -169,15 +162,13 @@ class Mean(Function):
 
 
 class Prod(Function):
-    saves_inputs = (0,)
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
-        self.x = x
+        self.save_for_backward(x)
         self.meta = axes
         return x.prod(axis=axes, keepdims=keepdim, dtype=x.dtype)
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
+        (x,), axes = self.saved, self.meta
         xp = get_array_module(x)
         # Dividing the product by each element breaks on zeros. The product of the non-zero
         # elements instead gives every case: with no zero in a slice, d/dx_i = prod / x_i; with
@@ -220,7 +211,7 @@ def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = 
         >>> shendu.sum(shendu.ones(2, 3), dim=1)
         tensor([3., 3.])
     """
-    _check_input("sum", input)
+    check_tensor("sum", input, "as input")
     axes = _axes("sum", input, dim)
     return Sum.apply(_accumulating_dtype("sum", input, dtype), axes=axes, keepdim=keepdim)
 
@@ -238,7 +229,7 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
         >>> shendu.mean(shendu.tensor([[1.0, 2.0], [3.0, 5.0]]), dim=0)
         tensor([2.0000, 3.5000])
     """
-    _check_input("mean", input)
+    check_tensor("mean", input, "as input")
     if dtype is not None:
         target = _dtype.to_dtype(dtype, "mean")
         if not target.is_floating_point:
@@ -269,7 +260,7 @@ def prod(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
         >>> shendu.prod(shendu.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1)
         tensor([ 2., 12.])
     """
-    _check_input("prod", input)
+    check_tensor("prod", input, "as input")
     axes = _axes("prod", input, dim)
     return Prod.apply(_accumulating_dtype("prod", input, dtype), axes=axes, keepdim=keepdim)
 
@@ -278,19 +269,17 @@ def prod(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
 class _Extreme(Function):
     """amax/amin: the gradient is split evenly among the elements equal to the extreme."""
 
-    saves_inputs = (0,)
-    saves_output = True
     largest: ClassVar[bool]
 
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
-        self.x = x
         self.meta = axes
-        self.out = x.max(axis=axes, keepdims=keepdim) if self.largest else x.min(axis=axes, keepdims=keepdim)
-        return self.out
+        out = x.max(axis=axes, keepdims=keepdim) if self.largest else x.min(axis=axes, keepdims=keepdim)
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
-        hit = x == _kept(self.out, x.shape, axes)
+        (x, out), axes = self.saved, self.meta
+        hit = x == _kept(out, x.shape, axes)
         ties = hit.sum(axis=axes, keepdims=True).astype(x.dtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             share = _kept(grad, x.shape, axes) / ties
@@ -348,11 +337,11 @@ class Min(_ExtremeDim):
 
 
 def _extreme(op: str, input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     if isinstance(dim, Tensor):
-        from . import elementwise
+        from . import selection
 
-        return elementwise.maximum(input, dim) if largest else elementwise.minimum(input, dim)
+        return selection.maximum(input, dim) if largest else selection.minimum(input, dim)
     if dim is None:
         if keepdim:
             raise TypeError(f"{op}: keepdim=True needs a dim; use a{op}(input, keepdim=True) to keep every dim")
@@ -406,7 +395,7 @@ def min(input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -
 
 
 def _amax_amin(op: str, input: Tensor, dim: Dims, keepdim: bool, largest: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     axes = _axes(op, input, dim)
     _check_nonempty(op, input, axes, whole=dim is None or (isinstance(dim, (tuple, list)) and not dim))
     return (Amax if largest else Amin).apply(input, axes=axes, keepdim=keepdim)
@@ -478,19 +467,18 @@ class Var(Function):
 
 
 class Std(Function):
-    saves_output = True
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool, correction: float, whole: bool) -> Any:
-        self.centered, variance = _centered_and_variance(x, axes, keepdim, correction)
-        self.out = get_array_module(x).sqrt(variance)
+        centered, variance = _centered_and_variance(x, axes, keepdim, correction)
+        out = get_array_module(x).sqrt(variance)
+        self.save_for_backward(centered, out)
         self.meta = (axes, correction, whole)
-        return self.out
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
         axes, correction, whole = self.meta
-        d = self.centered
+        d, out = self.saved
         xp = get_array_module(d)
-        out = _kept(self.out, d.shape, axes)
+        out = _kept(out, d.shape, axes)
         with np.errstate(divide="ignore", invalid="ignore"):
             # Where every element equals the mean the std is 0 and has no derivative; PyTorch
             # returns a zero gradient there, and so does this.
@@ -505,7 +493,7 @@ class Std(Function):
         if whole and dof <= 0:
             return super().backward_graph(grad)
         # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan where the std is 0.
-        out = _kept(Tensor._make(self.out, self, 0), shape, axes)
+        out = _kept(self.saved_tensors()[1], shape, axes)
         per_variance = _safe_ratio(_kept(grad, shape, axes), out, 2)
         centered = x - x.sum(dim=axes, keepdim=True) / _count(shape, axes)
         return (per_variance * centered * (math.inf if dof == 0 else 2.0 / dof),)
@@ -522,7 +510,7 @@ def _safe_ratio(grad: Tensor, value: Tensor, scale: float) -> Tensor:
 
 
 def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> dict[str, Any]:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     if isinstance(dim, bool):
         # The legacy form ``var(input, unbiased)``.
         if unbiased is not None:
@@ -536,10 +524,9 @@ def _var_args(op: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool, co
         correction = 1 if unbiased else 0
     elif correction is None:
         correction = 1
-    elif isinstance(correction, bool) or not isinstance(correction, (int, float)):
+    elif not is_number(correction, numpy=False):
         raise TypeError(f"{op}: correction must be a number, got {type(correction).__name__} {correction!r}")
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    check_floating(op, input, hint="; cast it first (x.float())")
     # ``dim=()`` reduces every dim too; PyTorch's gradient for it divides by 1 - correction, a
     # quirk not copied here.
     whole = dim is None or input._array.ndim == 0 or (isinstance(dim, (tuple, list)) and not dim)
@@ -632,12 +619,8 @@ def std_mean(
 
 # ----------------------------------------------------------------- norm, logsumexp
 class Norm(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, p: float, axes: tuple[int, ...], keepdim: bool) -> Any:
         xp = get_array_module(x)
-        self.x = x
         self.meta = (p, axes)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 2:
@@ -652,15 +635,15 @@ class Norm(Function):
                 out = xp.abs(x).min(axis=axes, keepdims=keepdim)
             else:
                 out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        self.out = out
+        self.save_for_backward(x, out)
         return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x = self.x
+        x, out = self.saved
         p, axes = self.meta
         xp = get_array_module(x)
         g = _kept(grad, x.shape, axes)
-        n = _kept(self.out, x.shape, axes)
+        n = _kept(out, x.shape, axes)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 return (xp.zeros_like(x),)
@@ -687,7 +670,7 @@ class Norm(Function):
         # backward's formula on tensors: the composite's sqrt would give 0 * inf = nan at the zero vector.
         (x,) = self.graph_inputs()
         shape = tuple(x.shape)
-        return (_safe_ratio(_kept(grad, shape, axes), _kept(Tensor._make(self.out, self, 0), shape, axes), 1) * x,)
+        return (_safe_ratio(_kept(grad, shape, axes), _kept(self.saved_tensors()[1], shape, axes), 1) * x,)
 
     @staticmethod
     def composite(x: Tensor, p: float, axes: tuple[int, ...], keepdim: bool) -> Tensor:
@@ -724,19 +707,18 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
         >>> shendu.norm(shendu.tensor([[3.0, -4.0], [1.0, 0.0]]), p=1, dim=1)
         tensor([7., 1.])
     """
-    _check_input("norm", input)
+    check_tensor("norm", input, "as input")
     if isinstance(p, str):
         if p == "nuc":
             raise ValueError("norm: the nuclear norm (p='nuc') is not supported; use a number, inf or 'fro'")
         if p != "fro":
             raise ValueError(f"norm: p must be a number, inf, -inf or 'fro', got {p!r}")
         p = 2
-    elif isinstance(p, bool) or not isinstance(p, (int, float)):
+    elif not is_number(p, numpy=False):
         raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__} {p!r}")
     if dtype is not None:
         input = cast(input, _dtype.to_dtype(dtype, "norm"))
-    if input._array.dtype.kind != "f":
-        raise DtypeError(f"norm: expected a floating-point tensor, got dtype {input.dtype}; cast it first (x.float())")
+    check_floating("norm", input, hint="; cast it first (x.float())")
     axes = _axes("norm", input, dim)
     if (p < 0 or math.isinf(p)) and _count(input._array.shape, axes) == 0:
         raise ShapeError(
@@ -747,12 +729,8 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
 
 
 class LogSumExp(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
     def forward(self, x: Any, axes: tuple[int, ...], keepdim: bool) -> Any:
         xp = get_array_module(x)
-        self.x = x
         self.meta = axes
         if x.size:
             top = x.max(axis=axes, keepdims=True)
@@ -763,14 +741,16 @@ class LogSumExp(Function):
             top = xp.zeros(_kept_shape(x.shape, axes), x.dtype)
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
-        self.out = out
-        return out if keepdim else out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+        if not keepdim:
+            out = out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
+        self.save_for_backward(x, out)
+        return out
 
     def backward(self, grad: Any) -> tuple[Any]:
-        x, axes = self.x, self.meta
+        (x, out), axes = self.saved, self.meta
         xp = get_array_module(x)
         with np.errstate(over="ignore", invalid="ignore"):
-            return (_kept(grad, x.shape, axes) * xp.exp(x - self.out),)
+            return (_kept(grad, x.shape, axes) * xp.exp(x - _kept(out, x.shape, axes)),)
 
     @staticmethod
     def composite(x: Tensor, axes: tuple[int, ...], keepdim: bool) -> Tensor:
@@ -797,119 +777,14 @@ def logsumexp(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
         >>> shendu.logsumexp(shendu.tensor([1000.0, 1000.0]), dim=0)
         tensor(1000.6932)
     """
-    _check_input("logsumexp", input)
+    check_tensor("logsumexp", input, "as input")
     input = float_operand(input)
     return LogSumExp.apply(input, axes=_axes("logsumexp", input, dim), keepdim=keepdim)
 
 
-# ----------------------------------------------------------------- cumulative sums and products
-def _reverse_cumsum(array: Any, axis: int) -> Any:
-    if isinstance(array, Tensor):
-        return array.flip(axis).cumsum(axis).flip(axis)
-    xp = get_array_module(array)
-    return xp.flip(xp.cumsum(xp.flip(array, axis), axis=axis), axis)
-
-
-class CumSum(Function):
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = get_array_module(x)
-        self.meta = axis
-        if x.ndim == 0:
-            return x.copy()
-        return xp.cumsum(x, axis=axis, dtype=x.dtype)
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        if grad.ndim == 0:
-            return (grad,)
-        return (_reverse_cumsum(grad, self.meta),)
-
-    backward_graph = backward
-
-
-class CumProd(Function):
-    saves_inputs = (0,)
-    saves_output = True
-
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = get_array_module(x)
-        self.x = x
-        self.meta = axis
-        self.out = x.copy() if x.ndim == 0 else xp.cumprod(x, axis=axis, dtype=x.dtype)
-        return self.out
-
-    def backward(self, grad: Any) -> tuple[Any]:
-        x, out, axis = self.x, self.out, self.meta
-        if x.ndim == 0:
-            return (grad,)
-        xp = get_array_module(x)
-        # d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k. Before the first zero of a slice
-        # that is out_j / x_k, and out_j is already 0 from the first zero on; at the first zero it
-        # is the cumulative product with that zero replaced by 1; after it, every term holds the
-        # zero, so the gradient is 0.
-        zero = x == 0
-        zeros_so_far = xp.cumsum(zero, axis=axis)
-        before = zeros_so_far == 0
-        first_zero = zero & (zeros_so_far == 1)
-        safe = xp.where(before, x, 1)
-        from_before = _reverse_cumsum(grad * out, axis) / safe
-        if not first_zero.any():
-            return (from_before,)
-        skipping_zero = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
-        at_zero = _reverse_cumsum(grad * skipping_zero, axis)
-        return (xp.where(before, from_before, xp.where(first_zero, at_zero, 0)),)
-
-    @staticmethod
-    def composite(x: Tensor, axis: int) -> Tensor:
-        if x.ndim == 0:
-            return x * 1
-        steps = x.unbind(axis)
-        running = [steps[0]]
-        for step in steps[1:]:
-            running.append(running[-1] * step)
-        return stack(running, axis)
-
-
-def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """The cumulative sum along ``dim``: ``out[i] = input[0] + ... + input[i]``.
-
-    Integer and bool tensors accumulate in int64, as in PyTorch.
-
-    Args:
-        input: the tensor.
-        dim: the dim to accumulate along.
-        dtype: cast the input to this dtype first. Default: None.
-
-    Example:
-        >>> shendu.cumsum(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
-        tensor([1., 3., 6.])
-    """
-    _check_input("cumsum", input)
-    axis = _one_axis("cumsum", input, dim)
-    return CumSum.apply(_accumulating_dtype("cumsum", input, dtype), axis=axis)
-
-
-def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
-    """The cumulative product along ``dim``; the gradient is exact where elements are zero.
-
-    Integer and bool tensors accumulate in int64, as in PyTorch.
-
-    Args:
-        input: the tensor.
-        dim: the dim to accumulate along.
-        dtype: cast the input to this dtype first. Default: None.
-
-    Example:
-        >>> shendu.cumprod(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
-        tensor([1., 2., 6.])
-    """
-    _check_input("cumprod", input)
-    axis = _one_axis("cumprod", input, dim)
-    return CumProd.apply(_accumulating_dtype("cumprod", input, dtype), axis=axis)
-
-
 # ----------------------------------------------------------------- argmax, argmin, all, any
 def _arg_extreme(op: str, input: Tensor, dim: int | None, keepdim: bool, largest: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     data = input._array
     if data.dtype.kind == "b":
         raise DtypeError(f"{op}: bool tensors are not supported; cast the input first (x.int())")
@@ -950,7 +825,7 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 
 def _truth(op: str, input: Tensor, dim: Dims, keepdim: bool, every: bool) -> Tensor:
-    _check_input(op, input)
+    check_tensor(op, input, "as input")
     data = input._array
     xp = get_array_module(data)
     axes = None if dim is None else _axes(op, input, dim, empty_means_all=False)

@@ -2,7 +2,8 @@
 
 Example:
     >>> from shendu import optim
-    >>> opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    >>> model = nn.Linear(4, 2)
+    >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     >>> scheduler = optim.lr_scheduler.StepLR(opt, step_size=30)
 """
 

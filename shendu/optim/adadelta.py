@@ -37,10 +37,11 @@ class Adadelta(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adadelta(model.parameters())
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adadelta([w])
+        >>> (3 * w).sum().backward(); opt.step()  # tiny at first: the update is scaled by the RMS of past updates
+        >>> w.detach()
+        tensor([0.9968])
     """
 
     def __init__(
@@ -71,11 +72,6 @@ class Adadelta(Optimizer):
         check_non_negative("Adadelta", "weight_decay", "weight_decay value", group["weight_decay"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, rho, eps = group["lr"], group["rho"], group["eps"]
@@ -89,14 +85,7 @@ class Adadelta(Optimizer):
                     state["acc_delta"] = self._zeros_like(data)
                 g_eff, std, delta = self._scratch(data, 3)
                 state["step"]._array += 1
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=std)
-                    xp.add(g, std, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, std)
                 square_avg, acc_delta = state["square_avg"]._array, state["acc_delta"]._array
                 xp.multiply(square_avg, rho, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - rho, std)

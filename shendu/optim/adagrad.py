@@ -38,10 +38,14 @@ class Adagrad(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adagrad(model.parameters(), lr=0.1)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adagrad([w], lr=0.1)
+        >>> for step in range(2):  # steps of lr * g / sqrt(sum of g**2): 0.1, then 0.1 / sqrt(2)
+        ...     opt.zero_grad()
+        ...     (3 * w).sum().backward()
+        ...     opt.step()
+        >>> round(w.item(), 4)
+        0.8293
     """
 
     def __init__(
@@ -91,11 +95,6 @@ class Adagrad(Optimizer):
         check_non_negative("Adagrad", "eps", "epsilon value", group["eps"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
@@ -107,14 +106,7 @@ class Adagrad(Optimizer):
                 step_t += 1
                 step = float(step_t)
                 g_eff, tmp = self._scratch(data, 2)
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=tmp)
-                    xp.add(g, tmp, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, tmp)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 total = state["sum"]._array
                 xp.multiply(g, g, out=tmp)

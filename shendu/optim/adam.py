@@ -102,10 +102,11 @@ class Adam(Optimizer):
             to the gradient. Default: False.
 
     Example:
-        >>> opt = shendu.optim.Adam(model.parameters(), lr=1e-3)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.Adam([w], lr=0.1)
+        >>> (3 * w).sum().backward(); opt.step()  # the first step moves w by lr, whatever the gradient's size
+        >>> w.detach()
+        tensor([0.9000])
     """
 
     def __init__(
@@ -145,11 +146,6 @@ class Adam(Optimizer):
         check_non_negative(name, "weight_decay", "weight_decay value", group["weight_decay"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             constants: dict[Any, tuple[Any, ...]] = {}
@@ -215,17 +211,10 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         xp = _backend.get_array_module(data)
         g_eff, tmp = self._scratch(data, 2)
-        g = grad
-        if group["maximize"]:
-            xp.negative(grad, out=g_eff)
-            g = g_eff
-        if weight_decay != 0:
-            if group.get("decoupled_weight_decay", False):
-                xp.multiply(data, 1 - lr * weight_decay, out=data)
-            else:
-                xp.multiply(data, weight_decay, out=tmp)
-                xp.add(g, tmp, out=g_eff)
-                g = g_eff
+        decoupled = group.get("decoupled_weight_decay", False)
+        g = self._gradient(xp, data, grad, group["maximize"], 0 if decoupled else weight_decay, g_eff, tmp)
+        if decoupled and weight_decay != 0:
+            xp.multiply(data, 1 - lr * weight_decay, out=data)
         exp_avg, exp_avg_sq = moments[0], moments[1]
         lerp_(xp, exp_avg, g, 1 - beta1, tmp)
         flush_below = _flush_below(data.dtype, lr / (1 - beta1**step), eps)

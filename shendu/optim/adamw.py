@@ -31,10 +31,11 @@ class AdamW(Adam):
         foreach: accepted for compatibility with PyTorch; has no effect. Default: None.
 
     Example:
-        >>> opt = shendu.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+        >>> (3 * w).sum().backward(); opt.step()  # w * (1 - lr * weight_decay), then Adam's step of lr
+        >>> w.detach()
+        tensor([0.8500])
     """
 
     def __init__(

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend as _backend
+from .._checks import is_int
 from ..autograd import grad_mode
 from ..errors import DeviceError
 from ..tensor import Tensor
@@ -224,7 +225,7 @@ class LBFGS(Optimizer):
         check_non_negative("LBFGS", "tolerance_change", "tolerance_change", group["tolerance_change"])
         for name, least in (("max_iter", 0), ("max_eval", 0), ("history_size", 1)):
             value = group[name]
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            if not is_int(value):
                 raise TypeError(f"LBFGS: {name} must be an int, got {type(value).__name__} {value!r}")
             if value < least:
                 raise ValueError(f"LBFGS: invalid {name}: {value}; {name} must be an int >= {least}")

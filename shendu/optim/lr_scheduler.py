@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from .._checks import is_int, is_number
 from .optimizer import Optimizer
 
 __all__ = [
@@ -47,7 +48,7 @@ def _check_optimizer(name: str, optimizer: Any) -> None:
 
 
 def _positive_int(name: str, arg: str, value: Any) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+    if not is_int(value, numpy=False) or value <= 0:
         raise ValueError(f"{name}: expected a positive integer {arg}, got {value!r}")
 
 
@@ -181,10 +182,11 @@ class LambdaLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 0.95**epoch)
-        >>> for epoch in range(100):
-        ...     train(...)
-        ...     scheduler.step()
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = LambdaLR(opt, lr_lambda=lambda epoch: 0.5**epoch)
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def __init__(
@@ -235,7 +237,11 @@ class MultiplicativeLR(LambdaLR):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.95)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = MultiplicativeLR(opt, lr_lambda=lambda epoch: 0.5)
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def get_lr(self) -> list[float]:
@@ -254,7 +260,11 @@ class StepLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = StepLR(opt, step_size=30, gamma=0.1)  # lr 0.05, then 0.005 from epoch 30, ...
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = StepLR(opt, step_size=2, gamma=0.5)
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 1.0 0.5 0.5 0.25 0.25
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
@@ -282,7 +292,11 @@ class MultiStepLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = MultiStepLR(opt, milestones=[2, 4], gamma=0.5)
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 1.0 0.5 0.5 0.25 0.25
     """
 
     def __init__(
@@ -325,7 +339,11 @@ class ConstantLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = ConstantLR(opt, factor=0.1, total_iters=5)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ConstantLR(opt, factor=0.5, total_iters=2)
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        0.5 0.5 1.0 1.0
     """
 
     def __init__(
@@ -366,7 +384,11 @@ class LinearLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = LinearLR(opt, start_factor=0.01, total_iters=10)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = LinearLR(opt, start_factor=0.25, total_iters=3)  # a warmup
+        >>> for epoch in range(5):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.25 0.5 0.75 1.0 1.0
     """
 
     def __init__(
@@ -412,7 +434,11 @@ class ExponentialLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = ExponentialLR(opt, gamma=0.95)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ExponentialLR(opt, gamma=0.5)
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        1.0 0.5 0.25 0.125
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
@@ -438,12 +464,16 @@ class PolynomialLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = PolynomialLR(opt, total_iters=100, power=2.0)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = PolynomialLR(opt, total_iters=4, power=2.0)
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.5625 0.25 0.0625 0.0 0.0
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         _positive_int(type(self).__name__, "total_iters", total_iters)
-        if isinstance(power, bool) or not isinstance(power, (int, float)) or not power >= 0:
+        if not is_number(power, numpy=False) or not power >= 0:
             # A negative power divides by zero at total_iters (torch raises ZeroDivisionError there).
             raise ValueError(f"{type(self).__name__}: power must be a number >= 0, got {power!r}")
         self.total_iters = total_iters
@@ -478,7 +508,11 @@ class CosineAnnealingLR(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = CosineAnnealingLR(opt, T_max=100, eta_min=1e-5)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = CosineAnnealingLR(opt, T_max=4)  # past T_max the rate rises again
+        >>> for epoch in range(6):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.8536 0.5 0.1464 0.0 0.1464
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
@@ -522,7 +556,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)  # restarts at epochs 2 and 6
+        >>> for epoch in range(7):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        1.0 0.5 1.0 0.8536 0.5 0.1464 1.0
     """
 
     def __init__(
@@ -535,9 +573,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ) -> None:
         name = type(self).__name__
         _positive_int(name, "T_0", T_0)
-        if not isinstance(T_mult, int) or isinstance(T_mult, bool) or T_mult < 1:
+        if not is_int(T_mult, numpy=False) or T_mult < 1:
             raise ValueError(f"{name}: expected an integer T_mult >= 1, got {T_mult!r}")
-        if not isinstance(eta_min, (int, float)) or isinstance(eta_min, bool):
+        if not is_number(eta_min, numpy=False):
             raise TypeError(f"{name}: expected a number eta_min, got {type(eta_min).__name__} {eta_min!r}")
         self.T_0 = T_0
         self.T_i = T_0
@@ -633,9 +671,13 @@ class SequentialLR(_Composite):
         last_epoch: the index of the last epoch. Default: -1.
 
     Example:
-        >>> warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
-        >>> decay = CosineAnnealingLR(opt, T_max=95)
-        >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[5])
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> warmup = LinearLR(opt, start_factor=0.5, total_iters=2)
+        >>> decay = ExponentialLR(opt, gamma=0.5)
+        >>> scheduler = SequentialLR(opt, schedulers=[warmup, decay], milestones=[2])
+        >>> for epoch in range(5):  # an epoch's training, then the scheduler's step
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.5 0.75 1.0 0.5 0.25
     """
 
     def __init__(
@@ -689,7 +731,11 @@ class ChainedScheduler(_Composite):
         optimizer: the optimizer they drive. Default: the first scheduler's.
 
     Example:
-        >>> scheduler = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, 0.9)])
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ChainedScheduler([ConstantLR(opt, factor=0.5, total_iters=2), ExponentialLR(opt, 0.5)])
+        >>> for epoch in range(4):  # an epoch's training, then the scheduler's step
+        ...     print(scheduler.get_last_lr()[0], end=" "); opt.step(); scheduler.step()
+        0.5 0.25 0.25 0.125
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
@@ -740,11 +786,11 @@ class OneCycleLR(LRScheduler):
         last_epoch: the index of the last step. Default: -1.
 
     Example:
-        >>> scheduler = OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
-        >>> for epoch in range(10):
-        ...     for batch in loader:
-        ...         train_batch(...)
-        ...         scheduler.step()
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0, momentum=0.9)
+        >>> scheduler = OneCycleLR(opt, max_lr=1.0, epochs=1, steps_per_epoch=5)
+        >>> for batch in range(5):  # step the scheduler after every batch, not every epoch
+        ...     print(round(scheduler.get_last_lr()[0], 4), end=" "); opt.step(); scheduler.step()
+        0.04 0.9505 0.6113 0.1883 0.0
     """
 
     def __init__(
@@ -884,10 +930,11 @@ class ReduceLROnPlateau(LRScheduler):
         eps: reductions smaller than this are skipped. Default: 1e-8.
 
     Example:
-        >>> scheduler = ReduceLROnPlateau(opt, mode="min", patience=5)
-        >>> for epoch in range(100):
-        ...     train(...)
-        ...     scheduler.step(validation_loss)
+        >>> opt = shendu.optim.SGD([nn.Parameter(shendu.zeros(1))], lr=1.0)
+        >>> scheduler = ReduceLROnPlateau(opt, mode="min", patience=1)
+        >>> for validation_loss in [1.0, 1.0, 1.0, 1.0, 1.0]:  # no improvement after the first epoch
+        ...     print(opt.param_groups[0]["lr"], end=" "); scheduler.step(validation_loss)
+        1.0 1.0 1.0 0.1 0.1
     """
 
     def __init__(

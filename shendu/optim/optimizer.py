@@ -15,7 +15,6 @@ nothing once the state exists.
 from __future__ import annotations
 
 import copy
-import numbers
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import backend as _backend
+from .._checks import is_number
 from ..autograd import grad_mode
 from ..errors import DeviceError, DtypeError, ShapeError
 from ..tensor import Tensor
@@ -46,12 +46,8 @@ _UNORDERED = (
 )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _check_number(opt: str, name: str, value: Any) -> None:
-    if not _is_number(value):
+    if not is_number(value):
         raise TypeError(f"{opt}: {name} must be a real number, got {type(value).__name__} {value!r}")
 
 
@@ -85,8 +81,10 @@ class Optimizer:
         defaults: the hyperparameters groups fall back on.
 
     Example:
+        >>> w, b = nn.Parameter(shendu.ones(2)), nn.Parameter(shendu.zeros(1))
         >>> opt = shendu.optim.SGD([{"params": [w]}, {"params": [b], "lr": 0.1}], lr=0.01)
-        >>> opt.zero_grad(); loss.backward(); opt.step()
+        >>> [group["lr"] for group in opt.param_groups]  # b's group overrides the default
+        [0.01, 0.1]
     """
 
     # Whether each parameter's state holds buffers of the parameter's shape (moments), which
@@ -134,7 +132,8 @@ class Optimizer:
                 self._step_calls += 1
                 return step(self, *args, **kwargs)
 
-            counted_step.__doc__ = step.__doc__
+            counted_step.__doc__ = step.__doc__ or Optimizer.step.__doc__
+            counted_step.__module__ = step.__module__
             counted_step.__name__ = "step"
             counted_step.__qualname__ = f"{cls.__qualname__}.step"
             counted_step._counts_calls = True  # type: ignore[attr-defined]
@@ -273,6 +272,20 @@ class Optimizer:
             flats = [xp.empty(max(size, have), dtype=dtype) for _ in range(max(count, len(flats or ())))]
             self._buffers[key] = flats
         return [flat[:size].reshape(array.shape) for flat in flats[:count]]
+
+    @staticmethod
+    def _gradient(xp: Any, data: Any, grad: Any, maximize: bool, weight_decay: float, out: Any, tmp: Any) -> Any:
+        """The gradient an update starts from: ``grad``, negated when maximizing, plus ``weight_decay * data``
+        (L2 decay) when that is not 0; written into ``out`` (``tmp`` is scratch) unless it is ``grad`` itself."""
+        g = grad
+        if maximize:
+            xp.negative(grad, out=out)
+            g = out
+        if weight_decay != 0:
+            xp.multiply(data, weight_decay, out=tmp)
+            xp.add(g, tmp, out=out)
+            g = out
+        return g
 
     @staticmethod
     def _zeros_like(array: Any) -> Tensor:

@@ -40,10 +40,11 @@ class RMSprop(Optimizer):
         maximize: maximize the objective instead of minimizing it. Default: False.
 
     Example:
-        >>> opt = shendu.optim.RMSprop(model.parameters(), lr=1e-3, momentum=0.9)
-        >>> opt.zero_grad()
-        >>> loss.backward()
-        >>> opt.step()
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.RMSprop([w], lr=0.01)
+        >>> (3 * w).sum().backward(); opt.step()  # lr * 3 / sqrt((1 - alpha) * 3**2), alpha = 0.99
+        >>> w.detach()
+        tensor([0.9000])
     """
 
     def __init__(
@@ -78,11 +79,6 @@ class RMSprop(Optimizer):
         check_non_negative("RMSprop", "alpha", "alpha value", group["alpha"])
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
@@ -100,14 +96,7 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = self._zeros_like(data)
                 g_eff, avg = self._scratch(data, 2)
                 state["step"]._array += 1
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=g_eff)
-                    g = g_eff
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=avg)
-                    xp.add(g, avg, out=g_eff)
-                    g = g_eff
+                g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, avg)
                 square_avg = state["square_avg"]._array
                 xp.multiply(square_avg, alpha, out=square_avg)
                 add_square_(xp, square_avg, g, 1 - alpha, avg)

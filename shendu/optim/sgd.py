@@ -47,10 +47,13 @@ class SGD(Optimizer):
             a time. Default: None.
 
     Example:
-        >>> opt = shendu.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> w = nn.Parameter(shendu.tensor([1.0]))
+        >>> opt = shendu.optim.SGD([w], lr=0.1, momentum=0.9)
         >>> opt.zero_grad()
-        >>> loss_fn(model(x), y).backward()
-        >>> opt.step()
+        >>> (3 * w).sum().backward()  # the gradient is 3
+        >>> opt.step()  # w - lr * 3: the first step has no momentum yet
+        >>> w.detach()
+        tensor([0.7000])
     """
 
     def __init__(
@@ -87,11 +90,6 @@ class SGD(Optimizer):
             )
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one optimization step; returns the closure's loss when a closure is given.
-
-        Args:
-            closure: a function that re-evaluates the model and returns the loss. Default: None.
-        """
         loss = self._evaluate(closure)
         for index, group in enumerate(self.param_groups):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -99,14 +97,7 @@ class SGD(Optimizer):
             for p, data, grad in self._grads(index, group):
                 xp = _backend.get_array_module(data)
                 d_p, tmp = self._scratch(data, 2)
-                g = grad
-                if maximize:
-                    xp.negative(grad, out=d_p)
-                    g = d_p
-                if weight_decay != 0:
-                    xp.multiply(data, weight_decay, out=tmp)
-                    xp.add(g, tmp, out=d_p)
-                    g = d_p
+                g = self._gradient(xp, data, grad, maximize, weight_decay, d_p, tmp)
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtype
 from .. import backend as _backend
+from .._checks import check_dim, check_tensor, is_number
 from .._repr import _with_suffixes
 from ..autograd.function import Function
 from ..errors import DeviceError, DtypeError, GraphError, IndexOutOfRange, ShapeError, ShenduError
@@ -174,10 +175,9 @@ class SumDuplicates(Function):
 class SparseDenseMM(Function):
     """``A @ D`` for a sparse matrix A (``values`` at ``rows``, ``cols``, with ``n_rows`` rows) and a dense D."""
 
-    saves_inputs = (0, 1)
-
     def forward(self, values: Any, dense: Any, rows: Any, cols: Any, n_rows: int) -> Any:
-        self.values, self.dense, self.rows, self.cols = values, dense, rows, cols
+        self.save_for_backward(values, dense)
+        self.rows, self.cols = rows, cols
         xp = _backend.get_array_module(dense)
         out = xp.zeros((n_rows, dense.shape[1]), dense.dtype)
         xp.add.at(out, rows, values[:, None] * dense[cols])
@@ -185,12 +185,13 @@ class SparseDenseMM(Function):
 
     def backward(self, grad: Any) -> tuple[Any, Any]:
         xp = _backend.get_array_module(grad)
+        values, dense = self.saved
         grad_values = grad_dense = None
         if self.needs_input_grad(0):
-            grad_values = (grad[self.rows] * self.dense[self.cols]).sum(axis=1)
+            grad_values = (grad[self.rows] * dense[self.cols]).sum(axis=1)
         if self.needs_input_grad(1):
-            grad_dense = xp.zeros(self.dense.shape, grad.dtype)
-            xp.add.at(grad_dense, self.cols, self.values[:, None] * grad[self.rows])
+            grad_dense = xp.zeros(dense.shape, grad.dtype)
+            xp.add.at(grad_dense, self.cols, values[:, None] * grad[self.rows])
         return grad_values, grad_dense
 
     @staticmethod
@@ -358,8 +359,6 @@ class SparseTensor(Tensor):
 
     def transpose(self, dim0: int, dim1: int) -> SparseTensor:
         """The sparse tensor with dims ``dim0`` and ``dim1`` swapped."""
-        from ..errors import check_dim
-
         storage = _storage(self)
         n = len(storage.shape)
         order = list(range(n))
@@ -369,7 +368,7 @@ class SparseTensor(Tensor):
         return _make(storage.indices[order].copy(), storage.values, shape, False)
 
     def _scaled(self, op: str, scale: Any, divide: bool = False) -> SparseTensor:
-        number = isinstance(scale, (int, float, np.integer, np.floating)) and not isinstance(scale, bool)
+        number = is_number(scale)
         scalar_tensor = isinstance(scale, Tensor) and not scale.is_sparse and scale._array.ndim == 0
         if not (number or scalar_tensor):
             shown = f"a tensor of shape {tuple(scale.shape)}" if isinstance(scale, Tensor) else type(scale).__name__
@@ -549,8 +548,15 @@ def _as_values(op: str, values: Any, dtype: Any) -> Tensor:
 
 def _check_size(op: str, array: Any, size: Any) -> tuple[int, ...]:
     xp = _backend.get_array_module(array)
+    if not array.shape[1]:
+        low = high = [0] * array.shape[0]
+    else:
+        low, high = xp.min(array, axis=1).tolist(), xp.max(array, axis=1).tolist()
+    for dim, lo in enumerate(low):
+        if lo < 0:
+            raise IndexOutOfRange(f"{op}: index {lo} in row {dim} of the indices is negative; indices count from 0")
     if size is None:
-        return tuple(int(v) + 1 for v in xp.max(array, axis=1).tolist()) if array.shape[1] else (0,) * array.shape[0]
+        return tuple(hi + 1 for hi in high) if array.shape[1] else (0,) * array.shape[0]
     from ..ops._common import parse_size
 
     shape = parse_size(op, (size,) if not isinstance(size, (tuple, list)) else tuple(size))
@@ -559,12 +565,10 @@ def _check_size(op: str, array: Any, size: Any) -> tuple[int, ...]:
             f"{op}: size {shape} has {len(shape)} dims but the indices have {array.shape[0]} rows (one per dim)"
         )
     if array.shape[1]:
-        low, high = xp.min(array, axis=1).tolist(), xp.max(array, axis=1).tolist()
-        for dim, (lo, hi, n) in enumerate(zip(low, high, shape)):
-            if lo < 0 or hi >= n:
-                bad = lo if lo < 0 else hi
+        for dim, (hi, n) in enumerate(zip(high, shape)):
+            if hi >= n:
                 raise IndexOutOfRange(
-                    f"{op}: index {bad} in row {dim} of the indices is out of range for size {n} of dim {dim} "
+                    f"{op}: index {hi} in row {dim} of the indices is out of range for size {n} of dim {dim} "
                     f"(size {shape}); expected indices in [0, {n - 1}]"
                 )
     return shape
@@ -662,8 +666,7 @@ def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout: layout | 
         tensor([[0, 1],
                 [1, 0]])
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"to_sparse: expected a Tensor, got {type(input).__name__}")
+    check_tensor("to_sparse", input)
     if layout is not None and layout is not sparse_coo:
         raise SparseLayoutError(f"to_sparse: only layout=shendu.sparse_coo is supported, got {layout}")
     if input.is_sparse:
@@ -681,17 +684,14 @@ def to_sparse(input: Tensor, sparse_dim: int | None = None, *, layout: layout | 
 
 def to_dense(input: Tensor) -> Tensor:
     """A dense tensor's ``to_dense()`` is the tensor itself (sparse tensors return their dense form)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"to_dense: expected a Tensor, got {type(input).__name__}")
-    return input
+    return check_tensor("to_dense", input)
 
 
 # ----------------------------------------------------------------------------- products
 
 
 def _check_matrix(op: str, name: str, t: Any) -> None:
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    check_tensor(op, t, name=name)
     if t.ndim != 2:
         raise ShapeError(f"{op}: {name} must be a matrix (2 dims), got shape {tuple(t.shape)}")
 

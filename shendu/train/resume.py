@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .._checks import is_int
 from ..io import CheckpointError
 from ..random import Generator
 
@@ -56,7 +57,7 @@ def check_resumable(state: Any, path: str | Path, n_callbacks: int) -> None:
         raise CheckpointError(f"{where}: it lacks {', '.join(missing)}{hint}")
     for key in ("epoch", "batch_index", "iteration"):
         value = state[key]
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not is_int(value, numpy=False) or value < 0:
             raise CheckpointError(f"{where}: {key} must be a non-negative int, got {value!r}")
     if not isinstance(state["model"], dict) or not isinstance(state["optimizer"], dict):
         raise CheckpointError(f"{where}: its model and optimizer entries must be state dicts")

@@ -33,8 +33,17 @@ class TensorBoard(Callback):
         histogram_freq: write parameter histograms every this many epochs; 0 for none. Default: 1.
 
     Example:
-        >>> trainer = Trainer(model, optimizer, loss_fn, train_loader, val_loader,  # doctest: +SKIP
-        ...                   callbacks=[TensorBoard("runs/demo/tensorboard")])
+        >>> import os, tempfile
+        >>> from shendu.train import Trainer
+        >>> from shendu.utils.data import DataLoader, TensorDataset
+        >>> batches = DataLoader(TensorDataset(shendu.randn(32, 4), shendu.randint(0, 3, (32,))), batch_size=16)
+        >>> model = nn.Linear(4, 3)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     trainer = Trainer(model, shendu.optim.Adam(model.parameters()), nn.CrossEntropyLoss(), batches, batches,
+        ...                       verbose=0, callbacks=[TensorBoard(f"{folder}/tensorboard")])
+        ...     history = trainer.fit()
+        ...     sorted(os.listdir(f"{folder}/tensorboard"))  # a folder of event files per split
+        ['train', 'validation']
     """
 
     def __init__(self, log_dir: str | Path, histogram_freq: int = 1) -> None:

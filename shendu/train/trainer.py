@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import random as _random
+from .._checks import is_int
 from .._text import count
 from ..autograd import no_grad
 from ..backend import CPU, to_device
@@ -97,9 +98,13 @@ class Trainer:
     warnings are silenced while training and evaluating: the non-finite checks report what matters.
 
     Example:
-        >>> trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
-        ...                   train_loader, val_loader, epochs=5, out_dir="runs/demo")
-        >>> history = trainer.fit()
+        >>> from shendu.utils.data import DataLoader, TensorDataset
+        >>> data = TensorDataset(shendu.randn(64, 4), shendu.randint(0, 3, (64,)))
+        >>> model = nn.Linear(4, 3)
+        >>> trainer = Trainer(model, shendu.optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
+        ...                   DataLoader(data, batch_size=16), epochs=2, verbose=0)
+        >>> len(trainer.fit())  # one history entry per epoch
+        2
     """
 
     def __init__(
@@ -124,11 +129,9 @@ class Trainer:
             raise ValueError(f"Trainer: task must be 'classification' or 'regression', got {task!r}")
         if nonfinite not in ("stop", "skip"):
             raise ValueError(f"Trainer: nonfinite must be 'stop' or 'skip', got {nonfinite!r}")
-        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        if not is_int(epochs, numpy=False) or epochs < 1:
             raise ValueError(f"Trainer: epochs must be a positive int, got {epochs!r}")
-        if checkpoint_every is not None and (
-            not isinstance(checkpoint_every, int) or isinstance(checkpoint_every, bool) or checkpoint_every < 1
-        ):
+        if checkpoint_every is not None and (not is_int(checkpoint_every, numpy=False) or checkpoint_every < 1):
             raise ValueError(f"Trainer: checkpoint_every must be a positive int or None, got {checkpoint_every!r}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.train_loader, self.val_loader = train_loader, val_loader

@@ -251,6 +251,56 @@ def test_overwritten_saved_value_raises_at_backward(lib: Any) -> None:
         y.sum().backward()
 
 
+# Ops that keep an input ("in") or their output ("out") for backward: an in-place change to it after
+# the op ran makes backward refuse, in both libraries (one save_for_backward call stores and guards it).
+SAVED_VALUE_CASES = {
+    "relu": ("out", lambda m, h: m.relu(h)),
+    "leaky_relu": ("in", lambda m, h: m.nn.functional.leaky_relu(h, 0.1)),
+    "elu": ("in", lambda m, h: m.nn.functional.elu(h)),
+    "hardtanh": ("in", lambda m, h: m.nn.functional.hardtanh(h)),
+    "hardsigmoid": ("in", lambda m, h: m.nn.functional.hardsigmoid(h)),
+    "hardswish": ("in", lambda m, h: m.nn.functional.hardswish(h)),
+    "gelu": ("in", lambda m, h: m.nn.functional.gelu(h)),
+    "silu": ("in", lambda m, h: m.nn.functional.silu(h)),
+    "softplus": ("in", lambda m, h: m.nn.functional.softplus(h)),
+    "mish": ("in", lambda m, h: m.nn.functional.mish(h)),
+    "logsigmoid": ("in", lambda m, h: m.nn.functional.logsigmoid(h)),
+    "softmax": ("out", lambda m, h: m.softmax(h, 0)),
+    "log_softmax": ("out", lambda m, h: m.log_softmax(h, 0)),
+    "maximum": ("in", lambda m, h: m.maximum(h, h.detach() * 0.5)),
+    "minimum": ("in", lambda m, h: m.minimum(h, h.detach() * 0.5)),
+    "remainder": ("in", lambda m, h: m.remainder(h, h * 0 + 0.7)),
+    "clamp": ("in", lambda m, h: m.clamp(h, -0.5, 0.5)),
+    "clamp by tensors": ("in", lambda m, h: m.clamp(h, h.detach() - 1, h.detach() + 1)),
+    "cumprod input": ("in", lambda m, h: m.cumprod(h, 0)),
+    "cumprod output": ("out", lambda m, h: m.cumprod(h, 0)),
+    "prod": ("in", lambda m, h: m.prod(h)),
+    "amax input": ("in", lambda m, h: m.amax(h, 0)),
+    "amax output": ("out", lambda m, h: m.amax(h, 0)),
+    "std": ("out", lambda m, h: m.std(h, 0)),
+    "norm input": ("in", lambda m, h: h.norm()),
+    "norm output": ("out", lambda m, h: h.norm()),
+    "logsumexp input": ("in", lambda m, h: m.logsumexp(h, 0)),
+    "logsumexp output": ("out", lambda m, h: m.logsumexp(h, 0)),
+    "einsum": ("in", lambda m, h: m.einsum("i,i->", h, h * 2)),
+    "binary_cross_entropy": ("in", lambda m, h: m.nn.functional.binary_cross_entropy(h, h.detach() * 0 + 0.5)),
+    "bce_with_logits": ("in", lambda m, h: m.nn.functional.binary_cross_entropy_with_logits(h, h.detach() * 0 + 0.5)),
+}
+
+
+@pytest.mark.parametrize("lib", [torch, shendu], ids=["torch", "shendu"])
+@pytest.mark.parametrize("case", sorted(SAVED_VALUE_CASES))
+def test_changing_a_saved_value_in_place_makes_backward_refuse(lib: Any, case: str) -> None:
+    which, op = SAVED_VALUE_CASES[case]
+    h = lib.tensor([0.3, 0.2, 0.25], dtype=lib.float64, requires_grad=True) * 1
+    y = op(lib, h)
+    with lib.no_grad():
+        (h if which == "in" else y).mul_(1.0)
+    expected = "modified by an inplace operation" if lib is torch else "was modified in place after it was used"
+    with pytest.raises(RuntimeError if lib is torch else shendu.GraphError, match=expected):
+        y.sum().backward()
+
+
 def test_overwritten_input_through_a_view_raises_at_backward() -> None:
     x = shendu.ones(2, 3, requires_grad=True)
     h = x * 1

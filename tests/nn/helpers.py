@@ -16,15 +16,9 @@ import numpy as np
 import torch
 
 import shendu
-from tests.helpers import COUNTS, TEST_DEVICE, _in_hypothesis, on_test_device
+from tests.helpers import COUNTS, TEST_DEVICE, _as_numpy, _flatten, _in_hypothesis, backward_both, on_test_device
 
 TORCH_FLOATS = {"float64": torch.float64, "float32": torch.float32}
-
-
-def _as_numpy(value: Any) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().numpy()
-    return value.detach().cpu().numpy()
 
 
 def _close(name: str, got: Any, want: Any, rtol: float, atol: float) -> None:
@@ -41,12 +35,6 @@ def _tolerance(given: float | dict[str, float] | None, dtype: str, default: floa
     if isinstance(given, dict):
         return given.get(dtype, default)
     return default if given is None else given
-
-
-def _flatten(out: Any) -> list[Any]:
-    if isinstance(out, (tuple, list)):
-        return [item for part in out for item in _flatten(part)]
-    return [out]
 
 
 def _make(spec: Any, dtype: str, rng: np.random.Generator, low: float | None, high: float | None) -> tuple[Any, bool]:
@@ -128,9 +116,7 @@ def check_module(
             if grad:
                 pairs = [(t, s) for t, s in zip(t_out, s_out) if t.requires_grad]
                 if pairs:
-                    weights = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t, _ in pairs]
-                    torch.autograd.backward([t for t, _ in pairs], [torch.from_numpy(w) for w in weights])
-                    shendu.autograd.backward([s for _, s in pairs], [on_test_device(w.copy()) for w in weights])
+                    backward_both(pairs, rng, dtype)
                 for i, (t, s) in enumerate(zip(t_in, s_in)):
                     if isinstance(t, torch.Tensor) and t.requires_grad:
                         assert (s.grad is None) == (t.grad is None), f"{where} grad of input {i}: presence differs"

@@ -159,9 +159,9 @@ def test_constructor_errors_and_buffers() -> None:
         nn.KLDivLoss(reduction="avg")
     with pytest.raises(ValueError, match=r"CrossEntropyLoss: label_smoothing must be between 0 and 1, got 1.5"):
         nn.CrossEntropyLoss(label_smoothing=1.5)
-    with pytest.raises(TypeError, match="CrossEntropyLoss: weight must be a Tensor or None, got list"):
+    with pytest.raises(TypeError, match="CrossEntropyLoss: expected weight to be a Tensor or None, got list"):
         nn.CrossEntropyLoss(weight=[1.0, 2.0])
-    with pytest.raises(TypeError, match="BCEWithLogitsLoss: pos_weight must be a Tensor or None, got float"):
+    with pytest.raises(TypeError, match="BCEWithLogitsLoss: expected pos_weight to be a Tensor or None, got float"):
         nn.BCEWithLogitsLoss(pos_weight=2.0)
     loss = nn.CrossEntropyLoss(weight=shendu.ones(3))
     assert list(loss.state_dict()) == ["weight"]

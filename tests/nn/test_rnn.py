@@ -443,6 +443,10 @@ def test_cell_and_constructor_errors() -> None:
         RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(NotImplementedError, match="proj_size=2"):
         LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="GRU: proj_size=2 is only supported for LSTM, not RNN or GRU"):
+        GRU(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+        torch.nn.GRU(3, 4, proj_size=2)
     with pytest.raises(ValueError, match=r"LSTM: dropout must be a probability between 0 and 1, got 1\.5"):
         LSTM(3, 4, 2, dropout=1.5)
     with pytest.raises(ValueError, match="GRU: hidden_size must be a positive int, got 0"):

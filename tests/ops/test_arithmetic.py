@@ -49,6 +49,28 @@ def test_functional_forms() -> None:
     check(lambda m, a, b: m.rsub(a, b), (2, 3), (3,))
 
 
+def test_alpha_times_a_number_stays_a_number_in_promotion() -> None:
+    # 0 * 0.5 is a number, which ranks below a 0-d float16 tensor: the result stays float16.
+    half = np.array(0.125, dtype=np.float16)
+    check(lambda m, a: m.add(a, 0, alpha=0.5), Fixed(half), dtypes=("float32",))
+    check(lambda m, a: m.sub(a, 2, alpha=0.5), Fixed(half), dtypes=("float32",))
+    check(lambda m, a: m.add(a, 3, alpha=2), np.array([1, 2]), dtypes=("float32",))
+    # Between bools alpha becomes a bool, as PyTorch converts it to the result's dtype.
+    check(lambda m, a, b: m.add(a, b, alpha=2), np.array([True, False]), np.array([False, False]))
+    check(lambda m, a: m.add(a, True, alpha=0), np.array([True, False]))
+    check(lambda m, a: m.add(a, True, alpha=2), Fixed(np.array(3, dtype=np.int32)), dtypes=("float32",))
+
+
+def test_sub_refuses_a_bool_number_even_with_alpha() -> None:
+    with pytest.raises(TypeError, match="sub: subtracting a bool is not supported"):
+        shendu.sub(shendu.ones(2), True, alpha=2)
+
+
+def test_gradient_of_zero_to_a_power() -> None:
+    # d(0**x)/dx is 0 where x >= 0 and inf * -inf where x < 0, as in PyTorch.
+    check(lambda m, x: m.pow(0, x), np.array([0.5, -0.5, 0.0, 2.0]))
+
+
 def test_non_contiguous_inputs() -> None:
     check(lambda m, a, b: a * b + a, (3, 4), (3, 4), noncontiguous=True)
     check(lambda m, a, b: a / b, (4, 5), (5,), noncontiguous=True, **POSITIVE)

@@ -203,7 +203,7 @@ def test_multi_head_attention_forward_errors() -> None:
             None,
             attn_mask=shendu.zeros(3, 3, dtype=shendu.int64),
         )
-    with pytest.raises(TypeError, match=rf"{op}: key_padding_mask must be a Tensor or None, got list"):
+    with pytest.raises(TypeError, match=rf"{op}: expected key_padding_mask to be a Tensor or None, got list"):
         F.multi_head_attention_forward(
             q, q, q, 4, 2, w, None, None, None, False, 0.0, w[:4], None, key_padding_mask=[1]
         )

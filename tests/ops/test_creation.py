@@ -361,7 +361,7 @@ def test_new_factory_errors() -> None:
         x.new_full((2,), "a")
     with pytest.raises(TypeError, match="tensor: cannot make a tensor from str"):
         x.new_tensor("a")
-    with pytest.raises(TypeError, match="type_as: other must be a Tensor, got int"):
+    with pytest.raises(TypeError, match="type_as: expected other to be a Tensor, got int"):
         x.type_as(3)
     with pytest.raises(TypeError, match="new_zeros: expected a Tensor, got list"):
         shendu.ops.creation.new_zeros([1], 2)

@@ -55,7 +55,7 @@ def test_gradcheck() -> None:
 def test_errors() -> None:
     with pytest.raises(shendu.ShapeError, match=r"pairwise_distance: shapes \(2, 3\) and \(2, 4\) cannot be broadcast"):
         F.pairwise_distance(shendu.ones(2, 3), shendu.ones(2, 4))
-    with pytest.raises(TypeError, match="cosine_similarity: x2 must be a Tensor, got list"):
+    with pytest.raises(TypeError, match="cosine_similarity: expected x2 to be a Tensor, got list"):
         F.cosine_similarity(shendu.ones(2, 3), [1.0, 2.0, 3.0])
     with pytest.raises(IndexError, match=r"cosine_similarity: dim 2 is out of range for a 2-d tensor"):
         F.cosine_similarity(shendu.ones(2, 3), shendu.ones(2, 3), dim=2)

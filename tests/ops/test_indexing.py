@@ -331,7 +331,7 @@ def test_index_op_errors() -> None:
         x.scatter_add(0, shendu.tensor([[-1]]), shendu.ones(1, 1))
     with pytest.raises(TypeError, match="scatter: expected src \\(a tensor\\) or value \\(a number\\)"):
         x.scatter(0, shendu.tensor([[0]]))
-    with pytest.raises(TypeError, match="scatter_add: src must be a Tensor, got float"):
+    with pytest.raises(TypeError, match="scatter_add: expected src to be a Tensor, got float"):
         x.scatter_add(0, shendu.tensor([[0]]), 1.0)
     with pytest.raises(shendu.DtypeError, match="masked_select: mask must be a bool tensor, got int64"):
         x.masked_select(shendu.tensor([1, 0, 1, 0]))

@@ -88,25 +88,6 @@ def test_expand() -> None:
     check(lambda m, x: x.expand(2, 3, 2), (3, 2), noncontiguous=True)
 
 
-def test_repeat_tile_flip() -> None:
-    check(lambda m, x: x.repeat(2, 1), (2, 3))
-    check(lambda m, x: x.repeat(1, 2, 2), (2, 3))
-    check(lambda m, x: x.repeat((2, 3)), (2, 3), noncontiguous=True)
-    check(lambda m, x: x.repeat(0, 1), (2, 3))
-    check(lambda m, x: x.repeat(3), ())
-    check(lambda m, x: x.repeat(2, 2), (0, 3))
-    check(lambda m, x: x.tile(2), (2, 3))
-    check(lambda m, x: x.tile((2, 1, 1)), (2, 3))
-    check(lambda m, x: m.tile(x, (2,)), (3,))
-    check(lambda m, x: x.flip(0), (3, 4))
-    check(lambda m, x: x.flip(0, 1), (3, 4))
-    check(lambda m, x: m.flip(x, (-1,)), (2, 3, 4), noncontiguous=True)
-    check(lambda m, x: m.flip(x, dims=[0, 2]), (2, 3, 4))
-    check(lambda m, x: x.flip(0), ())
-    check(lambda m, x: x.flip(1), (2, 0))
-    check(lambda m, x: x.flip(0), INTS)
-
-
 def test_cat() -> None:
     check(lambda m, a, b: m.cat([a, b]), (2, 3), (1, 3))
     check(lambda m, a, b: m.cat((a, b), dim=1), (2, 3), (2, 1))
@@ -165,7 +146,7 @@ def test_narrow_contiguous() -> None:
     assert x.t().contiguous()._array.flags.c_contiguous
 
 
-def test_select_movedim_roll_repeat_interleave() -> None:
+def test_select_movedim() -> None:
     check(lambda m, x: x.select(0, 1), (3, 4))
     check(lambda m, x: m.select(x, -1, -2), (2, 3, 4), noncontiguous=True)
     check(lambda m, x: x.select(0, 2), (3,))
@@ -173,19 +154,6 @@ def test_select_movedim_roll_repeat_interleave() -> None:
     check(lambda m, x: m.movedim(x, (0, 1), (2, 0)), (2, 3, 4))
     check(lambda m, x: x.moveaxis(-1, 0), (2, 3, 4), noncontiguous=True)
     check(lambda m, x: x.swapdims(0, 1), (2, 3))
-    check(lambda m, x: x.roll(1), (3, 4))
-    check(lambda m, x: m.roll(x, -2, 1), (3, 4), noncontiguous=True)
-    check(lambda m, x: x.roll((1, 5), (0, -1)), (3, 4))
-    check(lambda m, x: x.roll(2), ())
-    check(lambda m, x: x.roll(1, 0), (0, 2))
-    check(lambda m, x: x.repeat_interleave(2), (2, 3))
-    check(lambda m, x: m.repeat_interleave(x, 3, dim=1), (2, 3), noncontiguous=True)
-    check(lambda m, x: x.repeat_interleave(m.tensor([1, 0, 2]), dim=-1), (2, 3))
-    check(lambda m, x: x.repeat_interleave(m.tensor([2, 2]), dim=0, output_size=4), (2, 3))
-    check(lambda m, x: x.repeat_interleave(m.tensor(2), dim=0), (2, 3))
-    check(lambda m, x: x.repeat_interleave(2), ())
-    check(lambda m, x: x.repeat_interleave(2, dim=0), INTS)
-    check(lambda m, x: m.repeat_interleave(x), np.array([2, 0, 1]))
 
 
 def test_gradcheck() -> None:
@@ -194,13 +162,10 @@ def test_gradcheck() -> None:
     grad_check(lambda m, x: x.unflatten(1, (2, 2)).squeeze().unsqueeze(0), (3, 4))
     grad_check(lambda m, x: x.transpose(0, 2) * x.permute(2, 1, 0), (2, 3, 4))
     grad_check(lambda m, x: x.expand(2, 3, 4) * x.repeat(2, 1, 4), (3, 1))
-    grad_check(lambda m, x: x.tile(2, 2) * x.flip(0).tile(2, 2), (2, 3))
     grad_check(lambda m, a, b: m.cat([a, b, a], 1) * m.stack([a, a, b], 1).flatten(1), (2, 3), (2, 3))
     grad_check(lambda m, x: x.split([1, 3])[1] * x.chunk(2)[1].repeat(2, 1)[:3], (4, 2))
     grad_check(lambda m, x: x.unbind(1)[2] * x.narrow(1, 0, 1).squeeze(1), (3, 4))
     grad_check(lambda m, x: x.select(1, 2) * x.movedim(1, 0)[3], (3, 4))
-    grad_check(lambda m, x: x.roll(1) * x.roll((1, -1), (0, 1)), (3, 4))
-    grad_check(lambda m, x: x.repeat_interleave(2, 1)[:, :4] * x.repeat_interleave(m.tensor([0, 3, 1]), 0)[1:], (3, 4))
 
 
 def test_views_share_the_version_counter() -> None:
@@ -321,7 +286,7 @@ def test_flatten_squeeze_transpose_errors() -> None:
         x.t()
 
 
-def test_permute_expand_repeat_errors() -> None:
+def test_permute_expand_errors() -> None:
     x = shendu.ones(2, 3)
     with pytest.raises(
         shendu.ShapeError, match=r"permute: expected 2 dims, one per dimension of the input \(shape \(2, 3\)\), got 1"
@@ -341,15 +306,9 @@ def test_permute_expand_repeat_errors() -> None:
         x.expand(6)
     with pytest.raises(shendu.ShapeError, match=r"expand: size -1 is not allowed for the new leading dim 0"):
         x.expand(-1, 2, 3)
-    with pytest.raises(shendu.ShapeError, match=r"repeat: got 1 repeats \(2,\) for a tensor of 2 dimensions"):
-        x.repeat(2)
-    with pytest.raises(shendu.ShapeError, match=r"repeat: repeats must be >= 0, got \(2, -1\)"):
-        x.repeat(2, -1)
-    with pytest.raises(shendu.ShapeError, match=r"flip: dim \(0, 0\) names the same dimension twice"):
-        x.flip(0, 0)
 
 
-def test_select_movedim_roll_repeat_interleave_errors() -> None:
+def test_select_movedim_errors() -> None:
     x = shendu.ones(3, 4)
     with pytest.raises(IndexError, match=r"select: index 4 is out of range for dim 1 with size 4"):
         x.select(1, 4)
@@ -361,18 +320,6 @@ def test_select_movedim_roll_repeat_interleave_errors() -> None:
         x.movedim((0, 1), 0)
     with pytest.raises(shendu.ShapeError, match=r"movedim: dims \(1, 1\) name the same dimension twice"):
         x.movedim((1, 1), (0, 1))
-    with pytest.raises(shendu.ShapeError, match=r"roll: shifts \(1, 2\) and dims \(0,\) must have the same length"):
-        x.roll((1, 2), 0)
-    with pytest.raises(shendu.ShapeError, match=r"roll: without dims, shifts must be a single int, got \(1, 2\)"):
-        x.roll((1, 2))
-    with pytest.raises(shendu.ShapeError, match=r"repeat_interleave: repeats of shape \(2,\) must hold one count per"):
-        x.repeat_interleave(shendu.tensor([1, 2]), dim=0)
-    with pytest.raises(shendu.ShapeError, match="repeat_interleave: repeats must be >= 0, got -1"):
-        x.repeat_interleave(-1)
-    with pytest.raises(shendu.DtypeError, match="repeat_interleave: repeats must be an int tensor, got float32"):
-        x.repeat_interleave(shendu.tensor([1.0, 2.0, 3.0]), dim=0)
-    with pytest.raises(shendu.ShapeError, match="repeat_interleave: output_size 5 does not match the repeated size 6"):
-        x.repeat_interleave(2, dim=0, output_size=5)
 
 
 def test_cat_stack_errors() -> None:

@@ -235,8 +235,13 @@ def test_errors() -> None:
         shendu.sparse_coo_tensor(IDX, shendu.ones(NNZ), (3, 4, 1))
     with pytest.raises(IndexError, match=r"index 3 in row 1 of the indices is out of range for size 3 of dim 1"):
         shendu.sparse_coo_tensor(IDX, shendu.ones(NNZ), (3, 3))
-    with pytest.raises(IndexError, match=r"index -1 in row 0 .* expected indices in \[0, 2\]"):
+    with pytest.raises(IndexError, match=r"sparse_coo_tensor: index -1 in row 0 of the indices is negative"):
         shendu.sparse_coo_tensor([[0, -1]], [1.0, 2.0], (3,))
+    # Without a size the shape is inferred from the indices; a negative one is refused all the same, as in torch.
+    with pytest.raises(IndexError, match=r"sparse_coo_tensor: index -1 in row 0 of the indices is negative"):
+        shendu.sparse_coo_tensor([[-1, 0], [1, 2]], [1.0, 2.0])
+    with pytest.raises(RuntimeError, match="found negative index -1 for dim 0"):
+        torch.sparse_coo_tensor([[-1, 0], [1, 2]], [1.0, 2.0])
     with pytest.raises(shendu.ShapeError, match="is_coalesced=True but the positions are not sorted and distinct"):
         shendu.sparse_coo_tensor(IDX, shendu.ones(NNZ), (3, 4), is_coalesced=True)
     with pytest.raises(shendu.GraphError, match="requires_grad=True makes a leaf, but the values already require"):

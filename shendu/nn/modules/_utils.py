@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ... import _dtype
+from ..._checks import check_tensor, is_int, is_number
 from ...backend import as_device
 from ...errors import DtypeError, ShapeError
 from ...tensor import Tensor
@@ -15,13 +14,9 @@ if TYPE_CHECKING:
     from ..module import Module
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def check_count(module: Module, name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int, or a constructor error naming the module, the argument and the value."""
-    if not _is_int(value) or value < minimum:
+    if not is_int(value) or value < minimum:
         kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{type(module).__name__}: {name} must be {kind}, got {value!r}")
     return int(value)
@@ -44,7 +39,7 @@ def factory_kwargs(module: Module, device: Any, dtype: Any, parameters: bool = T
 def ntuple(module: Module, name: str, value: Any, n: int, minimum: int) -> tuple[int, ...]:
     """An int or a sequence of ``n`` ints, as a tuple of ``n`` ints each at least ``minimum``."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-    if len(values) != n or not all(_is_int(v) and v >= minimum for v in values):
+    if len(values) != n or not all(is_int(v) and v >= minimum for v in values):
         kind = "positive ints" if minimum == 1 else f"ints >= {minimum}"
         raise ValueError(f"{type(module).__name__}: {name} must be an int or a tuple of {n} {kind}, got {value!r}")
     return tuple(int(v) for v in values)
@@ -52,14 +47,14 @@ def ntuple(module: Module, name: str, value: Any, n: int, minimum: int) -> tuple
 
 def check_probability(module: Module, name: str, value: Any) -> float:
     """``value`` if it lies in [0, 1], else a constructor error naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not 0 <= value <= 1:
+    if not is_number(value) or not 0 <= value <= 1:
         raise ValueError(f"{type(module).__name__}: {name} must be a probability between 0 and 1, got {value!r}")
     return value
 
 
-def check_tensor(module: Module, input: Any) -> None:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{module._error_prefix()}expected a Tensor input, got {type(input).__name__}")
+def check_input(module: Module, input: Any) -> None:
+    """A TypeError naming the layer (and its path in the model) unless ``input`` is a Tensor."""
+    check_tensor(module._error_prefix()[:-2], input, "input")
 
 
 def rank_error(module: Module, expected: str, input: Tensor, hint: str = "") -> ShapeError:

@@ -348,8 +348,9 @@ class Softmax(_SoftmaxBase):
         dim: the dimension to normalize. Default: None (deprecated: 0 for 0-, 1- and 3-D inputs, else 1).
 
     Example:
-        >>> nn.Softmax(dim=1)(shendu.randn(2, 3)).sum(1)
-        tensor([1.0000, 1.0000])
+        >>> nn.Softmax(dim=1)(shendu.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]))
+        tensor([[0.0900, 0.2447, 0.6652],
+                [0.3333, 0.3333, 0.3333]])
     """
 
     def forward(self, input: Tensor) -> Tensor:

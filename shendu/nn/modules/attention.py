@@ -10,7 +10,7 @@ from ...tensor import Tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_probability, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, check_probability, factory_kwargs
 from .linear import Linear
 
 __all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
@@ -164,7 +164,7 @@ class MultiheadAttention(Module):
             is_causal: a hint that ``attn_mask`` is the causal mask. Default: False.
         """
         for t in (query, key, value):
-            check_tensor(self, t)
+            check_input(self, t)
         batched = query.ndim == 3
         prefix = self._error_prefix()
         key_padding_mask = canonical_mask(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import is_number
 from ..._dtype import int64
 from ...autograd.grad_mode import no_grad
 from ...errors import ShapeError
@@ -13,15 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import (
-    batch_hint,
-    channels_error,
-    channels_last_hint,
-    check_count,
-    check_tensor,
-    factory_kwargs,
-    rank_error,
-)
+from ._utils import batch_hint, channels_error, channels_last_hint, check_count, check_input, factory_kwargs, rank_error
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -44,9 +37,9 @@ class _NormBase(Module):
         super().__init__()
         check_count(self, "num_features", num_features)
         device, dtype = factory_kwargs(self, device, dtype, parameters=affine)
-        if momentum is not None and (isinstance(momentum, bool) or not isinstance(momentum, (int, float))):
+        if momentum is not None and (not is_number(momentum, numpy=False)):
             raise ValueError(f"{type(self).__name__}: momentum must be a number or None, got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or eps < 0:
+        if not is_number(eps, numpy=False) or eps < 0:
             raise ValueError(f"{type(self).__name__}: eps must be a non-negative number, got {eps!r}")
         self.num_features = num_features
         self.eps = eps
@@ -100,7 +93,7 @@ class _BatchNorm(_NormBase):
         raise NotImplementedError
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:

@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..._checks import is_int
 from ..module import Module, _addindent
 
 __all__ = ["ModuleDict", "ModuleList", "Sequential"]
@@ -21,7 +22,7 @@ class _IndexedContainer(Module):
     """Shared code of Sequential and ModuleList: children keyed "0", "1", ... in order."""
 
     def _index(self, idx: Any) -> int:
-        if not isinstance(idx, int) or isinstance(idx, bool):
+        if not is_int(idx, numpy=False):
             raise TypeError(f"{type(self).__name__}: indices must be ints or slices, got {type(idx).__name__} {idx!r}")
         size = len(self._modules)
         if not -size <= idx < size:
@@ -128,8 +129,8 @@ class Sequential(_IndexedContainer):
         Linear(in_features=784, out_features=128, bias=True)
         >>> model[-2:]
         Sequential(
-          (0): ReLU()
-          (1): Linear(in_features=128, out_features=10, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=128, out_features=10, bias=True)
         )
     """
 
@@ -168,9 +169,12 @@ class ModuleList(_IndexedContainer):
         modules: an iterable of modules. Default: None (empty).
 
     Example:
-        >>> self.layers = nn.ModuleList([nn.Linear(64, 64) for _ in range(4)])
-        >>> for layer in self.layers:
+        >>> layers = nn.ModuleList([nn.Linear(64, 64) for _ in range(4)])
+        >>> x = shendu.randn(2, 64)
+        >>> for layer in layers:
         ...     x = layer(x)
+        >>> len(layers), len(list(layers.parameters()))
+        (4, 8)
     """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -208,8 +212,11 @@ class ModuleDict(Module):
         modules: a mapping (or iterable of pairs) from names to modules. Default: None (empty).
 
     Example:
-        >>> self.heads = nn.ModuleDict({"cls": nn.Linear(64, 10), "box": nn.Linear(64, 4)})
-        >>> self.heads["cls"](x)
+        >>> heads = nn.ModuleDict({"cls": nn.Linear(64, 10), "box": nn.Linear(64, 4)})
+        >>> heads["box"](shendu.randn(2, 64)).shape
+        shendu.Size([2, 4])
+        >>> list(heads.keys())
+        ['cls', 'box']
     """
 
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:

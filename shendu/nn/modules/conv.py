@@ -15,7 +15,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import channels_error, channels_last_hint, check_count, check_tensor, factory_kwargs, ntuple, rank_error
+from ._utils import channels_error, channels_last_hint, check_count, check_input, factory_kwargs, ntuple, rank_error
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -120,7 +120,7 @@ class _ConvNd(Module):
         return [(p, p) for p in self.padding]
 
     def _check_input(self, input: Tensor) -> None:
-        check_tensor(self, input)
+        check_input(self, input)
         n = self._spatial
         layout = _LAYOUTS[n]
         if input.ndim not in (n + 1, n + 2):
@@ -204,35 +204,8 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
-    """A 1-D convolution (cross-correlation) over an input of shape (N, C, L).
-
-    Args:
-        in_channels: channels of the input.
-        out_channels: channels of the output.
-        kernel_size: the size of the kernel.
-        stride: the step between kernel positions. Default: 1.
-        padding: zeros added on both sides: an int, a 1-tuple, ``'valid'`` (none) or ``'same'``
-            (output length = input length; stride must be 1). Default: 0.
-        dilation: spacing between kernel elements. Default: 1.
-        groups: split the channels into this many independent groups. Default: 1.
-        bias: learn a bias per output channel. Default: True.
-        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default: ``'zeros'``.
-        device: where to create the parameters. Default: None (the CPU).
-        dtype: the parameters' dtype. Default: None (the default float dtype).
-
-    Shape:
-        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`.
-        - Output: :math:`(N, C_{out}, L_{out})` with
-          :math:`L_{out} = \\lfloor (L_{in} + 2p - d (k - 1) - 1) / s \\rfloor + 1`.
-
-    Example:
-        >>> m = nn.Conv1d(16, 33, 3, stride=2)
-        >>> m(shendu.randn(20, 16, 50)).shape
-        shendu.Size([20, 33, 24])
-    """
-
-    _spatial = 1
+class _Conv(_ConvNd):
+    """A convolution proper (not transposed); Conv1d and Conv2d differ only in their number of spatial dims."""
 
     def __init__(
         self,
@@ -265,7 +238,38 @@ class Conv1d(_ConvNd):
         )
 
 
-class Conv2d(_ConvNd):
+class Conv1d(_Conv):
+    """A 1-D convolution (cross-correlation) over an input of shape (N, C, L).
+
+    Args:
+        in_channels: channels of the input.
+        out_channels: channels of the output.
+        kernel_size: the size of the kernel.
+        stride: the step between kernel positions. Default: 1.
+        padding: zeros added on both sides: an int, a 1-tuple, ``'valid'`` (none) or ``'same'``
+            (output length = input length; stride must be 1). Default: 0.
+        dilation: spacing between kernel elements. Default: 1.
+        groups: split the channels into this many independent groups. Default: 1.
+        bias: learn a bias per output channel. Default: True.
+        padding_mode: ``'zeros'``, ``'reflect'``, ``'replicate'`` or ``'circular'``. Default: ``'zeros'``.
+        device: where to create the parameters. Default: None (the CPU).
+        dtype: the parameters' dtype. Default: None (the default float dtype).
+
+    Shape:
+        - Input: :math:`(N, C_{in}, L_{in})` or :math:`(C_{in}, L_{in})`.
+        - Output: :math:`(N, C_{out}, L_{out})` with
+          :math:`L_{out} = \\lfloor (L_{in} + 2p - d (k - 1) - 1) / s \\rfloor + 1`.
+
+    Example:
+        >>> m = nn.Conv1d(16, 33, 3, stride=2)
+        >>> m(shendu.randn(20, 16, 50)).shape
+        shendu.Size([20, 33, 24])
+    """
+
+    _spatial = 1
+
+
+class Conv2d(_Conv):
     """A 2-D convolution (cross-correlation) over images of shape (N, C, H, W).
 
     Args:
@@ -300,36 +304,6 @@ class Conv2d(_ConvNd):
     """
 
     _spatial = 2
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] = 1,
-        padding: str | int | Sequence[int] = 0,
-        dilation: int | Sequence[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            False,
-            0,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
 
 
 class ConvTranspose2d(_ConvNd):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
-from ._utils import check_probability, check_tensor
+from ._utils import check_input, check_probability
 
 __all__ = ["Dropout", "Dropout2d"]
 
@@ -40,7 +40,7 @@ class Dropout(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.dropout(input, self.p, self.training, self.inplace)
 
 
@@ -63,5 +63,5 @@ class Dropout2d(_DropoutNd):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.dropout2d(input, self.p, self.training, self.inplace)

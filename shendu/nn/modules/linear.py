@@ -12,7 +12,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, factory_kwargs
 
 __all__ = ["Bilinear", "Identity", "Linear"]
 
@@ -21,7 +21,10 @@ class Identity(Module):
     """A placeholder that returns its input unchanged; any constructor arguments are ignored.
 
     Example:
-        >>> model.fc = nn.Identity()  # use a classifier as a feature extractor
+        >>> model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
+        >>> model[2] = nn.Identity()  # the classifier becomes a feature extractor
+        >>> model(shendu.randn(3, 8)).shape
+        shendu.Size([3, 4])
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -81,7 +84,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         shape = tuple(input.shape)
         if not shape or shape[-1] != self.in_features:
             got = f"{shape[-1]}" if shape else "a 0-d tensor"
@@ -166,8 +169,8 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
-        check_tensor(self, input1)
-        check_tensor(self, input2)
+        check_input(self, input1)
+        check_input(self, input2)
         for i, (x, n) in enumerate(((input1, self.in1_features), (input2, self.in2_features)), start=1):
             if x.ndim == 0 or x.shape[-1] != n:
                 got = x.shape[-1] if x.ndim else "a 0-d tensor"

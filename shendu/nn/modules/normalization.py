@@ -14,7 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import channels_error, channels_last_hint, check_count, check_tensor, factory_kwargs, rank_error
+from ._utils import channels_error, channels_last_hint, check_count, check_input, factory_kwargs, rank_error
 from .batchnorm import _NormBase
 
 __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]
@@ -84,7 +84,7 @@ class LayerNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         n = len(self.normalized_shape)
         if tuple(input.shape[input.ndim - n :] if input.ndim >= n else input.shape) != self.normalized_shape:
             raise ShapeError(
@@ -161,7 +161,7 @@ class GroupNorm(Module):
                 init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         if input.ndim < 2:
             raise rank_error(self, "an (N, C, *)", input)
         if input.shape[1] != self.num_channels:
@@ -194,7 +194,7 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         n = self._spatial
         layout = {1: "L", 2: "H, W"}[n]
         if input.ndim not in (n + 1, n + 2):

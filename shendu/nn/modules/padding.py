@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import is_int
 from ...errors import ShapeError
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
-from ._utils import _is_int, check_tensor
+from ._utils import check_input
 
 __all__ = [
     "CircularPad1d",
@@ -31,9 +32,9 @@ __all__ = [
 
 def _padding(module: Module, padding: Any, dims: int) -> tuple[int, ...]:
     """One int for every side, or ``2 * dims`` ints (left, right, top, bottom, front, back); negatives crop."""
-    if _is_int(padding):
+    if is_int(padding):
         return (int(padding),) * (2 * dims)
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 * dims and all(_is_int(p) for p in padding):
+    if isinstance(padding, (tuple, list)) and len(padding) == 2 * dims and all(is_int(p) for p in padding):
         return tuple(int(p) for p in padding)
     sides = ", ".join(("left", "right", "top", "bottom", "front", "back")[: 2 * dims])
     raise ValueError(
@@ -52,7 +53,7 @@ class _PadNd(Module):
         self.padding = _padding(self, padding, self.dims)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.pad(input, self.padding, self.mode)
 
     def extra_repr(self) -> str:
@@ -61,7 +62,7 @@ class _PadNd(Module):
 
 class _CopyPadNd(_PadNd):
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         if input.ndim not in (self.dims + 1, self.dims + 2):
             layout = {1: "(C, W) or (N, C, W)", 2: "(C, H, W) or (N, C, H, W)", 3: "(C, D, H, W) or (N, C, D, H, W)"}
             raise ShapeError(
@@ -77,7 +78,7 @@ class _ConstantPadNd(_PadNd):
         self.value = value
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.pad(input, self.padding, "constant", self.value)
 
     def extra_repr(self) -> str:

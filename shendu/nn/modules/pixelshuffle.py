@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
-from ._utils import check_count, check_tensor
+from ._utils import check_count, check_input
 
 __all__ = ["PixelShuffle", "PixelUnshuffle"]
 
@@ -29,7 +29,7 @@ class PixelShuffle(Module):
         self.upscale_factor = check_count(self, "upscale_factor", upscale_factor)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.pixel_shuffle(input, self.upscale_factor)
 
     def extra_repr(self) -> str:
@@ -55,7 +55,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = check_count(self, "downscale_factor", downscale_factor)
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.pixel_unshuffle(input, self.downscale_factor)
 
     def extra_repr(self) -> str:

@@ -6,11 +6,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..._checks import is_int
 from ...errors import ShapeError
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
-from ._utils import check_tensor, ntuple, rank_error
+from ._utils import check_input, ntuple, rank_error
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -25,7 +26,7 @@ _LAYOUTS = {1: "L", 2: "H, W"}
 
 
 def _check_rank(module: Module, input: Tensor, spatial: int) -> None:
-    check_tensor(module, input)
+    check_input(module, input)
     if input.ndim not in (spatial + 1, spatial + 2):
         layout = _LAYOUTS[spatial]
         raise rank_error(module, f"a {spatial + 1}-D (C, {layout}) or {spatial + 2}-D (N, C, {layout})", input)
@@ -192,7 +193,8 @@ class AvgPool1d(_PoolNd):
         - Output: :math:`(N, C, L_{out})`, :math:`L_{out} = \\lfloor (L_{in} + 2p - k) / s \\rfloor + 1`.
 
     Example:
-        >>> nn.AvgPool1d(3, stride=2)(shendu.randn(1, 1, 7))
+        >>> nn.AvgPool1d(3, stride=2)(shendu.arange(7.0).view(1, 1, 7))
+        tensor([[[1., 3., 5.]]])
     """
 
     _spatial = 1
@@ -255,9 +257,7 @@ class AvgPool2d(_PoolNd):
     ) -> None:
         super().__init__()
         self._kernel, self._stride, self._padding, self._dilation = self._windows(kernel_size, stride, padding, 1)
-        if divisor_override is not None and (
-            not isinstance(divisor_override, int) or isinstance(divisor_override, bool) or divisor_override == 0
-        ):
+        if divisor_override is not None and (not is_int(divisor_override, numpy=False) or divisor_override == 0):
             raise ValueError(f"AvgPool2d: divisor_override must be a nonzero int or None, got {divisor_override!r}")
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None and stride != [] else kernel_size
@@ -284,7 +284,7 @@ class AvgPool2d(_PoolNd):
 
 def _check_output_size(module: Module, output_size: Any) -> None:
     def positive(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool) and v > 0
+        return is_int(v, numpy=False) and v > 0
 
     if isinstance(output_size, (tuple, list)):
         ok = len(output_size) == 2 and all(v is None or positive(v) for v in output_size)

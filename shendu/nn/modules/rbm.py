@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import is_int
 from ...autograd import no_grad
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import empty
@@ -13,7 +14,7 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, factory_kwargs
 
 __all__ = ["RBM"]
 
@@ -64,9 +65,13 @@ class RBM(Module):
             None to restart the chain).
 
     Example:
-        >>> rbm = nn.RBM(64, 100)
-        >>> history = rbm.fit(images.reshape(-1, 64), epochs=20, lr=0.05, batch_size=20, persistent=True)
-        >>> features = rbm.transform(images.reshape(-1, 64))  # (N, 100) hidden probabilities
+        >>> images = shendu.bernoulli(shendu.full((100, 64), 0.3))  # 100 binary 8x8 images
+        >>> rbm = nn.RBM(64, 16)
+        >>> history = rbm.fit(images, epochs=2, lr=0.05, batch_size=20, persistent=True)
+        >>> len(history)  # the reconstruction error of each epoch
+        2
+        >>> rbm.transform(images).shape  # p(h | v) for each image
+        shendu.Size([100, 16])
     """
 
     def __init__(self, n_visible: int, n_hidden: int, device: Any = None, dtype: Any = None) -> None:
@@ -90,7 +95,7 @@ class RBM(Module):
     # ------------------------------------------------------------------ checks
     def _check(self, op: str, v: Any, units: int, what: str, batched: bool = False) -> Tensor:
         """``v`` as a tensor of the parameters' dtype, or an error naming ``op`` and the shapes."""
-        check_tensor(self, v)
+        check_input(self, v)
         shape = tuple(v.shape)
         if batched and len(shape) != 2:
             raise ShapeError(
@@ -123,7 +128,7 @@ class RBM(Module):
 
     @staticmethod
     def _check_steps(op: str, k: Any) -> int:
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        if not is_int(k, numpy=False) or k < 1:
             raise ValueError(f"RBM.{op}: k, the number of Gibbs steps, must be a positive int, got {k!r}")
         return k
 
@@ -236,11 +241,14 @@ class RBM(Module):
             ``p(v | h)`` for ``h`` sampled from ``p(h | v)``.
 
         Example:
-            >>> optimizer = optim.SGD(rbm.parameters(), lr=0.05)
-            >>> for batch in loader:
+            >>> rbm = nn.RBM(64, 16)
+            >>> optimizer = shendu.optim.SGD(rbm.parameters(), lr=0.05)
+            >>> for batch in shendu.bernoulli(shendu.full((5, 20, 64), 0.3)):
             ...     optimizer.zero_grad()
             ...     error = rbm.contrastive_divergence(batch, k=1, persistent=True)
             ...     optimizer.step()
+            >>> error.shape
+            shendu.Size([])
         """
         k = self._check_steps("contrastive_divergence", k)
         v = self._check("contrastive_divergence", v, self.n_visible, "visible", batched=True)
@@ -307,7 +315,7 @@ class RBM(Module):
 
         data = self._check("fit", data, self.n_visible, "visible", batched=True)
         for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if not is_int(value, numpy=False) or value < 1:
                 raise ValueError(f"RBM.fit: {name} must be a positive int, got {value!r}")
         optimizer = optimizer if optimizer is not None else SGD(self.parameters(), lr=lr)
         if persistent:

@@ -12,9 +12,11 @@ import math
 import warnings
 from typing import Any
 
+from ..._checks import check_tensor
 from ...errors import DtypeError, ShapeError
 from ...ops import rnn as _ops
 from ...ops.creation import empty
+from ...ops.rnn.packing import pack_rows, pad_rows
 from ...ops.shape import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
@@ -22,7 +24,7 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, packed_positions
-from ._utils import check_count, check_probability, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, check_probability, factory_kwargs
 
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -74,6 +76,8 @@ class RNNBase(Module):
         check_count(self, "hidden_size", hidden_size)
         check_count(self, "num_layers", num_layers)
         check_probability(self, "dropout", dropout)
+        if proj_size and mode != "LSTM":
+            raise ValueError(f"{type(self).__name__}: proj_size={proj_size} is only supported for LSTM, not RNN or GRU")
         if proj_size:
             raise NotImplementedError(
                 f"{type(self).__name__}: proj_size={proj_size} (LSTM with projections) is not supported by shendu"
@@ -158,8 +162,7 @@ class RNNBase(Module):
             )
 
     def _check_state(self, name: str, state: Any, expected: tuple[int, ...]) -> None:
-        if not isinstance(state, Tensor):
-            raise TypeError(f"{self._error_prefix()}{name} must be a Tensor, got {type(state).__name__}")
+        check_tensor(self._error_prefix()[:-2], state, name=name)
         if tuple(state.shape) != expected:
             what = "(num_layers * num_directions, hidden_size)"
             if len(expected) == 3:
@@ -192,7 +195,7 @@ class RNNBase(Module):
         packed = isinstance(input, PackedSequence)
         if packed:
             data = input.data
-            check_tensor(self, data)
+            check_input(self, data)
             if data.ndim != 2 or data.shape[-1] != self.input_size:
                 raise ShapeError(
                     f"{self._error_prefix()}expected packed data of shape (sum of lengths, {self.input_size}), "
@@ -202,11 +205,11 @@ class RNNBase(Module):
             sizes = [int(n) for n in input.batch_sizes.tolist()]
             batch: int | None = sizes[0]
             positions = packed_positions(sizes, None, False, len(sizes), data)
-            x = _ops.pad_rows(data, positions, (len(sizes), sizes[0]))
+            x = pad_rows(data, positions, (len(sizes), sizes[0]))
             batch_first = False
             order = input.sorted_indices
         else:
-            check_tensor(self, input)
+            check_input(self, input)
             self._check_input(input)
             _check_dtype(self, input, self.weight_ih_l0)
             batch = None if input.ndim == 2 else input.shape[0 if self.batch_first else 1]
@@ -228,7 +231,7 @@ class RNNBase(Module):
         final = tuple(stack(store, 0) for store in finals)
         hidden = final if self.mode == "LSTM" else final[0]
         if packed:
-            out = _ops.pack_rows(x, positions)
+            out = pack_rows(x, positions)
             return PackedSequence(out, input.batch_sizes, input.sorted_indices, input.unsorted_indices), hidden
         return x, hidden
 
@@ -387,32 +390,8 @@ class LSTM(RNNBase):
         (shendu.Size([3, 5, 20]), shendu.Size([2, 3, 20]))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        proj_size: int = 0,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            "LSTM",
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            proj_size,
-            device,
-            dtype,
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
@@ -446,21 +425,8 @@ class GRU(RNNBase):
         (shendu.Size([5, 3, 40]), shendu.Size([2, 3, 20]))
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, 0, device, dtype
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__("GRU", *args, **kwargs)
 
 
 # ---------------------------------------------------------------------------- cells
@@ -496,7 +462,7 @@ class RNNCellBase(Module):
             init.uniform_(weight, -bound, bound)
 
     def _check(self, input: Tensor, states: dict[str, Any]) -> None:
-        check_tensor(self, input)
+        check_input(self, input)
         shape = tuple(input.shape)
         if input.ndim not in (1, 2):
             raise ShapeError(
@@ -518,8 +484,7 @@ class RNNCellBase(Module):
         for name, state in states.items():
             if state is None:
                 continue
-            if not isinstance(state, Tensor):
-                raise TypeError(f"{self._error_prefix()}{name} must be a Tensor, got {type(state).__name__}")
+            check_tensor(self._error_prefix()[:-2], state, name=name)
             if tuple(state.shape) != expected:
                 raise ShapeError(
                     f"{self._error_prefix()}expected {name} of shape {expected} for input shape {shape}, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import check_tensor
 from ...autograd.grad_mode import no_grad
 from ...errors import DtypeError, IndexOutOfRange, ShapeError
 from ...ops.creation import empty
@@ -12,7 +13,7 @@ from ...tensor import Tensor
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from ._utils import check_count, check_tensor, factory_kwargs
+from ._utils import check_count, check_input, factory_kwargs
 
 __all__ = ["Embedding"]
 
@@ -125,8 +126,7 @@ class Embedding(Module):
             >>> emb(shendu.tensor([1]))
             tensor([[4.0000, 5.1000, 6.3000]])
         """
-        if not isinstance(embeddings, Tensor):
-            raise TypeError(f"Embedding.from_pretrained: embeddings must be a Tensor, got {type(embeddings).__name__}")
+        check_tensor("Embedding.from_pretrained", embeddings, name="embeddings")
         if embeddings.ndim != 2:
             raise ShapeError(
                 "Embedding.from_pretrained: embeddings must be 2-D (num_embeddings, embedding_dim), "
@@ -146,7 +146,7 @@ class Embedding(Module):
         )
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         if input._array.dtype.kind not in "iu":
             raise DtypeError(
                 f"{self._error_prefix()}expected integer indices (int64 or int32), got dtype {input.dtype}; "

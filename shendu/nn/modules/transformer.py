@@ -23,7 +23,7 @@ from ...tensor import Tensor
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ._utils import check_count, check_tensor
+from ._utils import check_count, check_input
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -69,7 +69,7 @@ def _seq_len(src: Tensor, batch_first: bool) -> int:
 
 def _check_sequence(module: Module, name: str, x: Any, batch_first: bool) -> None:
     """A ShapeError naming the module unless ``x`` is a 2-D (unbatched) or 3-D sequence."""
-    check_tensor(module, x)
+    check_input(module, x)
     if x.ndim not in (2, 3):
         layout = "(N, S, E)" if batch_first else "(S, N, E)"
         raise ShapeError(
@@ -158,7 +158,7 @@ class TransformerEncoderLayer(Module):
             src_key_padding_mask: ``(N, S)``; True (or -inf) marks padding. Default: None.
             is_causal: a hint that ``src_mask`` is the causal mask. Default: False.
         """
-        check_tensor(self, src)
+        check_input(self, src)
         prefix = self._error_prefix()
         src_key_padding_mask = canonical_mask(
             prefix, src_key_padding_mask, "src_key_padding_mask", src.dtype, src_mask, "src_mask"

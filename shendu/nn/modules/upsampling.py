@@ -8,7 +8,7 @@ from typing import Any
 from ...tensor import Tensor
 from .. import functional as F
 from ..module import Module
-from ._utils import check_tensor
+from ._utils import check_input
 
 __all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
@@ -61,7 +61,7 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input: Tensor) -> Tensor:
-        check_tensor(self, input)
+        check_input(self, input)
         return F.interpolate(
             input,
             self.size,

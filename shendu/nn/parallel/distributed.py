@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ... import backend as _backend
+from ..._checks import is_number
 from ...autograd import grad_mode
 from ...errors import GraphError
 from ...tensor import Tensor
@@ -84,7 +85,7 @@ class DistributedDataParallel(Module):
             raise TypeError(f"{_OP}: module must be an nn.Module, got {type(module).__name__}")
         group = current(_OP, process_group)
         cap = 25.0 if bucket_cap_mb is None else bucket_cap_mb
-        if isinstance(cap, bool) or not isinstance(cap, (int, float)) or not cap > 0:
+        if not is_number(cap, numpy=False) or not cap > 0:
             raise ValueError(f"{_OP}: bucket_cap_mb must be a positive number, got {bucket_cap_mb!r}")
         self.module = module
         self.device_ids, self.output_device, self.dim = device_ids, output_device, dim

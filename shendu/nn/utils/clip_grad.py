@@ -103,7 +103,7 @@ def get_total_norm(
         The total norm, a 0-d tensor (float32 for no tensors, as in PyTorch).
 
     Example:
-        >>> get_total_norm([p.grad for p in params])
+        >>> get_total_norm([shendu.ones(2), shendu.ones(1)])
         tensor(1.7321)
     """
     return _total_norm("get_total_norm", tensors, norm_type, error_if_nonfinite)
@@ -166,9 +166,11 @@ def clip_grad_norm_(
         The total norm of the gradients before clipping, a 0-d tensor.
 
     Example:
-        >>> loss.backward()
-        >>> clip_grad_norm_(model.parameters(), max_norm=1.0)
-        >>> opt.step()
+        >>> model = nn.Linear(3, 1)
+        >>> (model(shendu.ones(4, 3)) * 100).sum().backward()
+        >>> total = clip_grad_norm_(model.parameters(), max_norm=1.0)  # the norm before clipping
+        >>> round(float(get_total_norm([p.grad for p in model.parameters()])), 4)
+        1.0
     """
     is_generator = isinstance(parameters, types.GeneratorType)
     params = _as_list("clip_grad_norm_", parameters, "parameter")
@@ -189,8 +191,11 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float, f
         foreach: accepted for compatibility with PyTorch; has no effect. Default: None.
 
     Example:
-        >>> loss.backward()
+        >>> model = nn.Linear(3, 1)
+        >>> (model(shendu.ones(4, 3)) * 100).sum().backward()
         >>> clip_grad_value_(model.parameters(), clip_value=0.5)
+        >>> model.bias.grad
+        tensor([0.5000])
     """
     params = _as_list("clip_grad_value_", parameters, "parameter")
     try:

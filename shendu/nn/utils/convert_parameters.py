@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ... import backend as _backend
+from ..._checks import check_tensor
 from ...autograd.function import Function
 from ...errors import DeviceError, ShapeError
 from ...tensor import Tensor
@@ -57,9 +58,10 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
         A new 1-d tensor holding every element of every parameter, in order.
 
     Example:
+        >>> model = nn.Linear(3, 2)
         >>> vec = parameters_to_vector(model.parameters())
-        >>> vec.shape
-        shendu.Size([1234])
+        >>> vec.shape  # 2 * 3 weights and 2 biases
+        shendu.Size([8])
     """
     op = "parameters_to_vector"
     params = list(parameters)
@@ -82,11 +84,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         parameters: the tensors to fill, in the order used by ``parameters_to_vector``.
 
     Example:
-        >>> vector_to_parameters(vec * 0.5, model.parameters())
+        >>> model = nn.Linear(3, 2)
+        >>> vector_to_parameters(shendu.zeros(8), model.parameters())
+        >>> model.bias
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
     """
     op = "vector_to_parameters"
-    if not isinstance(vec, Tensor):
-        raise TypeError(f"{op}: expected vec to be a Tensor, got {type(vec).__name__}")
+    check_tensor(op, vec, name="vec")
     if vec.ndim != 1:
         raise ShapeError(f"{op}: expected a 1-d vector, got shape {tuple(vec.shape)}")
     params = list(parameters)

@@ -37,7 +37,10 @@ def l1_penalty(params: Module | Tensor | Iterable[Tensor], weight: float = 1.0) 
         A 0-d tensor; gradients flow to the parameters (``weight * sign(p)``).
 
     Example:
-        >>> loss = criterion(model(x), y) + nn.utils.l1_penalty(model, 1e-5)
+        >>> model = nn.Linear(2, 1)
+        >>> x, y = shendu.randn(4, 2), shendu.randn(4, 1)
+        >>> loss = nn.functional.mse_loss(model(x), y) + nn.utils.l1_penalty(model, 1e-5)
+        >>> loss.backward()
     """
     terms = [p.abs().sum() for p in _parameters("l1_penalty", params)]
     total = terms[0]
@@ -65,7 +68,10 @@ def l2_penalty(params: Module | Tensor | Iterable[Tensor], weight_decay: float =
         A 0-d tensor.
 
     Example:
-        >>> loss = criterion(model(x), y) + nn.utils.l2_penalty(model, 5e-4)  # == SGD(weight_decay=5e-4)
+        >>> model = nn.Linear(2, 1)
+        >>> x, y = shendu.randn(4, 2), shendu.randn(4, 1)
+        >>> loss = nn.functional.mse_loss(model(x), y) + nn.utils.l2_penalty(model, 5e-4)  # == SGD(weight_decay=5e-4)
+        >>> loss.backward()
     """
     terms = [(p * p).sum() for p in _parameters("l2_penalty", params)]
     total = terms[0]

@@ -23,10 +23,11 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ... import _dtype
+from ..._checks import check_tensor, is_int
 from ...backend import CPU, get_array_module, to_device
 from ...errors import DtypeError, ShapeError
 from ...ops.creation import tensor
-from ...ops.rnn import pack_rows, pad_rows, pad_sequences
+from ...ops.rnn.packing import pack_rows, pad_rows, pad_sequences
 from ...tensor import Tensor
 
 __all__ = [
@@ -123,7 +124,7 @@ def _lengths_list(op: str, lengths: Any) -> list[int]:
         raise TypeError(f"{op}: lengths must be a 1-D integer tensor or a list of ints, got {lengths!r}") from None
     out = []
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        if not is_int(v):
             raise TypeError(f"{op}: lengths must be ints, got {v!r} in {values!r}")
         out.append(int(v))
     return out
@@ -182,8 +183,7 @@ def pack_padded_sequence(
         tensor([3, 3, 2, 2, 1])
     """
     op = "pack_padded_sequence"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    check_tensor(op, input, name="input")
     if input.ndim < 2:
         raise ShapeError(
             f"{op}: expected an input with at least 2 dimensions (L, N, *), got shape {tuple(input.shape)}"
@@ -237,7 +237,10 @@ def pad_packed_sequence(
         ``(padded, lengths)``, with ``lengths`` an int64 tensor of each sequence's length.
 
     Example:
+        >>> packed = pack_sequence([shendu.ones(3, 2), shendu.ones(1, 2)])
         >>> padded, lengths = pad_packed_sequence(packed, batch_first=True)
+        >>> padded.shape, lengths
+        (shendu.Size([2, 3, 2]), tensor([3, 1]))
     """
     op = "pad_packed_sequence"
     if not isinstance(sequence, PackedSequence):
@@ -290,8 +293,7 @@ def pad_sequence(
         raise ValueError(f"{op}: padding_side must be 'right' or 'left', got {padding_side!r}")
     first = seqs[0]
     for i, s in enumerate(seqs):
-        if not isinstance(s, Tensor):
-            raise TypeError(f"{op}: sequence {i} is a {type(s).__name__}, expected a Tensor")
+        check_tensor(op, s, name=f"sequence {i}")
         if s.ndim < 1 or tuple(s.shape[1:]) != tuple(first.shape[1:]):
             raise ShapeError(
                 f"{op}: every sequence must have shape (L_i, *) with the same trailing dimensions, "

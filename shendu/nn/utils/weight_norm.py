@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._checks import is_int
 from ...ops.reduction import norm
 from ...tensor import Tensor
 from ..module import Module
@@ -42,7 +43,7 @@ class WeightNorm:
             raise TypeError(f"weight_norm: {type(module).__name__} has no parameter named {name!r}")
         if dim is None:
             dim = -1
-        if not isinstance(dim, int) or isinstance(dim, bool) or not -weight.ndim <= dim < max(weight.ndim, 1):
+        if not is_int(dim, numpy=False) or not -weight.ndim <= dim < max(weight.ndim, 1):
             raise ValueError(f"weight_norm: dim {dim!r} is out of range for a weight of shape {tuple(weight.shape)}")
         fn = WeightNorm(name, dim)
         del module._parameters[name]

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import is_int
 from ...errors import ShapeError
 from ...random import Generator
 from ...tensor import Tensor
@@ -88,9 +89,11 @@ class DataLoader:
         generator: the generator for shuffling, for reproducible orders. Default: the global one.
 
     Example:
-        >>> loader = DataLoader(TensorDataset(x, y), batch_size=128, shuffle=True)
-        >>> for inputs, targets in loader:
-        ...     ...
+        >>> from shendu.utils.data import TensorDataset
+        >>> data = TensorDataset(shendu.randn(100, 3), shendu.randint(0, 2, (100,)))
+        >>> loader = DataLoader(data, batch_size=32, shuffle=True)
+        >>> [inputs.shape[0] for inputs, targets in loader]
+        [32, 32, 32, 4]
     """
 
     def __init__(
@@ -112,9 +115,7 @@ class DataLoader:
     ) -> None:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
-        if batch_size is not None and (
-            not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0
-        ):
+        if batch_size is not None and (not is_int(batch_size, numpy=False) or batch_size <= 0):
             raise ValueError(f"DataLoader: batch_size must be a positive int or None, got {batch_size!r}")
         self.dataset = dataset
         self.num_workers = num_workers

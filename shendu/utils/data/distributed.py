@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import is_int
 from ...random import Generator
 from .sampler import Sampler
 
@@ -77,9 +78,9 @@ class DistributedSampler(Sampler):
             if rank is None:
                 rank = dist.get_rank()
         num_replicas, rank = _whole(num_replicas), _whole(rank)
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, int) or num_replicas < 1:
+        if not is_int(num_replicas, numpy=False) or num_replicas < 1:
             raise ValueError(f"DistributedSampler: num_replicas must be a positive int, got {num_replicas!r}")
-        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < num_replicas:
+        if not is_int(rank, numpy=False) or not 0 <= rank < num_replicas:
             raise ValueError(
                 f"DistributedSampler: invalid rank {rank!r}; rank should be in the interval [0, {num_replicas - 1}]"
             )

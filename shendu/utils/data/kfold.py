@@ -26,8 +26,12 @@ class KFold:
         generator: the generator for shuffling. Default: the global one.
 
     Example:
-        >>> for train_idx, val_idx in KFold(5, shuffle=True).split(dataset):
-        ...     train, val = Subset(dataset, train_idx), Subset(dataset, val_idx)
+        >>> for train_idx, val_idx in KFold(4).split(range(8)):
+        ...     print(train_idx, val_idx)
+        [2 3 4 5 6 7] [0 1]
+        [0 1 4 5 6 7] [2 3]
+        [0 1 2 3 6 7] [4 5]
+        [0 1 2 3 4 5] [6 7]
     """
 
     def __init__(self, n_splits: int = 5, shuffle: bool = False, generator: Generator | None = None) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import is_int
 from ...random import Generator, numpy_generator
 from ...tensor import Tensor
 
@@ -162,7 +163,7 @@ class BatchSampler(Sampler):
     """
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+        if not is_int(batch_size, numpy=False) or batch_size <= 0:
             raise ValueError(f"BatchSampler: batch_size must be a positive int, got {batch_size!r}")
         self.sampler = sampler
         self.batch_size = batch_size

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._checks import is_int
 from ...backend import CPU, to_device
 from ...tensor import Tensor
 from . import summary
@@ -75,7 +76,7 @@ class SummaryWriter:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         for name, value in (("max_queue", max_queue), ("flush_secs", flush_secs)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not is_int(value, numpy=False) or value < 1:
                 raise ValueError(f"SummaryWriter: {name} must be a positive int, got {value!r}")
         self.log_dir = os.fspath(log_dir)
         self.purge_step = purge_step

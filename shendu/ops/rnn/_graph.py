@@ -1,6 +1,6 @@
 """The recurrent ops written again with differentiable ops, step by step, for double backward.
 
-The fused layer ops of ``ops.rnn`` compute their gradients on raw arrays, which is fast but
+The fused layer ops of this package compute their gradients on raw arrays, which is fast but
 cannot be differentiated again. Under ``create_graph=True`` (a gradient penalty on a recurrent
 critic, a Hessian-vector product through an LSTM) autograd differentiates these functions
 instead: each takes the op's inputs as tensors and its keyword parameters, and returns what the
@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..tensor import Tensor
-from .shape import cat, stack
+from ...tensor import Tensor
+from ..shape import cat, stack
 
 # A step: (projected input of the running rows, their states) -> their new states.
 Step = Callable[[Tensor, tuple[Tensor, ...]], tuple[Tensor, ...]]

@@ -1,10 +1,10 @@
-"""The engine behind ``tests/test_fuzz.py``: hostile inputs, and the judge that runs them in torch and shendu.
+"""The engine behind the fuzz tests: hostile inputs, and the judge that runs them in torch and shendu.
 
 A fuzz case is a call description built from plain Python values and three markers that each library
 turns into its own objects: ``T`` (a tensor made from a NumPy array), ``D`` (a dtype by name) and
 ``P`` (a parameter, for optimizers). ``judge`` runs the same description through torch and shendu
-and raises ``AssertionError`` when shendu misbehaves; the rules are in ``tests/test_fuzz.py``'s
-docstring.
+and raises ``AssertionError`` when shendu misbehaves; the rules are in the docstring
+of ``tests/fuzz/__init__.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import shendu
-from tests.helpers import COUNTS, TORCH_DTYPES
+from tests.helpers import COUNTS, TORCH_DTYPES, _flatten
 
 SHENDU_ROOT = str(Path(shendu.__file__).parent)
 WARNED: Counter[str] = Counter()  # calls per target that let a NumPy RuntimeWarning through
@@ -335,7 +336,7 @@ def _names_op(message: str, names: Iterable[str]) -> bool:
 
 
 def error_problem(exc: BaseException, names: Iterable[str]) -> str | None:
-    """Why ``exc`` is not an acceptable shendu error, or None when it is (the rule is in test_fuzz's docstring)."""
+    """Why ``exc`` is not an acceptable shendu error, or None when it is (the rule is in ``tests/fuzz/__init__.py``)."""
     if isinstance(exc, Hang):
         return "hang: " + str(exc)
     shendu_error = isinstance(exc, shendu.ShenduError)
@@ -354,15 +355,6 @@ def error_problem(exc: BaseException, names: Iterable[str]) -> str | None:
 
 def _np_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return [f"{w.category.__name__}: {w.message}" for w in caught if issubclass(w.category, RuntimeWarning)]
-
-
-def _flatten(out: Any) -> list[Any]:
-    if isinstance(out, (tuple, list)):
-        flat: list[Any] = []
-        for item in out:
-            flat.extend(_flatten(item))
-        return flat
-    return [out]
 
 
 def _dtype_name(value: Any) -> str:
@@ -524,7 +516,7 @@ def _judge(case: Case, call: Call, label: str | None) -> str:
 
 
 def _allowed_strictness(case: Case, error: BaseException, empty: bool) -> bool:
-    """Whether shendu may refuse a call that torch accepts (see STRICT in test_fuzz)."""
+    """Whether shendu may refuse a call that torch accepts (see STRICT in ``tests/fuzz/op_rules.py``)."""
     message = str(error)
     if empty and isinstance(error, (shendu.DtypeError, shendu.ShapeError)):
         return True  # torch skips many dtype and rank checks when there is nothing to compute
@@ -572,3 +564,17 @@ def verdict(case: Case, where: str, t_res: Outcome | None, s_res: Outcome, value
     if why:
         raise AssertionError(f"{where}: {why}")
     return "values" if values else "shapes"
+
+
+FUZZ_MEMORY = 4 * 2**30  # bytes of address space the fuzz run may add to what the process holds
+FUZZ = settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def layer_kwargs(d: Draw, **pools: tuple[Any, ...]) -> dict[str, Any]:
+    return {name: d.choice(pool) for name, pool in pools.items() if d.maybe(0.35)}
