@@ -573,15 +573,21 @@ def cmd_export(args: argparse.Namespace) -> int:
     channels = 1 if config.get("image_mode", "L") == "L" else 3
     from .tensor import Tensor
 
-    # Pixel-like values rather than zeros, so that the exporter's second run (on shifted values) can tell
-    # a graph that depends on the input's values.
-    pixels = np.random.default_rng(0).random((batch or 1, channels, side, side), dtype=np.float32)
-    example = Tensor._make(pixels)
     dynamic = {"images": {0: "batch"}, "logits": {0: "batch"}} if batch is None else None
     try:
-        export(model, example, target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic)
+        # Pixel-like values rather than zeros, so that the exporter's second run (on shifted values) can tell
+        # a graph that depends on the input's values.
+        pixels = np.random.default_rng(0).random((batch or 1, channels, side, side), dtype=np.float32)
+        export(
+            model, Tensor._make(pixels), target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic
+        )
     except OnnxExportError as exc:
         raise CLIError(str(exc).removeprefix("export: ")) from None
+    except MemoryError:
+        raise CLIError(
+            f"out of memory with --batch {batch}: the export runs the model on a batch of that size; "
+            "pass a smaller --batch, or --batch dynamic for a file that takes any batch size"
+        ) from None
     size = "batch" if batch is None else str(batch)
     shape = f"({size}, {channels}, {side}, {side})"
     print(

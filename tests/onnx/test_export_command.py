@@ -124,3 +124,18 @@ def test_bad_checkpoint_and_unwritable_target_are_one_line(checkpoint: Path, tmp
     done = shendu_command("export", str(checkpoint), str(link), "--force")
     assert done.returncode == 1 and "is a symbolic link; refusing to write through it" in done.stderr
     assert victim.read_text() == "keep"
+
+
+def test_a_folder_as_target_and_a_batch_too_large_are_one_line(checkpoint: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("keep")
+    done = shendu_command("export", str(checkpoint), str(folder), "--force")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"shendu export: cannot write {str(folder)!r}: it is a folder"
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+    target = tmp_path / "m.onnx"
+    done = shendu_command("export", str(checkpoint), str(target), "--batch", "99999999999")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("shendu export: out of memory with --batch 99999999999: ")
+    assert "--batch dynamic" in done.stderr and not target.exists()
