@@ -44,6 +44,8 @@ def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> lis
     if given is not None and (isinstance(given, str) or not all(isinstance(n, str) for n in given)):
         raise OnnxExportError(f"export: {what} must be a list of strings, got {given!r}")
     given = list(given or [])
+    if "" in given:
+        raise OnnxExportError(f"export: {what} must not be empty strings, got {given}")
     if len(given) > count:
         raise OnnxExportError(f"export: {len(given)} {what} given for a model with {count} {stem}s: {given}")
     defaults = [stem] if count == 1 else [f"{stem}_{i}" for i in range(count)]
@@ -190,6 +192,13 @@ def _build(
         if g.pending is not None:
             raise g.pending
     g.record = None
+    weights = {name for name in g.initializers if not name.startswith("/")}  # fresh names start with "/"
+    for name in [*input_names, *output_names]:
+        if name in weights:
+            raise OnnxExportError(
+                f"export: the input or output name {name!r} is also the state_dict name of a weight; "
+                "ONNX needs every name once: choose another name"
+            )
     # Symbols of the input axes, so that an output axis that moves with an input axis gets the same name.
     moving: dict[tuple[int, int], str] = {}
     for val, name in zip(trace.inputs, input_names):
@@ -316,6 +325,13 @@ def export(
             f"{EXPORT_OPSETS.start} to {EXPORT_OPSETS.stop - 1}"
         )
     tensors = input_tensors((args, kwargs))
+    positions = [i for i, t in enumerate(tensors) if any(t is u for u in tensors[:i])]
+    if positions:
+        first = next(j for j, t in enumerate(tensors) if t is tensors[positions[0]])
+        raise OnnxExportError(
+            f"export: the same tensor is passed as inputs {first} and {positions[0]}; the graph could not tell "
+            "its two uses apart: pass a copy (x.clone()) as the second"
+        )
     if not tensors:
         raise OnnxExportError("export: args holds no tensor; pass an example input such as shendu.randn(1, 784)")
     in_names = _names(input_names, len(tensors), "input", "input_names")
@@ -326,6 +342,11 @@ def export(
         with no_grad():
             trace = record(model, args, kwargs)
             out_names = _names(output_names, len(trace.outputs), "output", "output_names")
+            if both := sorted(set(in_names) & set(out_names)):
+                raise OnnxExportError(
+                    f"export: {both} named both an input and an output; ONNX needs distinct names "
+                    "(an output that returns an input unchanged still gets its own name)"
+                )
             shapes = {name: tuple(t.shape) for name, t in zip(in_names, tensors)}
             for ref, name in zip(trace.outputs, out_names):
                 shapes[name] = ref.shape if isinstance(ref, Val) else tuple(ref.array.shape)

@@ -599,7 +599,7 @@ def test_bad_destinations_and_axes_are_export_errors(tmp_path: Path) -> None:
 def test_a_transformer_with_dynamic_batch_and_sequence(batch_first: bool) -> None:
     shendu.manual_seed(0)
     layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=batch_first)
-    encoder = nn.TransformerEncoder(layer, 2).eval()
+    encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=batch_first).eval()
     axes = {0: "batch", 1: "time"} if batch_first else {0: "time", 1: "batch"}
 
     def example(batch: int, time: int) -> Any:
@@ -621,3 +621,19 @@ def test_a_transformer_with_dynamic_batch_and_sequence(batch_first: bool) -> Non
         r"several dynamic sizes .*the dynamic axes \['batch', 'time'\] have the same size in the example",
     ):
         shendu.onnx.export(encoder, example(5, 5), io.BytesIO(), dynamic_axes={"input": axes})
+
+
+def test_names_that_onnx_would_see_twice_and_a_tensor_passed_twice_are_refused() -> None:
+    model, x = nn.Linear(4, 2), shendu.randn(2, 4)
+    with pytest.raises(OnnxExportError, match=r"export: \['x'\] named both an input and an output"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=["x"], output_names=["x"])
+    with pytest.raises(OnnxExportError, match=r"the input or output name 'weight' is also the state_dict name"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=["weight"])
+    with pytest.raises(OnnxExportError, match=r"the input or output name 'bias' is also the state_dict name"):
+        shendu.onnx.export(model, x, io.BytesIO(), output_names=["bias"])
+    with pytest.raises(OnnxExportError, match=r"input_names must not be empty strings, got \[''\]"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=[""])
+    added = Lambda(lambda a, b: a + b)
+    with pytest.raises(OnnxExportError, match=r"the same tensor is passed as inputs 0 and 1; .* pass a copy"):
+        shendu.onnx.export(added, (x, x), io.BytesIO())
+    check_in_onnxruntime(added, [(4,), (4,)])  # two tensors: two inputs, each read where it is used
