@@ -26,6 +26,15 @@ EXPORT_OPSETS = range(17, 22)
 _PROTOBUF_LIMIT = 2**31 - 1
 
 
+# What to do instead, for the ops without an ONNX form that models commonly run.
+_NO_FORM_HINTS = {
+    "PackRows": (
+        " (pack_padded_sequence: the exporter writes recurrent layers over padded batches only; "
+        "export a forward that runs them on the padded batch)"
+    ),
+}
+
+
 def _write_atomically(path: str | os.PathLike[str], payload: bytes) -> None:
     """Write the model file: a temporary file renamed over the target, never written through a symlink."""
     from ..io import WriteError, atomic_write_bytes
@@ -185,8 +194,8 @@ def _build(
         convert = converter_for(rec.op)
         if convert is None:
             raise OnnxExportError(
-                f"export: op {rec.op.__name__} in module {rec.module} has no ONNX form in shendu's exporter; "
-                "the ops it covers are listed in shendu.onnx.SUPPORTED_OPS"
+                f"export: op {rec.op.__name__} in module {rec.module} has no ONNX form in shendu's exporter"
+                f"{_NO_FORM_HINTS.get(rec.op.__name__, '')}; the ops it covers are listed in shendu.onnx.SUPPORTED_OPS"
             )
         convert(g, rec)
         if g.pending is not None:

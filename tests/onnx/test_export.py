@@ -637,3 +637,15 @@ def test_names_that_onnx_would_see_twice_and_a_tensor_passed_twice_are_refused()
     with pytest.raises(OnnxExportError, match=r"the same tensor is passed as inputs 0 and 1; .* pass a copy"):
         shendu.onnx.export(added, (x, x), io.BytesIO())
     check_in_onnxruntime(added, [(4,), (4,)])  # two tensors: two inputs, each read where it is used
+
+
+def test_a_packed_sequence_is_refused_with_what_to_do() -> None:
+    gru = nn.GRU(5, 6, batch_first=True)
+
+    def packed(x: Any, lengths: Any) -> Any:
+        return gru(nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))[1]
+
+    with pytest.raises(
+        OnnxExportError, match=r"op PackRows in module Lambda has no ONNX form .*\(pack_padded_sequence: .*padded batch"
+    ):
+        shendu.onnx.export(Lambda(packed, gru), (shendu.randn(3, 4, 5), shendu.tensor([4, 2, 3])), io.BytesIO())
