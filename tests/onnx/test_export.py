@@ -649,3 +649,25 @@ def test_a_packed_sequence_is_refused_with_what_to_do() -> None:
         OnnxExportError, match=r"op PackRows in module Lambda has no ONNX form .*\(pack_padded_sequence: .*padded batch"
     ):
         shendu.onnx.export(Lambda(packed, gru), (shendu.randn(3, 4, 5), shendu.tensor([4, 2, 3])), io.BytesIO())
+
+
+@pytest.mark.parametrize("options", [{"enable_nested_tensor": False}, {"mask_check": False}])
+def test_a_transformer_with_a_padding_mask_follows_dynamic_batch_and_sequence(options: dict[str, bool]) -> None:
+    shendu.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)
+    encoder = nn.TransformerEncoder(layer, 1, **options).eval()
+    model = Lambda(lambda x, padding: encoder(x, src_key_padding_mask=padding), encoder)
+    axes = {0: "batch", 1: "time"}
+    padding = shendu.tensor([[False] * 5, [False] * 3 + [True] * 2])
+    buffer = io.BytesIO()
+    # The bool mask becomes -inf and 0 through recorded ops, so its shape follows the input's.
+    shendu.onnx.export(
+        model, (shendu.randn(2, 5, 16), padding), buffer, input_names=["x", "padding"],
+        dynamic_axes={"x": axes, "padding": axes},
+    )  # fmt: skip
+    x = shendu.randn(3, 7, 16)
+    padding = shendu.tensor([[False] * 6 + [True], [False] * 2 + [True] * 5, [False] * 7])
+    with shendu.no_grad():
+        want = model(x, padding).numpy()
+    got = session(buffer.getvalue()).run(None, {"x": x.numpy(), "padding": padding.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
