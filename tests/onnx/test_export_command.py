@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,23 @@ def test_a_folder_as_target_and_a_batch_too_large_are_one_line(checkpoint: Path,
     assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert done.stderr.startswith("shendu export: out of memory with --batch 99999999999: ")
     assert "--batch dynamic" in done.stderr and not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"image_size": "28"}, r"has a damaged config: image_size '28', expected a positive integer"),
+        ({"image_size": -3}, r"has a damaged config: image_size -3, expected a positive integer"),
+        ({"image_mode": "CMYK"}, r"has a damaged config: image_mode 'CMYK', expected 'L' or 'RGB'"),
+        ({"classes": ["a", "b", "c"]}, r"has 10 outputs but names 3 classes \(a damaged config\); nothing written"),
+    ],
+)
+def test_a_damaged_config_is_one_line_and_writes_nothing(tmp_path: Path, config: dict, message: str) -> None:
+    path = tmp_path / "best.safetensors"
+    classes = [f"class {i}" for i in range(10)]
+    base = {"model": "cnn", "dataset": "fashion-mnist", "classes": classes}
+    shendu.save({"model": FashionCNN().state_dict(), "config": {**base, **config}}, path)
+    done = shendu_command("export", str(path), str(tmp_path / "m.onnx"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("shendu export: ") and re.search(message, done.stderr)
+    assert not (tmp_path / "m.onnx").exists()
