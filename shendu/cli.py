@@ -570,6 +570,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .onnx import OnnxExportError, export
 
     batch = args.batch
+    if not args.output or args.output.endswith(("/", os.sep)):
+        example = os.path.join(args.output, "model.onnx")
+        raise CLIError(f"OUTPUT {args.output!r} is not a file name; give the file to write, e.g. {example!r}")
     target = Path(args.output)
     if target.exists() and not args.force:
         raise CLIError(f"{str(target)!r} already exists; pass --force to replace it")

@@ -160,3 +160,18 @@ def test_a_damaged_config_is_one_line_and_writes_nothing(tmp_path: Path, config:
     assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert done.stderr.startswith("shendu export: ") and re.search(message, done.stderr)
     assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("output", ["", "models/", "model.onnx/"])
+def test_an_output_that_is_no_file_name_is_refused(checkpoint: Path, tmp_path: Path, output: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "shendu", "export", str(checkpoint), output],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, cwd=tmp_path,
+        check=False,
+    )  # fmt: skip
+    expected = os.path.join(output, "model.onnx")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"shendu export: OUTPUT {output!r} is not a file name; give the file to write, e.g. {expected!r}"
+    )
+    assert list(tmp_path.iterdir()) == []
