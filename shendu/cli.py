@@ -475,6 +475,11 @@ def _load_trained(path: str) -> tuple[Any, dict[str, Any]]:
     classes = config.get("classes")
     if not (isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes)):
         raise CLIError(f"{path!r} has no list of class names in its config")
+    size, mode = config.get("image_size", 1), config.get("image_mode", "L")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise CLIError(f"{path!r} has a damaged config: image_size {size!r}, expected a positive integer")
+    if mode not in ("L", "RGB"):
+        raise CLIError(f"{path!r} has a damaged config: image_mode {mode!r}, expected 'L' or 'RGB'")
     nonfinite = [
         key
         for key, value in state["model"].items()
@@ -565,28 +570,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .onnx import OnnxExportError, export
 
     batch = args.batch
+    if not args.output or args.output.endswith(("/", os.sep)):
+        example = os.path.join(args.output, "model.onnx")
+        raise CLIError(f"OUTPUT {args.output!r} is not a file name; give the file to write, e.g. {example!r}")
     target = Path(args.output)
     if target.exists() and not args.force:
         raise CLIError(f"{str(target)!r} already exists; pass --force to replace it")
     model, config = _load_trained(args.checkpoint)
     side = config.get("image_size", 8 if config["dataset"] == "digits" else 28)
     channels = 1 if config.get("image_mode", "L") == "L" else 3
+    from . import no_grad
     from .tensor import Tensor
 
-    # Pixel-like values rather than zeros, so that the exporter's second run (on shifted values) can tell
-    # a graph that depends on the input's values.
-    pixels = np.random.default_rng(0).random((batch or 1, channels, side, side), dtype=np.float32)
-    example = Tensor._make(pixels)
     dynamic = {"images": {0: "batch"}, "logits": {0: "batch"}} if batch is None else None
     try:
-        export(model, example, target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic)
+        # Pixel-like values rather than zeros, so that the exporter's second run (on shifted values) can tell
+        # a graph that depends on the input's values.
+        pixels = np.random.default_rng(0).random((batch or 1, channels, side, side), dtype=np.float32)
+        with no_grad():
+            outputs = model(Tensor._make(pixels[:1])).shape[-1]
+        if outputs != len(config["classes"]):
+            raise CLIError(
+                f"{args.checkpoint!r} has {outputs} outputs but names {len(config['classes'])} classes "
+                "(a damaged config); nothing written"
+            )
+        export(
+            model, Tensor._make(pixels), target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic
+        )
     except OnnxExportError as exc:
         raise CLIError(str(exc).removeprefix("export: ")) from None
+    except MemoryError:
+        raise CLIError(
+            f"out of memory with --batch {batch}: the export runs the model on a batch of that size; "
+            "pass a smaller --batch, or --batch dynamic for a file that takes any batch size"
+        ) from None
     size = "batch" if batch is None else str(batch)
     shape = f"({size}, {channels}, {side}, {side})"
     print(
         f"wrote {target}: {config['model']} on {config['dataset']}, input images {shape} float32, "
-        f"output logits ({size}, {len(config['classes'])})"
+        f"output logits ({size}, {outputs})"
     )
     return 0
 

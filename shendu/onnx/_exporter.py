@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO
@@ -14,7 +15,7 @@ from ..tensor import Tensor
 from . import _export_nn, _export_ops  # noqa: F401 - importing them registers the converters
 from ._errors import OnnxExportError, require_onnx
 from ._graph import Graph, converter_for, onnx_dtype
-from ._trace import Trace, Val, record
+from ._trace import Trace, Val, input_tensors, map_tensors, record
 
 __all__ = ["DEFAULT_OPSET", "EXPORT_OPSETS", "export"]
 
@@ -25,14 +26,25 @@ EXPORT_OPSETS = range(17, 22)
 _PROTOBUF_LIMIT = 2**31 - 1
 
 
+# What to do instead, for the ops without an ONNX form that models commonly run.
+_NO_FORM_HINTS = {
+    "PackRows": (
+        " (pack_padded_sequence: the exporter writes recurrent layers over padded batches only; "
+        "export a forward that runs them on the padded batch)"
+    ),
+}
+
+
 def _write_atomically(path: str | os.PathLike[str], payload: bytes) -> None:
     """Write the model file: a temporary file renamed over the target, never written through a symlink."""
-    from ..io import atomic_write_bytes
+    from ..io import WriteError, atomic_write_bytes
 
     if os.path.islink(path):
         raise OnnxExportError(f"export: {os.fspath(path)!r} is a symbolic link; refusing to write through it")
     try:
         atomic_write_bytes(path, payload)
+    except WriteError as exc:  # its message already names the path
+        raise OnnxExportError(f"export: {exc}") from None
     except OSError as exc:
         raise OnnxExportError(f"export: cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
 
@@ -41,6 +53,8 @@ def _names(given: Sequence[str] | None, count: int, stem: str, what: str) -> lis
     if given is not None and (isinstance(given, str) or not all(isinstance(n, str) for n in given)):
         raise OnnxExportError(f"export: {what} must be a list of strings, got {given!r}")
     given = list(given or [])
+    if "" in given:
+        raise OnnxExportError(f"export: {what} must not be empty strings, got {given}")
     if len(given) > count:
         raise OnnxExportError(f"export: {len(given)} {what} given for a model with {count} {stem}s: {given}")
     defaults = [stem] if count == 1 else [f"{stem}_{i}" for i in range(count)]
@@ -61,6 +75,12 @@ def _dynamic_axes(
                 f"export: dynamic_axes names {name!r}, which is neither an input nor an output; "
                 f"the names are {sorted(shapes)}"
             )
+        listed = axes.keys() if isinstance(axes, Mapping) else axes if isinstance(axes, (list, tuple)) else []
+        for axis in listed:
+            if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+                raise OnnxExportError(
+                    f"export: dynamic_axes[{name!r}] names axis {axis!r}; axes are integers, e.g. {{0: 'batch'}}"
+                )
         if isinstance(axes, Mapping):
             pairs = {int(axis): str(symbol) for axis, symbol in axes.items()}
         elif isinstance(axes, (list, tuple)):
@@ -79,32 +99,69 @@ def _dynamic_axes(
     return out
 
 
-def _probe_args(args: tuple[Any, ...], names: list[str], axes: dict[str, dict[int, str]]) -> tuple[Any, ...]:
+def _probe_args(args: Any, names: list[str], axes: dict[str, dict[int, str]]) -> Any:
     """The inputs with their values moved one place (and each dynamic axis one longer, its values repeated).
 
     Rolling keeps every value valid (indices stay in range) while changing what each position
     holds; floating-point values are also scaled by 1 + 2**-10, which changes their sums. A
     constant or an argument computed from the input then shows up as different.
     """
-    probe: list[Any] = []
-    k = 0
-    for arg in args:
-        if not isinstance(arg, Tensor):
-            probe.append(arg)
-            continue
+    names_left = iter(names)
+
+    def shifted(arg: Tensor) -> Tensor:
+        name = next(names_left)
         array = arg._array
         xp = np if isinstance(array, np.ndarray) else __import__("cupy")
-        for axis in axes.get(names[k], {}):
+        for axis in axes.get(name, {}):
             size = array.shape[axis]
             if size == 0:
-                raise OnnxExportError(f"export: dynamic axis {axis} of input {names[k]!r} has size 0; give an example")
+                raise OnnxExportError(f"export: dynamic axis {axis} of input {name!r} has size 0; give an example")
             array = xp.take(array, xp.arange(size + 1) % size, axis=axis)
         moved = xp.roll(array.reshape(-1), 1).reshape(array.shape)
         if moved.dtype.kind == "f":
             moved = moved * moved.dtype.type(1 + 2**-10)
-        probe.append(Tensor._make(moved))
-        k += 1
-    return tuple(probe)
+        return Tensor._make(moved)
+
+    return map_tensors(args, shifted)
+
+
+def _bind(model: Module, args: Any, kwargs: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``args`` and ``kwargs`` as ``forward`` takes them; as in PyTorch, a dict at the end of ``args`` is kwargs."""
+    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    named = dict(kwargs or {})
+    if args and isinstance(args[-1], dict):
+        named = {**args[-1], **named}
+        args = args[:-1]
+    try:
+        signature = inspect.signature(model.forward)
+    except (TypeError, ValueError):  # a forward without a signature Python can read: call it as given
+        return args, named
+    try:
+        bound = signature.bind(*args, **named)
+    except TypeError as exc:
+        plain = signature.replace(
+            parameters=[p.replace(annotation=p.empty) for p in signature.parameters.values()],
+            return_annotation=signature.empty,
+        )
+        raise OnnxExportError(
+            f"export: args and kwargs do not fit {type(model).__name__}.forward{plain}: {exc}; "
+            "a dict at the end of args is taken as keyword arguments, so end args with an empty dict {} "
+            "to pass a dict positionally"
+        ) from None
+    return bound.args, bound.kwargs
+
+
+def _first_difference(trace: Trace, probe: Trace) -> str:
+    """Where the two runs part: the first call that differs in its op or module, or that only one run makes."""
+    for index, (first, second) in enumerate(zip(trace.records, probe.records)):
+        if first.op is not second.op or first.module != second.module:
+            return f"first differing at call {index}: {first.where()} on the example but {second.where()} on the other"
+    index = min(len(trace.records), len(probe.records))
+    if index < len(trace.records):
+        return f"the example goes on with call {index}: {trace.records[index].where()}"
+    if index < len(probe.records):
+        return f"the other goes on with call {index}: {probe.records[index].where()}"
+    return f"with {len(trace.outputs)} and {len(probe.outputs)} outputs"
 
 
 def _value_info(name: str, shape: tuple[int, ...], dtype: Any, symbols: dict[int, str]) -> Any:
@@ -130,18 +187,27 @@ def _build(
     g = Graph(trace, probe, opset, any(name in axes for name in input_names))
     for val, name in zip(trace.inputs, input_names):
         g.bind(val, name)
+        for axis, symbol in axes.get(name, {}).items():
+            g.input_axes.append((name, axis, symbol, (val.shape[axis], g.other_shape(val)[axis])))
     for index, rec in enumerate(trace.records):
         g.begin(index, rec)
         convert = converter_for(rec.op)
         if convert is None:
             raise OnnxExportError(
-                f"export: op {rec.op.__name__} in module {rec.module} has no ONNX form in shendu's exporter; "
-                "the ops it covers are listed in shendu.onnx.SUPPORTED_OPS"
+                f"export: op {rec.op.__name__} in module {rec.module} has no ONNX form in shendu's exporter"
+                f"{_NO_FORM_HINTS.get(rec.op.__name__, '')}; the ops it covers are listed in shendu.onnx.SUPPORTED_OPS"
             )
         convert(g, rec)
         if g.pending is not None:
             raise g.pending
     g.record = None
+    weights = {name for name in g.initializers if not name.startswith("/")}  # fresh names start with "/"
+    for name in [*input_names, *output_names]:
+        if name in weights:
+            raise OnnxExportError(
+                f"export: the input or output name {name!r} is also the state_dict name of a weight; "
+                "ONNX needs every name once: choose another name"
+            )
     # Symbols of the input axes, so that an output axis that moves with an input axis gets the same name.
     moving: dict[tuple[int, int], str] = {}
     for val, name in zip(trace.inputs, input_names):
@@ -200,6 +266,7 @@ def export(
     dynamic_axes: Mapping[str, Any] | None = None,
     opset_version: int | None = None,
     *,
+    kwargs: Mapping[str, Any] | None = None,
     export_params: bool = True,
     keep_initializers_as_inputs: bool = False,
     do_constant_folding: bool = True,
@@ -219,7 +286,9 @@ def export(
     Args:
         model: the module to export.
         args: the example input: a tensor, or a tuple of the arguments of ``forward`` (tensors,
-            and other values that are passed as they are).
+            and other values that are passed as they are); as in PyTorch, a dict at its end holds
+            keyword arguments. Every tensor, also inside tuples, lists and dicts (an LSTM's
+            ``(h0, c0)``), becomes a graph input, in the order of ``forward``'s parameters.
         f: a file path (written atomically) or a binary file object.
         input_names: names of the graph's inputs. Default: ``input`` (or ``input_0, input_1...``).
         output_names: names of the graph's outputs (a forward returning tuples, lists or dicts
@@ -227,6 +296,7 @@ def export(
         dynamic_axes: ``{name: {axis: symbol}}`` or ``{name: [axes]}`` for inputs and outputs.
             Default: None (every size fixed).
         opset_version: the ONNX opset, 17 to 21. Default: 17.
+        kwargs: keyword arguments of ``forward``. Default: None.
         export_params: write the weights into the file; only True is supported. Default: True.
         keep_initializers_as_inputs: also list the weights among the graph's inputs, for
             runtimes older than ONNX IR version 4. Default: False.
@@ -250,18 +320,27 @@ def export(
     """
     require_onnx("shendu.onnx.export")
     del do_constant_folding, dynamo
+    if not isinstance(f, (str, os.PathLike)) and not callable(getattr(f, "write", None)):
+        raise OnnxExportError(f"export: f must be a file path or a binary file object, got {type(f).__name__}")
     if not export_params:
         raise OnnxExportError("export: export_params=False (a graph without its weights) is not supported")
     if not isinstance(model, Module):
         raise OnnxExportError(f"export: model must be a shendu nn.Module, got {type(model).__name__}")
-    args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+    args, kwargs = _bind(model, args, kwargs)
     opset = DEFAULT_OPSET if opset_version is None else opset_version
     if opset not in EXPORT_OPSETS:
         raise OnnxExportError(
             f"export: opset_version {opset_version!r} is not supported; choose one of "
             f"{EXPORT_OPSETS.start} to {EXPORT_OPSETS.stop - 1}"
         )
-    tensors = [a for a in args if isinstance(a, Tensor)]
+    tensors = input_tensors((args, kwargs))
+    positions = [i for i, t in enumerate(tensors) if any(t is u for u in tensors[:i])]
+    if positions:
+        first = next(j for j, t in enumerate(tensors) if t is tensors[positions[0]])
+        raise OnnxExportError(
+            f"export: the same tensor is passed as inputs {first} and {positions[0]}; the graph could not tell "
+            "its two uses apart: pass a copy (x.clone()) as the second"
+        )
     if not tensors:
         raise OnnxExportError("export: args holds no tensor; pass an example input such as shendu.randn(1, 784)")
     in_names = _names(input_names, len(tensors), "input", "input_names")
@@ -270,14 +349,19 @@ def export(
     model.eval()
     try:
         with no_grad():
-            trace = record(model, args)
+            trace = record(model, args, kwargs)
             out_names = _names(output_names, len(trace.outputs), "output", "output_names")
+            if both := sorted(set(in_names) & set(out_names)):
+                raise OnnxExportError(
+                    f"export: {both} named both an input and an output; ONNX needs distinct names "
+                    "(an output that returns an input unchanged still gets its own name)"
+                )
             shapes = {name: tuple(t.shape) for name, t in zip(in_names, tensors)}
             for ref, name in zip(trace.outputs, out_names):
                 shapes[name] = ref.shape if isinstance(ref, Val) else tuple(ref.array.shape)
             axes = _dynamic_axes(dynamic_axes, shapes)
             try:
-                probe = record(model, _probe_args(args, in_names, axes))
+                probe = record(model, *_probe_args((args, kwargs), in_names, axes))
             except OnnxExportError:
                 raise
             except Exception as exc:
@@ -289,9 +373,9 @@ def export(
             if len(probe.records) != len(trace.records) or len(probe.outputs) != len(trace.outputs):
                 raise OnnxExportError(
                     "export: the model runs a different number of ops on a second input (the example's values "
-                    "shifted, each dynamic axis one longer): "
-                    f"{len(trace.records)} and {len(probe.records)}; its forward depends on the input's values or "
-                    "size, which a graph cannot follow"
+                    f"shifted, each dynamic axis one longer): {len(trace.records)} and {len(probe.records)}, "
+                    f"{_first_difference(trace, probe)}; its forward depends on the input's values or size, which "
+                    "a graph cannot follow"
                 )
     finally:
         for module, mode in modes:
@@ -311,4 +395,9 @@ def export(
     if isinstance(f, (str, os.PathLike)):
         _write_atomically(f, payload)
     else:
-        f.write(payload)
+        try:
+            f.write(payload)
+        except TypeError:
+            raise OnnxExportError(
+                f"export: cannot write the model to {f!r}: it takes text; open the file in binary mode ('wb')"
+            ) from None

@@ -110,6 +110,9 @@ class Graph:
         self._probe_vals.update((val.index, val) for rec in probe.records for val in rec.outputs)
         self._const_names: dict[int, str] = {}
         self._counter = 0
+        # The dynamic axes of the graph's inputs, (input name, axis, symbol, sizes on the two runs), from
+        # which a reshape can read a size its own input no longer shows (a batch axis merged with another).
+        self.input_axes: list[tuple[str, int, str, tuple[int, int]]] = []
 
     # ---------------------------------------------------------------- records and dynamic axes
     def begin(self, index: int, rec: Record) -> None:
@@ -275,30 +278,60 @@ class Graph:
         """Reshape ``x`` (of ``in_shape``, ``in_other`` at the other size) to ``shape`` (``other``).
 
         A size that moves with the dynamic axes is copied from the input (0) where it stays in place,
-        or inferred (-1) for at most one axis.
+        read from the input's shape where exactly one input axis moves the same way (a batch and a
+        sequence axis that trade places), else from the one dynamic axis of the graph's inputs that
+        moves that way (a batch axis merged with another before), or inferred (-1) for at most one axis.
         """
-        target: list[int] = []
+        target: list[int | str] = []  # a size, or the name of a one-element tensor that holds it at run time
         inferred = copied = False
         for j, (a, b) in enumerate(zip(shape, other)):
+            sources = [k for k, sizes in enumerate(zip(in_shape, in_other)) if sizes == (a, b)]
             if a == b:
                 target.append(a)
             elif j < len(in_shape) and in_shape[j] == a and in_other[j] == b:
                 copied = True
                 target.append(0)
+            elif len(sources) == 1:
+                target.append(self.one("Shape", [x], start=sources[0], end=sources[0] + 1))
+            elif len(given := {axis[2]: axis for axis in self.input_axes if axis[3] == (a, b)}) == 1:
+                name, axis = next(iter(given.values()))[:2]
+                target.append(self.one("Shape", [name], start=axis, end=axis + 1))
             elif not inferred:
                 inferred = True
                 target.append(-1)
             else:
+                symbols = sorted({axis[2] for axis in self.input_axes if axis[3] in zip(shape, other)})
+                hint = (
+                    f"; the dynamic axes {symbols} have the same size in the example: give each a different size"
+                    if len(symbols) > 1
+                    else "; keep at most one merged or split dynamic axis per reshape"
+                )
                 raise self.error(
                     f"the reshape to {tuple(shape)} mixes several dynamic sizes (at the other size: {tuple(other)}), "
-                    "which ONNX's Reshape cannot express"
+                    f"which ONNX's Reshape cannot express{hint}"
                 )
+        if all(isinstance(size, int) for size in target):
+            sizes = self.ints(target)  # type: ignore[arg-type]
+        else:
+            pieces: list[str] = []
+            run: list[int] = []
+            for size in target:
+                if isinstance(size, int):
+                    run.append(size)
+                    continue
+                if run:
+                    pieces.append(self.ints(run))
+                    run = []
+                pieces.append(size)
+            if run:
+                pieces.append(self.ints(run))
+            sizes = self.one("Concat", pieces, axis=0)
         if 0 in shape:
             # An empty dimension must be written as 0 with allowzero, which then can no longer mean "copy".
             if copied:
                 raise self.error(f"the reshape to {tuple(shape)} has an empty dimension next to a dynamic one")
-            return self.one("Reshape", [x, self.ints(target)], allowzero=1)
-        return self.one("Reshape", [x, self.ints(target)])
+            return self.one("Reshape", [x, sizes], allowzero=1)
+        return self.one("Reshape", [x, sizes])
 
     def slice(
         self, x: str, starts: Sequence[int], ends: Sequence[int], axes: Sequence[int], steps: Sequence[int]

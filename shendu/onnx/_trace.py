@@ -26,7 +26,19 @@ from ..ops import reduction as _reduction
 from ..tensor import Tensor
 from ._errors import OnnxExportError
 
-__all__ = ["ArgExtreme", "Compare", "Const", "Logical", "Param", "Record", "Trace", "Val", "record"]
+__all__ = [
+    "ArgExtreme",
+    "Compare",
+    "Const",
+    "Logical",
+    "Param",
+    "Record",
+    "Trace",
+    "Val",
+    "input_tensors",
+    "map_tensors",
+    "record",
+]
 
 
 class Compare:
@@ -103,6 +115,33 @@ def _flatten(value: Any, what: str) -> list[Any]:
     raise OnnxExportError(
         f"export: the model's {what} must be tensors, or tuples, lists or dicts of tensors; got {type(value).__name__}"
     )
+
+
+def input_tensors(value: Any) -> list[Tensor]:
+    """The tensors among the arguments of ``forward``, in order, inside tuples, lists and dicts too.
+
+    Each becomes a graph input, as ``torch.onnx.export`` makes one of every tensor it finds: a
+    tensor left out (an LSTM's ``(h0, c0)``) would otherwise be written as a constant.
+    """
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in input_tensors(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in input_tensors(item)]
+    return []
+
+
+def map_tensors(value: Any, change: Any) -> Any:
+    """``value`` with ``change(t)`` in place of each tensor found by ``input_tensors``, in the same order."""
+    if isinstance(value, Tensor):
+        return change(value)
+    if isinstance(value, dict):
+        return type(value)((key, map_tensors(item, change)) for key, item in value.items())
+    if isinstance(value, (tuple, list)):
+        items = [map_tensors(item, change) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
 
 
 class _Recorder:
@@ -277,11 +316,11 @@ def _patched(recorder: _Recorder, model: Module) -> Iterator[None]:
             handle.remove()
 
 
-def record(model: Module, args: tuple[Any, ...]) -> Trace:
-    """Run ``model(*args)`` once (the caller sets eval mode and no_grad) and return what it did."""
+def record(model: Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Trace:
+    """Run ``model(*args, **kwargs)`` once (the caller sets eval mode and no_grad) and return what it did."""
     recorder = _Recorder(model)
-    inputs = [recorder.add(t) for t in args if isinstance(t, Tensor)]
+    inputs = [recorder.add(t) for t in input_tensors((args, kwargs))]
     with _patched(recorder, model):
-        result = model(*args)
+        result = model(*args, **kwargs)
     outputs = [recorder.ref(t, "the output") for t in _flatten(result, "outputs")]
     return Trace(inputs, recorder.records, outputs)

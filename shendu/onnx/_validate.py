@@ -44,7 +44,16 @@ def _read_bytes(source: Any, where: str) -> bytes:
     if isinstance(source, (bytes, bytearray)):
         return bytes(source)
     if not isinstance(source, (str, os.PathLike)):
-        data = source.read(_PROTOBUF_LIMIT + 1)
+        if not callable(getattr(source, "read", None)):
+            raise OnnxLoadError(
+                f"load: expected a file path, a binary file object or the bytes of a model, got {type(source).__name__}"
+            )
+        try:
+            data = source.read(_PROTOBUF_LIMIT + 1)
+        except UnicodeDecodeError:  # a file opened in text mode, decoding the model's bytes
+            data = ""
+        if not isinstance(data, (bytes, bytearray)):
+            raise OnnxLoadError("load: the file object gives text, not bytes; open the file in binary mode ('rb')")
         if len(data) > _PROTOBUF_LIMIT:
             raise OnnxLoadError(f"load: {where} holds more than 2 GiB, the most a protobuf ONNX model can be")
         return bytes(data)

@@ -27,6 +27,7 @@ from ._common import broadcast_shape
 from .activation import softmax
 from .creation import full, zeros
 from .dropout import dropout
+from .elementwise import where
 from .linalg import linear, matmul
 from .padding import pad
 from .shape import cat
@@ -212,7 +213,10 @@ def canonical_mask(
             stacklevel=3,
         )
     if mask.dtype == _dtype.bool:
-        return zeros(mask.shape, dtype=dtype, device=mask.device).masked_fill(mask, -math.inf)
+        # A where over 0-d values rather than a masked fill of new zeros: a tensor made to the mask's shape
+        # would be a constant to the ONNX exporter, fixed at the example's batch and sequence length.
+        blocked = full((), -math.inf, dtype=dtype, device=mask.device)
+        return where(mask, blocked, zeros((), dtype=dtype, device=mask.device))
     return mask
 
 

@@ -518,3 +518,156 @@ def test_the_deployment_page_example_runs(tmp_path: Path) -> None:
 
     out = run_program(python_blocks(DOCS / "deployment.md")[0], tmp_path)
     assert out.splitlines() == ["True", "['0.weight', '0.bias']"]
+
+
+class _Recurrent(nn.Module):
+    """An LSTM whose state comes in as PyTorch users pass it: ``model(x, (h0, c0))``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(5, 7, batch_first=True)
+
+    def forward(self, x: Any, state: Any) -> Any:
+        return self.lstm(x, state)[0]
+
+
+def test_tensors_inside_tuples_become_inputs_not_constants() -> None:
+    model = _Recurrent()
+    x, h0, c0 = shendu.randn(2, 4, 5), shendu.randn(1, 2, 7), shendu.randn(1, 2, 7)
+    buffer = io.BytesIO()
+    shendu.onnx.export(model, (x, (h0, c0)), buffer, input_names=["x", "h0", "c0"])
+    runner = session(buffer.getvalue())
+    assert [i.name for i in runner.get_inputs()] == ["x", "h0", "c0"]
+    # Another state than the example's: a state written as a constant would give the example's output.
+    h1, c1 = shendu.randn(1, 2, 7), shendu.randn(1, 2, 7)
+    with shendu.no_grad():
+        want = model(x, (h1, c1)).numpy()
+    got = runner.run(None, {"x": x.numpy(), "h0": h1.numpy(), "c0": c1.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+class _Scaled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 2)
+
+    def forward(self, x: Any, scale: Any = None, shift: Any = None) -> Any:
+        y = self.linear(x)
+        y = y if scale is None else y * scale
+        return y if shift is None else y + shift["value"]
+
+
+def test_keyword_arguments_as_in_pytorch() -> None:
+    model = _Scaled()
+    x, scale, shift = shendu.randn(3, 4), shendu.randn(3, 2), shendu.randn(3, 2)
+    with shendu.no_grad():
+        want = model(x, scale=scale, shift={"value": shift}).numpy()
+    feeds = {"input_0": x.numpy(), "input_1": scale.numpy(), "input_2": shift.numpy()}
+    # A dict at the end of args holds keyword arguments; kwargs= says the same. Inputs follow forward's order.
+    for args, kwargs in [
+        ((x, {"shift": {"value": shift}, "scale": scale}), None),
+        ((x,), {"shift": {"value": shift}, "scale": scale}),
+    ]:
+        buffer = io.BytesIO()
+        shendu.onnx.export(model, args, buffer, kwargs=kwargs)
+        np.testing.assert_allclose(session(buffer.getvalue()).run(None, feeds)[0], want, rtol=1e-6)
+    with pytest.raises(OnnxExportError, match=r"args and kwargs do not fit _Scaled.forward\(x, scale=None, shift="):
+        shendu.onnx.export(model, (x, {"offset": scale}), io.BytesIO())
+
+
+def test_a_forward_that_runs_more_ops_names_where_the_runs_part() -> None:
+    repeated = Lambda(lambda x: [x := x * 2.0 for _ in range(x.shape[0])][-1])
+    with pytest.raises(
+        OnnxExportError, match=r"2 and 3, the other goes on with call 2: op MulScalar in module Lambda; its forward"
+    ):
+        shendu.onnx.export(repeated, shendu.randn(2, 3), io.BytesIO(), dynamic_axes={"input": {0: "batch"}})
+
+
+def test_bad_destinations_and_axes_are_export_errors(tmp_path: Path) -> None:
+    model, x = nn.Linear(3, 2), shendu.randn(2, 3)
+    with pytest.raises(OnnxExportError, match=r"^export: cannot write '.*': it is a folder$"):
+        shendu.onnx.export(model, x, tmp_path)
+    with pytest.raises(OnnxExportError, match=r"^export: f must be a file path or a binary file object, got int$"):
+        shendu.onnx.export(model, x, 3)
+    with open(tmp_path / "text.onnx", "w") as handle, pytest.raises(OnnxExportError, match=r"binary mode \('wb'\)"):
+        shendu.onnx.export(model, x, handle)
+    with pytest.raises(OnnxExportError, match=r"dynamic_axes\['input'\] names axis 'batch'; axes are integers"):
+        shendu.onnx.export(model, x, io.BytesIO(), dynamic_axes={"input": {"batch": 0}})
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_a_transformer_with_dynamic_batch_and_sequence(batch_first: bool) -> None:
+    shendu.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=batch_first)
+    encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=batch_first).eval()
+    axes = {0: "batch", 1: "time"} if batch_first else {0: "time", 1: "batch"}
+
+    def example(batch: int, time: int) -> Any:
+        return shendu.randn(batch, time, 16) if batch_first else shendu.randn(time, batch, 16)
+
+    buffer = io.BytesIO()
+    # The attention reshapes (batch, time) to (batch * heads, time) and back: sizes read from the input's shape.
+    shendu.onnx.export(encoder, example(2, 5), buffer, dynamic_axes={"input": axes, "output": axes})
+    runner, loaded = session(buffer.getvalue()), shendu.onnx.load(buffer.getvalue())
+    for batch, time in [(1, 1), (3, 7), (4, 2)]:
+        x = example(batch, time)
+        with shendu.no_grad():
+            want = encoder(x).numpy()
+            np.testing.assert_allclose(loaded(x).numpy(), want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(runner.run(None, {"input": x.numpy()})[0], want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(
+        OnnxExportError,
+        match=r"op Reshape in module layers\.0\.self_attn \(MultiheadAttention\): the reshape to \(5, 5, 16\) mixes "
+        r"several dynamic sizes .*the dynamic axes \['batch', 'time'\] have the same size in the example",
+    ):
+        shendu.onnx.export(encoder, example(5, 5), io.BytesIO(), dynamic_axes={"input": axes})
+
+
+def test_names_that_onnx_would_see_twice_and_a_tensor_passed_twice_are_refused() -> None:
+    model, x = nn.Linear(4, 2), shendu.randn(2, 4)
+    with pytest.raises(OnnxExportError, match=r"export: \['x'\] named both an input and an output"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=["x"], output_names=["x"])
+    with pytest.raises(OnnxExportError, match=r"the input or output name 'weight' is also the state_dict name"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=["weight"])
+    with pytest.raises(OnnxExportError, match=r"the input or output name 'bias' is also the state_dict name"):
+        shendu.onnx.export(model, x, io.BytesIO(), output_names=["bias"])
+    with pytest.raises(OnnxExportError, match=r"input_names must not be empty strings, got \[''\]"):
+        shendu.onnx.export(model, x, io.BytesIO(), input_names=[""])
+    added = Lambda(lambda a, b: a + b)
+    with pytest.raises(OnnxExportError, match=r"the same tensor is passed as inputs 0 and 1; .* pass a copy"):
+        shendu.onnx.export(added, (x, x), io.BytesIO())
+    check_in_onnxruntime(added, [(4,), (4,)])  # two tensors: two inputs, each read where it is used
+
+
+def test_a_packed_sequence_is_refused_with_what_to_do() -> None:
+    gru = nn.GRU(5, 6, batch_first=True)
+
+    def packed(x: Any, lengths: Any) -> Any:
+        return gru(nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))[1]
+
+    with pytest.raises(
+        OnnxExportError, match=r"op PackRows in module Lambda has no ONNX form .*\(pack_padded_sequence: .*padded batch"
+    ):
+        shendu.onnx.export(Lambda(packed, gru), (shendu.randn(3, 4, 5), shendu.tensor([4, 2, 3])), io.BytesIO())
+
+
+@pytest.mark.parametrize("options", [{"enable_nested_tensor": False}, {"mask_check": False}])
+def test_a_transformer_with_a_padding_mask_follows_dynamic_batch_and_sequence(options: dict[str, bool]) -> None:
+    shendu.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, batch_first=True)
+    encoder = nn.TransformerEncoder(layer, 1, **options).eval()
+    model = Lambda(lambda x, padding: encoder(x, src_key_padding_mask=padding), encoder)
+    axes = {0: "batch", 1: "time"}
+    padding = shendu.tensor([[False] * 5, [False] * 3 + [True] * 2])
+    buffer = io.BytesIO()
+    # The bool mask becomes -inf and 0 through recorded ops, so its shape follows the input's.
+    shendu.onnx.export(
+        model, (shendu.randn(2, 5, 16), padding), buffer, input_names=["x", "padding"],
+        dynamic_axes={"x": axes, "padding": axes},
+    )  # fmt: skip
+    x = shendu.randn(3, 7, 16)
+    padding = shendu.tensor([[False] * 6 + [True], [False] * 2 + [True] * 5, [False] * 7])
+    with shendu.no_grad():
+        want = model(x, padding).numpy()
+    got = session(buffer.getvalue()).run(None, {"x": x.numpy(), "padding": padding.numpy()})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,53 @@ def test_bad_checkpoint_and_unwritable_target_are_one_line(checkpoint: Path, tmp
     done = shendu_command("export", str(checkpoint), str(link), "--force")
     assert done.returncode == 1 and "is a symbolic link; refusing to write through it" in done.stderr
     assert victim.read_text() == "keep"
+
+
+def test_a_folder_as_target_and_a_batch_too_large_are_one_line(checkpoint: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("keep")
+    done = shendu_command("export", str(checkpoint), str(folder), "--force")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"shendu export: cannot write {str(folder)!r}: it is a folder"
+    assert [p.name for p in folder.iterdir()] == ["keep.txt"]
+    target = tmp_path / "m.onnx"
+    done = shendu_command("export", str(checkpoint), str(target), "--batch", "99999999999")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("shendu export: out of memory with --batch 99999999999: ")
+    assert "--batch dynamic" in done.stderr and not target.exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"image_size": "28"}, r"has a damaged config: image_size '28', expected a positive integer"),
+        ({"image_size": -3}, r"has a damaged config: image_size -3, expected a positive integer"),
+        ({"image_mode": "CMYK"}, r"has a damaged config: image_mode 'CMYK', expected 'L' or 'RGB'"),
+        ({"classes": ["a", "b", "c"]}, r"has 10 outputs but names 3 classes \(a damaged config\); nothing written"),
+    ],
+)
+def test_a_damaged_config_is_one_line_and_writes_nothing(tmp_path: Path, config: dict, message: str) -> None:
+    path = tmp_path / "best.safetensors"
+    classes = [f"class {i}" for i in range(10)]
+    base = {"model": "cnn", "dataset": "fashion-mnist", "classes": classes}
+    shendu.save({"model": FashionCNN().state_dict(), "config": {**base, **config}}, path)
+    done = shendu_command("export", str(path), str(tmp_path / "m.onnx"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("shendu export: ") and re.search(message, done.stderr)
+    assert not (tmp_path / "m.onnx").exists()
+
+
+@pytest.mark.parametrize("output", ["", "models/", "model.onnx/"])
+def test_an_output_that_is_no_file_name_is_refused(checkpoint: Path, tmp_path: Path, output: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "shendu", "export", str(checkpoint), output],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120, cwd=tmp_path,
+        check=False,
+    )  # fmt: skip
+    expected = os.path.join(output, "model.onnx")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        f"shendu export: OUTPUT {output!r} is not a file name; give the file to write, e.g. {expected!r}"
+    )
+    assert list(tmp_path.iterdir()) == []

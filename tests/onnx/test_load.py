@@ -427,3 +427,11 @@ def test_imported_graph_gradients_match_finite_differences() -> None:
     loaded = shendu.onnx.load(_torch_export(Net().double(), example))
     x = shendu.tensor(example, requires_grad=True)
     assert shendu.autograd.gradcheck(loaded, (x,))
+
+
+def test_sources_that_are_not_files_or_bytes(tmp_path: Path) -> None:
+    with pytest.raises(OnnxLoadError, match=r"load: expected a file path, a binary file object or the bytes .*got int"):
+        shendu.onnx.load(5)
+    path = _write(tmp_path, _small_model().SerializeToString())
+    with open(path) as handle, pytest.raises(OnnxLoadError, match=r"gives text, not bytes; open the file in binary"):
+        shendu.onnx.load(handle)
