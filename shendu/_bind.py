@@ -22,7 +22,9 @@ from .ops import (
     linalg,
     random,
     reduction,
+    search,
     shape,
+    sorting,
 )
 from .sparse import coo
 from .tensor import Tensor
@@ -55,7 +57,7 @@ _register(
     "divide=div",
 )
 _register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
-_register(diagonal, "diag", "diagonal")
+_register(diagonal, "diag", "diagonal", "trace")
 _register(coo, "to_sparse", "to_dense")
 _register(sharing, "share_memory_", "is_shared")
 _register(
@@ -74,6 +76,8 @@ _register(
     "tanh",
     "sigmoid",
     "clamp",
+    "clamp_min",
+    "clamp_max",
     "clip=clamp",
     "maximum",
     "minimum",
@@ -115,6 +119,8 @@ _register(
     "any",
 )
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
+_register(sorting, "sort", "argsort", "topk")
+_register(search, "nonzero", "argwhere", "unique", "bincount")
 _register(random, "bernoulli", "multinomial")
 _register(
     shape,
@@ -205,6 +211,8 @@ INPLACE: dict[str, tuple[Any, str]] = {
                 "nan_to_num",
                 "erf",
                 "masked_fill",
+                "clamp_min",
+                "clamp_max",
             ),
         ),
         (arithmetic, ("neg", "floor_divide", "remainder")),

@@ -12,9 +12,12 @@ from .ops import (
     indexing,
     linalg,
     padding,
+    queries,
     random,
     reduction,
+    search,
     shape,
+    sorting,
 )
 
 __all__: list[str] = []
@@ -31,6 +34,9 @@ for _module in (
     comparison,
     diagonal,
     padding,
+    sorting,
+    search,
+    queries,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

@@ -180,6 +180,10 @@ class Tensor:
         """Whether the data lives on a GPU."""
         return self.device.type == "cuda"
 
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order, with no gaps (``contiguous()`` returns self)."""
+        return bool(self._array.flags.c_contiguous)
+
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""
         return self._array.dtype.kind == "f"

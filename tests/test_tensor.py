@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 
@@ -193,3 +194,13 @@ def test_assigned_gradient_must_fit_the_tensor(grad: object, error: type[Excepti
     assert x.grad is None
     x.grad = shendu.ones(3, 2).t()
     x.grad = None
+
+
+def test_tensor_queries() -> None:
+    x = shendu.zeros(2, 3)
+    assert shendu.is_tensor(x) and shendu.is_tensor(shendu.nn.Parameter(x)) and not shendu.is_tensor(x.numpy())
+    assert shendu.numel(x) == 6 and shendu.is_floating_point(x) and not shendu.is_floating_point(x.long())
+    assert x.is_contiguous() and not x.t().is_contiguous() and x.t().contiguous().is_contiguous()
+    assert torch.zeros(2, 3).t().is_contiguous() is False
+    with pytest.raises(TypeError, match="numel: expected a Tensor, got list"):
+        shendu.numel([1, 2])

@@ -38,6 +38,8 @@ __all__ = [
     "absolute",
     "ceil",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "cos",
     "erf",
@@ -460,6 +462,7 @@ def expm1(input: Tensor) -> Tensor:
 
     Example:
         >>> shendu.expm1(shendu.tensor([1e-10]))
+        tensor([1.0000e-10])
     """
     return _float_unary("expm1", Expm1, input)
 
@@ -499,6 +502,7 @@ def log1p(input: Tensor) -> Tensor:
 
     Example:
         >>> shendu.log1p(shendu.tensor([1e-10]))
+        tensor([1.0000e-10])
     """
     return _float_unary("log1p", Log1p, input)
 
@@ -866,6 +870,21 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 
 clip = clamp
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """``clamp(input, min=min)``: raise every element to at least ``min``.
+
+    Example:
+        >>> shendu.tensor([-1.0, 2.0]).clamp_min(0.5)
+        tensor([0.5000, 2.0000])
+    """
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """``clamp(input, max=max)``: lower every element to at most ``max``."""
+    return clamp(input, max=max)
 
 
 # ----------------------------------------------------------------------------- maximum / minimum

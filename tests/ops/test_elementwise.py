@@ -166,6 +166,14 @@ def test_clamp_with_numbers() -> None:
     check(lambda m, a: m.clamp(a, -1.0, 1.0), np.array([NAN, INF, -INF, 0.5]))
 
 
+def test_clamp_min_and_clamp_max() -> None:
+    check(lambda m, a: a.clamp_min(0.0), BOUNDARY)
+    check(lambda m, a: m.clamp_max(a, 1.0), BOUNDARY)
+    check(lambda m, a, lo: a.clamp_min(lo), (3, 4), (4,))
+    check(lambda m, a: (a * 1.0).clamp_min_(0.5).clamp_max_(1.0), (3, 4))
+    check(lambda m, a: a.clamp_min(1), INTS)
+
+
 def test_clamp_dtypes() -> None:
     check(lambda m, a: m.clamp(a, 0, 3), INTS)
     check(lambda m, a: m.clamp(a, min=0.5), INTS)
