@@ -47,8 +47,16 @@ from ._dtype import (
 )
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
+from ._switches import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from ._tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from ._threads import get_num_threads, set_num_threads
+from ._type_info import finfo, iinfo
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -138,6 +146,13 @@ __all__ = [
     "load",
     "set_num_threads",
     "get_num_threads",
+    "finfo",
+    "iinfo",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
     "ShenduError",
     "ShapeError",
     "DimError",
