@@ -25,6 +25,7 @@ from .ops import (
     search,
     shape,
     sorting,
+    stacking,
 )
 from .sparse import coo
 from .tensor import Tensor
@@ -52,6 +53,7 @@ _register(
     "neg",
     "negative",
     "rsub",
+    "lerp",
     "subtract=sub",
     "multiply=mul",
     "divide=div",
@@ -120,6 +122,7 @@ _register(
 )
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
 _register(sorting, "sort", "argsort", "topk")
+_register(stacking, "broadcast_to")
 _register(search, "nonzero", "argwhere", "unique", "bincount")
 _register(random, "bernoulli", "multinomial")
 _register(
@@ -215,7 +218,7 @@ INPLACE: dict[str, tuple[Any, str]] = {
                 "clamp_max",
             ),
         ),
-        (arithmetic, ("neg", "floor_divide", "remainder")),
+        (arithmetic, ("neg", "floor_divide", "remainder", "lerp")),
         (comparison, ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")),
         (activation, ("relu",)),
         (indexing, ("scatter", "scatter_add")),

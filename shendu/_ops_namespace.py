@@ -18,6 +18,7 @@ from .ops import (
     search,
     shape,
     sorting,
+    stacking,
 )
 
 __all__: list[str] = []
@@ -37,6 +38,7 @@ for _module in (
     sorting,
     search,
     queries,
+    stacking,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

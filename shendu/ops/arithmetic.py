@@ -28,7 +28,20 @@ from ._common import (
 )
 from .creation import cast
 
-__all__ = ["add", "div", "floor_divide", "mul", "neg", "negative", "pow", "remainder", "rsub", "sub", "true_divide"]
+__all__ = [
+    "add",
+    "div",
+    "floor_divide",
+    "lerp",
+    "mul",
+    "neg",
+    "negative",
+    "pow",
+    "remainder",
+    "rsub",
+    "sub",
+    "true_divide",
+]
 
 
 class Add(Function):
@@ -496,3 +509,34 @@ def neg(input: Tensor) -> Tensor:
 
 
 negative = neg
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """Linear interpolation, ``input + weight * (end - input)``, differentiable in all three.
+
+    ``ema.lerp_(param, 1 - decay)`` keeps an exponential moving average of ``param``.
+
+    Args:
+        input: the start, a floating-point tensor.
+        end: the end, a tensor of ``input``'s dtype, broadcastable with it.
+        weight: a number, or a tensor of ``input``'s dtype broadcastable with both.
+
+    Example:
+        >>> shendu.lerp(shendu.tensor([0.0, 10.0]), shendu.tensor([10.0, 20.0]), 0.25)
+        tensor([ 2.5000, 12.5000])
+    """
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise TypeError(
+            f"lerp: expected tensors for input and end, got {type(input).__name__} and {type(end).__name__}"
+        )
+    operands = {"end": end} if is_scalar(weight) else {"end": end, "weight": as_operand("lerp", weight, input)}
+    if not input.is_floating_point():
+        raise DtypeError(f"lerp: expected a floating-point input, got dtype {input.dtype}; cast it first (x.float())")
+    for name, t in operands.items():
+        if t.dtype != input.dtype:
+            raise DtypeError(
+                f"lerp: expected {name} of the input's dtype {input.dtype}, got {t.dtype}; cast it first "
+                f"({name}.to(input.dtype))"
+            )
+    broadcast_shape("lerp", input._array.shape, *(t._array.shape for t in operands.values()))
+    return add(input, mul(sub(end, input), weight))
