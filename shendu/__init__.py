@@ -8,6 +8,9 @@ changing its imports::
 
 from __future__ import annotations
 
+import importlib.util as _importlib_util
+from typing import Any as _Any
+
 from . import (
     _allocator,
     _bind,
@@ -76,6 +79,7 @@ from .errors import (
     ShapeError,
     ShenduError,
 )
+from .errors import missing_attribute as _missing_attribute
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .sparse.coo import layout, sparse_coo, sparse_coo_tensor, spmm, strided
@@ -165,5 +169,15 @@ __all__ = [
 ]
 
 del _bind
+
 _allocator.tune()
 multiprocessing.init_reductions()
+
+
+def __getattr__(name: str) -> _Any:
+    # Only reached for a name the module lacks: a subpackage not imported yet, or a PyTorch name shendu lacks.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'shendu' has no attribute {name!r}")
+    if "." not in name and _importlib_util.find_spec(f"shendu.{name}") is not None:
+        raise AttributeError(f"module 'shendu' has no attribute {name!r} until it is imported: import shendu.{name}")
+    raise _missing_attribute("module 'shendu'", name)

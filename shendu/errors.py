@@ -21,6 +21,7 @@ __all__ = [
     "ShapeError",
     "ShenduError",
     "check_dim",
+    "missing_attribute",
     "normalize_dims",
 ]
 
@@ -93,3 +94,15 @@ def normalize_dims(
     if ndim == 0:
         return ()
     return out
+
+
+def missing_attribute(owner: str, name: str) -> AttributeError:
+    """The AttributeError for a public name shendu lacks, pointing a porting user at the list of what is missing.
+
+    ``owner`` is Python's own wording (``"module 'shendu'"``, ``"'Tensor' object"``), so the message still
+    starts as Python's does.
+    """
+    return AttributeError(
+        f"{owner} has no attribute {name!r}; shendu has part of PyTorch's API, and the porting guide "
+        "(docs/tutorials/porting.md) lists what differs and what is missing"
+    )

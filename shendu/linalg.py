@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import DimError, DtypeError, ShapeError, check_dim
+from .errors import DimError, DtypeError, ShapeError, check_dim, missing_attribute
 from .ops.reduction import norm as _norm
 from .tensor import Tensor
 
@@ -137,3 +137,10 @@ def norm(
     if len(dims) == 2:
         return matrix_norm(A, "fro" if ord is None else ord, dims, keepdim, dtype=dtype)
     raise ShapeError(f"linalg.norm: dim must be one dim or a pair of dims, got {dim!r}")
+
+
+def __getattr__(name: str) -> Any:
+    # Only reached for a name the module lacks, such as torch.linalg's solvers and factorizations.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'shendu.linalg' has no attribute {name!r}")
+    raise missing_attribute("module 'shendu.linalg'", name)

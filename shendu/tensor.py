@@ -12,7 +12,7 @@ from . import backend as _backend
 from ._dtype import dtype as _DType
 from .autograd import function as _function
 from .autograd import grad_mode as _grad_mode
-from .errors import DeviceError, DtypeError, GraphError, ShapeError
+from .errors import DeviceError, DtypeError, GraphError, ShapeError, missing_attribute
 
 __all__ = ["Size", "Tensor"]
 
@@ -179,6 +179,12 @@ class Tensor:
     def is_cuda(self) -> bool:
         """Whether the data lives on a GPU."""
         return self.device.type == "cuda"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a PyTorch method shendu lacks, a typo, or an unset slot.
+        if name.startswith("_"):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise missing_attribute(f"'{type(self).__name__}' object", name)
 
     def is_contiguous(self) -> bool:
         """Whether the elements lie in memory in row-major order, with no gaps (``contiguous()`` returns self)."""

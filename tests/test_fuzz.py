@@ -202,6 +202,8 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     # torch's clamp backward cannot grow a 0-d input to the bounds' broadcast shape.
     "clamp": (r"doesn't match the broadcast shape",),
     "clip": (r"doesn't match the broadcast shape",),
+    "clamp_min": (r"doesn't match the broadcast shape",),
+    "clamp_max": (r"doesn't match the broadcast shape",),
     "pow": (
         r"cannot be converted to type c10::Half",  # torch converts a float16 tensor's exponent to half
         r"Subtraction, the `-` operator, with a bool tensor",  # torch's backward for a bool exponent
@@ -223,6 +225,10 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     # A number bound that overflows the dtype is refused even beside a NaN bound (torch then skips the check).
     "clamp": (r"cannot be converted to \w+ without overflow",),
     "clip": (r"cannot be converted to \w+ without overflow",),
+    "clamp_min": (r"cannot be converted to \w+ without overflow",),
+    "clamp_max": (r"cannot be converted to \w+ without overflow",),
+    # torch interpolates integer tensors only with a 0-d float weight tensor, promoting them to float.
+    "lerp": (r"lerp: expected a floating-point input",),
     "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
     "from_numpy": (r"NumPy dtype \w+ is not supported",),  # no complex or uint16..uint64 dtypes
     "gather": (r"index must have as many dims",),  # torch skips the check for an empty index
@@ -1497,6 +1503,81 @@ def p_fallback(d: Draw) -> Call:
     return Call((x,)) if d.bool() else Call((x, other_operand(d, x)))
 
 
+def p_sort(d: Draw) -> Call:
+    x = d.tensor()
+    kwargs: dict[str, Any] = {"stable": True}  # without it, tied values may come in any order in torch
+    if d.bool():
+        kwargs["descending"] = d.bool()
+    if d.bool():
+        kwargs["dim"] = d.dim(x.array.ndim)
+    return Call((x,), kwargs)
+
+
+def p_topk(d: Draw) -> Call:
+    x = d.tensor()
+    dim = d.dim(x.array.ndim) if d.bool() else -1
+    size = x.array.shape[dim] if x.array.ndim and -x.array.ndim <= dim < x.array.ndim else 1
+    kwargs: dict[str, Any] = {"dim": dim, "largest": d.bool()} if d.bool() else {}
+    return Call((x, d.int(-1, size + 1)), kwargs)
+
+
+def p_nonzero(d: Draw) -> Call:
+    return Call((d.tensor(),), {"as_tuple": d.bool()} if d.bool() else {})
+
+
+def p_unique(d: Draw) -> Call:
+    x = d.tensor()
+    kwargs: dict[str, Any] = {name: d.bool() for name in ("return_inverse", "return_counts") if d.bool()}
+    if d.maybe(0.3):
+        kwargs["dim"] = d.dim(x.array.ndim)
+    return Call((x,), kwargs)
+
+
+def p_bincount(d: Draw) -> Call:
+    n = d.int(0, 5)
+    x = d.index((n,), 5) if d.maybe(0.8) else d.tensor()
+    kwargs: dict[str, Any] = {}
+    if n and d.maybe(0.4):  # torch 2.13 gives int64 for an empty input with weights, shendu the weights' dtype
+        kwargs["weights"] = d.tensor(shape=(n,) if d.maybe(0.85) else (n + 1,), dtype=FLOATS[:2])
+    if d.maybe(0.3):
+        kwargs["minlength"] = d.int(0, 7)
+    return Call((x,), kwargs)
+
+
+def p_meshgrid(d: Draw) -> Call:
+    dt = d.choice(("float32", "int64"))
+    tensors = [d.tensor(max_rank=1 if d.maybe(0.9) else 2, dtype=dt) for _ in range(d.int(1, 3))]
+    return Call(tuple(tensors), {"indexing": d.choice(("ij", "xy"))})
+
+
+def p_bound(d: Draw) -> Call:
+    x = d.tensor()
+    bound = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.3) else None
+    return Call((x, bound if bound is not None else d.choice((0, -1.0, 1.0, math.nan, math.inf, 1e38))))
+
+
+def p_lerp(d: Draw) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, FLOATS, ("int64",))))
+    end = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.9) else d.tensor()
+    # A weight tensor of another dtype meets torch's promotion quirks (a 0-d one promotes all three operands).
+    weight = (
+        d.choice((0.0, 0.5, 1.0, -1.0, 2.0))
+        if d.bool()
+        else d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name)
+    )
+    return Call((x, end, weight))
+
+
+def p_join(d: Draw) -> Call:
+    return Call(p_cat(d).args[:1])
+
+
+def p_broadcast_to(d: Draw) -> Call:
+    call = p_expand(d)
+    x, *target = call.args
+    return Call((x, tuple(target[0]) if len(target) == 1 and isinstance(target[0], tuple) else tuple(target)))
+
+
 NOARG = lambda d: Call()  # noqa: E731
 
 OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
@@ -1686,6 +1767,36 @@ OP_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "cross_entropy": lambda d: p_classification(d, True),
     "nll_loss": lambda d: p_classification(d, False),
     "kl_div": p_kl_div,
+    "sort": p_sort,
+    "argsort": p_sort,
+    "topk": p_topk,
+    "nonzero": p_nonzero,
+    "argwhere": unary,
+    "unique": p_unique,
+    "bincount": p_bincount,
+    "meshgrid": p_meshgrid,
+    "trace": lambda d: Call((d.tensor(min_rank=2 if d.maybe(0.85) else 0),)),
+    "clamp_min": p_bound,
+    "clamp_max": p_bound,
+    "is_tensor": unary,
+    "numel": unary,
+    "is_floating_point": unary,
+    "lerp": p_lerp,
+    "hstack": p_join,
+    "vstack": p_join,
+    "row_stack": p_join,
+    "dstack": p_join,
+    "column_stack": p_join,
+    "atleast_1d": unary,
+    "atleast_2d": unary,
+    "atleast_3d": unary,
+    "broadcast_to": p_broadcast_to,
+    "is_inference_mode_enabled": NOARG,
+    "get_float32_matmul_precision": NOARG,
+    "set_float32_matmul_precision": lambda d: Call(("highest",)),  # other values would leak into later cases
+    "use_deterministic_algorithms": lambda d: Call((False,)),
+    "are_deterministic_algorithms_enabled": NOARG,
+    "is_deterministic_algorithms_warn_only_enabled": NOARG,
 }
 BINARY_NAMES = (
     "eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor"

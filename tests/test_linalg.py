@@ -63,3 +63,8 @@ def test_norm_picks_the_kind() -> None:
 def test_errors(call, error, message) -> None:
     with pytest.raises(error, match=message):
         call(shendu.ones(2, 2, 2))
+
+
+def test_missing_functions_point_at_the_porting_guide() -> None:
+    with pytest.raises(AttributeError, match=r"module 'shendu.linalg' has no attribute 'svd'; .*porting guide"):
+        shendu.linalg.svd  # noqa: B018

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -204,3 +206,25 @@ def test_tensor_queries() -> None:
     assert torch.zeros(2, 3).t().is_contiguous() is False
     with pytest.raises(TypeError, match="numel: expected a Tensor, got list"):
         shendu.numel([1, 2])
+
+
+def test_missing_names_point_at_the_porting_guide() -> None:
+    guide = r"; shendu has part of PyTorch's API, and the porting guide \(docs/tutorials/porting.md\) lists"
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'kthvalue'" + guide):
+        shendu.ones(2).kthvalue(1)
+    with pytest.raises(AttributeError, match=r"^module 'shendu' has no attribute 'compile'" + guide):
+        shendu.compile  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^module 'shendu' has no attribute '_private'$"):
+        shendu._private  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^'Parameter' object has no attribute '_nothing'$"):
+        shendu.nn.Parameter(shendu.ones(1))._nothing  # noqa: B018
+    assert not hasattr(shendu.ones(2), "kthvalue") and not hasattr(shendu, "fft") and not hasattr(shendu, "a.b")
+
+
+def test_a_subpackage_not_imported_yet_says_to_import_it() -> None:
+    code = "import shendu\ntry:\n    shendu.datasets\nexcept AttributeError as error:\n    print(error)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        done.stdout.strip()
+        == "module 'shendu' has no attribute 'datasets' until it is imported: import shendu.datasets"
+    )

@@ -519,7 +519,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     Args:
         input: the start, a floating-point tensor.
         end: the end, a tensor of ``input``'s dtype, broadcastable with it.
-        weight: a number, or a tensor of ``input``'s dtype broadcastable with both.
+        weight: a number (or a 0-d tensor), or a tensor of ``input``'s dtype broadcastable with both.
 
     Example:
         >>> shendu.lerp(shendu.tensor([0.0, 10.0]), shendu.tensor([10.0, 20.0]), 0.25)
@@ -529,9 +529,11 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         raise TypeError(
             f"lerp: expected tensors for input and end, got {type(input).__name__} and {type(end).__name__}"
         )
-    operands = {"end": end} if is_scalar(weight) else {"end": end, "weight": as_operand("lerp", weight, input)}
     if not input.is_floating_point():
         raise DtypeError(f"lerp: expected a floating-point input, got dtype {input.dtype}; cast it first (x.float())")
+    if isinstance(weight, Tensor) and weight.ndim == 0:
+        weight = cast(weight, input.dtype)  # a 0-d weight of any dtype counts as a number, as in PyTorch
+    operands = {"end": end} if is_scalar(weight) else {"end": end, "weight": as_operand("lerp", weight, input)}
     for name, t in operands.items():
         if t.dtype != input.dtype:
             raise DtypeError(

@@ -28,6 +28,7 @@ from ._common import (
     float_operand,
     is_scalar,
     promote_pair,
+    renamed,
     scalar_result_dtype,
     sum_to,
 )
@@ -879,12 +880,14 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:
         >>> shendu.tensor([-1.0, 2.0]).clamp_min(0.5)
         tensor([0.5000, 2.0000])
     """
-    return clamp(input, min=min)
+    with renamed("clamp_min", "clamp"):
+        return clamp(input, min=min)
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     """``clamp(input, max=max)``: lower every element to at most ``max``."""
-    return clamp(input, max=max)
+    with renamed("clamp_max", "clamp"):
+        return clamp(input, max=max)
 
 
 # ----------------------------------------------------------------------------- maximum / minimum

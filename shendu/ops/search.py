@@ -12,6 +12,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError, check_dim
+from ..sparse.coo import unsupported
 from ..tensor import Tensor
 
 __all__ = ["argwhere", "bincount", "nonzero", "unique"]
@@ -21,7 +22,7 @@ def _check(op: str, input: Any) -> Any:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     if input.is_sparse:
-        raise TypeError(f"{op}: sparse tensors are not supported; call to_dense() first")
+        raise unsupported(op)
     return input._array
 
 
@@ -85,12 +86,18 @@ def unique(
     data = _check("unique", input)
     xp = get_array_module(data)
     if dim is None:
-        found = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True)
+        # Every NaN is distinct, as in PyTorch (NumPy merges them by default).
+        distinct_nans = {"equal_nan": False} if xp is np else {}
+        found = xp.unique(data.reshape(-1), return_inverse=True, return_counts=True, **distinct_nans)
         inverse_shape = data.shape
     else:
         axis = check_dim("unique", dim, data.ndim, data.shape)
         if data.ndim == 0:
             raise ShapeError("unique: dim needs an input with at least one dim, got a 0-d tensor")
+        if sum(size == 0 for size in data.shape) > 1:
+            raise ShapeError(
+                f"unique: with dim, the input may have at most one dim of size 0, got shape {tuple(data.shape)}"
+            )
         found = xp.unique(data, return_inverse=True, return_counts=True, axis=axis)
         inverse_shape = (data.shape[axis],)
     values, inverse, counts = found

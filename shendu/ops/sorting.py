@@ -13,6 +13,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError, check_dim
+from ..sparse.coo import unsupported
 from ..tensor import Tensor
 from .indexing import gather
 
@@ -35,7 +36,7 @@ def _check(op: str, input: Any, dim: Any) -> int:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
     if input.is_sparse:
-        raise TypeError(f"{op}: sparse tensors are not supported; call to_dense() first")
+        raise unsupported(op)
     return check_dim(op, dim, input._array.ndim, input._array.shape)
 
 
@@ -111,6 +112,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         (tensor([5., 4.]), tensor([1, 3]))
     """
     axis = _check("topk", input, dim)
+    if input.dtype.np.kind == "b":
+        raise DtypeError("topk: bool tensors are not supported, as in PyTorch; cast the input first (x.int())")
     if isinstance(k, Tensor) and k.numel() == 1:
         k = k.item()
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..tensor import Tensor
+from ._common import renamed
 from .shape import cat
 
 __all__ = [
@@ -81,7 +82,8 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
         tensor([1, 2, 3])
     """
     items = [atleast_1d(t) for t in _tensors("hstack", tensors)]
-    return cat(items, dim=0 if items[0].ndim == 1 else 1)
+    with renamed("hstack", "cat"):
+        return cat(items, dim=0 if items[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
@@ -92,21 +94,27 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
         tensor([[1, 2],
                 [3, 4]])
     """
-    return cat([atleast_2d(t) for t in _tensors("vstack", tensors)], dim=0)
+    with renamed("vstack", "cat"):
+        return cat([atleast_2d(t) for t in _tensors("vstack", tensors)], dim=0)
 
 
-row_stack = vstack
+def row_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """``vstack``, under NumPy's older name."""
+    with renamed("row_stack", "vstack"):
+        return vstack(tensors)
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join along dim 2 after making each tensor at least 3-d."""
-    return cat([atleast_3d(t) for t in _tensors("dstack", tensors)], dim=2)
+    with renamed("dstack", "cat"):
+        return cat([atleast_3d(t) for t in _tensors("dstack", tensors)], dim=2)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     """Join as columns: 0-d and 1-d tensors become columns (n, 1), then everything is joined along dim 1."""
     items = _tensors("column_stack", tensors)
-    return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in items], dim=1)
+    with renamed("column_stack", "cat"):
+        return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in items], dim=1)
 
 
 def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
@@ -119,4 +127,5 @@ def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"broadcast_to: expected a Tensor, got {type(input).__name__}")
-    return input.expand(*size)
+    with renamed("broadcast_to", "expand"):
+        return input.expand(*size)

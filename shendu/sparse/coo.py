@@ -540,7 +540,15 @@ def _as_values(op: str, values: Any, dtype: Any) -> Tensor:
 def _check_size(op: str, array: Any, size: Any) -> tuple[int, ...]:
     xp = _backend.get_array_module(array)
     if size is None:
-        return tuple(int(v) + 1 for v in xp.max(array, axis=1).tolist()) if array.shape[1] else (0,) * array.shape[0]
+        if not array.shape[1]:
+            return (0,) * array.shape[0]
+        for dim, lo in enumerate(xp.min(array, axis=1).tolist()):
+            if lo < 0:
+                raise IndexOutOfRange(
+                    f"{op}: index {lo} in row {dim} of the indices is negative; indices count from 0, and without "
+                    "size the shape is one more than the largest index in each dim"
+                )
+        return tuple(int(v) + 1 for v in xp.max(array, axis=1).tolist())
     from ..ops._common import parse_size
 
     shape = parse_size(op, (size,) if not isinstance(size, (tuple, list)) else tuple(size))

@@ -121,6 +121,7 @@ def test_lerp() -> None:
     check(lambda m, a, b, w: a.lerp(b, w), (2, 3), (3,), (2, 1))
     check(lambda m, a, b: (a * 1.0).lerp_(b, 0.9), (3,), (3,))
     check(lambda m, a, b: m.lerp(a, b, 1.5), (), (4,))
+    check(lambda m, a, b: m.lerp(a, b, m.tensor(3)), (2,), (2,))  # a 0-d weight of any dtype is a number
     grad_check(lambda m, a, b, w: m.lerp(a, b, w), (2, 3), (2, 3), (3,))
     ema = shendu.zeros(3)
     param = shendu.nn.Parameter(shendu.ones(3))

@@ -353,3 +353,10 @@ def test_errors() -> None:
         shendu.ones(3).masked_fill(shendu.ones(3) > 0, "a")
     with pytest.raises(shendu.ShapeError, match=r"masked_fill: shapes \(3,\) and \(2,\) cannot be broadcast"):
         shendu.ones(3).masked_fill(shendu.ones(2) > 0, 0.0)
+
+
+def test_clamp_min_and_clamp_max_errors_name_themselves() -> None:
+    with pytest.raises(ValueError, match=r"clamp_min: min 1e\+38 cannot be converted to float16 without overflow"):
+        shendu.ones(2, dtype=shendu.float16).clamp_min(1e38)
+    with pytest.raises(shendu.ShapeError, match=r"clamp_max: shapes \(2,\) and \(3,\) cannot be broadcast"):
+        shendu.ones(2).clamp_max(shendu.ones(3))

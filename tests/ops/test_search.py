@@ -33,6 +33,8 @@ def test_unique() -> None:
     check(lambda m, x: m.unique(x, dim=0, return_inverse=True, return_counts=True), ROWS, grad=False)
     check(lambda m, x: m.unique(x, dim=1), ROWS.T, grad=False)
     check(lambda m, x: m.unique(x), np.array([True, False, True]), grad=False)
+    nans = np.array([np.nan, 1.0, np.nan])
+    check(lambda m, x: m.unique(x, return_inverse=True, return_counts=True), nans, grad=False)  # NaNs are distinct
 
 
 def test_bincount() -> None:
@@ -74,6 +76,7 @@ def test_results_carry_no_gradient() -> None:
         ),
         (lambda: shendu.unique(shendu.tensor(1.0), dim=0), shendu.ShapeError, "unique: dim needs an input"),
         (lambda: shendu.nonzero([1, 0]), TypeError, "nonzero: expected a Tensor, got list"),
+        (lambda: shendu.zeros(0, 0).unique(dim=0), shendu.ShapeError, r"at most one dim of size 0, got shape \(0, 0\)"),
     ],
 )
 def test_errors(call, error, message) -> None:

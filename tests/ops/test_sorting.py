@@ -73,3 +73,8 @@ def test_topk_property(shape: list[int], data: st.DataObject) -> None:
 def test_errors(call, error, message) -> None:
     with pytest.raises(error, match=message):
         call(shendu.ones(2, 3))
+
+
+def test_topk_refuses_bool_tensors_as_pytorch_does() -> None:
+    with pytest.raises(shendu.DtypeError, match=r"topk: bool tensors are not supported, as in PyTorch; cast"):
+        shendu.tensor([True, False]).topk(1)

@@ -41,8 +41,10 @@ def test_broadcast_to() -> None:
         (lambda: shendu.hstack(shendu.ones(2)), TypeError, "hstack: expected a non-empty list or tuple of tensors"),
         (lambda: shendu.vstack([]), TypeError, "vstack: expected a non-empty list or tuple of tensors, got list"),
         (lambda: shendu.dstack([shendu.ones(2), [1.0]]), TypeError, "dstack: expected tensors, got list at index 1"),
-        (lambda: shendu.vstack([shendu.ones(2), shendu.ones(3)]), shendu.ShapeError, "cat: tensors must have"),
+        (lambda: shendu.vstack([shendu.ones(2), shendu.ones(3)]), shendu.ShapeError, "vstack: tensors must have"),
         (lambda: shendu.broadcast_to([1], (2,)), TypeError, "broadcast_to: expected a Tensor, got list"),
+        (lambda: shendu.broadcast_to(shendu.ones(3), (2,)), shendu.ShapeError, "broadcast_to: the expanded size 2"),
+        (lambda: shendu.row_stack([shendu.ones(2), shendu.ones(3)]), shendu.ShapeError, "row_stack: tensors must"),
     ],
 )
 def test_errors(call, error, message) -> None:
