@@ -8,6 +8,9 @@ changing its imports::
 
 from __future__ import annotations
 
+import importlib.util as _importlib_util
+from typing import Any as _Any
+
 from . import (
     _allocator,
     _bind,
@@ -15,6 +18,7 @@ from . import (
     autograd,
     backends,
     cuda,
+    linalg,
     multiprocessing,
     nn,
     onnx,
@@ -46,8 +50,16 @@ from ._dtype import (
 )
 from ._ops_namespace import *  # noqa: F403
 from ._ops_namespace import __all__ as _ops_all
+from ._switches import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from ._tensor_types import BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from ._threads import get_num_threads, set_num_threads
+from ._type_info import finfo, iinfo
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -67,6 +79,7 @@ from .errors import (
     ShapeError,
     ShenduError,
 )
+from .errors import missing_attribute as _missing_attribute
 from .io import load, save
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .sparse.coo import layout, sparse_coo, sparse_coo_tensor, spmm, strided
@@ -90,6 +103,7 @@ __all__ = [
     "autograd",
     "backends",
     "cuda",
+    "linalg",
     "multiprocessing",
     "serialization",
     "sparse",
@@ -136,6 +150,13 @@ __all__ = [
     "load",
     "set_num_threads",
     "get_num_threads",
+    "finfo",
+    "iinfo",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
     "ShenduError",
     "ShapeError",
     "DimError",
@@ -148,5 +169,15 @@ __all__ = [
 ]
 
 del _bind
+
 _allocator.tune()
 multiprocessing.init_reductions()
+
+
+def __getattr__(name: str) -> _Any:
+    # Only reached for a name the module lacks: a subpackage not imported yet, or a PyTorch name shendu lacks.
+    if name.startswith("_"):
+        raise AttributeError(f"module 'shendu' has no attribute {name!r}")
+    if "." not in name and _importlib_util.find_spec(f"shendu.{name}") is not None:
+        raise AttributeError(f"module 'shendu' has no attribute {name!r} until it is imported: import shendu.{name}")
+    raise _missing_attribute("module 'shendu'", name)

@@ -24,8 +24,11 @@ from .ops import (
     random,
     rearrange,
     reduction,
+    search,
     selection,
     shape,
+    sorting,
+    stacking,
 )
 from .sparse import coo
 from .tensor import Tensor
@@ -53,12 +56,13 @@ _register(
     "neg",
     "negative",
     "rsub",
+    "lerp",
     "subtract=sub",
     "multiply=mul",
     "divide=div",
 )
 _register(creation, "clone", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "type_as")
-_register(diagonal, "diag", "diagonal")
+_register(diagonal, "diag", "diagonal", "trace")
 _register(coo, "to_sparse", "to_dense")
 _register(sharing, "share_memory_", "is_shared")
 _register(
@@ -77,6 +81,8 @@ _register(
     "tanh",
     "sigmoid",
     "clamp",
+    "clamp_min",
+    "clamp_max",
     "clip=clamp",
     "sign",
     "square",
@@ -114,6 +120,9 @@ _register(
 )
 _register(cumulative, "cumsum", "cumprod")
 _register(linalg, "matmul", "mm", "bmm", "outer", "dot")
+_register(sorting, "sort", "argsort", "topk")
+_register(stacking, "broadcast_to")
+_register(search, "nonzero", "argwhere", "unique", "bincount")
 _register(random, "bernoulli", "multinomial")
 _register(
     shape,
@@ -199,10 +208,12 @@ INPLACE: dict[str, tuple[Any, str]] = {
                 "trunc",
                 "nan_to_num",
                 "erf",
+                "clamp_min",
+                "clamp_max",
             ),
         ),
         (selection, ("masked_fill",)),
-        (arithmetic, ("neg", "floor_divide", "remainder")),
+        (arithmetic, ("neg", "floor_divide", "remainder", "lerp")),
         (comparison, ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not")),
         (activation, ("relu",)),
         (indexing, ("scatter", "scatter_add")),

@@ -13,11 +13,15 @@ from .ops import (
     indexing,
     linalg,
     padding,
+    queries,
     random,
     rearrange,
     reduction,
+    search,
     selection,
     shape,
+    sorting,
+    stacking,
 )
 
 __all__: list[str] = []
@@ -37,6 +41,10 @@ for _module in (
     comparison,
     diagonal,
     padding,
+    sorting,
+    search,
+    queries,
+    stacking,
 ):
     for _name in getattr(_module, "__all__", ()):
         globals()[_name] = getattr(_module, _name)

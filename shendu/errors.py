@@ -16,6 +16,7 @@ __all__ = [
     "OutOfMemoryError",
     "ShapeError",
     "ShenduError",
+    "missing_attribute",
 ]
 
 
@@ -52,3 +53,15 @@ class IndexOutOfRange(ShenduError, IndexError):  # noqa: N818 - the name the pro
 
     It is an IndexError, as PyTorch's indexing errors are, so ``except IndexError`` keeps working.
     """
+
+
+def missing_attribute(owner: str, name: str) -> AttributeError:
+    """The AttributeError for a public name shendu lacks, pointing a porting user at the list of what is missing.
+
+    ``owner`` is Python's own wording (``"module 'shendu'"``, ``"'Tensor' object"``), so the message still
+    starts as Python's does.
+    """
+    return AttributeError(
+        f"{owner} has no attribute {name!r}; shendu has part of PyTorch's API, and the porting guide "
+        "(docs/tutorials/porting.md) lists what differs and what is missing"
+    )

@@ -13,7 +13,7 @@ import numpy as np
 from . import _dtype
 from . import backend as _backend
 from ._dtype import dtype as _DType
-from .errors import DeviceError, DtypeError, GraphError, ShapeError
+from .errors import DeviceError, DtypeError, GraphError, ShapeError, missing_attribute
 
 if TYPE_CHECKING:
     from .autograd.function import Function
@@ -184,6 +184,16 @@ class Tensor:
     def is_cuda(self) -> bool:
         """Whether the data lives on a GPU."""
         return self.device.type == "cuda"
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a PyTorch method shendu lacks, a typo, or an unset slot.
+        if name.startswith("_"):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        raise missing_attribute(f"'{type(self).__name__}' object", name)
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order, with no gaps (``contiguous()`` returns self)."""
+        return bool(self._array.flags.c_contiguous)
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point type."""

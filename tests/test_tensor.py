@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import copy
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
+import torch
 
 import shendu
 
@@ -193,3 +196,35 @@ def test_assigned_gradient_must_fit_the_tensor(grad: object, error: type[Excepti
     assert x.grad is None
     x.grad = shendu.ones(3, 2).t()
     x.grad = None
+
+
+def test_tensor_queries() -> None:
+    x = shendu.zeros(2, 3)
+    assert shendu.is_tensor(x) and shendu.is_tensor(shendu.nn.Parameter(x)) and not shendu.is_tensor(x.numpy())
+    assert shendu.numel(x) == 6 and shendu.is_floating_point(x) and not shendu.is_floating_point(x.long())
+    assert x.is_contiguous() and not x.t().is_contiguous() and x.t().contiguous().is_contiguous()
+    assert torch.zeros(2, 3).t().is_contiguous() is False
+    with pytest.raises(TypeError, match="numel: expected a Tensor, got list"):
+        shendu.numel([1, 2])
+
+
+def test_missing_names_point_at_the_porting_guide() -> None:
+    guide = r"; shendu has part of PyTorch's API, and the porting guide \(docs/tutorials/porting.md\) lists"
+    with pytest.raises(AttributeError, match=r"^'Tensor' object has no attribute 'kthvalue'" + guide):
+        shendu.ones(2).kthvalue(1)
+    with pytest.raises(AttributeError, match=r"^module 'shendu' has no attribute 'compile'" + guide):
+        shendu.compile  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^module 'shendu' has no attribute '_private'$"):
+        shendu._private  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^'Parameter' object has no attribute '_nothing'$"):
+        shendu.nn.Parameter(shendu.ones(1))._nothing  # noqa: B018
+    assert not hasattr(shendu.ones(2), "kthvalue") and not hasattr(shendu, "fft") and not hasattr(shendu, "a.b")
+
+
+def test_a_subpackage_not_imported_yet_says_to_import_it() -> None:
+    code = "import shendu\ntry:\n    shendu.datasets\nexcept AttributeError as error:\n    print(error)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        done.stdout.strip()
+        == "module 'shendu' has no attribute 'datasets' until it is imported: import shendu.datasets"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,6 +158,7 @@ def grad(
     grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
     is_grads_batched: bool = False,
     materialize_grads: bool = False,
@@ -170,6 +172,8 @@ def grad(
         retain_graph: keep the saved values for another backward. Default: the value of ``create_graph``.
         create_graph: record the computation of the gradients, so that they can be differentiated
             again (gradient penalties, Hessian-vector products, meta-learning). Default: False.
+        only_inputs: accepted for older code and ignored, as in PyTorch: only ``inputs`` get gradients.
+            Default: True.
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
             Default: None (False, or True with ``materialize_grads``).
         is_grads_batched: the first dim of every ``grad_outputs`` tensor indexes a batch of them, and
@@ -185,6 +189,13 @@ def grad(
         >>> shendu.autograd.grad(dx, x)
         (tensor(18.),)
     """
+    if not only_inputs:
+        warnings.warn(
+            "grad: only_inputs=False is ignored (only the inputs get gradients); call backward() to accumulate "
+            "gradients into the leaves' .grad",
+            FutureWarning,
+            stacklevel=2,
+        )
     if materialize_grads:
         if allow_unused is False:
             raise ValueError(

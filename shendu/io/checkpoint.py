@@ -120,6 +120,26 @@ def _write_to(f: IO[bytes], payload: bytes, where: str) -> None:
         raise CheckpointError(f"save: cannot write to {where!r}: {exc}") from None
 
 
+_PORT_HINT = (
+    "shendu.load reads only the files shendu.save writes; to bring PyTorch weights over, load them in PyTorch "
+    "and pass {k: v.numpy() for k, v in state_dict.items()} to load_state_dict (see the porting guide)"
+)
+
+
+def _check_not_foreign(where: str, start: bytes) -> None:
+    """Name the format of a file that is no shendu checkpoint, from its first bytes, when it is a known one.
+
+    Called only once the header has proved implausible, so a real checkpoint is never taken for another format.
+    """
+    found = f"load: {where!r} is not a shendu checkpoint: it is "
+    if start.startswith(b"PK\x03\x04"):
+        raise CheckpointError(f"{found}a zip archive, PyTorch's torch.save format (.pt, .pth) of pickles. {_PORT_HINT}")
+    if len(start) >= 2 and start[0] == 0x80 and 2 <= start[1] <= 5:
+        raise CheckpointError(f"{found}a Python pickle, as PyTorch's older torch.save wrote. {_PORT_HINT}")
+    if start.startswith(b"\x93NUMPY"):
+        raise CheckpointError(f"{found}a NumPy .npy file; read it with numpy.load and wrap it with shendu.from_numpy")
+
+
 def _read_header(where: str) -> bytes:
     """The file's safetensors header, after checking the file is a regular one of a plausible size."""
     try:
@@ -136,6 +156,8 @@ def _read_header(where: str) -> bytes:
     try:
         with open(where, "rb") as handle:
             size = handle.read(8)
+            if len(size) < 8 or int.from_bytes(size, "little") > min(MAX_HEADER_BYTES, info.st_size - 8):
+                _check_not_foreign(where, size)
             if len(size) < 8:
                 raise CheckpointError(f"{broken}: {info.st_size} bytes, too short for a header")
             length = int.from_bytes(size, "little")
@@ -293,6 +315,8 @@ class _BytesHandle:
 
     def __init__(self, where: str, data: bytes) -> None:
         broken = f"load: {where!r} is not a readable checkpoint (corrupt, truncated or another format)"
+        if len(data) < 8 or int.from_bytes(data[:8], "little") > min(MAX_HEADER_BYTES, len(data) - 8):
+            _check_not_foreign(where, data[:8])
         if len(data) < 8:
             raise CheckpointError(f"{broken}: {len(data)} bytes, too short for a header")
         length = int.from_bytes(data[:8], "little")

@@ -182,6 +182,18 @@ def broadcast_shape(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 @contextmanager
+def renamed(op: str, inner: str) -> Iterator[None]:
+    """Report an error of the op ``inner``, which ``op`` is built on, under ``op``: the name the user called."""
+    try:
+        yield
+    except (ValueError, TypeError, IndexError, RuntimeError) as error:
+        message = str(error.args[0]) if len(error.args) == 1 else ""
+        if not message.startswith(f"{inner}: "):
+            raise
+        raise type(error)(f"{op}: {message[len(inner) + 2 :]}") from None
+
+
+@contextmanager
 def allocating(op: str, shape: Sequence[int], dtype: Any) -> Iterator[None]:
     """Refuse, naming the op, a tensor too large to address or to fit in memory (NumPy raises its own errors)."""
     nbytes = math.prod(shape) * np.dtype(dtype).itemsize

@@ -29,8 +29,22 @@ from ._common import (
     sum_to,
 )
 from .creation import cast
+from .selection import where
 
-__all__ = ["add", "div", "floor_divide", "mul", "neg", "negative", "pow", "remainder", "rsub", "sub", "true_divide"]
+__all__ = [
+    "add",
+    "div",
+    "floor_divide",
+    "lerp",
+    "mul",
+    "neg",
+    "negative",
+    "pow",
+    "remainder",
+    "rsub",
+    "sub",
+    "true_divide",
+]
 
 
 class Add(Function):
@@ -509,3 +523,42 @@ def neg(input: Tensor) -> Tensor:
 
 
 negative = neg
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """Linear interpolation, ``input + weight * (end - input)``, differentiable in all three.
+
+    ``ema.lerp_(param, 1 - decay)`` keeps an exponential moving average of ``param``.
+
+    Args:
+        input: the start, a floating-point tensor.
+        end: the end, a tensor of ``input``'s dtype, broadcastable with it.
+        weight: a number (or a 0-d tensor), or a tensor of ``input``'s dtype broadcastable with both.
+
+    Example:
+        >>> shendu.lerp(shendu.tensor([0.0, 10.0]), shendu.tensor([10.0, 20.0]), 0.25)
+        tensor([ 2.5000, 12.5000])
+    """
+    if not isinstance(input, Tensor) or not isinstance(end, Tensor):
+        raise TypeError(
+            f"lerp: expected tensors for input and end, got {type(input).__name__} and {type(end).__name__}"
+        )
+    if not input.is_floating_point():
+        raise DtypeError(f"lerp: expected a floating-point input, got dtype {input.dtype}; cast it first (x.float())")
+    if isinstance(weight, Tensor) and weight.ndim == 0:
+        weight = cast(weight, input.dtype)  # a 0-d weight of any dtype counts as a number, as in PyTorch
+    operands = {"end": end} if is_scalar(weight) else {"end": end, "weight": as_operand("lerp", weight, input)}
+    for name, t in operands.items():
+        if t.dtype != input.dtype:
+            raise DtypeError(
+                f"lerp: expected {name} of the input's dtype {input.dtype}, got {t.dtype}; cast it first "
+                f"({name}.to(input.dtype))"
+            )
+    broadcast_shape("lerp", input._array.shape, *(t._array.shape for t in operands.values()))
+    # PyTorch's two forms: from the start for small weights, from the end for large ones, so that a
+    # weight of 1 gives exactly ``end`` (and infinities give the same NaNs).
+    difference = sub(end, input)
+    if is_scalar(weight):
+        return add(input, mul(difference, weight)) if abs(weight) < 0.5 else sub(end, mul(difference, 1 - weight))
+    w = operands["weight"]
+    return where(w.abs() < 0.5, add(input, mul(difference, w)), sub(end, mul(difference, 1 - w)))

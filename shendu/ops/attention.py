@@ -27,9 +27,9 @@ from ._common import broadcast_shape
 from .activation import softmax
 from .creation import full, zeros
 from .dropout import dropout
-from .elementwise import where
 from .linalg import linear, matmul
 from .padding import pad
+from .selection import where
 from .shape import cat
 
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]

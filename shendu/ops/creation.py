@@ -28,6 +28,7 @@ __all__ = [
     "full_like",
     "linspace",
     "logspace",
+    "meshgrid",
     "move",
     "ones",
     "ones_like",
@@ -684,3 +685,46 @@ def type_as(input: Tensor, other: Tensor) -> Tensor:
     check_tensor("type_as", input)
     check_tensor("type_as", other, name="other")
     return input.to(other.device, other.dtype)
+
+
+def meshgrid(*tensors: Tensor | list[Tensor] | tuple[Tensor, ...], indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-d tensors: the k-th result varies along the k-th input's dim.
+
+    Each result is an expanded view of its input (differentiable), as in PyTorch.
+
+    Args:
+        tensors: 1-d (or 0-d) tensors, given separately or as one list.
+        indexing: ``"ij"`` (matrix indexing: result shape ``(len(t0), len(t1), ...)``) or ``"xy"``
+            (Cartesian: the first two dims swapped). Default: None, which means ``"ij"``, PyTorch's default.
+
+    Example:
+        >>> rows, cols = shendu.meshgrid(shendu.arange(2), shendu.arange(3), indexing="ij")
+        >>> cols
+        tensor([[0, 1, 2],
+                [0, 1, 2]])
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError(f"meshgrid: expected one or more tensors, got {[type(t).__name__ for t in tensors] or 'none'}")
+    if indexing not in (None, "ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for i, t in enumerate(tensors):
+        if t.ndim > 1:
+            raise ShapeError(f"meshgrid: expected 0-d or 1-d tensors, got shape {tuple(t.shape)} for tensor {i}")
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise DtypeError(f"meshgrid: expected tensors of one dtype, got {sorted(str(d) for d in dtypes)}")
+    flat = [t.reshape(-1) for t in tensors]
+    swap = indexing == "xy" and len(flat) >= 2
+    if swap:
+        flat[0], flat[1] = flat[1], flat[0]
+    shape = tuple(t.shape[0] for t in flat)
+    grids = []
+    for k, t in enumerate(flat):
+        view = [1] * len(flat)
+        view[k] = shape[k]
+        grids.append(t.reshape(view).expand(*shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)

@@ -12,7 +12,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from ._common import as_index
 
-__all__ = ["diag", "diagonal"]
+__all__ = ["diag", "diagonal", "trace"]
 
 
 def _diagonal_view(x: Any, offset: int, dim1: int, dim2: int) -> Any:
@@ -125,3 +125,17 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         raise ShapeError(f"diagonal: dim1 and dim2 must be different dims, got {dim1} and {dim2} (shape {shape})")
     params = {"offset": as_index("diagonal", "offset", offset), "dim1": d1, "dim2": d2}
     return record_view(Diagonal.apply(input, **params), input, Diagonal, params)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (differentiable); integer matrices give int64.
+
+    Example:
+        >>> shendu.trace(shendu.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        tensor(5.)
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"trace: expected a Tensor, got {type(input).__name__}")
+    if input.ndim != 2:
+        raise ShapeError(f"trace: expected a 2-d matrix, got shape {tuple(input.shape)}")
+    return diagonal(input).sum()

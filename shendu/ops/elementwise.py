@@ -28,6 +28,7 @@ from ._common import (
     float_operand,
     is_scalar,
     quiet,
+    renamed,
     sum_to,
 )
 from ._erf import erf_array
@@ -38,6 +39,8 @@ __all__ = [
     "absolute",
     "ceil",
     "clamp",
+    "clamp_max",
+    "clamp_min",
     "clip",
     "cos",
     "erf",
@@ -768,3 +771,20 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
 
 
 clip = clamp
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """``clamp(input, min=min)``: raise every element to at least ``min``.
+
+    Example:
+        >>> shendu.tensor([-1.0, 2.0]).clamp_min(0.5)
+        tensor([0.5000, 2.0000])
+    """
+    with renamed("clamp_min", "clamp"):
+        return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """``clamp(input, max=max)``: lower every element to at most ``max``."""
+    with renamed("clamp_max", "clamp"):
+        return clamp(input, max=max)

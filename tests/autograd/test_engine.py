@@ -340,6 +340,16 @@ class TestAutogradGrad:
             if want is not None:
                 np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12)
 
+    def test_only_inputs_is_accepted_in_pytorchs_position(self) -> None:
+        # WGAN-GP code passes only_inputs=True; PyTorch ignores it, and takes allow_unused seventh.
+        for m in (shendu, torch):
+            x, unused = m.tensor([1.0, 2.0], requires_grad=True), m.tensor([1.0], requires_grad=True)
+            y = (x * x).sum()
+            assert m.autograd.grad(y, x, None, True, False, True)[0].tolist() == [2.0, 4.0]
+            assert m.autograd.grad(y, [x, unused], None, True, False, True, True)[1] is None
+            with pytest.warns(FutureWarning, match="only_inputs"):
+                m.autograd.grad(y, x, only_inputs=False)
+
     def test_batched_materialized_gradient_keeps_the_batch_dim(self) -> None:
         # PyTorch 2.13 returns zeros of the input's own shape here, unlike its batched gradients of used inputs.
         x, unused = leaf([1.0, 2.0]), leaf([3.0])

@@ -404,4 +404,9 @@ FUNCTIONAL_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "cross_entropy": lambda d: p_classification(d, True),
     "nll_loss": lambda d: p_classification(d, False),
     "kl_div": p_kl_div,
+    "get_float32_matmul_precision": NOARG,
+    "set_float32_matmul_precision": lambda d: Call(("highest",)),  # other values would leak into later cases
+    "use_deterministic_algorithms": lambda d: Call((False,)),
+    "are_deterministic_algorithms_enabled": NOARG,
+    "is_deterministic_algorithms_warn_only_enabled": NOARG,
 }

@@ -102,6 +102,8 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     # torch's clamp backward cannot grow a 0-d input to the bounds' broadcast shape.
     "clamp": (r"doesn't match the broadcast shape",),
     "clip": (r"doesn't match the broadcast shape",),
+    "clamp_min": (r"doesn't match the broadcast shape",),
+    "clamp_max": (r"doesn't match the broadcast shape",),
     "pow": (
         r"cannot be converted to type c10::Half",  # torch converts a float16 tensor's exponent to half
         r"Subtraction, the `-` operator, with a bool tensor",  # torch's backward for a bool exponent
@@ -123,6 +125,10 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     # A number bound that overflows the dtype is refused even beside a NaN bound (torch then skips the check).
     "clamp": (r"cannot be converted to \w+ without overflow",),
     "clip": (r"cannot be converted to \w+ without overflow",),
+    "clamp_min": (r"cannot be converted to \w+ without overflow",),
+    "clamp_max": (r"cannot be converted to \w+ without overflow",),
+    # torch interpolates integer tensors only with a 0-d float weight tensor, promoting them to float.
+    "lerp": (r"lerp: expected a floating-point input",),
     "manual_seed": (r"seed must be an int",),  # torch also takes floats, bools and numeric strings
     "from_numpy": (r"NumPy dtype \w+ is not supported",),  # no complex or uint16..uint64 dtypes
     "gather": (r"index must have as many dims",),  # torch skips the check for an empty index

@@ -14,7 +14,7 @@ from tests.fuzz.harness import (
     Draw,
     T,
 )
-from tests.fuzz.tensor_patterns import broadcastable, tensor_pair
+from tests.fuzz.tensor_patterns import broadcastable, tensor_pair, unary
 
 
 def p_cat(d: Draw) -> Call:
@@ -369,6 +369,16 @@ def p_isclose(d: Draw) -> Call:
     return call
 
 
+def p_join(d: Draw) -> Call:
+    return Call(p_cat(d).args[:1])
+
+
+def p_broadcast_to(d: Draw) -> Call:
+    call = p_expand(d)
+    x, *target = call.args
+    return Call((x, tuple(target[0]) if len(target) == 1 and isinstance(target[0], tuple) else tuple(target)))
+
+
 SHAPE_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "cat": p_cat,
     "concat": p_cat,
@@ -419,4 +429,13 @@ SHAPE_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "spmm": p_spmm,
     "allclose": p_isclose,
     "isclose": p_isclose,
+    "hstack": p_join,
+    "vstack": p_join,
+    "row_stack": p_join,
+    "dstack": p_join,
+    "column_stack": p_join,
+    "atleast_1d": unary,
+    "atleast_2d": unary,
+    "atleast_3d": unary,
+    "broadcast_to": p_broadcast_to,
 }

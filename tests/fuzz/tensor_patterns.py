@@ -509,6 +509,24 @@ def p_einsum(d: Draw) -> Call:
     return Call((eq, *operands))
 
 
+def p_bound(d: Draw) -> Call:
+    x = d.tensor()
+    bound = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.3) else None
+    return Call((x, bound if bound is not None else d.choice((0, -1.0, 1.0, math.nan, math.inf, 1e38))))
+
+
+def p_lerp(d: Draw) -> Call:
+    x = d.tensor(dtype=d.choice((FLOATS, FLOATS, ("int64",))))
+    end = d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name) if d.maybe(0.9) else d.tensor()
+    # A weight tensor of another dtype meets torch's promotion quirks (a 0-d one promotes all three operands).
+    weight = (
+        d.choice((0.0, 0.5, 1.0, -1.0, 2.0))
+        if d.bool()
+        else d.tensor(shape=broadcastable(d, x.array.shape), dtype=x.array.dtype.name)
+    )
+    return Call((x, end, weight))
+
+
 TENSOR_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "manual_seed": p_manual_seed,
     "set_rng_state": p_set_rng_state,
@@ -608,6 +626,12 @@ TENSOR_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "bitwise_and": bin_(scalar_first=False),
     "bitwise_or": bin_(scalar_first=False),
     "bitwise_xor": bin_(scalar_first=False),
+    "clamp_min": p_bound,
+    "clamp_max": p_bound,
+    "is_tensor": unary,
+    "numel": unary,
+    "is_floating_point": unary,
+    "lerp": p_lerp,
 }
 BINARY_NAMES = (
     "eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor"

@@ -119,6 +119,25 @@ def test_other_safetensors_files_are_refused(tmp_path: Path) -> None:
         shendu.load(tmp_path / "plain.safetensors")
 
 
+def test_files_of_pytorch_and_numpy_are_named_with_what_to_do(tmp_path: Path) -> None:
+    import torch
+
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "weights.pt")
+    torch.save({"w": torch.ones(2)}, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    np.save(tmp_path / "array.npy", np.ones(2))
+    port = r"shendu.load reads only the files shendu.save writes; .*load_state_dict \(see the porting guide\)"
+    with pytest.raises(
+        CheckpointError, match=r"load: '.*weights.pt' is not a shendu checkpoint: it is a zip archive, "
+    ):
+        shendu.load(tmp_path / "weights.pt")
+    with pytest.raises(CheckpointError, match=r"PyTorch's torch.save format \(.pt, .pth\) of pickles. " + port):
+        shendu.load(io.BytesIO((tmp_path / "weights.pt").read_bytes()))
+    with pytest.raises(CheckpointError, match="it is a Python pickle, as PyTorch's older torch.save wrote. " + port):
+        shendu.load(tmp_path / "legacy.pt")
+    with pytest.raises(CheckpointError, match=r"it is a NumPy \.npy file; read it with numpy\.load"):
+        shendu.load(tmp_path / "array.npy")
+
+
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match=r"load: no checkpoint at '.*nothing'"):
         shendu.load(tmp_path / "nothing")

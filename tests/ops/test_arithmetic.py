@@ -136,3 +136,39 @@ def test_unsupported_operand_is_a_type_error() -> None:
         shendu.ones(3) + "a"
     with pytest.raises(TypeError, match="add: expected a Tensor or a number, got str"):
         shendu.add(shendu.ones(3), "a")
+
+
+def test_lerp() -> None:
+    check(lambda m, a, b: m.lerp(a, b, 0.3), (2, 3), (2, 3))
+    check(lambda m, a, b, w: a.lerp(b, w), (2, 3), (3,), (2, 1))
+    check(lambda m, a, b: (a * 1.0).lerp_(b, 0.9), (3,), (3,))
+    check(lambda m, a, b: m.lerp(a, b, 1.5), (), (4,))
+    check(lambda m, a, b: m.lerp(a, b, m.tensor(3)), (2,), (2,))  # a 0-d weight of any dtype is a number
+    grad_check(lambda m, a, b, w: m.lerp(a, b, w), (2, 3), (2, 3), (3,))
+    ema = shendu.zeros(3)
+    param = shendu.nn.Parameter(shendu.ones(3))
+    with shendu.no_grad():
+        ema.lerp_(param, 1 - 0.99)
+    np.testing.assert_allclose(ema.numpy(), 0.01, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: shendu.lerp(shendu.ones(2), shendu.ones(2, dtype=shendu.float64), 0.5),
+            shendu.DtypeError,
+            r"lerp: expected end of the input's dtype shendu.float32, got shendu.float64; cast it first",
+        ),
+        (lambda: shendu.lerp(shendu.ones(2).long(), shendu.ones(2).long(), 1), shendu.DtypeError, "floating-point"),
+        (lambda: shendu.lerp(shendu.ones(2), [1.0, 2.0], 0.5), TypeError, "lerp: expected tensors for input and end"),
+        (
+            lambda: shendu.lerp(shendu.ones(2), shendu.ones(3), 0.5),
+            shendu.ShapeError,
+            r"lerp: shapes \(2,\) and \(3,\) cannot be broadcast",
+        ),
+    ],
+)
+def test_lerp_errors(call, error, message) -> None:
+    with pytest.raises(error, match=message):
+        call()

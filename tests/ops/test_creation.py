@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import shendu
-from tests.helpers import COUNTS, TORCH_DTYPES
+from tests.helpers import COUNTS, TORCH_DTYPES, check
 
 
 def same(fn: Callable[[Any], Any], rtol: float = 0.0, atol: float = 0.0) -> None:
@@ -365,3 +365,23 @@ def test_new_factory_errors() -> None:
         x.type_as(3)
     with pytest.raises(TypeError, match="new_zeros: expected a Tensor, got list"):
         shendu.ops.creation.new_zeros([1], 2)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid(indexing: str) -> None:
+    check(lambda m, a, b: m.meshgrid(a, b, indexing=indexing), (2,), (3,))
+    check(lambda m, a, b, c: m.meshgrid([a, b, c], indexing=indexing), (2,), (3,), (4,))
+    check(lambda m, a: m.meshgrid(a, indexing=indexing), (3,))
+    check(lambda m, a, b: m.meshgrid(a, b, indexing=indexing), (), (3,))
+    check(lambda m, a, b: [g * 2 for g in m.meshgrid(a, b, indexing=indexing)], (2,), (3,))
+
+
+def test_meshgrid_defaults_to_matrix_indexing_and_names_its_errors() -> None:
+    rows, cols = shendu.meshgrid(shendu.arange(2), shendu.arange(3))
+    assert rows.tolist() == [[0, 0, 0], [1, 1, 1]] and cols.tolist() == [[0, 1, 2], [0, 1, 2]]
+    with pytest.raises(shendu.ShapeError, match=r"meshgrid: expected 0-d or 1-d tensors, got shape \(2, 2\)"):
+        shendu.meshgrid(shendu.ones(2, 2))
+    with pytest.raises(ValueError, match="meshgrid: indexing must be 'ij' or 'xy', got 'ji'"):
+        shendu.meshgrid(shendu.ones(2), indexing="ji")
+    with pytest.raises(shendu.DtypeError, match="meshgrid: expected tensors of one dtype"):
+        shendu.meshgrid(shendu.ones(2), shendu.arange(2))

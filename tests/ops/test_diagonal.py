@@ -80,3 +80,12 @@ def test_errors() -> None:
         shendu.diagonal(shendu.zeros(2, 3, 4), 0, 1, 5)
     with pytest.raises(IndexError, match=r"diagonal: dim 1 is out of range for a 1-d tensor"):
         shendu.zeros(3).diagonal()
+
+
+def test_trace() -> None:
+    check(lambda m, x: m.trace(x), (3, 3))
+    check(lambda m, x: x.trace(), (2, 4), noncontiguous=True)
+    check(lambda m, x: m.trace(x), np.array([[1, 2], [3, 4]], dtype=np.int32), grad=False)
+    grad_check(lambda m, x: m.trace(x), (3, 2))
+    with pytest.raises(shendu.ShapeError, match=r"trace: expected a 2-d matrix, got shape \(3,\)"):
+        shendu.trace(shendu.ones(3))

@@ -165,6 +165,14 @@ def test_clamp_with_numbers() -> None:
     check(lambda m, a: m.clamp(a, -1.0, 1.0), np.array([NAN, INF, -INF, 0.5]))
 
 
+def test_clamp_min_and_clamp_max() -> None:
+    check(lambda m, a: a.clamp_min(0.0), BOUNDARY)
+    check(lambda m, a: m.clamp_max(a, 1.0), BOUNDARY)
+    check(lambda m, a, lo: a.clamp_min(lo), (3, 4), (4,))
+    check(lambda m, a: (a * 1.0).clamp_min_(0.5).clamp_max_(1.0), (3, 4))
+    check(lambda m, a: a.clamp_min(1), INTS)
+
+
 def test_clamp_dtypes() -> None:
     check(lambda m, a: m.clamp(a, 0, 3), INTS)
     check(lambda m, a: m.clamp(a, min=0.5), INTS)
@@ -250,3 +258,10 @@ def test_errors() -> None:
         shendu.clamp(shendu.ones(3))
     with pytest.raises(shendu.ShapeError, match=r"clamp: shapes \(3,\) and \(2,\) cannot be broadcast"):
         shendu.clamp(shendu.ones(3), min=shendu.zeros(2))
+
+
+def test_clamp_min_and_clamp_max_errors_name_themselves() -> None:
+    with pytest.raises(ValueError, match=r"clamp_min: min 1e\+38 cannot be converted to float16 without overflow"):
+        shendu.ones(2, dtype=shendu.float16).clamp_min(1e38)
+    with pytest.raises(shendu.ShapeError, match=r"clamp_max: shapes \(2,\) and \(3,\) cannot be broadcast"):
+        shendu.ones(2).clamp_max(shendu.ones(3))

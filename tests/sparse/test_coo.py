@@ -212,6 +212,8 @@ def test_errors() -> None:
         (lambda: s.numpy(), "numpy"),
         (lambda: shendu.nn.functional.linear(shendu.ones(3, 4), s), "linear"),
         (lambda: s.add_(1), "add_"),
+        (lambda: s.sort(), "sort"),
+        (lambda: shendu.unique(s), "unique"),
     ]:
         with pytest.raises(SparseLayoutError, match=rf"^{name}: sparse tensors are not supported; call .to_dense\(\)"):
             call()
@@ -219,6 +221,10 @@ def test_errors() -> None:
         SparseLayoutError, match=r"mul: a sparse tensor can be multiplied .* got a tensor of shape \(2,\)"
     ):
         s * shendu.ones(2)
+    with pytest.raises(
+        shendu.IndexOutOfRange, match=r"sparse_coo_tensor: index -1 in row 0 of the indices is negative"
+    ):
+        shendu.sparse_coo_tensor(shendu.tensor([[-1], [0]]), shendu.ones(1))
     with pytest.raises(shendu.ShapeError, match=r"indices: cannot get indices of an uncoalesced sparse tensor"):
         s.indices()
     with pytest.raises(shendu.ShapeError, match=r"values: cannot get values of an uncoalesced"):
