@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,14 @@ def kernel_path(request: pytest.FixtureRequest) -> Any:
     """Runs a module's tests twice: with the compiled kernels (when numba is installed) and with NumPy's path."""
     with _compiled.use_compiled(request.param == "compiled"):
         yield request.param
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Collect only test files under tests/: --doctest-modules (set for shendu/'s docstrings) would
+    otherwise import every module here, and some are programs that run when imported."""
+    if collection_path.suffix == ".py" and not collection_path.name.startswith(("test_", "conftest")):
+        return True
+    return None
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
