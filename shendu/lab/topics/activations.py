@@ -149,10 +149,11 @@ CLAIMS = (
         Text(
             "Its small largest slope (1/4 against 1), not its off-centre output, is what slows it: steepened to "
             "slope 1 but still off-centre, σ(4z) fits in at most half the sigmoid's epochs, while centred but with "
-            "the slope of 1/4, σ(z) - 1/2 needs at least as many epochs as the sigmoid (∞: it never fits).",
+            "the slope of 1/4, σ(z) - 1/2 needs at least as many epochs as the sigmoid (∞: its loss stopped "
+            "falling before it fit).",
             "拖慢它的是它很小的最大斜率（1/4 对 1），而不是它不以零为中心的输出：变陡到斜率 1 但仍不居中的 σ(4z) 拟合"
-            "所需轮数至多是 sigmoid 的一半，而居中但斜率仍为 1/4 的 σ(z) - 1/2 所需轮数不少于 sigmoid（∞：始终拟合不"
-            "了）。",
+            "所需轮数至多是 sigmoid 的一半，而居中但斜率仍为 1/4 的 σ(z) - 1/2 所需轮数不少于 sigmoid（∞：损失在拟合"
+            "之前就不再下降）。",
         ),
         (
             Check("steep_sigmoid_epochs_to_fit", "<=", "sigmoid_epochs_to_fit", times=0.5),
@@ -183,7 +184,7 @@ LABELS: dict[str, Label] = {
 for _name, (_en, _zh) in _NAMES.items():
     LABELS[f"{_name}_accuracy"] = Label(f"{_en}: training accuracy", f"{_zh}：训练准确率", ".3f")
     LABELS[f"{_name}_epochs_to_fit"] = Label(
-        f"{_en}: epochs to fit {FIT_FLOOR:.0%} (∞: never)", f"{_zh}：拟合 {FIT_FLOOR:.0%} 所需轮数（∞：未达到）"
+        f"{_en}: epochs to fit {FIT_FLOOR:.0%} (∞: not reached)", f"{_zh}：拟合 {FIT_FLOOR:.0%} 所需轮数（∞：未达到）"
     )
 for _name in ("sigmoid", "tanh", "relu"):
     LABELS[f"{_name}_max_derivative"] = Label(
@@ -272,7 +273,7 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     fig, axes = plt.subplots(2, 3, figsize=(12, 7.6))
     for ax, (name, model) in zip(axes.ravel(), models.items()):
         epochs_to_fit = numbers[f"{name}_epochs_to_fit"]
-        fitted = f"fit in {epochs_to_fit} epochs" if np.isfinite(epochs_to_fit) else "never fit"
+        fitted = f"fit in {epochs_to_fit} epochs" if np.isfinite(epochs_to_fit) else "stopped before it fit"
         draw_boundary(ax, model, x, y, f"{_NAMES[name][0]}\naccuracy {numbers[f'{name}_accuracy']:.3f}, {fitted}")
     fig.suptitle(f"The same network ({DEPTH} hidden layers of {WIDTH}) on two spirals, with each activation")
     fig.tight_layout()
