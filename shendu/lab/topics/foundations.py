@@ -93,7 +93,11 @@ DEEP_LEARNING_CLAIMS = (
 
 DEEP_LEARNING_LABELS = {
     "test_accuracy": Label("CNN test accuracy", "CNN 测试准确率", ".3f"),
-    "train_accuracy": Label("CNN training accuracy", "CNN 训练准确率", ".3f"),
+    "train_accuracy": Label(
+        "CNN training accuracy (mean over the last epoch, while it trained)",
+        "CNN 训练准确率（最后一轮训练过程中的平均值）",
+        ".3f",
+    ),
     "linear_test_accuracy": Label("linear classifier test accuracy", "线性分类器测试准确率", ".3f"),
     "gain_over_linear": Label("CNN minus linear classifier (test accuracy)", "CNN 减线性分类器（测试准确率）", ".3f"),
     "chance": Label("accuracy by guessing", "随机猜测的准确率", ".2f"),
@@ -240,7 +244,7 @@ def run_deep_learning(seed: int, quick: bool, full: bool) -> Outcome:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2, 1.2]})
     _grid(axes[0], second.numpy()[0], 8, "layer-2 feature maps of the same input (14x14)")
     epochs_axis = [row["epoch"] for row in history]
-    axes[1].plot(epochs_axis, [row["train_accuracy"] for row in history], "o-", label="training")
+    axes[1].plot(epochs_axis, [row["train_accuracy"] for row in history], "o-", label="training (mean over the epoch)")
     axes[1].plot(epochs_axis, [row["val_accuracy"] for row in history], "s-", label="unseen test images")
     if "linear_test_accuracy" in numbers:
         axes[1].axhline(numbers["linear_test_accuracy"], color="tab:green", ls="--", label="linear classifier (test)")
