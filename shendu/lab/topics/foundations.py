@@ -341,13 +341,15 @@ NETWORK_CLAIMS = (
         "training-made-it",
         Text(
             "Training did most of this, not the layer's width alone: on the same 64-unit layer of the untrained "
-            "network a linear probe gets at most 75%, at least 25 points below the trained layer's.",
+            "network a linear probe gets at most 75%, at least 25 points below the trained layer's, and training adds "
+            "more to the probe than the untrained layer adds to the input's.",
             "起主要作用的是训练，而不只是这一层的宽度：在未训练网络的同一个 64 单元层上，线性探针至多 75%，比训练后"
-            "的这一层至少低 25 个百分点。",
+            "的这一层至少低 25 个百分点；训练给探针带来的提高，也大于未训练的这一层相对输入带来的提高。",
         ),
         (
             Check("probe_untrained_test_accuracy", "<=", RAW_CEILING),
             Check("probe_training_gain", ">=", 0.25),
+            Check("probe_training_gain", ">", "probe_width_gain"),
         ),
     ),
     Claim(
@@ -386,6 +388,11 @@ NETWORK_LABELS = {
     ),
     "probe_training_gain": Label(
         "hidden layer 2's probe: after training minus before", "第二隐藏层的探针：训练后减训练前", ".3f"
+    ),
+    "probe_width_gain": Label(
+        "hidden layer 2's probe before training minus the probe on the input",
+        "训练前第二隐藏层上的探针减输入上的探针",
+        ".3f",
     ),
     "probe_first_test_accuracy": Label(
         "linear probe on hidden layer 1 after training, test accuracy",
@@ -597,6 +604,7 @@ def run_neural_network(seed: int, quick: bool, full: bool) -> Outcome:
     }
     numbers["probe_first_minus_input"] = numbers["probe_first_test_accuracy"] - raw_accuracy
     numbers["probe_training_gain"] = numbers["probe_hidden_test_accuracy"] - numbers["probe_untrained_test_accuracy"]
+    numbers["probe_width_gain"] = numbers["probe_untrained_test_accuracy"] - raw_accuracy
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(16, 4))
