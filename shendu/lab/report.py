@@ -133,12 +133,17 @@ def _label(result: Result, key: str) -> Label:
     return result.experiment.labels.get(key) or Label(key, key)
 
 
+def _colon(lang: str) -> str:
+    """The colon between a label and its value: full-width in Chinese, as in the labels themselves."""
+    return "：" if lang == "zh" else ": "
+
+
 def _measurement(result: Result, outcome: CheckOutcome, lang: str) -> str:
     """One check in words: ``label = value ≥ bound``, with the bound's own label when it is a measurement."""
     check = outcome.check
     label = _label(result, check.left)
     if outcome.status == "not measured":
-        return _esc(f"{label.get(lang)}: {_word('not measured (mode)', lang)}")
+        return _esc(f"{label.get(lang)}{_colon(lang)}{_word('not measured (mode)', lang)}")
     value = label.format(outcome.value, lang)
     if check.op == "==" and not isinstance(check.right, str) and outcome.status == "held":
         # "x = 1 = 1" says nothing the first half does not
@@ -241,9 +246,9 @@ def _key_number(result: Result, lang: str) -> str:
     if result.verdict.status == "error":
         return ""
     if key not in result.numbers:
-        return f"{_label(result, key).get(lang)}: {_word('not measured (mode)', lang)}"
+        return f"{_label(result, key).get(lang)}{_colon(lang)}{_word('not measured (mode)', lang)}"
     label = _label(result, key)
-    return f"{label.get(lang)}: {label.format(result.numbers[key], lang)}"
+    return f"{label.get(lang)}{_colon(lang)}{label.format(result.numbers[key], lang)}"
 
 
 def _summary(results: Sequence[Result], lang: str) -> str:

@@ -45,6 +45,7 @@ JUDGES: judges.Judges = {
             "probe_raw_test_accuracy": 0.507,
             "probe_training_gain": 0.362,
             "probe_untrained_test_accuracy": 0.638,
+            "probe_width_gain": 0.131,
         },
         {
             "mlp-fits": [{"mlp_test_accuracy": 0.855}],
@@ -54,7 +55,11 @@ JUDGES: judges.Judges = {
                 {"probe_first_test_accuracy": 0.95},
                 {"probe_hidden_test_accuracy": 0.855},
             ],
-            "training-made-it": [{"probe_untrained_test_accuracy": 0.76}, {"probe_training_gain": 0.24}],
+            "training-made-it": [
+                {"probe_untrained_test_accuracy": 0.76},
+                {"probe_training_gain": 0.24},
+                {"probe_width_gain": 0.4},
+            ],
             "gan-covers-modes": [{"gan_modes_covered": 6}, {"gan_samples_near_a_mode": 0.72}],
             "gan-approaches-data": [{"gan_distance_ratio": 0.275}],
         },

@@ -29,14 +29,16 @@ EXPLANATION = Text.prose(
     derivatives, which is what gradient descent sees: the sigmoid 1 / (1 + e^-z), tanh, and ReLU max(0, z).
     Here the same network, three hidden layers of 64 units and a linear output layer (four linear layers in
     all), learns two interleaved spirals with no activation and with each of the three between its layers; every
-    run stops once it fits 97% of the points or its loss stops falling.
+    run stops once it fits 97% of the points or at the epoch cap, and the one without activation, which cannot fit,
+    also once its loss stops falling.
     """,
     """
     激活函数是单元在把加权和传给下一层之前施加的非线性函数。没有它，每一层都是仿射变换，而仿射变换的复合仍是一个仿射变
     换，所以任意深度的网络都会塌缩成单独一层，只能画出直的边界。层与层之间的非线性打破了这种塌缩，深度才增加了表达能力
     。常见的几种激活函数的导数不同，而梯度下降看到的正是导数：sigmoid 1 / (1 + e^-z)、tanh，以及 ReLU max(0, z)。这里
     同一个网络（三个 64 单元的隐藏层加一个线性输出层，共四个线性层）学习两条交错的螺旋线，层间分别不加激活函数和加上
-    这三种激活函数；每次训练在拟合 97% 的点或损失不再下降时停止。
+    这三种激活函数；每次训练在拟合 97% 的点或达到最大轮数时停止，不加激活函数的那个网络无法拟合，在损失不再下降时
+    也会停止。
     """,
 )
 
@@ -149,10 +151,11 @@ CLAIMS = (
         Text(
             "Its small largest slope (1/4 against 1), not its off-centre output, is what slows it: steepened to "
             "slope 1 but still off-centre, σ(4z) fits in at most half the sigmoid's epochs, while centred but with "
-            "the slope of 1/4, σ(z) - 1/2 needs at least as many epochs as the sigmoid (∞: it never fits).",
+            "the slope of 1/4, σ(z) - 1/2 needs at least as many epochs as the sigmoid (∞: not within the epoch "
+            "cap).",
             "拖慢它的是它很小的最大斜率（1/4 对 1），而不是它不以零为中心的输出：变陡到斜率 1 但仍不居中的 σ(4z) 拟合"
-            "所需轮数至多是 sigmoid 的一半，而居中但斜率仍为 1/4 的 σ(z) - 1/2 所需轮数不少于 sigmoid（∞：始终拟合不"
-            "了）。",
+            "所需轮数至多是 sigmoid 的一半，而居中但斜率仍为 1/4 的 σ(z) - 1/2 所需轮数不少于 sigmoid（∞：在最大轮数"
+            "内没有拟合）。",
         ),
         (
             Check("steep_sigmoid_epochs_to_fit", "<=", "sigmoid_epochs_to_fit", times=0.5),
@@ -183,8 +186,9 @@ LABELS: dict[str, Label] = {
 for _name, (_en, _zh) in _NAMES.items():
     LABELS[f"{_name}_accuracy"] = Label(f"{_en}: training accuracy", f"{_zh}：训练准确率", ".3f")
     LABELS[f"{_name}_epochs_to_fit"] = Label(
-        f"{_en}: epochs to fit {FIT_FLOOR:.0%} (∞: never)", f"{_zh}：拟合 {FIT_FLOOR:.0%} 所需轮数（∞：未达到）"
+        f"{_en}: epochs to fit {FIT_FLOOR:.0%} (∞: not reached)", f"{_zh}：拟合 {FIT_FLOOR:.0%} 所需轮数（∞：未达到）"
     )
+    LABELS[f"{_name}_epochs_run"] = Label(f"{_en}: epochs run", f"{_zh}：实际训练轮数")
 for _name in ("sigmoid", "tanh", "relu"):
     LABELS[f"{_name}_max_derivative"] = Label(
         f"{_NAMES[_name][0]}'s largest slope on [-5, 5]", f"{_NAMES[_name][1]} 在 [-5, 5] 上的最大斜率", ".4f"
@@ -244,20 +248,25 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     for name, activation in ACTIVATIONS.items():
         manual_seed(seed)
         model = build(activation)
-        # every network stops once it fits or once its loss has stopped falling, whichever comes first
+        # every network stops once it fits or at the cap; the one without activation cannot fit, so it also stops
+        # on a plateau. The others get the whole cap, so that their ∞ means "not within the cap", never a run cut
+        # short before it had as many epochs as the run it is compared with.
         stop = StopWhenFit(x, y, FIT_FLOOR)
-        plateau = EarlyStopping("train_loss", patience=PATIENCE, min_delta=1e-3, restore_best_weights=False)
-        train(
+        callbacks: list[Any] = [stop]
+        if activation is None:
+            callbacks.append(EarlyStopping("train_loss", patience=PATIENCE, min_delta=1e-3, restore_best_weights=False))
+        trainer = train(
             model,
             optim.Adam(model.parameters(), lr=0.01),
             nn.CrossEntropyLoss(),
             loader(x, y, 32, seed),
             epochs=epochs,
-            callbacks=[stop, plateau],
+            callbacks=callbacks,
         )
         models[name] = model
         numbers[f"{name}_accuracy"] = float((labels_of(model, x) == y).mean())
         numbers[f"{name}_epochs_to_fit"] = stop.epoch if stop.epoch is not None else float("inf")
+        numbers[f"{name}_epochs_run"] = len(trainer.history)
 
     weight, bias = collapse(models["linear"])
     gx, gy = np.meshgrid(np.linspace(-1.5, 1.5, 41), np.linspace(-1.5, 1.5, 41))
@@ -272,7 +281,8 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
     fig, axes = plt.subplots(2, 3, figsize=(12, 7.6))
     for ax, (name, model) in zip(axes.ravel(), models.items()):
         epochs_to_fit = numbers[f"{name}_epochs_to_fit"]
-        fitted = f"fit in {epochs_to_fit} epochs" if np.isfinite(epochs_to_fit) else "never fit"
+        run = numbers[f"{name}_epochs_run"]
+        fitted = f"fit in {epochs_to_fit} epochs" if np.isfinite(epochs_to_fit) else f"not fit in {run} epochs"
         draw_boundary(ax, model, x, y, f"{_NAMES[name][0]}\naccuracy {numbers[f'{name}_accuracy']:.3f}, {fitted}")
     fig.suptitle(f"The same network ({DEPTH} hidden layers of {WIDTH}) on two spirals, with each activation")
     fig.tight_layout()

@@ -211,11 +211,12 @@ def run_search(seed: int, quick: bool, full: bool) -> Outcome:
         Text(
             f"Random search (Latin hypercube) sampled the learning rate log-uniformly in [3e-4, 3] and the hidden "
             f"width log-uniformly in [4, 256]; each setting trained an MLP 64-hidden-10 with SGD (momentum 0.9) for "
-            f"{epochs} epochs on each of {folds} folds of the 8x8 digits. The chosen setting was then retrained on "
+            f"{epochs} epochs {folds} times, each time on {folds - 1} of {folds} folds of the 8x8 digits and scored on "
+            f"the fold left out. The chosen setting was then retrained on "
             f"all {len(y_train)} training samples and scored once on {len(y_test)} held-out test samples.",
             f"随机搜索（拉丁超立方采样）在 [3e-4, 3] 内按对数均匀采样学习率，在 [4, 256] 内按对数均匀采样隐藏层宽度；"
-            f"每个设置在 "
-            f"8x8 数字的 {folds} 折中的每一折上，用 SGD（动量 0.9）训练一个 64-隐藏-10 的 MLP {epochs} 轮。所选设置随"
+            f"每个设置在 8x8 数字的 {folds} 折上训练 {folds} 次，每次在其中 {folds - 1} 折上用 SGD（动量 0.9）"
+            f"训练一个 64-隐藏-10 的 MLP {epochs} 轮，再在留下的那一折上打分。所选设置随"
             f"后在全部 "
             f"{len(y_train)} 个训练样本上重新训练，并在 {len(y_test)} 个留出的测试样本上只打一次分。",
         )

@@ -24,9 +24,10 @@ QUESTION = Text(
 EXPLANATION = Text.prose(
     """
     For a sigmoid or softmax output, cross-entropy's gradient with respect to the logit is the prediction minus
-    the target, so the more wrong the network is, the harder it is pushed. Squared error measured after the
-    sigmoid multiplies that difference by the sigmoid's slope p(1 - p), which is almost zero when the output is
-    saturated, so a network that is confidently wrong gets almost no signal. Cross-entropy is also the negative
+    the target, so the more wrong the network is, the harder it is pushed. Squared error (p - t)² measured after
+    the sigmoid multiplies that difference by twice the sigmoid's slope, 2p(1 - p), which is almost zero when the
+    output is saturated, so a network that is confidently wrong gets almost no signal. Cross-entropy is also the
+    negative
     log-likelihood of the labels, which makes it the principled choice for classification; squared error is the
     likelihood of Gaussian noise and suits regression. Here the same MLP 64-64-10 learns the 8x8 digits with plain
     SGD, once from a standard initialization and once from a confidently wrong one (one class's output bias set
@@ -35,8 +36,8 @@ EXPLANATION = Text.prose(
     """,
     """
     对 sigmoid 或 softmax 输出，交叉熵对 logit 的梯度就是预测减去目标，所以网络错得越厉害，被推动得越用力。
-    在 sigmoid 之后计算的平方误差会把这个差再乘以 sigmoid 的斜率 p(1 - p)，输出饱和时这个斜率几乎为零，于是一个“自信地
-    犯错”的网络几乎得不到信号。交叉熵也是标签的负对数似然，因此是分类问题的有原则的选择；平方误差是高斯噪声下的似然，
+    在 sigmoid 之后计算的平方误差 (p - t)² 会把这个差再乘以 sigmoid 斜率的两倍 2p(1 - p)，输出饱和时它几乎为零，
+    于是一个“自信地犯错”的网络几乎得不到信号。交叉熵也是标签的负对数似然，因此是分类问题的有原则的选择；平方误差是高斯噪声下的似然，
     适合回归。这里同一个 MLP 64-64-10 用普通 SGD 学习 8x8 数字：一次从标准初始化开始，一次从“自信地犯错”的初始化开始（
     把一个类别的输出偏置设为 12，未训练的网络对每张图像都给这个类别 0.9999 的概率），损失分别用交叉熵和 softmax 概率
     与 one-hot 目标之间的平方误差。

@@ -329,8 +329,10 @@ def run(seed: int, quick: bool, full: bool) -> Outcome:
         "deep-cnn": Figure(
             Text(
                 f"Training loss of the same {DEPTH}-layer CNN with each normalization, plain SGD at lr "
-                f"{LEARNING_RATE}.",
-                f"同一个 {DEPTH} 层 CNN 使用各种归一化时的训练损失，普通 SGD，学习率 {LEARNING_RATE}。",
+                f"{LEARNING_RATE}. The curve without normalization lies under that of weight norm at the default "
+                "initialization, which computes the same outputs.",
+                f"同一个 {DEPTH} 层 CNN 使用各种归一化时的训练损失，普通 SGD，学习率 {LEARNING_RATE}。无归一化的曲线被"
+                "默认初始化的权重归一化曲线盖住了，因为两者算出的输出相同。",
             ),
             _curves_plot(curves),
         ),

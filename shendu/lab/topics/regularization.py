@@ -68,9 +68,9 @@ CLAIMS = (
     Claim(
         "dropout-validation",
         Text(
-            "Here the narrower gap comes mostly from lower training accuracy: the best validation accuracy with "
+            "Here the narrower gap does not come with better validation accuracy: the best validation accuracy with "
             "and without dropout differs by at most 2 points.",
-            "这里差距的缩小主要来自训练准确率的下降：有无 dropout 时最好的验证准确率相差不超过 2 个百分点。",
+            "这里差距缩小了，验证准确率却没有随之变好：有无 dropout 时最好的验证准确率相差不超过 2 个百分点。",
         ),
         (Check("dropout_best_val_difference", "<=", 0.02),),
     ),
