@@ -383,7 +383,7 @@ def arange(
             raise ValueError(f"arange: {name} must be finite, got {v}")
     integral = all(isinstance(v, (int, np.integer)) for v in values)
     np_dtype = _resolve_dtype(dtype, _dtype.int64 if integral else None)
-    counted = values
+    counted = given = values
     if np_dtype.kind in "iub" and not integral:
         values = [int(_fill_value("arange", v, np.dtype(np.int64), name)) for name, v in zip(names, values)]
         # Like PyTorch, int64 counts the truncated values; the other integer dtypes count the given floats.
@@ -391,8 +391,9 @@ def arange(
         integral = True
     if counted[2] == 0:
         raise ValueError(f"arange: step must be nonzero, got {step!r}")
-    if (counted[1] - counted[0]) * counted[2] < 0:
-        raise ValueError(f"arange: the range from {values[0]} to {values[1]} is not reachable with step {values[2]}")
+    # The direction is checked on the given bounds, before any truncation, as PyTorch does.
+    if (given[1] - given[0]) * given[2] < 0 or (counted[1] - counted[0]) * counted[2] < 0:
+        raise ValueError(f"arange: the range from {given[0]} to {given[1]} is not reachable with step {given[2]}")
     if all(isinstance(v, (int, np.integer)) for v in counted):
         count = max(0, -((counted[0] - counted[1]) // counted[2]))
     else:

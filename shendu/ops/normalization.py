@@ -393,6 +393,9 @@ def batch_norm(
     momentum = _check_momentum(op, momentum)
     shape = _shape(input)
     channels = shape[1]
+    if training and (running_mean is None) != (running_var is None):
+        given = "running_mean" if running_var is None else "running_var"
+        raise ValueError(f"{op}: running_mean and running_var must both be given or both be None, got only {given}")
     _check_per_channel(
         op, input, channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
     )

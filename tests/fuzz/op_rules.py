@@ -185,9 +185,13 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     ),
     # torch runs float16 or float64 inputs with float32 weights and statistics; shendu asks for one dtype.
     "layer_norm": (MIXED_PRECISION, r"eps must be non-negative"),
-    "einsum": (r"expected all operands to have the same dtype",),  # torch too, except in a fast path
+    # torch too, except in a fast path; and shendu has no boolean einsum.
+    "einsum": (r"expected all operands to have the same dtype", r"bool tensors are not supported"),
+    # A number that does not fit the tensor's dtype is refused, where torch wraps it.
+    "pow": (r"cannot be converted to \w+ without overflow",),
     "batch_norm": (
         r"eps must be non-negative",  # torch checks eps only when there is something to normalize
+        r"eps must be positive",
         r"batch_norm: expected an input of shape",
         r"should have \d+ elements",
         r"running_mean and running_var are required",

@@ -385,3 +385,10 @@ def test_meshgrid_defaults_to_matrix_indexing_and_names_its_errors() -> None:
         shendu.meshgrid(shendu.ones(2), indexing="ji")
     with pytest.raises(shendu.DtypeError, match="meshgrid: expected tensors of one dtype"):
         shendu.meshgrid(shendu.ones(2), shendu.arange(2))
+
+
+def test_arange_checks_the_direction_before_truncating_to_an_integer_dtype() -> None:
+    with pytest.raises(ValueError, match=r"arange: the range from 0 to -0\.5 is not reachable with step 1"):
+        shendu.arange(-0.5, dtype=shendu.int64)
+    with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent"):
+        torch.arange(-0.5, dtype=torch.int64)

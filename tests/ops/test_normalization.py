@@ -390,3 +390,11 @@ def test_batch_norm_training_with_zero_channels_and_running_statistics() -> None
     want = torch.nn.functional.batch_norm(torch.tensor(x), torch.zeros(0), torch.ones(0), training=True)
     got = shendu.nn.functional.batch_norm(shendu.tensor(x), shendu.zeros(0), shendu.ones(0), training=True)
     assert tuple(got.shape) == tuple(want.shape) == (4, 0, 3)
+
+
+def test_batch_norm_in_training_takes_both_running_statistics_or_neither() -> None:
+    F = shendu.nn.functional
+    with pytest.raises(ValueError, match="batch_norm: running_mean and running_var must both be given or both be None"):
+        F.batch_norm(shendu.randn(2, 1), None, shendu.ones(1), training=True)
+    with pytest.raises(ValueError, match="running_mean and running_var must either both be None or neither"):
+        torch.nn.functional.batch_norm(torch.randn(2, 1), None, torch.ones(1), training=True)
