@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
 import signal
@@ -568,6 +569,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from .onnx import OnnxExportError, export
+    from .onnx._exporter import _write_atomically
 
     batch = args.batch
     if not args.output or args.output.endswith(("/", os.sep)):
@@ -594,9 +596,14 @@ def cmd_export(args: argparse.Namespace) -> int:
                 f"{args.checkpoint!r} has {outputs} outputs but names {len(config['classes'])} classes "
                 "(a damaged config); nothing written"
             )
+        buffer = io.BytesIO()
         export(
-            model, Tensor._make(pixels), target, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic
+            model, Tensor._make(pixels), buffer, input_names=["images"], output_names=["logits"], dynamic_axes=dynamic
         )
+        # Linked into place without --force, so that a file created during the export is not replaced either.
+        _write_atomically(target, buffer.getvalue(), replace=args.force)
+    except FileExistsError:
+        raise CLIError(f"{str(target)!r} already exists; pass --force to replace it") from None
     except OnnxExportError as exc:
         raise CLIError(str(exc).removeprefix("export: ")) from None
     except MemoryError:

@@ -132,7 +132,12 @@ def _fsync_folder(folder: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | os.PathLike[str], mode: str = "w", *, encoding: str | None = "utf-8", newline: str | None = None
+    path: str | os.PathLike[str],
+    mode: str = "w",
+    *,
+    encoding: str | None = "utf-8",
+    newline: str | None = None,
+    replace: bool = True,
 ) -> Iterator[IO[Any]]:
     """Open ``path`` for writing so that it is replaced only once the ``with`` block completes.
 
@@ -146,9 +151,13 @@ def atomic_open(
         mode: ``"w"`` (text) or ``"wb"`` (bytes). Default: ``"w"``.
         encoding: the text encoding (text mode only). Default: ``"utf-8"``.
         newline: as in ``open`` (text mode only; ``""`` for the ``csv`` module). Default: None.
+        replace: whether a file already at ``path`` may be replaced. With False the finished file is
+            linked into place, which fails if ``path`` exists by then, also when it appeared while the
+            block ran. Default: True.
 
     Raises:
         UnsafePathError: ``path`` is a symlink, a folder, or another non-regular file.
+        FileExistsError: ``replace`` is False and ``path`` exists (nothing is changed).
         WriteError: the folder is missing or read-only, the disk is full, ...
 
     Example:
@@ -178,10 +187,15 @@ def atomic_open(
             os.fsync(handle.fileno())
         # Checked again: a link planted while the data was written is not silently replaced either.
         _refuse_unsafe_target(target)
-        os.replace(temporary, target)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            _link_into_place(temporary, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, FileExistsError):
+            raise FileExistsError(_errno.EEXIST, f"{str(target)!r} already exists", str(target)) from None
         if isinstance(exc, OSError):
             raise _write_error(target, exc) from None
         raise
@@ -191,8 +205,23 @@ def atomic_open(
         raise _write_error(target, exc, "sync the folder of") from None
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
-    """Write ``payload`` to ``path`` atomically (see ``atomic_open``).
+def _link_into_place(temporary: Path, target: Path) -> None:
+    """Give the finished file its name only if nothing has it: a hard link fails on an existing name."""
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: check, then rename (a race remains only there).
+        if os.path.lexists(target):
+            raise FileExistsError(_errno.EEXIST, "exists", str(target)) from None
+        os.replace(temporary, target)
+        return
+    os.unlink(temporary)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes, *, replace: bool = True) -> None:
+    """Write ``payload`` to ``path`` atomically (see ``atomic_open``, which also explains ``replace``).
 
     Example:
         >>> import tempfile, pathlib
@@ -201,7 +230,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> None:
         >>> target.read_bytes()
         b'\\x00\\x01'
     """
-    with atomic_open(path, "wb") as handle:
+    with atomic_open(path, "wb", replace=replace) as handle:
         handle.write(payload)
 
 

@@ -35,14 +35,19 @@ _NO_FORM_HINTS = {
 }
 
 
-def _write_atomically(path: str | os.PathLike[str], payload: bytes) -> None:
-    """Write the model file: a temporary file renamed over the target, never written through a symlink."""
+def _write_atomically(path: str | os.PathLike[str], payload: bytes, *, replace: bool = True) -> None:
+    """Write the model file: a temporary file renamed over the target, never written through a symlink.
+
+    With ``replace=False`` an existing file, even one that appeared meanwhile, raises FileExistsError.
+    """
     from ..io import WriteError, atomic_write_bytes
 
     if os.path.islink(path):
         raise OnnxExportError(f"export: {os.fspath(path)!r} is a symbolic link; refusing to write through it")
     try:
-        atomic_write_bytes(path, payload)
+        atomic_write_bytes(path, payload, replace=replace)
+    except FileExistsError:
+        raise
     except WriteError as exc:  # its message already names the path
         raise OnnxExportError(f"export: {exc}") from None
     except OSError as exc:

@@ -212,3 +212,19 @@ def test_stale_temporaries_are_removed(tmp_path: Path) -> None:
     (tmp_path / ".other.abc123.tmp").write_bytes(b"not ours")
     assert remove_stale_temporaries(tmp_path / "last.ckpt") == 1
     assert entries(tmp_path) == [".other.abc123.tmp", "last.ckpt"]
+
+
+def test_without_replace_an_existing_file_is_kept_even_one_that_appears_during_the_write(tmp_path: Path) -> None:
+    target = tmp_path / "model.onnx"
+    atomic_write_bytes(target, b"new", replace=False)
+    assert target.read_bytes() == b"new"
+    with pytest.raises(FileExistsError, match=r"model\.onnx' already exists"):
+        atomic_write_bytes(target, b"newer", replace=False)
+    assert target.read_bytes() == b"new"
+    late = tmp_path / "late.bin"
+    with pytest.raises(FileExistsError, match=r"late\.bin' already exists"):
+        with atomic.atomic_open(late, "wb", replace=False) as handle:
+            handle.write(b"mine")
+            late.write_bytes(b"someone else's")  # created while the block runs
+    assert late.read_bytes() == b"someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.bin", "model.onnx"]
