@@ -78,11 +78,7 @@ class Adadelta(Optimizer):
             weight_decay, maximize = group["weight_decay"], group["maximize"]
             for p, data, grad in self._grads(index, group):
                 xp = _backend.get_array_module(data)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = self._zeros_like(data)
-                    state["acc_delta"] = self._zeros_like(data)
+                state = self._state(p, data, "square_avg", "acc_delta")
                 g_eff, std, delta = self._scratch(data, 3)
                 state["step"]._array += 1
                 g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, std)

@@ -150,11 +150,7 @@ class Adam(Optimizer):
         for index, group in enumerate(self.param_groups):
             constants: dict[Any, tuple[Any, ...]] = {}
             for p, data, grad in self._grads(index, group):
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = self._zeros_like(data)
-                    state["exp_avg_sq"] = self._zeros_like(data)
+                state = self._state(p, data, "exp_avg", "exp_avg_sq")
                 if group["amsgrad"] and "max_exp_avg_sq" not in state:
                     # Also when AMSGrad is switched on in a group that has already stepped.
                     state["max_exp_avg_sq"] = self._zeros_like(data)

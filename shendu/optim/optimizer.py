@@ -291,6 +291,15 @@ class Optimizer:
     def _zeros_like(array: Any) -> Tensor:
         return Tensor._make(_backend.get_array_module(array).zeros_like(array))
 
+    def _state(self, p: Tensor, data: Any, *buffers: str) -> dict[str, Any]:
+        """The state of ``p``, created at its first step: a step count and a zero buffer per name."""
+        state = self.state[p]
+        if not state:
+            state["step"] = self._new_step()
+            for name in buffers:
+                state[name] = self._zeros_like(data)
+        return state
+
     @staticmethod
     def _new_step() -> Tensor:
         # A float32 CPU scalar, as in PyTorch's state, so that checkpoints have the same layout.

@@ -84,16 +84,10 @@ class RMSprop(Optimizer):
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
             centered, maximize = group["centered"], group["maximize"]
+            buffers = ["square_avg"] + ["momentum_buffer"] * (momentum > 0) + ["grad_avg"] * centered
             for p, data, grad in self._grads(index, group):
                 xp = _backend.get_array_module(data)
-                state = self.state[p]
-                if not state:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = self._zeros_like(data)
-                    if momentum > 0:
-                        state["momentum_buffer"] = self._zeros_like(data)
-                    if centered:
-                        state["grad_avg"] = self._zeros_like(data)
+                state = self._state(p, data, *buffers)
                 g_eff, avg = self._scratch(data, 2)
                 state["step"]._array += 1
                 g = self._gradient(xp, data, grad, maximize, weight_decay, g_eff, avg)

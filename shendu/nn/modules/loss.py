@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from ..._checks import check_tensor
 from ...tensor import Tensor
 from .. import functional as F
@@ -54,7 +57,15 @@ class _WeightedLoss(_Loss):
         self.register_buffer("weight", weight)
 
 
-class L1Loss(_Loss):
+class _ElementwiseLoss(_Loss):
+    # A loss that only reduces an elementwise function of input and target, named by ``_function``.
+    _function: ClassVar[Callable[..., Tensor]]
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return type(self)._function(input, target, reduction=self.reduction)
+
+
+class L1Loss(_ElementwiseLoss):
     """The mean (or sum) absolute error ``|input - target|``.
 
     Args:
@@ -65,11 +76,10 @@ class L1Loss(_Loss):
         - Input and target: the same shape. Output: a scalar, or that shape with ``'none'``.
     """
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.l1_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.l1_loss)
 
 
-class MSELoss(_Loss):
+class MSELoss(_ElementwiseLoss):
     """The mean (or sum) squared error ``(input - target)²``.
 
     Args:
@@ -81,8 +91,7 @@ class MSELoss(_Loss):
         tensor(1.)
     """
 
-    def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.mse_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.mse_loss)
 
 
 class SmoothL1Loss(_Loss):
