@@ -52,6 +52,7 @@ from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_nor
 from ..ops.padding import pad
 from ..ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from ..ops.pooling import (
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
     avg_pool1d,
@@ -64,6 +65,7 @@ from ..ops.selection import where
 from ..tensor import Tensor
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
     "alpha_dropout",

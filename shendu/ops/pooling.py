@@ -22,11 +22,13 @@ from ..autograd.function import Function
 from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
+from ._common import renamed
 from .conv import _as_batched, _check_input, _Geometry, _ntuple, _show, _windows
 from .creation import zeros
 from .indexing import scatter_add
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
     "adaptive_max_pool2d",
     "avg_pool1d",
@@ -606,6 +608,31 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     """
     out = _adaptive_size("adaptive_avg_pool2d", input, output_size)
     return AdaptiveAvgPool2d.apply(input, out=out)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int]) -> Tensor:
+    """1-D average pooling to a fixed output length, whatever the input length.
+
+    Output position ``i`` averages positions ``floor(i·L/L_out)`` to ``ceil((i+1)·L/L_out) − 1``.
+
+    Args:
+        input: ``(N, C, L)``, or ``(C, L)`` unbatched.
+        output_size: ``L_out``, an int or a 1-tuple.
+
+    Example:
+        >>> shendu.ops.pooling.adaptive_avg_pool1d(shendu.arange(6.0).reshape(1, 1, 6), 3)
+        tensor([[[0.5000, 2.5000, 4.5000]]])
+    """
+    op = "adaptive_avg_pool1d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"{op}: expected a 2-D (C, L) or 3-D (N, C, L) input, got shape {tuple(input.shape)}")
+    size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
+    if not is_int(size, numpy=False) or size < 0:
+        raise ValueError(f"{op}: output_size must be a non-negative int or a 1-tuple of one, got {output_size!r}")
+    with renamed(op, "adaptive_avg_pool2d"):
+        return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
 
 
 def _adaptive_taps(x4: Any, out: tuple[int, int]) -> Any:

@@ -88,6 +88,11 @@ def p_adaptive(d: Draw, indices: bool = False) -> Call:
     return Call((x, size), kwargs)
 
 
+def p_adaptive_1d(d: Draw) -> Call:
+    x = d.tensor(shape=d.shape(1, 4, 0, 5), dtype=f_dtypes(d))
+    return Call((x, d.choice((1, 2, 3, 0, -1, (2,), (2, 2), 2.5))))
+
+
 def p_interpolate(d: Draw) -> Call:
     dt = d.choice((("float32",), ("float64",), ("int64",)))
     rank = d.int(2, 5)
@@ -373,6 +378,7 @@ FUNCTIONAL_PATTERNS: dict[str, Callable[[Draw], Call]] = {
     "set_default_device": p_set_default_device,
     "embedding": p_embedding,
     "get_rng_state": NOARG,
+    "adaptive_avg_pool1d": p_adaptive_1d,
     "adaptive_avg_pool2d": p_adaptive,
     "adaptive_max_pool2d": lambda d: p_adaptive(d, indices=True),
     "avg_pool1d": lambda d: pool_setup(d, 1, "avg"),

@@ -97,6 +97,7 @@ LENIENT_OPS: dict[str, tuple[str, ...]] = {
     "max_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "avg_pool2d": (r"Expected 3D or 4D \(batch mode\) tensor",),
     "repeat_interleave": (r"Dimension out of range",),
+    "adaptive_avg_pool1d": (r"Expected (input|grad_output) to have non-zero size for non-batch dimensions",),
     "adaptive_avg_pool2d": (r"Expected (input|grad_output) to have non-zero size for non-batch dimensions",),
     "adaptive_max_pool2d": (r"Expected (input|grad_output) to have non-zero size for non-batch dimensions",),
     # torch's clamp backward cannot grow a 0-d input to the bounds' broadcast shape.
@@ -163,6 +164,7 @@ STRICT_OPS: dict[str, tuple[str, ...]] = {
     "scatter_add": (r"index must have as many dims", r"must be no larger than"),
     "repeat": (r"repeats must be >= 0",),
     "tile": (r"repeats must be >= 0",),
+    "adaptive_avg_pool1d": (r"cannot pool an empty input", r"expected a floating-point input"),
     "adaptive_avg_pool2d": (
         r"expected a 3-D \(unbatched\) or 4-D",
         r"expected a 3-D \(C, H, W\) or 4-D",  # torch also pools a 2-D (H, W) input, undocumented

@@ -78,6 +78,8 @@ def test_avg_pool2d(args: tuple[Any, ...], kwargs: dict[str, Any], shape: tuple[
 @pytest.mark.parametrize(
     ("cls", "args", "shape"),
     [
+        ("AdaptiveAvgPool1d", (3,), (2, 3, 7)),
+        ("AdaptiveAvgPool1d", (1,), (3, 5)),
         ("AdaptiveAvgPool2d", (1,), (2, 3, 5, 7)),
         ("AdaptiveAvgPool2d", ((3, 2),), (2, 3, 7, 5)),
         ("AdaptiveAvgPool2d", ((None, 2),), (2, 3, 4, 6)),
@@ -100,6 +102,7 @@ def test_adaptive_pools(cls: str, args: tuple[Any, ...], shape: tuple[int, ...])
         (lambda: nn.AvgPool2d(2, stride=0), "AvgPool2d: stride must be an int or a tuple of 2 positive ints, got 0"),
         (lambda: nn.AvgPool2d(2, divisor_override=0), "AvgPool2d: divisor_override must be a nonzero int or None"),
         (lambda: nn.AdaptiveAvgPool2d(0), "AdaptiveAvgPool2d: output_size must be a positive int or a pair"),
+        (lambda: nn.AdaptiveAvgPool1d(0), "AdaptiveAvgPool1d: output_size must be a positive int, got 0"),
         (lambda: nn.AdaptiveMaxPool2d((1, 2, 3)), r"output_size must be .* got \(1, 2, 3\)"),
     ],
 )

@@ -177,6 +177,20 @@ def test_adaptive_max_pool2d(shape: tuple, size: Any) -> None:
     check(lambda m, x: F(m).adaptive_max_pool2d(x, size, True), np.zeros(shape))
 
 
+@pytest.mark.parametrize(("shape", "size"), [((2, 3, 7), 3), ((2, 3, 6), (4,)), ((3, 5), 1), ((2, 1, 2), 5)])
+def test_adaptive_avg_pool1d(shape: tuple, size: Any) -> None:
+    check(lambda m, x: F(m).adaptive_avg_pool1d(x, size), shape)
+
+
+def test_adaptive_avg_pool1d_errors() -> None:
+    with pytest.raises(
+        shendu.ShapeError, match=r"adaptive_avg_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input, got"
+    ):
+        pool_ops.adaptive_avg_pool1d(shendu.ones(2, 3, 4, 5), 2)
+    with pytest.raises(ValueError, match=r"adaptive_avg_pool1d: output_size must be a non-negative int.*\(2, 2\)"):
+        pool_ops.adaptive_avg_pool1d(shendu.ones(2, 3, 4), (2, 2))
+
+
 def test_adaptive_pools_to_an_empty_output() -> None:
     # PyTorch computes the empty result but refuses to backpropagate through it.
     check(lambda m, x: F(m).adaptive_avg_pool2d(x, (0, 3)), (2, 3, 6, 5), grad=False)
@@ -198,6 +212,7 @@ def test_gradcheck() -> None:
     grad_check(lambda m, x: pool_ops.avg_pool2d(x, 3, 1, divisor_override=4), (2, 2, 5, 6))
     grad_check(lambda m, x: pool_ops.avg_pool1d(x, 4, 3, 2), (2, 2, 9))
     grad_check(lambda m, x: pool_ops.adaptive_avg_pool2d(x, (3, 4)), (2, 2, 7, 6))
+    grad_check(lambda m, x: pool_ops.adaptive_avg_pool1d(x, 4), (2, 2, 7))
     grad_check(lambda m, x: pool_ops.adaptive_max_pool2d(x, (4, 3)), (2, 2, 6, 5))
 
 

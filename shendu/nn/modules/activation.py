@@ -22,6 +22,8 @@ __all__ = [
     "ELU",
     "GELU",
     "SELU",
+    "Hardsigmoid",
+    "Hardswish",
     "Hardtanh",
     "LeakyReLU",
     "LogSigmoid",
@@ -81,6 +83,36 @@ class ReLU6(_InplaceActivation):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.relu6(input, inplace=self.inplace)
+
+
+class Hardsigmoid(_InplaceActivation):
+    """``relu6(x + 3) / 6`` elementwise: 0 below -3, 1 above 3, linear between.
+
+    Args:
+        inplace: write the result into the input. Default: False.
+
+    Example:
+        >>> nn.Hardsigmoid()(shendu.tensor([-4.0, 0.0, 1.5]))
+        tensor([0.0000, 0.5000, 0.7500])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input, inplace=self.inplace)
+
+
+class Hardswish(_InplaceActivation):
+    """``x * relu6(x + 3) / 6`` elementwise, MobileNetV3's cheap stand-in for SiLU.
+
+    Args:
+        inplace: write the result into the input. Default: False.
+
+    Example:
+        >>> nn.Hardswish()(shendu.tensor([-4.0, 0.0, 1.5]))
+        tensor([-0.0000,  0.0000,  1.1250])
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input, inplace=self.inplace)
 
 
 class LeakyReLU(Module):

@@ -297,6 +297,36 @@ def _check_output_size(module: Module, output_size: Any) -> None:
         )
 
 
+class AdaptiveAvgPool1d(Module):
+    """1-D average pooling to a fixed output length, whatever the input length.
+
+    Args:
+        output_size: the target length ``L_out``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`.
+
+    Example:
+        >>> nn.AdaptiveAvgPool1d(1)(shendu.randn(8, 64, 50)).shape
+        shendu.Size([8, 64, 1])
+    """
+
+    def __init__(self, output_size: int | tuple[int]) -> None:
+        super().__init__()
+        size = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
+        if not is_int(size, numpy=False) or size < 1:
+            raise ValueError(f"AdaptiveAvgPool1d: output_size must be a positive int, got {output_size!r}")
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        _check_rank(self, input, 1)
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
 class AdaptiveAvgPool2d(Module):
     """2-D average pooling to a fixed output size, whatever the input size.
 
