@@ -156,6 +156,11 @@ def l_adaptive(indices: bool) -> Callable[[Draw], tuple[Call, Call]]:
     return pattern
 
 
+def l_adaptive_1d(d: Draw) -> tuple[Call, Call]:
+    size = d.choice((1, 2, 3, 0, -1, (2,), (2, 2), 2.5))
+    return Call((size,)), Call((layer_input(d, d.shape(2, 3, 0, 5)),))
+
+
 def l_norm(kind: str) -> Callable[[Draw], tuple[Call, Call]]:
     def pattern(d: Draw) -> tuple[Call, Call]:
         c = count(d)
@@ -458,6 +463,8 @@ LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "Mish": activation_layer(inplace=(True, False)),
     "ReLU": activation_layer(inplace=(True, False)),
     "ReLU6": activation_layer(inplace=(True, False)),
+    "Hardsigmoid": activation_layer(inplace=(True, False)),
+    "Hardswish": activation_layer(inplace=(True, False)),
     "SiLU": activation_layer(inplace=(True, False)),
     "Sigmoid": activation_layer(),
     "Softplus": activation_layer(beta=(1.0, 2.0, 0.0, -1.0, math.nan), threshold=(20.0, 0.0, -1.0)),
@@ -477,6 +484,7 @@ LAYER_PATTERNS: dict[str, Callable[[Draw], tuple[Call, Call]]] = {
     "AvgPool2d": l_pool(2, "avg"),
     "MaxPool1d": l_pool(1, "max"),
     "MaxPool2d": l_pool(2, "max"),
+    "AdaptiveAvgPool1d": l_adaptive_1d,
     "AdaptiveAvgPool2d": l_adaptive(False),
     "AdaptiveMaxPool2d": l_adaptive(True),
     "BatchNorm1d": l_norm("BatchNorm1d"),
@@ -546,6 +554,7 @@ LAYER_FUNCTIONS = {
     "AvgPool2d": ("avg_pool2d",),
     "MaxPool1d": ("max_pool1d",),
     "MaxPool2d": ("max_pool2d",),
+    "AdaptiveAvgPool1d": ("adaptive_avg_pool1d",),
     "AdaptiveAvgPool2d": ("adaptive_avg_pool2d",),
     "AdaptiveMaxPool2d": ("adaptive_max_pool2d",),
     "Conv1d": ("conv1d",),
