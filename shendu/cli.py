@@ -223,9 +223,12 @@ def _check_resume(checkpoint: Path, state: dict[str, Any], settings: dict[str, A
         )
 
 
-def _prepare_run_folder(out_dir: Path, args: argparse.Namespace, settings: dict[str, Any]) -> dict[str, Any] | None:
+def _prepare_run_folder(
+    out_dir: Path, args: argparse.Namespace, settings: dict[str, Any], world_size: int
+) -> dict[str, Any] | None:
     """Check the run folder before anything is written; returns the checkpoint to resume, if any."""
     from .io import CheckpointError, check_no_symlinks, load
+    from .train.distributed import check_world_size
     from .train.resume import check_resumable
 
     if out_dir.exists() and not out_dir.is_dir():
@@ -241,6 +244,8 @@ def _prepare_run_folder(out_dir: Path, args: argparse.Namespace, settings: dict[
             check_resumable(state, checkpoint, len(callbacks) if isinstance(callbacks, list) else 0)
         except CheckpointError as exc:
             raise CLIError(f"--resume: {exc}") from None
+        # The number of processes first, so that its message, which says how to resume, comes before any other.
+        check_world_size(checkpoint, world_size, state)
         _check_resume(checkpoint, state, settings, args.seed)
         return state
     existing = [name for name in RUN_FILES if (out_dir / name).exists()]
@@ -330,10 +335,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     name = args.name or f"{settings['model']}-{data_name}"
     out_dir = Path(args.out) / name
     rank, world_size = data_parallel.start(args.distributed)
-    if args.resume:
-        data_parallel.check_world_size(out_dir / "last.ckpt", world_size)
     # Rank 0 alone owns the run folder; the others only read the checkpoint they resume from.
-    resume_state = _prepare_run_folder(out_dir, args, settings) if rank == 0 or args.resume else None
+    resume_state = _prepare_run_folder(out_dir, args, settings, world_size) if rank == 0 or args.resume else None
     threads = args.threads if args.threads is not None else settings.get("threads")
     if threads is not None:
         from . import set_num_threads

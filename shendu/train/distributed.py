@@ -74,18 +74,19 @@ def start(distributed: bool) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
-def check_world_size(checkpoint: Path, world_size: int) -> None:
+def check_world_size(checkpoint: Path, world_size: int, state: Any = None) -> None:
     """Refuse to resume ``checkpoint`` with another number of processes than the one that wrote it.
 
-    A file that is missing, unreadable or not a trainer's checkpoint passes: the resume checks that
-    follow say what is wrong with it.
+    ``state`` is the checkpoint already loaded, if the caller has it. A file that is missing,
+    unreadable or not a trainer's checkpoint passes: the resume checks say what is wrong with it.
     """
-    if not checkpoint.is_file():
-        return
-    try:
-        state = load(checkpoint)
-    except CheckpointError:
-        return
+    if state is None:
+        if not checkpoint.is_file():
+            return
+        try:
+            state = load(checkpoint)
+        except CheckpointError:
+            return
     config = state.get("config") if isinstance(state, dict) else None
     saved = config.get("world_size", 1) if isinstance(config, dict) else 1
     if saved != world_size:
