@@ -33,6 +33,8 @@ from ..backend import get_array_module
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 from ._common import check_same_device
+from ._depthwise import depthwise_backward, depthwise_forward, is_depthwise
+from ._pointwise import is_pointwise, pointwise_backward, pointwise_forward
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
@@ -419,14 +421,21 @@ class ConvNd(Function):
         w3 = w4.reshape(geom.groups, w4.shape[0] // geom.groups, math.prod(w4.shape[1:]))
         parts = _batches(n, c * math.prod(geom.kernel) * math.prod(geom.out))
         batch_last = _batch_last(xp, parts[0].stop - parts[0].start, geom)
-        y = xp.empty((n, w4.shape[0], *geom.out), x.dtype)
         kept = []
-        for part in parts:
-            cols = _im2col(x4[part], geom, batch_last)
-            _apply_weight(w3, cols, geom, batch_last, y[part])
-            # The unfolded input is kept for the weight gradient only when autograd records the call.
-            if self.recording:
-                kept.append(cols)
+        # Depthwise and pointwise convolutions have paths of their own, faster than im2col for them.
+        if is_depthwise(xp, geom.groups, c, w4.shape[0]):
+            y, self.path = depthwise_forward(x4, w4, geom), "depthwise"
+        elif is_pointwise(geom):
+            y, self.path = pointwise_forward(xp, x4, w4), "pointwise"
+        else:
+            self.path = "im2col"
+            y = xp.empty((n, w4.shape[0], *geom.out), x.dtype)
+            for part in parts:
+                cols = _im2col(x4[part], geom, batch_last)
+                _apply_weight(w3, cols, geom, batch_last, y[part])
+                # The unfolded input is kept for the weight gradient only when autograd records the call.
+                if self.recording:
+                    kept.append(cols)
         if b is not None:
             y += b.reshape(-1, 1, 1)
         self.cols, self.w3 = kept, w3
@@ -441,6 +450,8 @@ class ConvNd(Function):
         n, c, h, w = x4_shape
         o = w_shape[0]
         g4 = grad.reshape(n, o, *geom.out)
+        if self.path != "im2col":
+            return self._direct_backward(xp, g4, has_bias)
         gx_parts, gw, gb = [], None, None
         for part, cols in zip(parts, self.cols):
             a3 = _columns(g4[part], geom, batch_last)
@@ -455,10 +466,28 @@ class ConvNd(Function):
                 gb = gb_part if gb is None else gb + gb_part
         gx = None
         if gx_parts:
-            gx = (gx_parts[0] if len(gx_parts) == 1 else xp.concatenate(gx_parts)).reshape(x_shape)
+            # Contiguous, as the layers before it (ReLU, batch norm, pooling) read it fastest that way.
+            whole = xp.ascontiguousarray(gx_parts[0]) if len(gx_parts) == 1 else xp.concatenate(gx_parts)
+            gx = whole.reshape(x_shape)
         if gw is not None:
             gw = gw.reshape(w_shape)
         return (gx, gw, gb) if has_bias else (gx, gw)
+
+    def _direct_backward(self, xp: Any, g4: Any, has_bias: bool) -> tuple[Any, ...]:
+        """The gradients of the depthwise and pointwise paths, which keep nothing unfolded."""
+        geom, _, _, x_shape, x4_shape, w_shape, _ = self.meta
+        x, w = self.saved
+        x4, w4 = x.reshape(x4_shape), _as_4d(w, len(w_shape) - 2)
+        want_x, want_w = self.needs_input_grad(0), self.needs_input_grad(1)
+        if self.path == "depthwise":
+            gx, gw = depthwise_backward(x4, w4, g4, geom, want_x, want_w)
+        else:
+            gx, gw = pointwise_backward(xp, x4, w4, g4, want_x, want_w)
+        gx = None if gx is None else gx.reshape(x_shape)
+        gw = None if gw is None else gw.reshape(w_shape)
+        if not has_bias:
+            return gx, gw
+        return gx, gw, g4.sum(axis=(0, 2, 3)) if self.needs_input_grad(2) else None
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         geom, _, _, x_shape, x4_shape, w_shape, has_bias = self.meta
