@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +57,37 @@ def test_wrong_dimension_count_and_tiny_files(tmp_path: Path) -> None:
     tiny.write_bytes(b"\x00\x00")
     with pytest.raises(IDXError, match="2 bytes long, too short"):
         read_idx(tiny)
+
+
+def test_big_endian_types_come_back_native(tmp_path: Path) -> None:
+    values = np.arange(-12, 12, dtype=">i4").reshape(2, 3, 4)
+    path = tmp_path / "ints.gz"
+    header = bytes([0, 0, 0x0C, 3]) + b"".join(int(s).to_bytes(4, "big") for s in values.shape)
+    path.write_bytes(gzip.compress(header + values.tobytes()))
+    got = read_idx(path)
+    assert got.dtype == np.dtype("int32") and got.dtype.isnative
+    np.testing.assert_array_equal(got, np.arange(-12, 12).reshape(2, 3, 4))
+
+
+def test_trailing_bytes_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long"
+    path.write_bytes(bytes([0, 0, 8, 1]) + (3).to_bytes(4, "big") + bytes(5))
+    with pytest.raises(IDXError, match=r"has 13 bytes but its header \(shape \(3,\)\) needs 11"):
+        read_idx(path)
+
+
+def test_reading_takes_no_more_memory_than_the_array(tmp_path: Path) -> None:
+    # 40 MB of images: reading the whole file into bytes first would peak at two or three copies.
+    path = write_idx(tmp_path / "big.gz", np.zeros((1000, 200, 200), np.uint8))
+    code = (
+        "import sys\n"
+        "from shendu.datasets import read_idx\n"
+        "def peak():\n"
+        "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "before = peak()\n"
+        f"images = read_idx({str(path)!r})\n"
+        "print((peak() - before) / 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    grown_mb = float(done.stdout)
+    assert 35 < grown_mb < 55, grown_mb
