@@ -3,7 +3,9 @@
 Each layer op runs one direction of one layer over a whole sequence on raw arrays:
 
 - the input projection of every time step (bias included) is one matrix product over all
-  ``T * B`` columns at once;
+  ``T * B`` columns at once; in inference (nothing recorded for backward) it is one product per
+  chunk of steps instead, and only the buffers of one step are kept besides the output, so that
+  memory does not grow with ``T * B`` beyond the output itself;
 - each step does one matrix product for all gates, ``W_hh @ h``, and about ten elementwise calls
   on contiguous ``(H, B)`` gate blocks (inside, a step's batch is the innermost axis);
 - backward runs the steps in reverse with the same structure (one matrix product per step for

@@ -74,17 +74,94 @@ def _inverse(xp: Any, order: Any) -> Any:
     return inverse
 
 
+# Inference projects the inputs a chunk of steps at a time, at most this many values per chunk (16 MB
+# of float32; one step when a step alone is more). The projection of all steps at once is G * T * B
+# values: 573 MB for an LSTM of 128 units over 28 steps of 10,000 sequences. Below the limit it is
+# one product, as in training; above it, a chunk's product may round differently in the last bits
+# from the same columns inside one large product (BLAS picks its kernels by the matrix sizes).
+_CHUNK_VALUES = 1 << 22
+
+
+class _InputColumns:
+    """The columns ``[x_t; 1]`` of a chunk of steps, copied from the caller's sequence into one buffer.
+
+    Args:
+        xs: the ``(I, T, B)`` view of the sequence.
+        steps: the most steps one chunk spans.
+    """
+
+    def __init__(self, xp: Any, xs: Any, steps: int) -> None:
+        features, length, batch = xs.shape
+        self.xs = xs
+        self.buffer = xp.empty((features + 1, min(steps, length), batch), xs.dtype)
+        self.buffer[-1] = 1
+
+    def __call__(self, start: int, stop: int) -> Any:
+        """The ``(I + 1, stop - start, B)`` columns of steps ``start`` to ``stop - 1``."""
+        block = self.buffer[:, : stop - start]
+        block[:-1] = self.xs[:, start:stop]
+        return block
+
+
+class _Projection:
+    """The input projection ``W_in [x_t; 1]`` of each step, computed a chunk of steps at a time.
+
+    A chunk is computed when the walk over the steps reaches it, into one buffer that the next chunk
+    overwrites; walking in reverse, a chunk ends at the step that asks for it. With ``steps`` left at
+    None, all steps are one product.
+
+    Args:
+        w_in: the ``(G, I + 1)`` input weights with the bias as last column.
+        columns: ``columns(start, stop)`` gives the ``(I + 1, stop - start, B)`` columns ``[x_t; 1]`` of
+            steps ``start`` to ``stop - 1`` (its last two axes mergeable into one without a copy).
+        steps: the most steps one chunk spans. Default: None (all of them).
+    """
+
+    def __init__(
+        self,
+        xp: Any,
+        w_in: Any,
+        columns: Callable[[int, int], Any],
+        length: int,
+        batch: int,
+        reverse: bool,
+        steps: int | None = None,
+    ) -> None:
+        self.xp, self.w_in, self.columns = xp, w_in, columns
+        self.length, self.batch, self.reverse = length, batch, reverse
+        self.steps = length if steps is None else min(steps, length)
+        self.buffer = xp.empty(w_in.shape[0] * self.steps * batch, w_in.dtype)
+        self.start = self.stop = 0  # the steps in ``block``, none yet
+        self.block: Any = None
+
+    def at(self, t: int) -> Any:
+        """Step ``t``'s projected input, ``(G, B)``."""
+        if not self.start <= t < self.stop:
+            self.start = max(0, t - self.steps + 1) if self.reverse else t
+            self.stop = t + 1 if self.reverse else min(self.length, t + self.steps)
+            gates, count = self.w_in.shape[0], self.stop - self.start
+            out = self.buffer[: gates * count * self.batch].reshape(gates, count * self.batch)
+            inputs = self.columns(self.start, self.stop)
+            self.xp.matmul(self.w_in, inputs.reshape(inputs.shape[0], count * self.batch), out=out)
+            self.block = out.reshape(gates, count, self.batch)
+        return self.block[:, t - self.start]
+
+
 class _Recurrence(Function):
     """Shared plumbing of the layer ops: storage, the input projection, weight gradients, packing.
 
-    Everything a step reads lives in one ``(H + I + 1, T + 1, B)`` array ``z``: rows ``0:H`` hold the
-    hidden states in time order, rows ``H:H+I`` the inputs and the last row ones (for the biases).
-    Going forward, the state before step ``t`` is slot ``t`` and the state after it slot ``t + 1``;
-    in reverse, the state before step ``t`` is slot ``t + 1`` and the state after it slot ``t``. The
-    input of step ``t`` sits in the slot of the state before it, so the columns ``[h_{t-1}; x_t; 1]``
-    of all steps form one ``(H + I + 1, T * B)`` matrix: the input projection of all steps is one
-    product with its lower rows, and the gradients of ``W_hh``, ``W_ih`` and the biases come out of
-    one product with the whole of it.
+    When autograd records, everything a step reads lives in one ``(H + I + 1, T + 1, B)`` array ``z``:
+    rows ``0:H`` hold the hidden states in time order, rows ``H:H+I`` the inputs and the last row ones
+    (for the biases). Going forward, the state before step ``t`` is slot ``t`` and the state after it
+    slot ``t + 1``; in reverse, the state before step ``t`` is slot ``t + 1`` and the state after it
+    slot ``t``. The input of step ``t`` sits in the slot of the state before it, so the columns
+    ``[h_{t-1}; x_t; 1]`` of all steps form one ``(H + I + 1, T * B)`` matrix: the input projection of
+    all steps is one product with its lower rows, and the gradients of ``W_hh``, ``W_ih`` and the
+    biases come out of one product with the whole of it.
+
+    When it does not (inference), nothing is kept for backward: ``z`` holds only the hidden states
+    (they are the output), and the inputs are projected a chunk of steps at a time (``_Projection``),
+    so that memory beyond the output does not grow with ``T * B``.
 
     Subclasses may keep their gates in another order than PyTorch's (``gate_order``, the PyTorch
     gate index of each internal gate block) so that the sigmoid gates form one contiguous block.
@@ -107,20 +184,22 @@ class _Recurrence(Function):
         batch_first: bool,
         order: Any,
     ) -> tuple[Any, Any, Any, Any, Any]:
-        """Fill ``z``; return the array module, ``z``, the initial state ``(H, B)``, the projected
-        inputs ``(G, T, B)`` and the recurrent weights ``(G, H)``, both in the internal gate order
-        with the sigmoid rows halved."""
+        """Fill ``z``; return the array module, ``z``, the initial state ``(H, B)``, the input
+        projection (``_Projection``) and the recurrent weights ``(G, H)``, both in the internal gate
+        order with the sigmoid rows halved."""
         xp = get_array_module(x)
         layout = _Layout(batch_first, x.ndim == 2)
         xs = layout.sequence_in(x)
         features, length, batch = xs.shape
         hidden = w_hh.shape[1]
         packed = batch_sizes is not None
+        rows = hidden + features + 1 if self.recording else hidden
         # Packed batches read the columns that a step leaves alone as padding, so those start at zero.
-        z = (xp.zeros if packed else xp.empty)((hidden + features + 1, length + 1, batch), x.dtype)
+        z = (xp.zeros if packed else xp.empty)((rows, length + 1, batch), x.dtype)
         off = 1 if reverse else 0
-        z[hidden : hidden + features, off : off + length] = xs
-        z[-1] = 1
+        if self.recording:
+            z[hidden : hidden + features, off : off + length] = xs
+            z[-1] = 1
         if order is not None:
             h0 = h0[order]
         h0 = layout.state_in(h0)
@@ -130,10 +209,13 @@ class _Recurrence(Function):
         factors = xp.repeat(xp.asarray(scale, dtype=x.dtype), hidden)[:, None]
         bias = xp.zeros((w_ih.shape[0], 1), x.dtype) if b_ih is None else self._bias(b_ih, b_hh)[:, None]
         w_in = self._permute(xp, xp.concatenate([w_ih, bias], axis=1), hidden) * factors
-        projected = (w_in @ z[hidden:, off : off + length].reshape(features + 1, length * batch)).reshape(
-            w_in.shape[0], length, batch
-        )
-        return xp, z, h0, projected, self._permute(xp, w_hh, hidden) * factors
+        if self.recording:
+            inputs = z[hidden:, off : off + length]
+            projection = _Projection(xp, w_in, lambda start, stop: inputs[:, start:stop], length, batch, reverse)
+        else:
+            steps = max(1, _CHUNK_VALUES // (w_in.shape[0] * batch))
+            projection = _Projection(xp, w_in, _InputColumns(xp, xs, steps), length, batch, reverse, steps)
+        return xp, z, h0, projection, self._permute(xp, w_hh, hidden) * factors
 
     def _bias(self, b_ih: Any, b_hh: Any) -> Any:
         """The bias folded into the input projection."""

@@ -47,7 +47,7 @@ class RNNLayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, z, h0, projected, w_hh_s = self._begin(
+        xp, z, h0, projection, w_hh_s = self._begin(
             x, h0, w_ih, w_hh, b_ih, b_hh, (1.0,), batch_sizes, reverse, batch_first, order
         )
         hidden = w_hh.shape[1]
@@ -59,11 +59,12 @@ class RNNLayer(_Recurrence):
         for t, n, p, q in _walk(length, batch, batch_sizes, reverse, lambda p: (hs[:, p],), (h0,), inserted):
             pre = recurrent[:, :n]
             xp.matmul(w_hh_s, hs[:, p, :n], out=pre)
-            pre += projected[:, t, :n]
+            pre += projection.at(t)[:, :n]
             if relu:
                 xp.maximum(pre, 0, out=hs[:, q, :n])
             else:
                 xp.tanh(pre, out=hs[:, q, :n])
+        del projection  # freed before the final state is copied out
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None, relu)
         h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)

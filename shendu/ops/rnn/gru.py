@@ -42,7 +42,7 @@ class GRULayer(_Recurrence):
         batch_first: bool = False,
         order: Any = None,
     ) -> tuple[Any, Any]:
-        xp, z, h0, projected, w_hh_s = self._begin(
+        xp, z, h0, projection, w_hh_s = self._begin(
             x, h0, w_ih, w_hh, b_ih, b_hh, (0.5, 0.5, 1.0), batch_sizes, reverse, batch_first, order
         )
         hidden = w_hh.shape[1]
@@ -51,9 +51,11 @@ class GRULayer(_Recurrence):
         packed = batch_sizes is not None
         dtype = z.dtype
         b_hn = None if b_hh is None else b_hh[h2:, None]
-        # gates[t] holds the activations r, z, n; h_part[t] the hidden part W_hn h + b_hn of n.
-        gates = (xp.zeros if packed else xp.empty)((length, 3 * hidden, batch), dtype)
-        h_part = (xp.zeros if packed else xp.empty)((length, hidden, batch), dtype)
+        # gates[t] holds the activations r, z, n; h_part[t] the hidden part W_hn h + b_hn of n. Only
+        # backward reads them: without it one step's buffers suffice.
+        stored = length if self.recording else 1
+        gates = (xp.zeros if packed else xp.empty)((stored, 3 * hidden, batch), dtype)
+        h_part = (xp.zeros if packed else xp.empty)((stored, hidden, batch), dtype)
         recurrent = xp.empty((3 * hidden, batch), dtype)
         hs = z[:hidden]
         inserted: list[tuple[int, int, int]] = []
@@ -61,26 +63,31 @@ class GRULayer(_Recurrence):
             hp = hs[:, p, :n]
             gh = recurrent[:, :n]
             xp.matmul(w_hh_s, hp, out=gh)
-            g = gates[t, :, :n]
+            slot = t if self.recording else 0
+            projected = projection.at(t)
+            g = gates[slot, :, :n]
             rz = g[:h2]
-            xp.add(gh[:h2], projected[:h2, t, :n], out=rz)
+            xp.add(gh[:h2], projected[:h2, :n], out=rz)
             xp.tanh(rz, out=rz)
             rz *= 0.5
             rz += 0.5
-            hn = h_part[t, :, :n]
+            hn = h_part[slot, :, :n]
             if b_hn is None:
                 hn[...] = gh[h2:]
             else:
                 xp.add(gh[h2:], b_hn, out=hn)
             cand = g[h2:]
             xp.multiply(rz[:hidden], hn, out=cand)
-            cand += projected[h2:, t, :n]
+            cand += projected[h2:, :n]
             xp.tanh(cand, out=cand)
             h = hs[:, q, :n]
             xp.subtract(hp, cand, out=h)
             h *= rz[hidden:]
             h += cand
-        self.gates, self.h_part = gates, h_part
+        if self.recording:
+            self.gates, self.h_part = gates, h_part
+        # Inference frees the step buffers before the final state is copied out.
+        del gates, h_part, projection
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
         h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)

@@ -40,7 +40,7 @@ class LSTMLayer(_Recurrence):
         order: Any = None,
     ) -> tuple[Any, Any, Any]:
         # Sigmoid gates i, f, o go through tanh(x / 2): their rows are halved once, in _begin.
-        xp, z, h0, projected, w_hh_s = self._begin(
+        xp, z, h0, projection, w_hh_s = self._begin(
             x, h0, w_ih, w_hh, b_ih, b_hh, (0.5, 0.5, 0.5, 1.0), batch_sizes, reverse, batch_first, order
         )
         if order is not None:
@@ -51,41 +51,51 @@ class LSTMLayer(_Recurrence):
         packed = batch_sizes is not None
         dtype = z.dtype
         h3 = 3 * hidden
-        # Backward needs every step's gates; without it one step's buffers suffice (batch-1000
-        # inference over 28 steps: 71 MB less).
+        # Backward needs every step's gates, cell states and tanh(c). Without it one step's gates
+        # suffice (batch-1000 inference over 28 steps: 71 MB less), one cell state updated in place,
+        # and tanh(c) is formed in the output slot it scales. A packed batch keeps all cell states:
+        # each sequence's final one is in the slot after its own last step.
         stored = length if self.recording else 1
+        kept = length + 1 if self.recording or packed else 1
         gates = (xp.zeros if packed else xp.empty)((stored, 4 * hidden, batch), dtype)
-        cs = (xp.zeros if packed else xp.empty)((length + 1, hidden, batch), dtype)
-        tanh_c = (xp.zeros if packed else xp.empty)((stored, hidden, batch), dtype)
-        product = xp.empty((hidden, batch), dtype)
+        cs = (xp.zeros if packed else xp.empty)((kept, hidden, batch), dtype)
+        tanh_c = (xp.zeros if packed else xp.empty)((length, hidden, batch), dtype) if self.recording else None
         kernels = _compiled.kernels_for("rnn", z)
         half = dtype.type(0.5)
-        cs[length if reverse else 0] = c0
+        cs[(length if reverse else 0) % kept] = c0
         hs = z[:hidden]
         inserted: list[tuple[int, int, int]] = []
         for t, n, p, q in _walk(length, batch, batch_sizes, reverse, lambda p: (hs[:, p], cs[p]), (h0, c0), inserted):
             slot = t if self.recording else 0
             g = gates[slot, :, :n]
             xp.matmul(w_hh_s, hs[:, p, :n], out=g)
-            g += projected[:, t, :n]
+            g += projection.at(t)[:, :n]
             xp.tanh(g, out=g)
-            c = cs[q, :, :n]
+            c, c_before = cs[q % kept, :, :n], cs[p % kept, :, :n]
+            # Holds i * g on the NumPy path, then tanh(c).
+            scratch = tanh_c[t, :, :n] if self.recording else hs[:, q, :n]
             if kernels is not None:
-                kernels.lstm_cell_forward(g, cs[p, :, :n], c, half)
+                kernels.lstm_cell_forward(g, c_before, c, half)
             else:
                 sig = g[:h3]
                 sig *= 0.5
                 sig += 0.5
-                xp.multiply(g[hidden : 2 * hidden], cs[p, :, :n], out=c)
-                xp.multiply(g[:hidden], g[h3:], out=product[:, :n])
-                c += product[:, :n]
-            tc = xp.tanh(c, out=tanh_c[slot, :, :n])
+                xp.multiply(g[hidden : 2 * hidden], c_before, out=c)
+                xp.multiply(g[:hidden], g[h3:], out=scratch)
+                c += scratch
+            tc = xp.tanh(c, out=scratch)
             xp.multiply(g[2 * hidden : h3], tc, out=hs[:, q, :n])
-        self.gates, self.cs, self.tanh_c = gates, cs, tanh_c
+        if self.recording:
+            self.gates, self.cs, self.tanh_c = gates, cs, tanh_c
+        # Inference frees the step buffers before the final states are copied out.
+        del gates, projection
         self.w_ih, self.w_hh = w_ih, w_hh
         self.meta = (batch_sizes, reverse, order, b_ih is not None)
         h_n = self._state_out(xp, self._final(xp, hs, batch_sizes, reverse, 1), order)
-        c_n = self._state_out(xp, self._final(xp, cs, batch_sizes, reverse, 0), order)
+        c_last = (
+            self._final(xp, cs, batch_sizes, reverse, 0) if packed else cs[(0 if reverse else length) % kept].copy()
+        )
+        c_n = self._state_out(xp, c_last, order)
         return self._outputs(hidden, reverse, inserted), h_n, c_n
 
     def backward(self, d_out: Any, d_hn: Any, d_cn: Any) -> tuple[Any, ...]:
