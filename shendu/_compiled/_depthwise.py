@@ -1,12 +1,13 @@
 """Depthwise convolutions as long multiply-adds over flattened planes (numba; see ``shendu/ops/_depthwise.py``).
 
 Rows of 14 or 28 values are too short for vector instructions, so each ``(sample, channel)``
-plane of the padded input is walked as one flat run of its rows: a kernel tap is then a
-single multiply-add over ``(Ho - 1)·W + Wo`` values, and the values that fall between rows
-are computed and dropped. A strided convolution is first split into its ``sh·sw`` phase
-planes (``phases[a, b][r, t] = image[a + r·sh, b + t·sw]``); every tap reads one phase plane
-at stride 1, so the same flat walk serves. Taps are added in the NumPy path's order, so the
-output and the input gradient match it bit for bit.
+plane is first copied, padded, into a small scratch buffer that stays in cache, and walked as
+one flat run of its rows: a kernel tap is then a single multiply-add over ``(Ho - 1)·W + Wo``
+values, and the values that fall between rows are computed and dropped. A strided
+convolution's plane is split into its ``sh·sw`` phase planes on the way
+(``phases[a·sw + b][r, t] = padded[a + r·sh, b + t·sw]``), so that every tap again reads one
+plane at stride 1. Taps are added in the NumPy path's order, so the output and the input
+gradient match it bit for bit.
 
 The kernels run on one thread: while BLAS's threads wait for the next product they keep the
 other core busy, and a second thread here would only take turns with them (measured: a
@@ -21,46 +22,23 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def pad(x: Any, top: int, left: int, out: Any) -> None:
-    """Write ``x`` ``(N, C, H, W)`` into ``out`` at ``(top, left)`` and zeros around it."""
-    batch, channels, height, width = x.shape
-    for n in range(batch):
-        for c in range(channels):
-            plane = out[n, c].ravel()
-            for p in range(plane.size):
-                plane[p] = 0
-            for row in range(height):
-                source, target = x[n, c, row], out[n, c, top + row, left : left + width]
-                for col in range(width):
-                    target[col] = source[col]
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _split(image: Any, stride: Any, phases: Any) -> None:
-    """``phases[a·sw + b, r, t] = image[a + r·sh, b + t·sw]``; places past the image keep their values."""
-    sh, sw = stride
-    height, width = image.shape
-    for a in range(sh):
-        for b in range(sw):
-            target = phases[a * sw + b]
-            for r in range((height - a + sh - 1) // sh):
-                row = image[a + r * sh]
-                for t in range((width - b + sw - 1) // sw):
-                    target[r, t] = row[b + t * sw]
+@njit(cache=True, nogil=True)
+def _extent(out: int, kernel: int, stride: int, dilation: int) -> int:
+    """The padded length that ``out`` outputs read: ``(out - 1)·stride + (kernel - 1)·dilation + 1``."""
+    return (out - 1) * stride + (kernel - 1) * dilation + 1
 
 
 @njit(cache=True, nogil=True)
-def _geometry(height: int, width: int, out_h: int, out_w: int, stride: Any) -> tuple[int, int, int]:
-    """A phase plane's height and width, and the flat span one tap walks over it."""
-    sh, sw = stride
-    rows, columns = -(-height // sh), -(-width // sw)
+def _layout(out_h: int, out_w: int, kernel: Any, stride: Any, dilation: Any) -> tuple[int, int, int]:
+    """A phase plane's rows and columns, and the flat span one tap walks over it."""
+    rows = -(-_extent(out_h, kernel[0], stride[0], dilation[0]) // stride[0])
+    columns = -(-_extent(out_w, kernel[1], stride[1], dilation[1]) // stride[1])
     return rows, columns, (out_h - 1) * columns + out_w
 
 
 @njit(cache=True, nogil=True)
-def _tap(tap: int, kernel_w: int, stride: Any, dilation: Any, rows: int, columns: int) -> int:
-    """Where kernel tap ``tap``'s flat walk starts in the flattened phase planes ``(sh·sw, rows, columns)``."""
+def _start(tap: int, kernel_w: int, stride: Any, dilation: Any, rows: int, columns: int) -> int:
+    """Where kernel tap ``tap``'s flat walk starts in the flattened phase planes."""
     (sh, sw), (dh, dw) = stride, dilation
     down, across = (tap // kernel_w) * dh, (tap % kernel_w) * dw
     phase = (down % sh) * sw + across % sw
@@ -68,30 +46,57 @@ def _tap(tap: int, kernel_w: int, stride: Any, dilation: Any, rows: int, columns
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def forward(padded: Any, weights: Any, stride: Any, dilation: Any, out: Any) -> None:
-    """``out[n, c] = sum over taps (i, j) of weights[c, i, j] * padded[n, c]`` shifted by the tap."""
+def _fill(plane: Any, top: int, left: int, stride: Any, phases: Any) -> None:
+    """``phases[a·sw + b, r, t] = plane[a + r·sh - top, b + t·sw - left]``, zero outside ``plane``."""
+    sh, sw = stride
+    height, width = plane.shape
+    rows, columns = phases.shape[1], phases.shape[2]
+    for a in range(sh):
+        for b in range(sw):
+            phase = a * sw + b
+            # The columns t that land inside the plane: 0 <= b + t·sw - left < width.
+            first = min(columns, max(0, -(-(left - b) // sw)))
+            last = min(columns, max(first, -(-(left + width - b) // sw)))
+            for r in range(rows):
+                source_row = a + r * sh - top
+                if source_row < 0 or source_row >= height:
+                    for t in range(columns):
+                        phases[phase, r, t] = 0
+                    continue
+                for t in range(first):
+                    phases[phase, r, t] = 0
+                if sw == 1:
+                    offset = b - left
+                    for t in range(first, last):
+                        phases[phase, r, t] = plane[source_row, t + offset]
+                else:
+                    for t in range(first, last):
+                        phases[phase, r, t] = plane[source_row, b + t * sw - left]
+                for t in range(last, columns):
+                    phases[phase, r, t] = 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def forward(x: Any, weights: Any, stride: Any, dilation: Any, top: int, left: int, out: Any) -> None:
+    """``out[n, c]`` = the sum over taps ``(i, j)`` of ``weights[c, i, j]`` times ``x[n, c]`` padded by
+    ``(top, left)`` and shifted by the tap."""
     batch, channels, out_h, out_w = out.shape
     kernel_w, taps = weights.shape[2], weights.shape[1] * weights.shape[2]
-    rows, columns, span = _geometry(padded.shape[2], padded.shape[3], out_h, out_w, stride)
-    split = stride[0] * stride[1] > 1
-    phases = np.zeros((stride[0] * stride[1], rows if split else 0, columns), padded.dtype)
-    acc = np.empty(span, padded.dtype)
+    rows, columns, span = _layout(out_h, out_w, weights.shape[1:], stride, dilation)
+    phases = np.empty((stride[0] * stride[1], rows, columns), x.dtype)
+    flat = phases.ravel()
+    acc = np.empty(span, x.dtype)
     for n in range(batch):
         for c in range(channels):
-            if split:
-                _split(padded[n, c], stride, phases)
-                flat = phases.ravel()
-            else:
-                flat = padded[n, c].ravel()
+            _fill(x[n, c], top, left, stride, phases)
             # The first tap sets the sums and the others add to them, in loops of their own:
             # a branch inside one loop keeps it from vectorizing.
             source, weight = flat[:span], weights[c, 0, 0]
             for p in range(span):
                 acc[p] = source[p] * weight
             for tap in range(1, taps):
-                start = _tap(tap, kernel_w, stride, dilation, rows, columns)
-                source = flat[start : start + span]
-                weight = weights[c, tap // kernel_w, tap % kernel_w]
+                start = _start(tap, kernel_w, stride, dilation, rows, columns)
+                source, weight = flat[start : start + span], weights[c, tap // kernel_w, tap % kernel_w]
                 for p in range(span):
                     acc[p] += source[p] * weight
             for oh in range(out_h):
@@ -101,42 +106,57 @@ def forward(padded: Any, weights: Any, stride: Any, dilation: Any, out: Any) -> 
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def scatter_grad(grad: Any, weights: Any, stride: Any, dilation: Any, padded_grad: Any) -> None:
-    """``padded_grad`` (zeroed by the caller) gets ``grad * weights[c, i, j]`` added into each tap's strided view.
+def scatter_grad(grad: Any, weights: Any, stride: Any, dilation: Any, top: int, left: int, out: Any) -> None:
+    """The input gradient ``out`` ``(N, C, H, W)`` of a strided depthwise convolution padded by ``(top, left)``.
 
-    The output gradient is laid out at the phase planes' width with zeros between its rows, whose
-    products are added where no output reaches: the caller passes finite weights only, so they add 0.
+    Each tap adds ``grad * weights[c, i, j]`` into its view of the padded gradient, kept as phase planes
+    and copied out at the end. The output gradient is laid out at the phase planes' width with zeros
+    between its rows, whose products are added where no output reaches: the caller passes finite
+    weights only, so they add 0.
     """
     batch, channels, out_h, out_w = grad.shape
-    height, width = padded_grad.shape[2], padded_grad.shape[3]
+    height, width = out.shape[2], out.shape[3]
     (sh, sw), kernel_w, taps = stride, weights.shape[2], weights.shape[1] * weights.shape[2]
-    rows, columns, span = _geometry(height, width, out_h, out_w, stride)
+    rows, columns, span = _layout(out_h, out_w, weights.shape[1:], stride, dilation)
     phases = np.empty((sh * sw, rows, columns), grad.dtype)
+    flat = phases.ravel()
     spread = np.zeros(span, grad.dtype)
+    # Input rows and columns past every tap's reach get no gradient.
+    reached = top + height <= rows * sh and left + width <= columns * sw
     for n in range(batch):
         for c in range(channels):
-            phases[:] = 0
+            for p in range(flat.size):
+                flat[p] = 0
             for oh in range(out_h):
-                spread[oh * columns : oh * columns + out_w] = grad[n, c, oh]
-            flat = phases.ravel()
+                for ow in range(out_w):
+                    spread[oh * columns + ow] = grad[n, c, oh, ow]
             for tap in range(taps):
-                start = _tap(tap, kernel_w, stride, dilation, rows, columns)
-                target = flat[start : start + span]
-                weight = weights[c, tap // kernel_w, tap % kernel_w]
+                start = _start(tap, kernel_w, stride, dilation, rows, columns)
+                target, weight = flat[start : start + span], weights[c, tap // kernel_w, tap % kernel_w]
                 for p in range(span):
                     target[p] += spread[p] * weight
+            if not reached:
+                for y in range(height):
+                    for x in range(width):
+                        out[n, c, y, x] = 0
             for a in range(sh):
                 for b in range(sw):
-                    source = phases[a * sw + b]
-                    for r in range((height - a + sh - 1) // sh):
-                        row = padded_grad[n, c, a + r * sh]
-                        for t in range((width - b + sw - 1) // sw):
-                            row[b + t * sw] = source[r, t]
+                    phase = a * sw + b
+                    first = min(columns, max(0, -(-(left - b) // sw)))
+                    last = min(columns, max(first, -(-(left + width - b) // sw)))
+                    for r in range(rows):
+                        y = a + r * sh - top
+                        if y < 0 or y >= height:
+                            continue
+                        for t in range(first, last):
+                            out[n, c, y, b + t * sw - left] = phases[phase, r, t]
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
-def weight_grad(grad: Any, padded: Any, kernel_h: int, kernel_w: int, stride: Any, dilation: Any) -> Any:
-    """Per channel and tap, the sum over samples and positions of ``grad`` times the tap's view.
+def weight_grad(
+    grad: Any, x: Any, kernel_h: int, kernel_w: int, stride: Any, dilation: Any, top: int, left: int
+) -> Any:
+    """Per channel and tap, the sum over samples and positions of ``grad`` times the tap's view of padded ``x``.
 
     Products accumulate in the input's dtype in one lane per flat position, across the samples, as
     PyTorch's float32 sums do; only the lanes of real output positions are then added, in float64,
@@ -144,26 +164,22 @@ def weight_grad(grad: Any, padded: Any, kernel_h: int, kernel_w: int, stride: An
     """
     batch, channels, out_h, out_w = grad.shape
     taps = kernel_h * kernel_w
-    rows, columns, span = _geometry(padded.shape[2], padded.shape[3], out_h, out_w, stride)
-    split = stride[0] * stride[1] > 1
-    phases = np.zeros((stride[0] * stride[1], rows if split else 0, columns), padded.dtype)
+    rows, columns, span = _layout(out_h, out_w, (kernel_h, kernel_w), stride, dilation)
+    phases = np.empty((stride[0] * stride[1], rows, columns), x.dtype)
+    flat = phases.ravel()
     spread = np.zeros(span, grad.dtype)
     lanes = np.empty((taps, span), grad.dtype)
     sums = np.zeros((channels, taps))
     for c in range(channels):
         lanes[:] = 0
         for n in range(batch):
-            if split:
-                _split(padded[n, c], stride, phases)
-                flat = phases.ravel()
-            else:
-                flat = padded[n, c].ravel()
+            _fill(x[n, c], top, left, stride, phases)
             for oh in range(out_h):
-                spread[oh * columns : oh * columns + out_w] = grad[n, c, oh]
+                for ow in range(out_w):
+                    spread[oh * columns + ow] = grad[n, c, oh, ow]
             for tap in range(taps):
-                start = _tap(tap, kernel_w, stride, dilation, rows, columns)
-                source = flat[start : start + span]
-                lane = lanes[tap]
+                start = _start(tap, kernel_w, stride, dilation, rows, columns)
+                source, lane = flat[start : start + span], lanes[tap]
                 for p in range(span):
                     lane[p] += spread[p] * source[p]
         for tap in range(taps):
