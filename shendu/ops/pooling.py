@@ -570,10 +570,14 @@ class AdaptiveAvgPool2d(Function):
         xp = get_array_module(x)
         x4 = x[None] if x.ndim == 3 else x
         n, c, h, w = x4.shape
+        self.meta = x.shape
+        if out == (1, 1) and h * w:
+            # Global average pooling, the common case: one mean per plane, one broadcast back.
+            self.rows = self.cols = None
+            return x4.mean(axis=(2, 3), dtype=x.dtype, keepdims=True).reshape(*x.shape[:-2], 1, 1)
         rows = _averaging_matrix(h, out[0], xp, x.dtype)
         cols = _averaging_matrix(w, out[1], xp, x.dtype)
         self.rows, self.cols = rows, cols
-        self.meta = x.shape
         if 0 not in out and not bool(xp.isfinite(x4).all()):
             # The products would multiply inf by the zero weights outside each window, giving NaN.
             with np.errstate(invalid="ignore", over="ignore"):
@@ -585,6 +589,11 @@ class AdaptiveAvgPool2d(Function):
     def backward(self, grad: Any) -> tuple[Any]:
         xp = get_array_module(grad)
         rows, cols = self.rows, self.cols
+        if rows is None:
+            h, w = self.meta[-2:]
+            spread = xp.empty(self.meta, grad.dtype)
+            spread[...] = grad / grad.dtype.type(h * w)
+            return (spread,)
         h, w = rows.shape[1], cols.shape[1]
         planes = math.prod(self.meta[:-2])
         along_w = grad.reshape(planes * rows.shape[0], cols.shape[0]) @ cols

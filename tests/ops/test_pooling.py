@@ -158,6 +158,8 @@ ADAPTIVE_CASES = [
     ((2, 3, 10, 7), (3, 4)),  # sizes that do not divide: windows of different sizes overlap
     ((2, 3, 5, 4), (7, 9)),  # larger than the input
     ((2, 3, 7, 7), 1),  # global pooling
+    ((3, 4, 6), (1, 1)),  # global pooling, unbatched
+    ((2, 3, 1, 1), 1),
     ((2, 3, 6, 5), (None, 2)),
     ((2, 3, 6, 5), (4, None)),
     ((3, 9, 5), (2, 3)),  # unbatched
@@ -168,6 +170,15 @@ ADAPTIVE_CASES = [
 @pytest.mark.parametrize(("shape", "size"), ADAPTIVE_CASES)
 def test_adaptive_avg_pool2d(shape: tuple, size: Any) -> None:
     check(lambda m, x: F(m).adaptive_avg_pool2d(x, size), shape)
+
+
+def test_global_average_pooling_keeps_infinities() -> None:
+    def with_inf(x: np.ndarray) -> np.ndarray:
+        x = x.copy()
+        x[0, 1, 2, 3], x[1, 0, 0, 0] = np.inf, -np.inf
+        return x
+
+    check(lambda m, x: F(m).adaptive_avg_pool2d(x, 1), (2, 3, 5, 6), transform=with_inf, grad=False)
 
 
 @pytest.mark.parametrize(("shape", "size"), ADAPTIVE_CASES)
