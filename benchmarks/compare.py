@@ -42,6 +42,8 @@ import sys
 import time
 from typing import Any
 
+from shendu.io.atomic import atomic_write_json
+
 WORKLOADS = {
     "W1": "MLP 784-256-256-10, batch 128",
     "W2": "LeNet-5, batch 128",
@@ -327,15 +329,27 @@ def contention(args: argparse.Namespace, frameworks: list[str]) -> dict[str, Any
     return report
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("compute", "loader"), default="compute")
-    parser.add_argument("--contention", action="store_true", help="also time each run with one core kept busy")
+    parser.add_argument(
+        "--contention",
+        action="store_true",
+        help="instead of the speed table, time each workload quietly and with one core kept busy",
+    )
     parser.add_argument("--quick", action="store_true", help="10,000 training samples, 3 epochs")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--epochs", type=int)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per framework and workload (median and range)")
+    parser.add_argument(
+        "--repeat", type=_positive, default=1, help="runs per framework and workload (median and range)"
+    )
     parser.add_argument("--json", help="also write every run's numbers to this file")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -360,8 +374,7 @@ def main() -> None:
     report = contention(args, frameworks) if args.contention else compare(args, frameworks)
     print(f"took {time.perf_counter() - start:.0f} s; {_load()}")
     if args.json:
-        with open(args.json, "w") as out:
-            json.dump({"args": vars(args), "results": report}, out, indent=1)
+        atomic_write_json(args.json, {"args": vars(args), "results": report}, indent=1)
 
 
 if __name__ == "__main__":

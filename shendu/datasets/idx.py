@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -24,6 +25,8 @@ _TYPES = {
     0x0E: np.dtype(">f8"),
 }
 _MAX_ELEMENTS = 1 << 31
+# NumPy's limit on an array's dimensions.
+_MAX_DIMS = 64
 
 
 class IDXError(ShenduError, ValueError):
@@ -90,13 +93,15 @@ def _parse(path: Path, handle: BinaryIO, expected_ndim: int | None) -> np.ndarra
         )
     if expected_ndim is not None and ndim != expected_ndim:
         raise IDXError(f"read_idx: {str(path)!r} holds {ndim}-d data, expected {expected_ndim}-d")
+    if ndim > _MAX_DIMS:
+        raise IDXError(f"read_idx: {str(path)!r} claims {ndim} dimensions, more than the {_MAX_DIMS} an array can have")
     header = 4 + 4 * ndim
     sizes = handle.read(4 * ndim)
     if len(sizes) < 4 * ndim:
         raise IDXError(f"read_idx: {str(path)!r} ends inside its header ({4 + len(sizes)} bytes)")
     shape = tuple(int.from_bytes(sizes[4 * i : 4 * i + 4], "big") for i in range(ndim))
     dtype = _TYPES[dtype_code]
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
     if count > _MAX_ELEMENTS:
         raise IDXError(f"read_idx: {str(path)!r} claims shape {shape}, which is implausibly large")
     expected = header + count * dtype.itemsize
@@ -104,7 +109,7 @@ def _parse(path: Path, handle: BinaryIO, expected_ndim: int | None) -> np.ndarra
         data = np.empty(shape, dtype)
     except MemoryError:
         raise IDXError(f"read_idx: {str(path)!r} claims shape {shape}, more than this machine can hold") from None
-    filled = _read_into(handle, memoryview(data).cast("B"))
+    filled = _read_into(handle, memoryview(data.reshape(-1).view(np.uint8)))
     length = header + filled + (_remaining(handle) if filled == data.nbytes else 0)
     if length != expected:
         raise IDXError(

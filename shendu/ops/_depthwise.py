@@ -94,7 +94,10 @@ def _input_grad(grad: Any, weights: Any, geom: Any) -> Any:
     """The gradient of the input, ``(N, C, H, W)``."""
     (kh, kw), (dh, dw) = geom.kernel, geom.dilation
     (pt, _), (pl, _) = geom.padding
-    if geom.stride == (1, 1):
+    finite = bool(np.isfinite(weights).all())
+    # With an inf or NaN weight the flipped convolution below would multiply it by the padding's
+    # zeros, and the compiled scatter by the zeros between rows: NaN where PyTorch has none.
+    if geom.stride == (1, 1) and finite:
         # A stride-1 convolution's input gradient is a stride-1 convolution of the output
         # gradient, padded by the kernel's reach less the padding, with the kernel flipped.
         reach_h, reach_w = (kh - 1) * dh, (kw - 1) * dw
@@ -105,8 +108,7 @@ def _input_grad(grad: Any, weights: Any, geom: Any) -> Any:
     h, w = geom.image
     grad = np.ascontiguousarray(grad)
     kernels = _compiled.kernels_for("depthwise", grad, weights, contiguous=True)
-    # The compiled scatter adds products of zeros and weights where no output reaches: 0 only for finite weights.
-    if kernels is not None and bool(np.isfinite(weights).all()):
+    if kernels is not None and finite:
         out = np.empty((n, c, h, w), grad.dtype)
         kernels.scatter_grad(grad, weights, geom.stride, geom.dilation, pt, pl, out)
         return out

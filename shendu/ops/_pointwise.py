@@ -34,5 +34,15 @@ def pointwise_backward(xp: Any, x: Any, w: Any, grad: Any, want_x: bool, want_w:
     if want_x:
         gx = xp.matmul(w.reshape(o, c).T, g3).reshape(x.shape)
     if want_w:
-        gw = xp.matmul(g3, x.reshape(n, c, h * width).transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+        x3 = x.reshape(n, c, h * width).transpose(0, 2, 1)
+        # The per-sample products are summed a bounded number of samples at a time, in sample order.
+        step = max(1, _PARTIAL_ELEMENTS // max(1, o * c))
+        gw = xp.zeros((o, c), grad.dtype)
+        for start in range(0, n, step):
+            gw += xp.matmul(g3[start : start + step], x3[start : start + step]).sum(axis=0)
+        gw = gw.reshape(w.shape)
     return gx, gw
+
+
+# The most values the per-sample weight-gradient products hold at once (4 MB of float32).
+_PARTIAL_ELEMENTS = 1 << 20

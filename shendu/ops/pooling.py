@@ -574,7 +574,8 @@ class AdaptiveAvgPool2d(Function):
         if out == (1, 1) and h * w:
             # Global average pooling, the common case: one mean per plane, one broadcast back.
             self.rows = self.cols = None
-            return x4.mean(axis=(2, 3), dtype=x.dtype, keepdims=True).reshape(*x.shape[:-2], 1, 1)
+            # NumPy sums float16 in float32 when no dtype is given, as PyTorch does, so a plane's sum cannot overflow.
+            return x4.mean(axis=(2, 3), keepdims=True).reshape(*x.shape[:-2], 1, 1)
         rows = _averaging_matrix(h, out[0], xp, x.dtype)
         cols = _averaging_matrix(w, out[1], xp, x.dtype)
         self.rows, self.cols = rows, cols
@@ -592,7 +593,9 @@ class AdaptiveAvgPool2d(Function):
         if rows is None:
             h, w = self.meta[-2:]
             spread = xp.empty(self.meta, grad.dtype)
-            spread[...] = grad / grad.dtype.type(h * w)
+            # In float32 at least: h·w itself overflows float16 from 65520 on.
+            wide = xp.promote_types(grad.dtype, xp.float32)
+            spread[...] = grad.astype(wide, copy=False) / wide.type(h * w)
             return (spread,)
         h, w = rows.shape[1], cols.shape[1]
         planes = math.prod(self.meta[:-2])

@@ -91,3 +91,17 @@ def test_reading_takes_no_more_memory_than_the_array(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     grown_mb = float(done.stdout)
     assert 35 < grown_mb < 55, grown_mb
+
+
+def test_empty_and_implausible_shapes(tmp_path: Path) -> None:
+    empty = write_idx(tmp_path / "empty.gz", np.zeros((0, 28, 28), np.uint8))
+    assert read_idx(empty).shape == (0, 28, 28)
+    many = tmp_path / "many"
+    many.write_bytes(bytes([0, 0, 8, 65]) + (1).to_bytes(4, "big") * 65 + bytes(1))
+    with pytest.raises(IDXError, match=r"many' claims 65 dimensions, more than the 64 an array can have"):
+        read_idx(many)
+    # The product of these sizes wraps to 0 in 64-bit integers.
+    wrapping = tmp_path / "wrapping"
+    wrapping.write_bytes(bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (2**31, 2**31, 4)))
+    with pytest.raises(IDXError, match=r"claims shape \(2147483648, 2147483648, 4\), which is implausibly large"):
+        read_idx(wrapping)

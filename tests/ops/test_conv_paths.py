@@ -116,6 +116,26 @@ def test_depthwise_non_finite_weights_match_the_numpy_path() -> None:
     np.testing.assert_array_equal(got[1], want[1])
 
 
+@pytest.mark.parametrize("compiled", COMPILED, ids=COMPILED_IDS)
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_non_finite_weights_give_pytorchs_gradients(compiled: bool, stride: int) -> None:
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 3, 5, 6)), rng.standard_normal((3, 1, 3, 3))
+    w[0, 0, 0, 0], w[2, 0, 1, 2] = np.inf, np.nan
+    upstream = None
+    results = []
+    for lib in (torch, shendu):
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        with _compiled.use_compiled(compiled), np.errstate(invalid="ignore"):
+            y = F(lib).conv2d(xt, wt, stride=stride, padding=1, groups=3)
+            if upstream is None:
+                upstream = rng.standard_normal(tuple(y.shape))
+            y.backward(lib.tensor(upstream))
+        results.append([np.asarray(t.detach().numpy() if lib is torch else t.numpy()) for t in (xt.grad, wt.grad)])
+    for got, want in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
 POINTWISE_CASES = [
     ((2, 5, 4, 6), (3, 5, 1, 1), True),
     ((3, 4, 7, 7), (8, 4, 1, 1), False),
@@ -130,6 +150,14 @@ def test_pointwise_conv2d(x: tuple, w: tuple, bias: bool) -> None:
         check_conv(lambda m, x, w, b: F(m).conv2d(x, w, b), x, w, (w[0],))
     else:
         check_conv(lambda m, x, w: F(m).conv2d(x, w), x, w)
+
+
+def test_pointwise_weight_gradient_in_bounded_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shendu.ops import _pointwise
+
+    # Parts of 3 samples (and a last part of 1) for a 4-sample batch of 4 x 5 products.
+    monkeypatch.setattr(_pointwise, "_PARTIAL_ELEMENTS", 60)
+    check_conv(lambda m, x, w: F(m).conv2d(x, w), (7, 5, 3, 3), (4, 5, 1, 1))
 
 
 def test_pointwise_conv1d_and_gradcheck() -> None:

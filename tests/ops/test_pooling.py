@@ -181,6 +181,16 @@ def test_global_average_pooling_keeps_infinities() -> None:
     check(lambda m, x: F(m).adaptive_avg_pool2d(x, 1), (2, 3, 5, 6), transform=with_inf, grad=False)
 
 
+def test_global_average_pooling_of_float16_sums_wider() -> None:
+    # A 256 x 256 plane of ones sums to 65536, past float16's largest value, and so does h·w.
+    x = shendu.ones(1, 1, 256, 256, dtype=shendu.float16, requires_grad=True)
+    y = pool_ops.adaptive_avg_pool2d(x, 1)
+    y.sum().backward()
+    assert y.dtype == shendu.float16 and y.item() == 1.0
+    assert x.grad.dtype == shendu.float16
+    np.testing.assert_array_equal(x.grad.numpy(), np.float16(1 / 65536))
+
+
 @pytest.mark.parametrize(("shape", "size"), ADAPTIVE_CASES)
 def test_adaptive_max_pool2d(shape: tuple, size: Any) -> None:
     check(lambda m, x: F(m).adaptive_max_pool2d(x, size), shape)

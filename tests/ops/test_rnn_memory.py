@@ -141,3 +141,14 @@ def test_lstm_inference_memory_does_not_grow_with_the_all_steps_projection(kerne
     )
     assert growth < projection / 2, f"grew {growth / 2**20:.0f} MB; projecting all steps takes {projection / 2**20:.0f}"
     assert growth > output / 2  # the measurement saw the output being written
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_inference_on_an_empty_batch(mode: str) -> None:
+    layer = {"LSTM": shendu.nn.LSTM, "GRU": shendu.nn.GRU, "RNN_TANH": shendu.nn.RNN}[mode](3, 5)
+    cell = {"LSTM": shendu.nn.LSTMCell, "GRU": shendu.nn.GRUCell, "RNN_TANH": shendu.nn.RNNCell}[mode](3, 5)
+    with shendu.no_grad():
+        out = layer(shendu.zeros(4, 0, 3))[0]
+        state = cell(shendu.zeros(0, 3))
+    assert out.shape == (4, 0, 5)
+    assert (state[0] if mode == "LSTM" else state).shape == (0, 5)

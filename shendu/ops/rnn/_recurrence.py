@@ -213,7 +213,7 @@ class _Recurrence(Function):
             inputs = z[hidden:, off : off + length]
             projection = _Projection(xp, w_in, lambda start, stop: inputs[:, start:stop], length, batch, reverse)
         else:
-            steps = max(1, _CHUNK_VALUES // (w_in.shape[0] * batch))
+            steps = max(1, _CHUNK_VALUES // max(1, w_in.shape[0] * batch))
             projection = _Projection(xp, w_in, _InputColumns(xp, xs, steps), length, batch, reverse, steps)
         return xp, z, h0, projection, self._permute(xp, w_hh, hidden) * factors
 
