@@ -45,6 +45,13 @@ def _start(tap: int, kernel_w: int, stride: Any, dilation: Any, rows: int, colum
     return (phase * rows + down // sh) * columns + across // sw
 
 
+@njit(cache=True, nogil=True)
+def _inside(phase: int, left: int, width: int, step: int, columns: int) -> tuple[int, int]:
+    """The columns ``t`` of a phase plane that land inside the image: ``0 <= phase + t·step - left < width``."""
+    first = min(columns, max(0, -(-(left - phase) // step)))
+    return first, min(columns, max(first, -(-(left + width - phase) // step)))
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fill(plane: Any, top: int, left: int, stride: Any, phases: Any) -> None:
     """``phases[a·sw + b, r, t] = plane[a + r·sh - top, b + t·sw - left]``, zero outside ``plane``."""
@@ -54,9 +61,7 @@ def _fill(plane: Any, top: int, left: int, stride: Any, phases: Any) -> None:
     for a in range(sh):
         for b in range(sw):
             phase = a * sw + b
-            # The columns t that land inside the plane: 0 <= b + t·sw - left < width.
-            first = min(columns, max(0, -(-(left - b) // sw)))
-            last = min(columns, max(first, -(-(left + width - b) // sw)))
+            first, last = _inside(b, left, width, sw, columns)
             for r in range(rows):
                 source_row = a + r * sh - top
                 if source_row < 0 or source_row >= height:
@@ -142,8 +147,7 @@ def scatter_grad(grad: Any, weights: Any, stride: Any, dilation: Any, top: int, 
             for a in range(sh):
                 for b in range(sw):
                     phase = a * sw + b
-                    first = min(columns, max(0, -(-(left - b) // sw)))
-                    last = min(columns, max(first, -(-(left + width - b) // sw)))
+                    first, last = _inside(b, left, width, sw, columns)
                     for r in range(rows):
                         y = a + r * sh - top
                         if y < 0 or y >= height:
