@@ -13,19 +13,11 @@ from hypothesis import strategies as st
 import shendu
 from shendu import _compiled
 from shendu.ops import conv as conv_ops
-from tests.helpers import check, grad_check
+from tests.helpers import grad_check
+from tests.ops.test_conv import F, check_conv
 
 # PyTorch warns that it copies the input for an asymmetric 'same' padding; shendu always pads a copy.
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
-
-
-def F(m: Any) -> Any:
-    return torch.nn.functional if m is torch else conv_ops
-
-
-def check_conv(fn: Any, *inputs: Any) -> None:
-    check(fn, *inputs, dtypes=("float64",))
-    check(fn, *inputs, dtypes=("float32",), rtol=1e-4, atol=1e-5)
 
 
 COMPILED = [True, False]
